@@ -1,0 +1,5 @@
+"""Admin-side blueprints: the read API (and, later, the admin site)."""
+from admin_app.api import admin_api
+from admin_app.pages import admin_bp
+
+__all__ = ["admin_api", "admin_bp"]

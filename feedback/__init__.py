@@ -1,0 +1,1 @@
+"""Counter feedback: one-question transactional feedback for public service counters."""

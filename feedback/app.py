@@ -1,0 +1,66 @@
+"""The application factory: config, extensions, blueprints, error handlers, CLI."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from feedback.config import ROOT, load_config
+from feedback.extensions import db, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass their own)."""
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(
+        "feedback",
+        static_folder=str(ROOT / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+        instance_relative_config=False,
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from feedback import database  # noqa: F401  (installs the SQLite connection hooks)
+    from feedback import models  # noqa: F401  (registers the tables with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin_app import admin_api, admin_bp
+    from kiosk_app import device_api, kiosk_bp
+
+    app.register_blueprint(device_api)
+    app.register_blueprint(admin_api)
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from feedback.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from feedback.cli import register
+
+    register(app)
+
+
+def _configure_logging(app: Flask) -> None:
+    # Log to stderr, which gunicorn collects; one format for app and server.
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,83 @@
+"""Settings read from the environment, in one place.
+
+Everything has a safe default for a developer's machine; production
+(``FEEDBACK_ENV=production``) refuses to start without a real ``SECRET_KEY``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when FEEDBACK_ENV=production")
+    # Development: generate once and keep it, so sessions survive restarts.
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config() -> dict:
+    """Return the Flask config mapping for the current environment."""
+    instance_path = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+    production = os.environ.get("FEEDBACK_ENV", "development") == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'feedback.db'}"
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": _secret_key(instance_path, production),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "PORT": _int("PORT", 8000),
+        # Request bodies above this answer 413; a full 500-item batch is ~150 KB.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "BATCH_MAX_ITEMS": _int("BATCH_MAX_ITEMS", 500),
+        # A second tap from one device within this many seconds is kept but marked suspect.
+        "SUSPECT_WINDOW_SECONDS": _float("SUSPECT_WINDOW_SECONDS", 2.0),
+        # Kiosk clocks drift; allow a little skew into the future, and refuse very old taps.
+        "CLIENT_TIME_MAX_FUTURE_SECONDS": _int("CLIENT_TIME_MAX_FUTURE_SECONDS", 300),
+        "CLIENT_TIME_MAX_AGE_DAYS": _int("CLIENT_TIME_MAX_AGE_DAYS", 90),
+        "LANGUAGES": ["en", "es"],
+        "DEFAULT_LANGUAGE": "en",
+    }

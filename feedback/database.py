@@ -1,0 +1,57 @@
+"""Connection-level settings the two supported databases need.
+
+SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout
+so concurrent gunicorn workers wait instead of failing, and explicit BEGIN so a
+write transaction can take the lock up front (``BEGIN IMMEDIATE``) instead of
+failing when a read snapshot is upgraded to a write.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+SQLITE_IMMEDIATE = "feedback_sqlite_immediate"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection):
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction(session: Session):
+    """Run a unit of work that writes; commit on success, roll back on error.
+
+    The session must not be inside a transaction already: on SQLite the write
+    lock is taken at BEGIN so the transaction cannot fail half way on a lock.
+    """
+    real = session.registry() if isinstance(session, scoped_session) else session
+    if real.in_transaction():
+        session.commit()
+    session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,21 @@
+"""ORM models, one module per aggregate. Importing this package registers them all."""
+from feedback.models.devices import Device
+from feedback.models.org import Location, Office
+from feedback.models.responses import Response
+from feedback.models.rollups import FollowupDaily, ResponseHourly
+from feedback.models.surveys import Survey, SurveyVersion
+from feedback.models.users import ApiToken, User, user_locations
+
+__all__ = [
+    "ApiToken",
+    "Device",
+    "FollowupDaily",
+    "Location",
+    "Office",
+    "Response",
+    "ResponseHourly",
+    "Survey",
+    "SurveyVersion",
+    "User",
+    "user_locations",
+]

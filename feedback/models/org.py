@@ -1,0 +1,53 @@
+"""Offices (service sites) and the locations (counters) inside them."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.sqltypes import UTCDateTime, utcnow
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Office(db.Model):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # {"mon": [["08:00", "16:30"]], ..., "sun": []}: local times, several spans a day allowed.
+    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    locations: Mapped[list["Location"]] = relationship(back_populates="office", order_by="Location.code")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """Whether ``moment`` (aware) falls inside the office's local opening hours."""
+        local = moment.astimezone(self.tz)
+        hhmm = local.strftime("%H:%M")
+        spans = (self.opening_hours or {}).get(WEEKDAYS[local.weekday()], [])
+        return any(start <= hhmm < end for start, end in spans)
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Office] = relationship(back_populates="locations")
+    survey: Mapped["Survey"] = relationship()  # noqa: F821 (resolved by the registry)

@@ -1,0 +1,45 @@
+"""One visitor's answer. No personal data: no IP, no user agent, no free text here."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.sqltypes import UTCDateTime, utcnow
+
+CHANNELS = ("kiosk", "qr")
+
+
+class Response(db.Model):
+    __tablename__ = "responses"
+    __table_args__ = (
+        # Repeat-tap check: a device's neighbours in client time.
+        Index("ix_responses_device_client_time", "device_id", "client_time"),
+        Index("ix_responses_location_client_time", "location_id", "client_time"),
+    )
+
+    # Made by the client, so a retry of the same tap is recognised.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    survey_version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    # Both lists are kept so an export can tell "offered, not chosen" from "not offered".
+    followup_offered: Mapped[list] = mapped_column(JSON, default=list)
+    followup_chosen: Mapped[list] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8))
+    client_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    suspect: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the canonical submitted body: a replay must match it exactly.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+    location: Mapped["Location"] = relationship()  # noqa: F821
+
+    @property
+    def location_code(self) -> str:
+        return self.location.code

@@ -1,0 +1,61 @@
+"""Surveys and their immutable versions.
+
+A location points at a survey; editing a survey adds a new version, and every
+response keeps the version it answered, so past ratings never change meaning.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+
+from feedback.extensions import db
+from feedback.sqltypes import UTCDateTime, utcnow
+from feedback.scales import SCALES, Scale
+
+
+class Survey(db.Model):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list["SurveyVersion"]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.version", lazy="raise_on_sql"
+    )
+
+    def current_version(self) -> "SurveyVersion":
+        session = object_session(self)
+        return session.scalars(
+            select(SurveyVersion)
+            .where(SurveyVersion.survey_id == self.id)
+            .order_by(SurveyVersion.version.desc())
+            .limit(1)
+        ).one()
+
+
+class SurveyVersion(db.Model):
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "version", name="uq_survey_versions_survey_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    scale: Mapped[str] = mapped_column(String(16))
+    # {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"}
+    question: Mapped[dict] = mapped_column(JSON)
+    # Follow-up choice keys (feedback.scales.DRIVERS); empty means no follow-up.
+    followup_choices: Mapped[list] = mapped_column(JSON, default=list)
+    # Paperwork Reduction Act notice, shown on visitor pages when set.
+    omb_control_number: Mapped[str | None] = mapped_column(String(16))
+    omb_expiration: Mapped[date | None] = mapped_column(Date)
+    burden_statement: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+    @property
+    def scale_def(self) -> Scale:
+        return SCALES[self.scale]

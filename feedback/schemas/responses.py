@@ -1,0 +1,77 @@
+"""What a kiosk sends for one response (or a batch), and what it gets back."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from feedback.i18n import LANGUAGES
+from feedback.scales import DRIVERS, MAX_POINTS
+
+_choice = fields.String(validate=validate.OneOf(DRIVERS))
+
+
+class ResponseInSchema(Schema):
+    """One tap. The location and channel come from the device token, never from here."""
+
+    id = fields.UUID(required=True, metadata={"description": "Made by the client; a retry reuses it."})
+    rating = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, MAX_POINTS),
+        metadata={"description": "1 (worst) .. the survey scale's points (best)."},
+    )
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    client_time = fields.AwareDateTime(
+        required=True, metadata={"description": "When the visitor tapped, ISO 8601 with offset."}
+    )
+    survey_version = fields.Integer(
+        strict=True,
+        load_default=None,
+        metadata={"description": "Id of the survey version shown; defaults to the location's current one."},
+    )
+    followup_offered = fields.List(_choice, load_default=list, validate=validate.Length(max=len(DRIVERS)))
+    followup_chosen = fields.List(_choice, load_default=list, validate=validate.Length(max=len(DRIVERS)))
+
+
+class BatchInSchema(Schema):
+    responses = fields.List(
+        fields.Nested(ResponseInSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+class ResponseOutSchema(Schema):
+    id = fields.UUID()
+    location = fields.Function(lambda r: r.location_code)
+    survey_version = fields.Integer(attribute="survey_version_id")
+    device = fields.Integer(attribute="device_id", allow_none=True)
+    channel = fields.String()
+    rating = fields.Integer()
+    followup_offered = fields.List(fields.String())
+    followup_chosen = fields.List(fields.String())
+    language = fields.String()
+    client_time = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()
+    suspect = fields.Boolean()
+
+
+class BatchItemResultSchema(Schema):
+    id = fields.UUID()
+    status = fields.Integer(metadata={"description": "201 stored now, 200 already stored (replay)."})
+    suspect = fields.Boolean()
+
+
+class BatchOutSchema(Schema):
+    created = fields.Integer()
+    replayed = fields.Integer()
+    results = fields.List(fields.Nested(BatchItemResultSchema))
+
+
+class HeartbeatInSchema(Schema):
+    app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    queue_length = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    last_error = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class HeartbeatOutSchema(Schema):
+    device = fields.Integer()
+    location = fields.String()
+    server_time = fields.AwareDateTime()

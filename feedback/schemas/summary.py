@@ -1,0 +1,30 @@
+"""Query parameters of the read API's summary."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from feedback.models.responses import CHANNELS
+from feedback.services.aggregation import GROUPS
+
+MAX_RANGE_DAYS = 3 * 366
+
+
+class SummaryQuerySchema(Schema):
+    location = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        load_default=list,
+        metadata={"description": "Location code; repeat for several. Default: every location in scope."},
+    )
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local date, YYYY-MM-DD."})
+    to = fields.Date(required=True, metadata={"description": "Last local date (inclusive), YYYY-MM-DD."})
+    group = fields.String(load_default=None, validate=validate.OneOf(GROUPS),
+                          metadata={"description": "hour = hour of day x weekday, in the office's local time."})
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    include_suspect = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _range(self, data, **_kwargs):
+        if data["to"] < data["from_"]:
+            raise ValidationError("Must not be before 'from'.", "to")
+        if (data["to"] - data["from_"]).days >= MAX_RANGE_DAYS:
+            raise ValidationError(f"A range covers at most {MAX_RANGE_DAYS} days.", "to")

@@ -1,0 +1,1 @@
+"""Business logic: plain functions on a SQLAlchemy session, no Flask request state."""

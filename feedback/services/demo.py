@@ -1,0 +1,165 @@
+"""Demo data: three offices in different time zones, their counters and kiosks, and
+six weeks of responses with realistic hour-of-day and weekday patterns."""
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback.database import write_transaction
+from feedback.models import Location, Response
+from feedback.scales import DEFAULT_FOLLOWUP, SCALES
+from feedback.services import devices, ingest, org
+from feedback.services.users import create_user
+
+DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
+DEMO_MANAGER = ("manager.houston@example.gov", "demo-manager-password")
+
+
+@dataclass(frozen=True)
+class DemoLocation:
+    code: str
+    name: str
+    survey: str
+    quality: float  # shifts ratings: >0 better than average, <0 worse
+
+
+OFFICES = [
+    ("Houston Passport Agency", "America/Chicago",
+     {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [["09:00", "13:00"]], "sun": []},
+     [DemoLocation("HOU-C1", "Counter 1 - Applications", "passport", 0.3),
+      DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6),
+      DemoLocation("HOU-C3", "Counter 3 - Pick-up", "passport", 0.6)]),
+    ("Honolulu Passport Agency", "Pacific/Honolulu",
+     {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+     [DemoLocation("HNL-C1", "Counter 1", "passport", 0.2),
+      DemoLocation("HNL-C2", "Counter 2", "passport", 0.0)]),
+    ("New York Benefits Office", "America/New_York",
+     {d: [["08:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+     [DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
+      DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
+      DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
+      DemoLocation("NYC-INFO", "Information desk", "info", 0.4)]),
+]
+
+SURVEYS = {
+    "a11": dict(name="A-11 customer experience", scale="faces5",
+                question={"en": "How satisfied are you with the service you received today?",
+                          "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
+                followup_choices=DEFAULT_FOLLOWUP, omb_control_number="0000-0000",
+                omb_expiration=date(2027, 12, 31),
+                burden_statement="A federal agency may not conduct or sponsor an information collection unless "
+                                 "it displays a valid OMB control number. Public burden is estimated at 1 minute."),
+    "passport": dict(name="Passport counter", scale="faces4",
+                     question={"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
+                     followup_choices=DEFAULT_FOLLOWUP),
+    "info": dict(name="Information desk", scale="thumbs",
+                 question={"en": "Did we help you today?", "es": "¿Le ayudamos hoy?"}, followup_choices=()),
+}
+
+# Relative visitor volume by local hour and weekday (Mon=0): morning rush, lunch dip, afternoon peak.
+HOUR_WEIGHT = {8: 0.6, 9: 1.0, 10: 1.3, 11: 1.2, 12: 0.7, 13: 0.9, 14: 1.2, 15: 1.0, 16: 0.6}
+WEEKDAY_WEIGHT = (1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0)
+
+
+def demo_loaded(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Location).where(Location.code == "HOU-C1")) > 0
+
+
+def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | None = None,
+         per_hour: float = 7.0, progress: Callable | None = None) -> dict:
+    """Create the demo; returns what was made. Does nothing if it is already there."""
+    if demo_loaded(session):
+        return {"created": False}
+    rng = random.Random(seed)
+    with write_transaction(session):
+        surveys = {key: org.create_survey(session, **spec) for key, spec in SURVEYS.items()}
+        versions = {key: s.current_version() for key, s in surveys.items()}
+        made = []
+        for office_name, tz, hours, locs in OFFICES:
+            office, _ = org.get_or_create_office(session, office_name, tz, hours)
+            for spec in locs:
+                location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
+                                               survey=surveys[spec.survey])
+                device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
+                made.append((office, location, device, spec))
+
+        create_user(session, *DEMO_ADMIN, role="admin")
+        create_user(session, *DEMO_MANAGER, role="manager",
+                    locations=[loc for office, loc, _, _ in made if office.name.startswith("Houston")])
+
+    today = today or datetime.now(timezone.utc).date()
+    days = [today - timedelta(days=d) for d in range(weeks * 7, 0, -1)]
+    scales = {v.id: v.scale for v in versions.values()}
+    zones = {loc.id: office.tz for office, loc, _, _ in made}
+    total = 0
+    for day in progress(days) if progress else days:
+        rows = []
+        for office, location, device, spec in made:
+            rows.extend(_day_rows(rng, day, office, location, device, spec, versions[spec.survey], per_hour))
+        with write_transaction(session):
+            ingest.store_rows(session, rows, scales=scales, zones=zones)
+        total += len(rows)
+    return {"created": True, "locations": len(made), "responses": total, "days": len(days)}
+
+
+def _day_rows(rng, day, office, location, device, spec, version, per_hour):
+    scale = SCALES[version.scale]
+    rows = []
+    last_tap = None
+    for span_start, span_end in office.opening_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()], []):
+        start = datetime.combine(day, time.fromisoformat(span_start), office.tz)
+        end = datetime.combine(day, time.fromisoformat(span_end), office.tz)
+        moment = start
+        while True:
+            local_hour = moment.hour
+            rate = per_hour * HOUR_WEIGHT.get(local_hour, 0.5) * WEEKDAY_WEIGHT[day.weekday()]
+            if rate <= 0:
+                break
+            moment += timedelta(seconds=rng.expovariate(rate / 3600))
+            if moment >= end:
+                break
+            # Lunch-hour understaffing and Monday queues make for worse ratings.
+            mood = spec.quality - (0.7 if local_hour == 12 else 0) - (0.3 if day.weekday() == 0 else 0)
+            rating = _rating(rng, scale.points, mood)
+            channel = "qr" if rng.random() < 0.15 else "kiosk"
+            offered, chosen = [], []
+            if version.followup_choices and rng.random() < 0.6:
+                offered = list(version.followup_choices)
+                chosen = rng.sample(offered, k=rng.choice((0, 1, 1, 2)))
+            suspect = False
+            if channel == "kiosk" and rng.random() < 0.01 and last_tap is not None:
+                moment = last_tap + timedelta(seconds=1)  # an impatient double tap
+                suspect = True
+            rows.append({
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "location_id": location.id,
+                "survey_version_id": version.id,
+                "device_id": device.id if channel == "kiosk" else None,
+                "channel": channel,
+                "rating": rating,
+                "followup_offered": offered,
+                "followup_chosen": chosen,
+                "language": "es" if rng.random() < 0.2 else "en",
+                "client_time": moment.astimezone(timezone.utc),
+                "received_at": moment.astimezone(timezone.utc) + timedelta(seconds=rng.randint(0, 5)),
+                "suspect": suspect,
+                "payload_hash": hashlib.sha256(f"demo-{location.id}-{moment.isoformat()}".encode()).hexdigest(),
+            })
+            if channel == "kiosk":
+                last_tap = moment
+    return rows
+
+
+def _rating(rng: random.Random, points: int, mood: float) -> int:
+    """A rating skewed positive like real counter feedback, shifted by ``mood``."""
+    score = rng.gauss(0.78 + 0.12 * mood, 0.22)
+    return max(1, min(points, 1 + round(score * (points - 1))))
+
+

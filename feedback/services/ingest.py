@@ -1,0 +1,275 @@
+"""Store kiosk responses exactly once.
+
+The client makes each response's UUID, so a retry is recognised: the same id
+with the same body is a replay (answered with the stored record), the same id
+with another body is a conflict. A batch is validated as a whole before
+anything is written, and written in one transaction with its rollups, so it is
+stored entirely or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from bisect import bisect_right, insort
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedback.database import write_transaction
+from feedback.models import Device, Location, Response, SurveyVersion
+from feedback.sqltypes import utcnow
+from feedback.services import rollups
+from feedback.services.errors import Conflict, InvalidInput
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    suspect_window: timedelta = timedelta(seconds=2)
+    max_future: timedelta = timedelta(minutes=5)
+    max_age: timedelta = timedelta(days=90)
+
+    @classmethod
+    def from_config(cls, config) -> "IngestPolicy":
+        return cls(
+            suspect_window=timedelta(seconds=config["SUSPECT_WINDOW_SECONDS"]),
+            max_future=timedelta(seconds=config["CLIENT_TIME_MAX_FUTURE_SECONDS"]),
+            max_age=timedelta(days=config["CLIENT_TIME_MAX_AGE_DAYS"]),
+        )
+
+
+@dataclass
+class ItemResult:
+    response: Response
+    created: bool
+
+    @property
+    def status(self) -> int:
+        return 201 if self.created else 200
+
+
+def payload_hash(item: dict) -> str:
+    """Hash of the submitted body in a canonical form (key order and time offset do not matter)."""
+    canonical = {
+        "id": str(item["id"]),
+        "rating": item["rating"],
+        "language": item["language"],
+        "client_time": item["client_time"].astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "survey_version": item.get("survey_version"),
+        "followup_offered": sorted(item.get("followup_offered") or []),
+        "followup_chosen": sorted(item.get("followup_chosen") or []),
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def ingest(
+    session: Session,
+    device: Device,
+    items: list[dict],
+    *,
+    policy: IngestPolicy = IngestPolicy(),
+    now: datetime | None = None,
+    batch: bool = True,
+) -> list[ItemResult]:
+    """Validate and store ``items`` (loaded by ``ResponseInSchema``) from ``device``.
+
+    Returns one result per item, in order. Raises :class:`InvalidInput` or
+    :class:`Conflict` with nothing stored. Errors are keyed by item index when
+    ``batch`` is true, by field otherwise.
+    """
+    now = now or utcnow()
+    location = session.get(Location, device.location_id)
+    hashes = [payload_hash(item) for item in items]
+    first_index = _check_repeats_within(items, hashes, batch)
+    versions = _resolve_versions(session, location, items, batch)
+    _check_rules(items, versions, now, policy, batch)
+
+    for attempt in range(3):
+        try:
+            return _store(session, device, location, items, hashes, first_index, versions, now, policy, batch)
+        except IntegrityError:
+            # Another worker stored one of these ids between our check and insert;
+            # the next pass sees it and answers replay or conflict.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _errors(batch: bool, index: int, field: str, message: str, into: dict) -> None:
+    target = into.setdefault(index, {}) if batch else into
+    target.setdefault(field, []).append(message)
+
+
+def _check_repeats_within(items, hashes, batch) -> dict[int, int]:
+    """Map each repeated index to the first index with its id; refuse repeats that differ."""
+    seen: dict[uuid.UUID, int] = {}
+    first_index: dict[int, int] = {}
+    errors: dict = {}
+    for i, item in enumerate(items):
+        j = seen.setdefault(item["id"], i)
+        if j != i:
+            if hashes[j] != hashes[i]:
+                _errors(batch, i, "id", f"Repeats the id of item {j} with a different body.", errors)
+            first_index[i] = j
+    if errors:
+        raise InvalidInput("The batch repeats an id with different bodies.", errors)
+    return first_index
+
+
+def _resolve_versions(session, location, items, batch) -> list[SurveyVersion]:
+    """The survey version each item answered: the one it names, or the location's current one."""
+    wanted = {item["survey_version"] for item in items if item.get("survey_version") is not None}
+    found = {
+        v.id: v
+        for v in session.scalars(
+            select(SurveyVersion).where(SurveyVersion.id.in_(wanted), SurveyVersion.survey_id == location.survey_id)
+        )
+    } if wanted else {}
+    needs_current = any(item.get("survey_version") is None for item in items)
+    current = location.survey.current_version() if needs_current else None
+    errors: dict = {}
+    resolved = []
+    for i, item in enumerate(items):
+        vid = item.get("survey_version")
+        if vid is None:
+            resolved.append(current)
+        elif vid in found:
+            resolved.append(found[vid])
+        else:
+            _errors(batch, i, "survey_version", "Not a version of this location's survey.", errors)
+            resolved.append(None)
+    if errors:
+        raise InvalidInput("The response names an unknown survey version.", errors)
+    return resolved
+
+
+def _check_rules(items, versions, now, policy, batch) -> None:
+    errors: dict = {}
+    for i, (item, version) in enumerate(zip(items, versions)):
+        scale = version.scale_def
+        if not scale.valid(item["rating"]):
+            _errors(batch, i, "rating", f"Must be between 1 and {scale.points} for this survey's scale.", errors)
+        allowed = set(version.followup_choices or ())
+        offered = item.get("followup_offered") or []
+        chosen = item.get("followup_chosen") or []
+        for choice in offered:
+            if choice not in allowed:
+                _errors(batch, i, "followup_offered", f"{choice!r} is not a follow-up choice of this survey.", errors)
+        if len(set(offered)) != len(offered) or len(set(chosen)) != len(chosen):
+            _errors(batch, i, "followup_chosen", "Choices must not repeat.", errors)
+        for choice in chosen:
+            if choice not in offered:
+                _errors(batch, i, "followup_chosen", f"{choice!r} was not offered.", errors)
+        if item["client_time"] > now + policy.max_future:
+            _errors(batch, i, "client_time", "Is in the future; check the device clock.", errors)
+        elif item["client_time"] < now - policy.max_age:
+            _errors(batch, i, "client_time", f"Is older than {policy.max_age.days} days.", errors)
+    if errors:
+        raise InvalidInput("The response breaks the survey's rules.", errors)
+
+
+def _store(session, device, location, items, hashes, first_index, versions, now, policy, batch):
+    with write_transaction(session):
+        ids = list({item["id"] for item in items})
+        stored = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(ids)))}
+        conflicts: dict = {}
+        for i, item in enumerate(items):
+            old = stored.get(item["id"])
+            if old is not None and old.payload_hash != hashes[i]:
+                _errors(batch, i, "id", "Already stored with a different body.", conflicts)
+            elif old is not None and old.location_id != location.id:
+                _errors(batch, i, "id", "Already stored for another location.", conflicts)
+        if conflicts:
+            raise Conflict("A response id is already stored with a different body.", conflicts)
+
+        new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]
+        suspects = _repeat_taps(session, device, [items[i]["client_time"] for i in new], policy.suspect_window)
+        rows = []
+        for i, suspect in zip(new, suspects):
+            item = items[i]
+            rows.append(
+                {
+                    "id": item["id"],
+                    "location_id": location.id,
+                    "survey_version_id": versions[i].id,
+                    "device_id": device.id,
+                    "channel": "kiosk",
+                    "rating": item["rating"],
+                    "followup_offered": list(item.get("followup_offered") or []),
+                    "followup_chosen": list(item.get("followup_chosen") or []),
+                    "language": item["language"],
+                    "client_time": item["client_time"],
+                    "received_at": now,
+                    "suspect": suspect,
+                    "payload_hash": hashes[i],
+                }
+            )
+        store_rows(session, rows, scales={v.id: v.scale for v in versions if v is not None},
+                   zones={location.id: location.office.tz})
+    created = {row["id"]: Response(**row) for row in rows}
+    for response in created.values():
+        response.location = location
+    results = []
+    for i, item in enumerate(items):
+        if item["id"] in created and i not in first_index:
+            results.append(ItemResult(created[item["id"]], True))
+        else:
+            results.append(ItemResult(stored.get(item["id"]) or created[item["id"]], False))
+    return results
+
+
+def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zones: dict) -> None:
+    """Insert validated response rows and add them to the rollups, in the caller's transaction.
+
+    ``scales`` maps survey version id to scale key, ``zones`` location id to ZoneInfo.
+    """
+    if not rows:
+        return
+    session.execute(insert(Response), rows)
+    rollups.apply(
+        session,
+        (
+            rollups.Fact(r["location_id"], zones[r["location_id"]], r["client_time"], r["channel"],
+                         scales[r["survey_version_id"]], r["suspect"], r["rating"],
+                         tuple(r["followup_offered"]), tuple(r["followup_chosen"]))
+            for r in rows
+        ),
+    )
+
+
+def _repeat_taps(session, device, times: list[datetime], window: timedelta) -> list[bool]:
+    """For each new tap time, whether the same device has another tap less than ``window`` before it."""
+    if not times:
+        return []
+    known = sorted(
+        session.scalars(
+            select(Response.client_time).where(
+                Response.device_id == device.id,
+                Response.client_time >= min(times) - window,
+                Response.client_time <= max(times),
+            )
+        )
+    )
+    flags = [False] * len(times)
+    for i in sorted(range(len(times)), key=lambda k: times[k]):
+        t = times[i]
+        # any known tap in [t - window, t]
+        pos = bisect_right(known, t)
+        flags[i] = pos > 0 and t - known[pos - 1] < window
+        insort(known, t)
+    return flags
+
+
+def record_heartbeat(session: Session, device: Device, *, app_version: str, queue_length: int,
+                     last_error: str | None, now: datetime | None = None) -> Device:
+    with write_transaction(session):
+        device = session.get(Device, device.id)
+        device.last_seen_at = now or utcnow()
+        device.app_version = app_version
+        device.queue_length = queue_length
+        if last_error is not None:
+            device.last_error = last_error
+    return device

@@ -1,0 +1,67 @@
+"""Admin users, their scope, and personal API tokens for the read API."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import generate_password_hash
+
+from feedback.models import ApiToken, Location, User
+from feedback.models.devices import hash_token, new_token
+from feedback.sqltypes import utcnow
+from feedback.models.users import ROLES
+from feedback.services.errors import InvalidInput
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def create_user(session: Session, email: str, password: str, role: str,
+                locations: list[Location] = ()) -> tuple[User, bool]:
+    """Create a user, or update role and scope of an existing one (idempotent)."""
+    email = email.strip().lower()
+    errors = {}
+    if not EMAIL_RE.match(email):
+        errors["email"] = ["Not an e-mail address."]
+    if role not in ROLES:
+        errors["role"] = [f"One of {', '.join(ROLES)}."]
+    if len(password) < 10:
+        errors["password"] = ["At least 10 characters."]
+    if errors:
+        raise InvalidInput("Invalid user.", errors)
+    user = session.scalar(select(User).where(User.email == email))
+    created = user is None
+    if created:
+        user = User(email=email, password_hash=generate_password_hash(password), role=role)
+        session.add(user)
+    user.role = role
+    user.locations = list(locations)
+    session.flush()
+    return user, created
+
+
+def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    token = new_token()
+    api_token = ApiToken(user=user, name=name, token_hash=hash_token(token))
+    session.add(api_token)
+    session.flush()
+    return api_token, token
+
+
+def authenticate_api_token(session: Session, token: str | None) -> User | None:
+    if not token:
+        return None
+    api_token = session.scalar(
+        select(ApiToken).options(selectinload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
+    )
+    if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
+        return None
+    api_token.last_used_at = utcnow()
+    return api_token.user
+
+
+def scope_location_ids(session: Session, user: User) -> set[int]:
+    """Locations a user may see: all for an admin, the assigned ones for a manager."""
+    if user.is_admin:
+        return set(session.scalars(select(Location.id)))
+    return {loc.id for loc in user.locations}

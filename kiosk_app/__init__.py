@@ -1,0 +1,5 @@
+"""Kiosk-facing blueprints: the device JSON API (and, later, the kiosk and phone pages)."""
+from kiosk_app.api import device_api
+from kiosk_app.pages import kiosk_bp
+
+__all__ = ["device_api", "kiosk_bp"]

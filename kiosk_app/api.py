@@ -1,0 +1,121 @@
+"""Device API under /api/v1: responses, batches, heartbeats, and the OpenAPI document."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from feedback.extensions import db
+from feedback.http import ApiError, load_json
+from feedback.openapi import build_spec
+from feedback.schemas.responses import (
+    BatchInSchema,
+    BatchOutSchema,
+    HeartbeatInSchema,
+    HeartbeatOutSchema,
+    ResponseInSchema,
+    ResponseOutSchema,
+)
+from feedback.services import ingest
+from feedback.sqltypes import utcnow
+from kiosk_app.auth import device_required
+
+device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
+
+
+def _policy() -> ingest.IngestPolicy:
+    return ingest.IngestPolicy.from_config(current_app.config)
+
+
+@device_api.post("/responses")
+@device_required
+def post_response():
+    """Store one response from a kiosk.
+    ---
+    post:
+      summary: Store one response (idempotent on its id)
+      security: [{deviceToken: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ResponseIn
+      responses:
+        201: {description: Stored now, content: {application/json: {schema: ResponseOut}}}
+        200: {description: Already stored with the same body (replay), content: {application/json: {schema: ResponseOut}}}
+        400: {$ref: '#/components/responses/Problem'}
+        401: {$ref: '#/components/responses/Problem'}
+        409: {$ref: '#/components/responses/Problem'}
+        413: {$ref: '#/components/responses/Problem'}
+        415: {$ref: '#/components/responses/Problem'}
+        422: {$ref: '#/components/responses/Problem'}
+    """
+    item = load_json(request, ResponseInSchema())
+    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), batch=False)
+    return jsonify(ResponseOutSchema().dump(result.response)), result.status
+
+
+@device_api.post("/responses/batch")
+@device_required
+def post_batch():
+    """Store up to BATCH_MAX_ITEMS responses from a kiosk's offline queue, all or nothing.
+    ---
+    post:
+      summary: Store a batch of responses (all or nothing; replays reported per item)
+      security: [{deviceToken: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: BatchIn
+      responses:
+        201: {description: At least one response stored now, content: {application/json: {schema: BatchOut}}}
+        200: {description: Every item was already stored, content: {application/json: {schema: BatchOut}}}
+        400: {$ref: '#/components/responses/Problem'}
+        401: {$ref: '#/components/responses/Problem'}
+        409: {$ref: '#/components/responses/Problem'}
+        413: {$ref: '#/components/responses/Problem'}
+        422: {$ref: '#/components/responses/Problem'}
+    """
+    body = load_json(request, BatchInSchema())
+    limit = current_app.config["BATCH_MAX_ITEMS"]
+    if len(body["responses"]) > limit:
+        raise ApiError(413, "Content Too Large", f"A batch holds at most {limit} responses.",
+                       {"responses": [f"At most {limit} items."]})
+    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), batch=True)
+    created = sum(r.created for r in results)
+    out = {
+        "created": created,
+        "replayed": len(results) - created,
+        "results": [{"id": r.response.id, "status": r.status, "suspect": r.response.suspect} for r in results],
+    }
+    return jsonify(BatchOutSchema().dump(out)), 201 if created else 200
+
+
+@device_api.post("/devices/heartbeat")
+@device_required
+def heartbeat():
+    """Record that a kiosk is alive, its app version and queue length.
+    ---
+    post:
+      summary: Kiosk heartbeat
+      security: [{deviceToken: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: HeartbeatIn
+      responses:
+        200: {description: Recorded, content: {application/json: {schema: HeartbeatOut}}}
+        401: {$ref: '#/components/responses/Problem'}
+        422: {$ref: '#/components/responses/Problem'}
+    """
+    body = load_json(request, HeartbeatInSchema())
+    now = utcnow()
+    device = ingest.record_heartbeat(db.session, g.device, now=now, **body)
+    out = {"device": device.id, "location": g.device.location.code, "server_time": now}
+    return jsonify(HeartbeatOutSchema().dump(out))
+
+
+@device_api.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of /api/v1, generated from the schemas and these docstrings."""
+    return jsonify(build_spec(current_app))

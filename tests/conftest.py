@@ -1,0 +1,98 @@
+"""Fixtures: one app and database per test session, emptied after every test.
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``DATABASE_URL`` names one: then a fresh schema is made for this run and
+dropped at the end, so runs never see each other's rows.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+
+from feedback.config import normalize_database_url
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+
+def _postgres_schema_url(url: str) -> tuple[str, str]:
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}", schema
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    raw = os.environ.get("DATABASE_URL")
+    if not raw or raw.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    import sqlalchemy
+
+    base = normalize_database_url(raw)
+    url, schema = _postgres_schema_url(base)
+    admin = sqlalchemy.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, tmp_path_factory):
+    from feedback.app import create_app
+    from feedback.extensions import db
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+    })
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_app):
+    from feedback.extensions import db
+
+    yield _app
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(app):
+    from feedback.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def build(session):
+    from tests.builders import Builder
+
+    return Builder(session)
