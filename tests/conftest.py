@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -24,11 +25,12 @@ def _postgres_schema_url(url: str) -> tuple[str, str]:
     return f"{url}{separator}options={quote(f'-csearch_path={schema}')}", schema
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def _fresh_database(tmp_dir):
+    """An empty database of the kind this run tests: a SQLite file, or a new PostgreSQL schema."""
     raw = os.environ.get("DATABASE_URL")
     if not raw or raw.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{tmp_dir / 'test.db'}"
         return
     import sqlalchemy
 
@@ -43,6 +45,19 @@ def database_url(tmp_path_factory):
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with _fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """A second, empty database for tests that build their own schema (migrations)."""
+    with _fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

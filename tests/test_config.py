@@ -1,0 +1,54 @@
+"""Settings from the environment, and the SQLite connection settings."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from feedback.config import load_config, normalize_database_url
+
+
+def test_production_requires_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("FEEDBACK_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_config()
+
+
+def test_development_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("FEEDBACK_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    first = load_config()["SECRET_KEY"]
+    assert len(first) > 40
+    assert load_config()["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_defaults(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "PORT", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    config = load_config()
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'feedback.db'}"
+    assert config["PORT"] == 8000
+    assert config["REDIS_URL"] is None
+    assert config["SUSPECT_WINDOW_SECONDS"] == 2.0
+
+
+def test_bad_number_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(RuntimeError, match="PORT must be an integer"):
+        load_config()
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
+def test_postgres_urls_use_psycopg3(url):
+    assert normalize_database_url(url) == "postgresql+psycopg://u@h/db"
+
+
+def test_sqlite_runs_wal_with_foreign_keys(session):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite connection settings; this run uses PostgreSQL")
+    assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
