@@ -38,7 +38,9 @@ def register_errorhandlers(app: Flask) -> None:
         detail = exc.description or exc.name
         if exc.code == 413:
             detail = f"The body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
-        return problem(exc.code or 500, exc.name, detail, headers=dict(exc.get_headers()) if exc.code == 405 else None)
+        # Keep headers such as Allow (405), but not werkzeug's text/html content type.
+        headers = {key: value for key, value in exc.get_headers() if key.lower() != "content-type"}
+        return problem(exc.code or 500, exc.name, detail, headers=headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

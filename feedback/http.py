@@ -1,6 +1,8 @@
 """Small helpers the blueprints share: problem+json answers, bearer tokens, JSON bodies."""
 from __future__ import annotations
 
+import json
+
 from flask import Request, Response, jsonify
 from marshmallow import Schema, ValidationError
 
@@ -48,8 +50,10 @@ def load_json(request: Request, schema: Schema) -> dict:
     """Parse the body as JSON and load it with ``schema``; ApiError on any problem."""
     if not request.is_json:
         raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")
-    data = request.get_json(silent=True)  # reading the body enforces MAX_CONTENT_LENGTH (413)
-    if data is None:
+    raw = request.get_data(cache=True)  # reading the body enforces MAX_CONTENT_LENGTH (413)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "Bad Request", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
     if not isinstance(data, dict):
         raise ApiError(422, "Unprocessable Content", "The body must be a JSON object.",

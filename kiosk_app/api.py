@@ -117,5 +117,12 @@ def heartbeat():
 
 @device_api.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3 document of /api/v1, generated from the schemas and these docstrings."""
+    """The OpenAPI 3 document of /api/v1, generated from the schemas and these docstrings.
+    ---
+    get:
+      summary: This document (OpenAPI 3.0, no authentication)
+      security: []
+      responses:
+        200: {description: The OpenAPI document, content: {application/json: {schema: {type: object}}}}
+    """
     return jsonify(build_spec(current_app))

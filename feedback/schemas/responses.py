@@ -1,12 +1,24 @@
 """What a kiosk sends for one response (or a batch), and what it gets back."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import datetime, timezone
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from feedback.i18n import LANGUAGES
 from feedback.scales import DRIVERS, MAX_POINTS
 
 _choice = fields.String(validate=validate.OneOf(DRIVERS))
+# Integer columns are 32-bit on PostgreSQL; larger values would fail in the database, not here.
+MAX_INT32 = 2**31 - 1
+
+
+def _utc_representable(value: datetime) -> None:
+    """Refuse instants that cannot be expressed in UTC (e.g. 9999-12-31T23:00-05:00)."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValidationError("Out of range.") from None
 
 
 class ResponseInSchema(Schema):
@@ -21,11 +33,14 @@ class ResponseInSchema(Schema):
     )
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     client_time = fields.AwareDateTime(
-        required=True, metadata={"description": "When the visitor tapped, ISO 8601 with offset."}
+        required=True,
+        validate=_utc_representable,
+        metadata={"description": "When the visitor tapped, ISO 8601 with offset."},
     )
     survey_version = fields.Integer(
         strict=True,
         load_default=None,
+        validate=validate.Range(1, MAX_INT32),
         metadata={"description": "Id of the survey version shown; defaults to the location's current one."},
     )
     followup_offered = fields.List(_choice, load_default=list, validate=validate.Length(max=len(DRIVERS)))
@@ -36,6 +51,13 @@ class BatchInSchema(Schema):
     responses = fields.List(
         fields.Nested(ResponseInSchema), required=True, validate=validate.Length(min=1)
     )
+
+    def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs):
+        """Key item errors by the item's index at the top level, as the service's rule errors are."""
+        messages = error.messages
+        items = messages.get("responses") if isinstance(messages, dict) else None
+        if isinstance(items, dict):
+            raise ValidationError({**{k: v for k, v in messages.items() if k != "responses"}, **items}) from error
 
 
 class ResponseOutSchema(Schema):
@@ -67,7 +89,7 @@ class BatchOutSchema(Schema):
 
 class HeartbeatInSchema(Schema):
     app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    queue_length = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    queue_length = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_INT32))
     last_error = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

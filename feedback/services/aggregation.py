@@ -123,6 +123,9 @@ def summarize(
         )
         .where(*filters)
         .group_by(*group_cols, ResponseHourly.scale, ResponseHourly.suspect)
+        # Taking responses out (rollups.apply sign=-1) leaves emptied buckets behind;
+        # they must not show up as groups with a count of 0.
+        .having(func.sum(ResponseHourly.n) != 0)
     )
     total = Stats()
     groups: dict = defaultdict(Stats)
@@ -182,6 +185,7 @@ def _followups(session: Session, filters, include_suspect: bool) -> dict:
         )
         .where(*filters)
         .group_by(FollowupDaily.polarity, FollowupDaily.choice)
+        .having(func.sum(FollowupDaily.offered) != 0)  # emptied by removals
     )
     ranked: dict[str, list] = {"positive": [], "negative": []}
     for row in session.execute(query):

@@ -28,7 +28,7 @@ def authenticate(session: Session, token: str | None) -> Device | None:
         .options(joinedload(Device.location).joinedload(Location.office))
         .where(Device.token_hash == hash_token(token))
     )
-    if device is None or device.revoked_at is not None:
+    if device is None or device.revoked_at is not None or not device.location.active:
         return None
     return device
 

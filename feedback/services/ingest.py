@@ -1,10 +1,11 @@
 """Store kiosk responses exactly once.
 
 The client makes each response's UUID, so a retry is recognised: the same id
-with the same body is a replay (answered with the stored record), the same id
-with another body is a conflict. A batch is validated as a whole before
-anything is written, and written in one transaction with its rollups, so it is
-stored entirely or not at all.
+with the same body is a replay (answered with the stored record, even if the
+survey or the clock has moved on since), the same id with another body is a
+conflict. A batch is validated as a whole before anything is written, and
+written in one transaction with its rollups, so it is stored entirely or not at
+all.
 """
 from __future__ import annotations
 
@@ -84,12 +85,10 @@ def ingest(
     location = session.get(Location, device.location_id)
     hashes = [payload_hash(item) for item in items]
     first_index = _check_repeats_within(items, hashes, batch)
-    versions = _resolve_versions(session, location, items, batch)
-    _check_rules(items, versions, now, policy, batch)
 
     for attempt in range(3):
         try:
-            return _store(session, device, location, items, hashes, first_index, versions, now, policy, batch)
+            return _store(session, device, location, items, hashes, first_index, now, policy, batch)
         except IntegrityError:
             # Another worker stored one of these ids between our check and insert;
             # the next pass sees it and answers replay or conflict.
@@ -119,22 +118,31 @@ def _check_repeats_within(items, hashes, batch) -> dict[int, int]:
     return first_index
 
 
-def _resolve_versions(session, location, items, batch) -> list[SurveyVersion]:
-    """The survey version each item answered: the one it names, or the location's current one."""
-    wanted = {item["survey_version"] for item in items if item.get("survey_version") is not None}
+def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list[SurveyVersion | None]:
+    """The survey version each item answered: the one it names, or the location's current one.
+
+    Items whose index is in ``skip`` (replays of stored responses) get None.
+    """
+    wanted = {
+        item["survey_version"]
+        for i, item in enumerate(items)
+        if i not in skip and item.get("survey_version") is not None
+    }
     found = {
         v.id: v
         for v in session.scalars(
             select(SurveyVersion).where(SurveyVersion.id.in_(wanted), SurveyVersion.survey_id == location.survey_id)
         )
     } if wanted else {}
-    needs_current = any(item.get("survey_version") is None for item in items)
+    needs_current = any(i not in skip and item.get("survey_version") is None for i, item in enumerate(items))
     current = location.survey.current_version() if needs_current else None
     errors: dict = {}
     resolved = []
     for i, item in enumerate(items):
         vid = item.get("survey_version")
-        if vid is None:
+        if i in skip:
+            resolved.append(None)
+        elif vid is None:
             resolved.append(current)
         elif vid in found:
             resolved.append(found[vid])
@@ -146,9 +154,11 @@ def _resolve_versions(session, location, items, batch) -> list[SurveyVersion]:
     return resolved
 
 
-def _check_rules(items, versions, now, policy, batch) -> None:
+def _check_rules(items, versions, now, policy, batch, skip=frozenset()) -> None:
     errors: dict = {}
     for i, (item, version) in enumerate(zip(items, versions)):
+        if i in skip:
+            continue
         scale = version.scale_def
         if not scale.valid(item["rating"]):
             _errors(batch, i, "rating", f"Must be between 1 and {scale.points} for this survey's scale.", errors)
@@ -158,8 +168,9 @@ def _check_rules(items, versions, now, policy, batch) -> None:
         for choice in offered:
             if choice not in allowed:
                 _errors(batch, i, "followup_offered", f"{choice!r} is not a follow-up choice of this survey.", errors)
-        if len(set(offered)) != len(offered) or len(set(chosen)) != len(chosen):
-            _errors(batch, i, "followup_chosen", "Choices must not repeat.", errors)
+        for field, values in (("followup_offered", offered), ("followup_chosen", chosen)):
+            if len(set(values)) != len(values):
+                _errors(batch, i, field, "Choices must not repeat.", errors)
         for choice in chosen:
             if choice not in offered:
                 _errors(batch, i, "followup_chosen", f"{choice!r} was not offered.", errors)
@@ -171,8 +182,10 @@ def _check_rules(items, versions, now, policy, batch) -> None:
         raise InvalidInput("The response breaks the survey's rules.", errors)
 
 
-def _store(session, device, location, items, hashes, first_index, versions, now, policy, batch):
+def _store(session, device, location, items, hashes, first_index, now, policy, batch):
     with write_transaction(session):
+        # Replays and conflicts are decided first, in the transaction that writes: a replay
+        # answers 200 even if the survey changed or the tap grew too old since it was stored.
         ids = list({item["id"] for item in items})
         stored = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(ids)))}
         conflicts: dict = {}
@@ -184,6 +197,9 @@ def _store(session, device, location, items, hashes, first_index, versions, now,
                 _errors(batch, i, "id", "Already stored for another location.", conflicts)
         if conflicts:
             raise Conflict("A response id is already stored with a different body.", conflicts)
+        replays = {i for i, item in enumerate(items) if item["id"] in stored}
+        versions = _resolve_versions(session, location, items, batch, skip=replays)
+        _check_rules(items, versions, now, policy, batch, skip=replays)
 
         new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]
         suspects = _repeat_taps(session, device, [items[i]["client_time"] for i in new], policy.suspect_window)
@@ -201,7 +217,8 @@ def _store(session, device, location, items, hashes, first_index, versions, now,
                     "followup_offered": list(item.get("followup_offered") or []),
                     "followup_chosen": list(item.get("followup_chosen") or []),
                     "language": item["language"],
-                    "client_time": item["client_time"],
+                    # In UTC, as it reads back from the database: a 201 and its replays answer alike.
+                    "client_time": item["client_time"].astimezone(timezone.utc),
                     "received_at": now,
                     "suspect": suspect,
                     "payload_hash": hashes[i],
@@ -241,24 +258,33 @@ def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zo
 
 
 def _repeat_taps(session, device, times: list[datetime], window: timedelta) -> list[bool]:
-    """For each new tap time, whether the same device has another tap less than ``window`` before it."""
+    """For each new tap time, whether it repeats another tap of the same device.
+
+    A tap is a repeat when another tap (stored, or earlier in time in this batch)
+    is less than ``window`` before it. A stored tap less than ``window`` after it
+    (it arrived first, e.g. from an offline queue) cannot be re-flagged, so the
+    new one is flagged instead: either way the pair is counted once.
+    """
     if not times:
         return []
-    known = sorted(
+    stored = sorted(
         session.scalars(
             select(Response.client_time).where(
                 Response.device_id == device.id,
                 Response.client_time >= min(times) - window,
-                Response.client_time <= max(times),
+                Response.client_time <= max(times) + window,
             )
         )
     )
+    known = list(stored)
     flags = [False] * len(times)
     for i in sorted(range(len(times)), key=lambda k: times[k]):
         t = times[i]
-        # any known tap in [t - window, t]
-        pos = bisect_right(known, t)
-        flags[i] = pos > 0 and t - known[pos - 1] < window
+        pos = bisect_right(known, t)  # any known tap in (t - window, t]
+        before = pos > 0 and t - known[pos - 1] < window
+        nxt = bisect_right(stored, t)  # any stored tap in (t, t + window)
+        after = nxt < len(stored) and stored[nxt] - t < window
+        flags[i] = before or after
         insort(known, t)
     return flags
 
@@ -270,6 +296,6 @@ def record_heartbeat(session: Session, device: Device, *, app_version: str, queu
         device.last_seen_at = now or utcnow()
         device.app_version = app_version
         device.queue_length = queue_length
-        if last_error is not None:
-            device.last_error = last_error
+        # The kiosk reports its current error; None means it has recovered.
+        device.last_error = last_error
     return device
