@@ -6,7 +6,7 @@ FLASK   = $(BIN)/flask --app feedback.app
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test install install-test migrate demo serve test-pg test-browser bench clean
+.PHONY: run test install install-test migrate demo test-browser chromium screenshots translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,26 @@ run: demo
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not browser"
+
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium (needs root)"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test-browser: install-test chromium
+	$(BIN)/pytest -q -m browser
+
+screenshots: install-test chromium
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py
+
+# Visitor text: extract, merge into the catalogues, compile (the .mo files are committed).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --omit-header -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d feedback/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

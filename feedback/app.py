@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from feedback.config import ROOT, load_config
-from feedback.extensions import db, migrate
+from feedback.extensions import babel, csrf, db, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -34,14 +34,23 @@ def register_extensions(app: Flask) -> None:
     from feedback import database  # noqa: F401  (installs the SQLite connection hooks)
     from feedback import models  # noqa: F401  (registers the tables with the metadata)
 
+    from feedback.i18n import select_locale
+    from feedback.security import init_app as init_security
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from admin_app import admin_api, admin_bp
     from kiosk_app import device_api, kiosk_bp
 
+    # Token-authenticated JSON APIs send no cookies, so CSRF does not apply to them.
+    csrf.exempt(device_api)
+    csrf.exempt(admin_api)
     app.register_blueprint(device_api)
     app.register_blueprint(admin_api)
     app.register_blueprint(kiosk_bp)

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import functools
+import io
 import secrets
+from datetime import timedelta
 
 import click
-from flask import Flask
+import qrcode
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, User
-from feedback.services import demo, devices, org, rollups, users
+from feedback.services import demo, devices, enrollment, org, rollups, users
 from feedback.services.errors import ServiceError
 
 
@@ -96,8 +99,39 @@ def device_enroll(location_code: str, label: str):
     with write_transaction(db.session):
         location = org.location_by_code(db.session, location_code)
         device, token = devices.enroll(db.session, location, label)
-    click.echo(f"Enrolled device {device.id} at {location.code}. Its token (keep it secret):")
+        _record, code = enrollment.create_code(db.session, device, ttl=_enrollment_ttl())
+    click.echo(f"Enrolled device {device.id} at {location.code}.")
+    _print_link(code)
+    click.echo("Its API token (opening the link issues the tablet a new one; keep it secret):")
     click.echo(token)
+
+
+@device_cli.command("link")
+@click.argument("device_id", type=int)
+@_fail_on_service_error
+def device_link(device_id: int):
+    """Make a new one-time enrolment link for a device (e.g. a replaced tablet)."""
+    with write_transaction(db.session):
+        device = db.session.get(Device, device_id)
+        if device is None or device.revoked_at is not None:
+            raise _Fail(f"No active device {device_id}.")
+        _record, code = enrollment.create_code(db.session, device, ttl=_enrollment_ttl())
+    _print_link(code)
+
+
+def _enrollment_ttl() -> timedelta:
+    return timedelta(hours=current_app.config["ENROLLMENT_TTL_HOURS"])
+
+
+def _print_link(code: str) -> None:
+    url = f"{current_app.config['PUBLIC_URL']}/kiosk/enroll/{code}"
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    qr.add_data(url)
+    out = io.StringIO()
+    qr.print_ascii(out=out, invert=True)
+    click.echo(out.getvalue())
+    hours = current_app.config["ENROLLMENT_TTL_HOURS"]
+    click.echo(f"One-time enrolment link (open it on the tablet; valid {hours:g} h): {url}")
 
 
 @device_cli.command("revoke")

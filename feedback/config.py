@@ -78,6 +78,21 @@ def load_config() -> dict:
         # Kiosk clocks drift; allow a little skew into the future, and refuse very old taps.
         "CLIENT_TIME_MAX_FUTURE_SECONDS": _int("CLIENT_TIME_MAX_FUTURE_SECONDS", 300),
         "CLIENT_TIME_MAX_AGE_DAYS": _int("CLIENT_TIME_MAX_AGE_DAYS", 90),
-        "LANGUAGES": ["en", "es"],
-        "DEFAULT_LANGUAGE": "en",
+        # Kiosk screen timing, sent to kiosks with their survey config.
+        "KIOSK_FOLLOWUP_SECONDS": _float("KIOSK_FOLLOWUP_SECONDS", 10),
+        "KIOSK_THANKS_SECONDS": _float("KIOSK_THANKS_SECONDS", 3),
+        "KIOSK_IDLE_SECONDS": _float("KIOSK_IDLE_SECONDS", 60),
+        "KIOSK_CONFIG_REFRESH_SECONDS": _float("KIOSK_CONFIG_REFRESH_SECONDS", 300),
+        "KIOSK_HEARTBEAT_SECONDS": _float("KIOSK_HEARTBEAT_SECONDS", 60),
+        "KIOSK_REQUEST_TIMEOUT_SECONDS": _float("KIOSK_REQUEST_TIMEOUT_SECONDS", 15),
+        "ENROLLMENT_TTL_HOURS": _float("ENROLLMENT_TTL_HOURS", 24),
+        # Base of links printed by the CLI (enrolment links, QR codes).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "feedback" / "translations"),
+        # Session cookies: never readable by scripts, not sent cross-site; Secure under HTTPS.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -1,6 +1,8 @@
 """Bare extension instances; the app factory binds them (no app import here)."""
+from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,3 +25,5 @@ class Base(DeclarativeBase):
 # expire_on_commit=False: services return committed rows that views then serialise.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
+babel = Babel()
+csrf = CSRFProtect()

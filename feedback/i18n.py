@@ -1,3 +1,45 @@
-"""Languages visitors can answer in. Translations of visitor text live in Babel catalogues."""
+"""Languages visitors can answer in, and the visitor-facing strings.
+
+Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds)
+and translated at render time with Flask-Babel, so the catalogues in
+``feedback/translations`` are the single source of every language's wording.
+"""
+from __future__ import annotations
+
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language, never translated
+
+
+def N_(text: str) -> str:  # noqa: N802  (the conventional name for a deferred-translation marker)
+    return text
+
+
+# Visitor-facing text shared by the kiosk and the phone survey.
+VISITOR_TEXT = {
+    "followup_positive": N_("What went well?"),
+    "followup_negative": N_("What could be better?"),
+    "followup_hint": N_("Choose any that apply."),
+    "done": N_("Done"),
+    "skip": N_("Skip"),
+    "thanks": N_("Thank you!"),
+    "thanks_detail": N_("Your feedback helps us improve."),
+    "idle_title": N_("How did we do today?"),
+    "idle_cta": N_("Tap here to tell us"),
+    "scale_label": N_("Choose a rating"),
+    "language": N_("Language"),
+    "omb_control_number": N_("OMB Control No."),
+    "omb_expires": N_("Expires"),
+    "burden_link": N_("Paperwork Reduction Act statement"),
+    "close": N_("Close"),
+}
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale for a request: ``?lang=``, else the browser's preference."""
+    from flask import request
+
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from feedback.i18n import N_
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -35,10 +37,12 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "faces5": Scale("faces5", 5, 4, ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied")),
-    "faces4": Scale("faces4", 4, 3, ("Very dissatisfied", "Dissatisfied", "Satisfied", "Very satisfied")),
-    "three": Scale("three", 3, 3, ("Dissatisfied", "Neutral", "Satisfied")),
-    "thumbs": Scale("thumbs", 2, 2, ("Thumbs down", "Thumbs up")),
+    "faces5": Scale("faces5", 5, 4, (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Neutral"), N_("Satisfied"),
+                                     N_("Very satisfied"))),
+    "faces4": Scale("faces4", 4, 3, (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Satisfied"),
+                                     N_("Very satisfied"))),
+    "three": Scale("three", 3, 3, (N_("Dissatisfied"), N_("Neutral"), N_("Satisfied"))),
+    "thumbs": Scale("thumbs", 2, 2, (N_("Thumbs down"), N_("Thumbs up"))),
 }
 DEFAULT_SCALE = "faces5"
 MAX_POINTS = max(scale.points for scale in SCALES.values())
@@ -46,6 +50,17 @@ MAX_POINTS = max(scale.points for scale in SCALES.values())
 # The A-11 Section 280 drivers, in the order of the A-11 export, plus "other".
 DRIVERS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
 DEFAULT_FOLLOWUP = DRIVERS[:6]
+
+# Chip wording per driver: (after a positive rating, after a negative one), after A-11 Section 280.
+DRIVER_LABELS = {
+    "effectiveness": (N_("I got what I needed"), N_("I did not get what I needed")),
+    "ease": (N_("It was easy"), N_("It was difficult")),
+    "efficiency": (N_("It was quick"), N_("It took too long")),
+    "transparency": (N_("The process was clear"), N_("The process was confusing")),
+    "humanity": (N_("I was treated with respect"), N_("I was not treated with respect")),
+    "employee": (N_("Staff were helpful"), N_("Staff were not helpful")),
+    "other": (N_("Something else"), N_("Something else")),
+}
 
 
 def polarity(scale: Scale, rating: int) -> str:

@@ -1,4 +1,5 @@
-"""Kiosk-facing blueprints: the device JSON API (and, later, the kiosk and phone pages)."""
+"""Kiosk-facing blueprints: the device JSON API, and the kiosk and phone pages."""
+from kiosk_app import kiosk_api  # noqa: F401  (adds the config route to device_api)
 from kiosk_app.api import device_api
 from kiosk_app.pages import kiosk_bp
 

@@ -1,5 +1,5 @@
 """ORM models, one module per aggregate. Importing this package registers them all."""
-from feedback.models.devices import Device
+from feedback.models.devices import Device, EnrollmentCode
 from feedback.models.org import Location, Office
 from feedback.models.responses import Response
 from feedback.models.rollups import FollowupDaily, ResponseHourly
@@ -9,6 +9,7 @@ from feedback.models.users import ApiToken, User, user_locations
 __all__ = [
     "ApiToken",
     "Device",
+    "EnrollmentCode",
     "FollowupDaily",
     "Location",
     "Office",

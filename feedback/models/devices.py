@@ -40,3 +40,18 @@ class Device(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class EnrollmentCode(db.Model):
+    """A one-time link that hands a device token to a tablet's browser."""
+
+    __tablename__ = "enrollment_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    device: Mapped[Device] = relationship()

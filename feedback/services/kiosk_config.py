@@ -1,0 +1,68 @@
+"""What a kiosk needs to show its location's survey, in every language.
+
+All visitor text comes from here: the survey version's question and the Babel
+catalogues for everything else. The kiosk caches the result (with its ETag) so
+it keeps working offline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
+
+from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, VISITOR_TEXT
+from feedback.models import Device, SurveyVersion
+from feedback.scales import DRIVER_LABELS, SCALES
+
+
+def texts(version: SurveyVersion, language: str) -> dict:
+    """Every visitor-facing string of ``version`` in ``language``."""
+    scale = SCALES[version.scale]
+    with force_locale(language):
+        out = {key: gettext(text) for key, text in VISITOR_TEXT.items()}
+        out["labels"] = [gettext(label) for label in scale.labels]
+        out["choices"] = {
+            side: {key: gettext(DRIVER_LABELS[key][i]) for key in version.followup_choices or ()}
+            for i, side in enumerate(("positive", "negative"))
+        }
+    out["question"] = version.question.get(language) or version.question[DEFAULT_LANGUAGE]
+    out["language_name"] = LANGUAGE_NAMES[language]
+    return out
+
+
+def pra_notice(version: SurveyVersion) -> dict | None:
+    if not version.omb_control_number:
+        return None
+    return {
+        "omb_control_number": version.omb_control_number,
+        "expiration": version.omb_expiration.isoformat() if version.omb_expiration else None,
+        "burden_statement": version.burden_statement or "",
+    }
+
+
+def kiosk_config(session: Session, device: Device, *, timing: dict) -> dict:
+    location = device.location
+    version = location.survey.current_version()
+    scale = SCALES[version.scale]
+    return {
+        "device": device.id,
+        "location": {"code": location.code, "name": location.name, "office": location.office.name},
+        "survey": {
+            "version": version.id,
+            "scale": scale.key,
+            "points": scale.points,
+            "positive_from": scale.positive_from,
+            "followup": list(version.followup_choices or ()),
+        },
+        "languages": list(LANGUAGES),
+        "default_language": DEFAULT_LANGUAGE,
+        "text": {language: texts(version, language) for language in LANGUAGES},
+        "pra": pra_notice(version),
+        "timing": timing,
+    }
+
+
+def etag(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:32]

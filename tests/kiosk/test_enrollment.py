@@ -1,0 +1,74 @@
+"""One-time enrolment links: show, redeem once, expire; tokens issued and replaced."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from feedback.database import write_transaction
+from feedback.services import devices, enrollment
+from tests.builders import auth, response_body
+
+
+def make_code(session, device, **kwargs):
+    with write_transaction(session):
+        _record, code = enrollment.create_code(session, device, **kwargs)
+    return code
+
+
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_link_shows_form_then_issues_a_working_token_once(client, session, build):
+    device, old_token = build.device(code="HOU-C1")
+    code = make_code(session, device)
+    page = client.get(f"/kiosk/enroll/{code}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "HOU-C1" in html and 'id="enroll-form"' in html
+    assert page.headers["Cache-Control"] == "no-store"
+
+    done = client.post(f"/kiosk/enroll/{code}", data={"csrf_token": csrf(html)})
+    assert done.status_code == 200
+    token = re.search(r'data-token="([^"]+)"', done.get_data(as_text=True)).group(1)
+    assert client.post("/api/v1/responses", json=response_body(), headers=auth(token)).status_code == 201
+    # The enrolment replaced the token printed by the CLI.
+    assert client.post("/api/v1/responses", json=response_body(), headers=auth(old_token)).status_code == 401
+
+    again = client.post(f"/kiosk/enroll/{code}", data={"csrf_token": csrf(html)})
+    assert again.status_code == 410
+    assert "already been used" in again.get_data(as_text=True)
+    assert client.get(f"/kiosk/enroll/{code}").status_code == 410
+
+
+def test_post_without_csrf_token_is_refused(client, session, build):
+    device, _ = build.device()
+    code = make_code(session, device)
+    assert client.post(f"/kiosk/enroll/{code}").status_code == 400
+    # ... and the code is still usable.
+    assert client.get(f"/kiosk/enroll/{code}").status_code == 200
+
+
+def test_expired_unknown_and_revoked(client, session, build):
+    device, _ = build.device()
+    past = datetime.now(timezone.utc) - timedelta(hours=25)
+    expired = make_code(session, device, now=past)
+    response = client.get(f"/kiosk/enroll/{expired}")
+    assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
+    assert client.get("/kiosk/enroll/not-a-real-code").status_code == 404
+
+    code = make_code(session, device)
+    with write_transaction(session):
+        devices.revoke(session, device.id)
+    assert client.get(f"/kiosk/enroll/{code}").status_code == 410
+
+
+def test_cli_enroll_prints_link_and_qr(runner, build):
+    build.location(code="HNL-C1")
+    result = runner.invoke(args=["device", "enroll", "HNL-C1"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"http://127\.0\.0\.1:8000/kiosk/enroll/[\w-]{20,}", result.output)
+    assert "█" in result.output  # the QR code, printed for a phone camera
+    device_id = re.search(r"Enrolled device (\d+)", result.output).group(1)
+    link = runner.invoke(args=["device", "link", device_id])
+    assert link.exit_code == 0 and "/kiosk/enroll/" in link.output
