@@ -4,13 +4,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.http import ApiError, bearer_token, load_args
-from feedback.models import Location
-from feedback.schemas.summary import SummaryQuerySchema
-from feedback.services import aggregation, users
+from feedback.schemas.responses import ResponseOutSchema
+from feedback.schemas.summary import ResponsesQuerySchema, SummaryQuerySchema
+from feedback.services import aggregation, responses_query, users
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 
@@ -30,6 +29,13 @@ def token_required(view):
     return wrapper
 
 
+def _query(schema):
+    """Load the query string; ``location`` may repeat."""
+    args = {key: request.args.get(key) for key in request.args if key != "location"}
+    args["location"] = request.args.getlist("location")
+    return load_args(args, schema)
+
+
 @admin_api.get("/summary")
 @token_required
 def summary():
@@ -47,22 +53,36 @@ def summary():
         404: {$ref: '#/components/responses/Problem'}
         422: {$ref: '#/components/responses/Problem'}
     """
-    args = {key: request.args.get(key) for key in request.args if key != "location"}
-    args["location"] = request.args.getlist("location")
-    query = load_args(args, SummaryQuerySchema())
-    scope = users.scope_location_ids(db.session, g.user)
-    if query["location"]:
-        codes = {code.strip().upper() for code in query["location"]}
-        found = dict(db.session.execute(select(Location.code, Location.id).where(Location.code.in_(codes))).all())
-        missing = sorted(code for code in codes if found.get(code) not in scope)
-        if missing:
-            # Out of scope looks exactly like unknown: a manager learns nothing of other offices.
-            raise ApiError(404, "Not Found", "Unknown location.", {"location": [f"Unknown: {', '.join(missing)}."]})
-        location_ids = sorted(found.values())
-    else:
-        location_ids = sorted(scope)
+    query = _query(SummaryQuerySchema())
+    location_ids = users.resolve_locations(db.session, g.user, query["location"])
     result = aggregation.summarize(
         db.session, location_ids, query["from_"], query["to"], channel=query["channel"],
         group=query["group"], include_suspect=query["include_suspect"],
     )
     return jsonify(result)
+
+
+@admin_api.get("/responses")
+@token_required
+def list_responses():
+    """Raw responses of the caller's locations over a range of local dates, oldest first, in pages.
+    ---
+    get:
+      summary: List responses (keyset pages of up to 1000)
+      security: [{apiToken: []}]
+      parameters:
+      - in: query
+        schema: ResponsesQuerySchema
+      responses:
+        200: {description: "{responses: [ResponseOut], next_cursor: string or null}"}
+        401: {$ref: '#/components/responses/Problem'}
+        404: {$ref: '#/components/responses/Problem'}
+        422: {$ref: '#/components/responses/Problem'}
+    """
+    query = _query(ResponsesQuerySchema())
+    location_ids = users.resolve_locations(db.session, g.user, query["location"])
+    rows, cursor = responses_query.list_responses(
+        db.session, location_ids, query["from_"], query["to"], channel=query["channel"],
+        limit=query["limit"], after=query["after"],
+    )
+    return jsonify({"responses": ResponseOutSchema(many=True).dump(rows), "next_cursor": cursor})

@@ -1,4 +1,4 @@
-"""Query parameters of the read API's summary."""
+"""Query parameters of the read API: the summary and the raw responses list."""
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,7 +9,9 @@ from feedback.services.aggregation import GROUPS
 MAX_RANGE_DAYS = 3 * 366
 
 
-class SummaryQuerySchema(Schema):
+class ScopedRangeSchema(Schema):
+    """Locations (by code) and an inclusive range of local dates."""
+
     location = fields.List(
         fields.String(validate=validate.Length(min=1, max=32)),
         load_default=list,
@@ -17,10 +19,7 @@ class SummaryQuerySchema(Schema):
     )
     from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local date, YYYY-MM-DD."})
     to = fields.Date(required=True, metadata={"description": "Last local date (inclusive), YYYY-MM-DD."})
-    group = fields.String(load_default=None, validate=validate.OneOf(GROUPS),
-                          metadata={"description": "hour = hour of day x weekday, in the office's local time."})
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
-    include_suspect = fields.Boolean(load_default=False)
 
     @validates_schema
     def _range(self, data, **_kwargs):
@@ -28,3 +27,15 @@ class SummaryQuerySchema(Schema):
             raise ValidationError("Must not be before 'from'.", "to")
         if (data["to"] - data["from_"]).days >= MAX_RANGE_DAYS:
             raise ValidationError(f"A range covers at most {MAX_RANGE_DAYS} days.", "to")
+
+
+class SummaryQuerySchema(ScopedRangeSchema):
+    group = fields.String(load_default=None, validate=validate.OneOf(GROUPS),
+                          metadata={"description": "hour = hour of day x weekday, in the office's local time."})
+    include_suspect = fields.Boolean(load_default=False)
+
+
+class ResponsesQuerySchema(ScopedRangeSchema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    after = fields.String(load_default=None, validate=validate.Length(max=100),
+                          metadata={"description": "next_cursor of the previous page."})

@@ -11,7 +11,7 @@ from feedback.models import ApiToken, Location, User
 from feedback.models.devices import hash_token, new_token
 from feedback.sqltypes import utcnow
 from feedback.models.users import ROLES
-from feedback.services.errors import InvalidInput
+from feedback.services.errors import InvalidInput, NotFound
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -65,3 +65,20 @@ def scope_location_ids(session: Session, user: User) -> set[int]:
     if user.is_admin:
         return set(session.scalars(select(Location.id)))
     return {loc.id for loc in user.locations}
+
+
+def resolve_locations(session: Session, user: User, codes: list[str]) -> list[int]:
+    """Location ids for ``codes`` within the user's scope (all of it when ``codes`` is empty).
+
+    A code outside the scope is reported exactly like an unknown one, so a
+    manager learns nothing about other offices.
+    """
+    scope = scope_location_ids(session, user)
+    if not codes:
+        return sorted(scope)
+    wanted = {code.strip().upper() for code in codes}
+    found = dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(wanted))).all())
+    missing = sorted(code for code in wanted if found.get(code) not in scope)
+    if missing:
+        raise NotFound("Unknown location.", {"location": [f"Unknown: {', '.join(missing)}."]})
+    return sorted(found.values())

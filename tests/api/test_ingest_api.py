@@ -563,7 +563,7 @@ def test_revoking_a_device_makes_its_next_request_401(client, build, session):
 @pytest.mark.parametrize(
     "method, url",
     [
-        ("get", URL),
+        ("patch", URL),
         ("put", URL),
         ("delete", URL),
         ("get", URL + "/batch"),

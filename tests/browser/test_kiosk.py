@@ -73,7 +73,8 @@ def tap(page, rating):
     page.click(f".rate[data-rating='{rating}']")
 
 
-def test_tap_stores_one_response_with_device_location_and_language(tablet, session, live, kiosk_location):
+def test_tap_stores_one_response_with_device_location_and_language(tablet, session, live, kiosk_location,
+                                                                  client, build):
     device = enrol(tablet, session, live, kiosk_location)
     before = datetime.now(timezone.utc)
     tap(tablet, 5)
@@ -90,6 +91,13 @@ def test_tap_stores_one_response_with_device_location_and_language(tablet, sessi
     assert row.followup_chosen == ["ease"]
     assert row.followup_offered == ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"]
     assert before <= row.client_time <= datetime.now(timezone.utc)
+    # The same, seen through the read API.
+    _user, api_token = build.user_token("admin")
+    local_day = row.client_time.astimezone(kiosk_location.office.tz).date().isoformat()
+    listed = client.get(f"/api/v1/responses?location=HOU-C1&from={local_day}&to={local_day}",
+                        headers={"Authorization": f"Bearer {api_token}"}).get_json()["responses"]
+    assert [(r["id"], r["location"], r["device"], r["channel"], r["rating"], r["language"]) for r in listed] == [
+        (str(row.id), "HOU-C1", device.id, "kiosk", 5, "en")]
     # ... and the screen resets for the next visitor.
     tablet.wait_for_selector(QUESTION)
     assert tablet.is_enabled(".rate[data-rating='1']")
