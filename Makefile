@@ -32,10 +32,11 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "Counter feedback is starting at http://127.0.0.1:$(PORT)/"
+	@echo "Kiosks: open one of these one-time links in a browser (each makes that browser the kiosk):"
+	@PUBLIC_URL=http://127.0.0.1:$(PORT) $(FLASK) demo links
 	@echo "  API documentation (OpenAPI): http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "  Health check:                http://127.0.0.1:$(PORT)/healthz"
 	@echo "  Demo admin sign-in:          admin@example.gov / demo-admin-password"
-	@echo "  Enrol a kiosk:               $(FLASK) device enroll HOU-C1"
 	@echo ""
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 

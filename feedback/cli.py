@@ -65,6 +65,27 @@ def demo_load(weeks: int, seed: int):
     click.echo(f"Manager sign-in (Houston only): {demo.DEMO_MANAGER[0]} / {demo.DEMO_MANAGER[1]}")
 
 
+@demo_cli.command("links")
+def demo_links():
+    """Print a fresh one-time kiosk enrolment link for the first counter of each demo office."""
+    from feedback.models import Location, Office
+
+    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    if not offices:
+        raise _Fail("No offices yet: run `flask demo load` first.")
+    for office in offices:
+        with write_transaction(db.session):
+            location = db.session.scalars(
+                select(Location).where(Location.office_id == office.id).order_by(Location.code)).first()
+            device = location and db.session.scalars(
+                select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None))
+                .order_by(Device.id)).first()
+            if device is None:
+                continue
+            _record, code = enrollment.create_code(db.session, device, ttl=_enrollment_ttl())
+        click.echo(f"  Kiosk {location.code:<9} {current_app.config['PUBLIC_URL']}/kiosk/enroll/{code}")
+
+
 @office_cli.command("add")
 @click.argument("name")
 @click.option("--timezone", "tz", required=True, help="IANA time zone, e.g. America/Chicago.")

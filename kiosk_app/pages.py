@@ -34,6 +34,11 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+@kiosk_bp.get("/")
+def index():
+    return render_template("kiosk/index.html")
+
+
 @kiosk_bp.get("/kiosk")
 def kiosk():
     """The kiosk shell. The device token lives in the browser; the page works without the network."""

@@ -108,3 +108,19 @@ def test_demo_load_once_with_consistent_rollups(runner, session):
     rebuilt = run(runner, "rollups", "rebuild")
     assert rebuilt.exit_code == 0 and f"from {responses} responses" in rebuilt.output
     assert session.scalar(select(func.sum(ResponseHourly.n))) == responses
+
+
+def test_demo_links_print_one_enrolment_link_per_office(runner, client):
+    assert "No offices yet" in run(runner, "demo", "links").output
+    run(runner, "demo", "load", "--weeks", "1")
+    result = run(runner, "demo", "links")
+    assert result.exit_code == 0
+    links = [line.split()[-1] for line in result.output.splitlines() if "/kiosk/enroll/" in line]
+    assert len(links) == 3
+    path = links[0].split("127.0.0.1:8000", 1)[1]
+    assert client.get(path).status_code == 200
+
+
+def test_index_page(client):
+    page = client.get("/")
+    assert page.status_code == 200 and b"/api/v1/openapi.json" in page.data
