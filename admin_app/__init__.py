@@ -1,4 +1,5 @@
-"""Admin-side blueprints: the read API (and, later, the admin site)."""
+"""Admin-side blueprints: the read API and the admin site."""
+from admin_app import auth, posters  # noqa: F401  (register their routes on admin_bp)
 from admin_app.api import admin_api
 from admin_app.pages import admin_bp
 

@@ -1,4 +1,28 @@
-"""The admin site (sign-in and dashboards arrive with the admin issue)."""
-from flask import Blueprint
+"""The admin site: the landing page of the signed-in user's locations."""
+from __future__ import annotations
 
-admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from admin_app.forms import ConfirmForm
+from feedback.extensions import db
+from feedback.models import Location
+from feedback.services import users
+
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def scoped_locations() -> list[Location]:
+    ids = users.scope_location_ids(db.session, current_user)
+    return list(db.session.scalars(
+        select(Location).options(joinedload(Location.office)).where(Location.id.in_(ids))
+        .order_by(Location.code)
+    ))
+
+
+@admin_bp.get("/")
+@login_required
+def index():
+    return render_template("admin/index.html", locations=scoped_locations(), form=ConfirmForm())

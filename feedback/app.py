@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from feedback.config import ROOT, load_config
-from feedback.extensions import babel, csrf, db, migrate
+from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,12 +41,19 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
     init_security(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_blueprints(app: Flask) -> None:
     from admin_app import admin_api, admin_bp
-    from kiosk_app import device_api, kiosk_bp
+    from kiosk_app import device_api, kiosk_bp, phone_bp
 
     # Token-authenticated JSON APIs send no cookies, so CSRF does not apply to them.
     csrf.exempt(device_api)
@@ -54,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(device_api)
     app.register_blueprint(admin_api)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(phone_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, User
-from feedback.services import demo, devices, enrollment, org, rollups, users
+from feedback.services import demo, devices, enrollment, org, qr, rollups, survey_links, users
 from feedback.services.errors import ServiceError
 
 
@@ -67,7 +67,7 @@ def demo_load(weeks: int, seed: int):
 
 @demo_cli.command("links")
 def demo_links():
-    """Print a fresh one-time kiosk enrolment link for the first counter of each demo office."""
+    """Print a one-time kiosk enrolment link and the phone-survey address of each office's first counter."""
     from feedback.models import Location, Office
 
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
@@ -83,7 +83,10 @@ def demo_links():
             if device is None:
                 continue
             _record, code = enrollment.create_code(db.session, device, ttl=_enrollment_ttl())
-        click.echo(f"  Kiosk {location.code:<9} {current_app.config['PUBLIC_URL']}/kiosk/enroll/{code}")
+            link = survey_links.current_link(db.session, location)
+        base = current_app.config["PUBLIC_URL"]
+        click.echo(f"  Kiosk {location.code:<9} {base}/kiosk/enroll/{code}")
+        click.echo(f"  Phone {location.code:<9} {qr.survey_url(base, link.slug)}")
 
 
 @office_cli.command("add")
@@ -109,6 +112,37 @@ def location_add(code: str, office_name: str, name: str | None, tz: str | None):
         office, _ = org.get_or_create_office(db.session, office_name, tz)
         location, created = org.add_location(db.session, code, office=office, name=name or code)
     click.echo(f"{'Created' if created else 'Exists'}: location {location.code} in {office.name}")
+
+
+@location_cli.command("link")
+@click.argument("code")
+@click.option("--rotate", is_flag=True, help="Retire the current phone-survey link and make a new one.")
+@_fail_on_service_error
+def location_link(code: str, rotate: bool):
+    """Print the location's phone-survey address (the one its QR code holds)."""
+    with write_transaction(db.session):
+        location = org.location_by_code(db.session, code)
+        link = (survey_links.rotate if rotate else survey_links.current_link)(db.session, location)
+    click.echo(qr.survey_url(current_app.config["PUBLIC_URL"], link.slug))
+
+
+@location_cli.command("qr")
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default="png", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: CODE-survey-qr.FORMAT).")
+@_fail_on_service_error
+def location_qr(code: str, fmt: str, output: str | None):
+    """Write the location's phone-survey QR code for print."""
+    with write_transaction(db.session):
+        location = org.location_by_code(db.session, code)
+        link = survey_links.current_link(db.session, location)
+    url = qr.survey_url(current_app.config["PUBLIC_URL"], link.slug)
+    data = qr.png(url) if fmt == "png" else qr.svg(url)
+    path = output or f"{location.code}-survey-qr.{fmt}"
+    with open(path, "wb") as fh:
+        fh.write(data)
+    click.echo(f"Wrote {path} ({len(data)} bytes) for {url}")
 
 
 @device_cli.command("enroll")

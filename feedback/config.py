@@ -95,4 +95,13 @@ def load_config() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Phone survey abuse limits (Flask-Limiter syntax), per client IP and per location.
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "feedback"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "PHONE_LIMIT_PER_IP": os.environ.get("PHONE_LIMIT_PER_IP", "10 per minute; 60 per hour"),
+        "PHONE_LIMIT_PER_LOCATION": os.environ.get("PHONE_LIMIT_PER_LOCATION", "120 per minute"),
+        "PHONE_REPEAT_MINUTES": _float("PHONE_REPEAT_MINUTES", 10),
+        # How many proxies (load balancers) in front set X-Forwarded-For / -Proto; 0 = none.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }

@@ -1,5 +1,8 @@
 """Bare extension instances; the app factory binds them (no app import here)."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -27,3 +30,7 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 babel = Babel()
 csrf = CSRFProtect()
+# Storage from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set (limits hold across workers
+# and nodes), memory otherwise. No default limits: each public form names its own.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()

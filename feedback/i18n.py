@@ -32,6 +32,7 @@ VISITOR_TEXT = {
     "omb_expires": N_("Expires"),
     "burden_link": N_("Paperwork Reduction Act statement"),
     "close": N_("Close"),
+    "poster_call": N_("Scan with your phone to tell us how we did"),
 }
 
 

@@ -2,5 +2,6 @@
 from kiosk_app import kiosk_api  # noqa: F401  (adds the config route to device_api)
 from kiosk_app.api import device_api
 from kiosk_app.pages import kiosk_bp
+from kiosk_app.phone import phone_bp
 
-__all__ = ["device_api", "kiosk_bp"]
+__all__ = ["device_api", "kiosk_bp", "phone_bp"]

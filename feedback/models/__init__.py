@@ -1,14 +1,16 @@
 """ORM models, one module per aggregate. Importing this package registers them all."""
 from feedback.models.devices import Device, EnrollmentCode
+from feedback.models.links import SurveyLink
 from feedback.models.org import Location, Office
 from feedback.models.responses import Response
-from feedback.models.rollups import FollowupDaily, ResponseHourly
+from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
 from feedback.models.surveys import Survey, SurveyVersion
 from feedback.models.users import ApiToken, User, user_locations
 
 __all__ = [
     "ApiToken",
     "Device",
+    "DroppedSubmission",
     "EnrollmentCode",
     "FollowupDaily",
     "Location",
@@ -16,6 +18,7 @@ __all__ = [
     "Response",
     "ResponseHourly",
     "Survey",
+    "SurveyLink",
     "SurveyVersion",
     "User",
     "user_locations",

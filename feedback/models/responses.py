@@ -1,10 +1,10 @@
-"""One visitor's answer. No personal data: no IP, no user agent, no free text here."""
+"""One visitor's answer. No personal data: no IP, no user agent; a phone comment is scrubbed before storage."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -37,6 +37,9 @@ class Response(db.Model):
     suspect: Mapped[bool] = mapped_column(Boolean, default=False)
     # SHA-256 of the canonical submitted body: a replay must match it exactly.
     payload_hash: Mapped[str] = mapped_column(String(64))
+    # Phone survey only, at most 500 characters, with e-mails, phone numbers, SSNs and
+    # long digit runs replaced by a marker before it is stored (services/scrub.py).
+    comment: Mapped[str | None] = mapped_column(Text)
 
     location: Mapped["Location"] = relationship()  # noqa: F821
 

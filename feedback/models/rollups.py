@@ -51,3 +51,14 @@ class FollowupDaily(db.Model):
     choice: Mapped[str] = mapped_column(String(32), primary_key=True)
     offered: Mapped[int] = mapped_column(Integer, default=0)
     chosen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DroppedSubmission(db.Model):
+    """Phone posts dropped without storing (e.g. a filled honeypot), counted per local day."""
+
+    __tablename__ = "dropped_submissions"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from feedback.database import write_transaction
 from feedback.models import Location, Response
 from feedback.scales import DEFAULT_FOLLOWUP, SCALES
-from feedback.services import devices, ingest, org
+from feedback.services import devices, ingest, org, survey_links
+from feedback.services.scrub import clean_comment
 from feedback.services.users import create_user
 
 DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
@@ -63,6 +64,16 @@ SURVEYS = {
                  question={"en": "Did we help you today?", "es": "¿Le ayudamos hoy?"}, followup_choices=()),
 }
 
+# Phone comments, some with personal data the scrubber removes before storage.
+COMMENTS = {
+    True: ("Quick and friendly, thank you!", "The staff member at the window was very patient.",
+           "Much faster than last year.", "Clear signs, easy to find the right counter.",
+           "Great service. Call me if you need anything: 713-555-0134"),
+    False: ("Waited over an hour even with an appointment.", "Nobody explained which form I needed.",
+            "The line at lunch time was very long.", "I was sent to three different windows.",
+            "Please e-mail me about my case: jane.doe@example.com, passport 123456789"),
+}
+
 # Relative visitor volume by local hour and weekday (Mon=0): morning rush, lunch dip, afternoon peak.
 HOUR_WEIGHT = {8: 0.6, 9: 1.0, 10: 1.3, 11: 1.2, 12: 0.7, 13: 0.9, 14: 1.2, 15: 1.0, 16: 0.6}
 WEEKDAY_WEIGHT = (1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0)
@@ -88,6 +99,7 @@ def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | No
                 location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
                                                survey=surveys[spec.survey])
                 device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
+                survey_links.current_link(session, location)
                 made.append((office, location, device, spec))
 
         create_user(session, *DEMO_ADMIN, role="admin")
@@ -151,6 +163,8 @@ def _day_rows(rng, day, office, location, device, spec, version, per_hour):
                 "received_at": moment.astimezone(timezone.utc) + timedelta(seconds=rng.randint(0, 5)),
                 "suspect": suspect,
                 "payload_hash": hashlib.sha256(f"demo-{location.id}-{moment.isoformat()}".encode()).hexdigest(),
+                "comment": clean_comment(rng.choice(COMMENTS[scale.is_positive(rating)]))
+                if channel == "qr" and rng.random() < 0.3 else None,
             })
             if channel == "kiosk":
                 last_tap = moment

@@ -63,7 +63,19 @@ def payload_hash(item: dict) -> str:
         "followup_offered": sorted(item.get("followup_offered") or []),
         "followup_chosen": sorted(item.get("followup_chosen") or []),
     }
+    if item.get("comment") is not None:  # only phone answers have one; kiosk hashes stay as they were
+        canonical["comment"] = item["comment"]
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where responses come from: a kiosk (device, repeat taps by time) or a phone (repeat by cookie)."""
+
+    location: Location
+    channel: str
+    device: Device | None = None
+    repeat: bool = False  # phone only: this visitor already answered here within the window
 
 
 def ingest(
@@ -81,14 +93,26 @@ def ingest(
     :class:`Conflict` with nothing stored. Errors are keyed by item index when
     ``batch`` is true, by field otherwise.
     """
+    source = Source(session.get(Location, device.location_id), "kiosk", device)
+    return _ingest(session, source, items, policy=policy, now=now, batch=batch)
+
+
+def ingest_phone(session: Session, location: Location, item: dict, *, repeat: bool,
+                 policy: IngestPolicy = IngestPolicy(), now: datetime | None = None) -> ItemResult:
+    """Store one answer from the phone survey (channel ``qr``); ``item["comment"]`` must be scrubbed."""
+    [result] = _ingest(session, Source(location, "qr", None, repeat), [item], policy=policy, now=now, batch=False)
+    return result
+
+
+def _ingest(session: Session, source: Source, items: list[dict], *, policy: IngestPolicy,
+            now: datetime | None, batch: bool) -> list[ItemResult]:
     now = now or utcnow()
-    location = session.get(Location, device.location_id)
     hashes = [payload_hash(item) for item in items]
     first_index = _check_repeats_within(items, hashes, batch)
 
     for attempt in range(3):
         try:
-            return _store(session, device, location, items, hashes, first_index, now, policy, batch)
+            return _store(session, source, items, hashes, first_index, now, policy, batch)
         except IntegrityError:
             # Another worker stored one of these ids between our check and insert;
             # the next pass sees it and answers replay or conflict.
@@ -182,7 +206,8 @@ def _check_rules(items, versions, now, policy, batch, skip=frozenset()) -> None:
         raise InvalidInput("The response breaks the survey's rules.", errors)
 
 
-def _store(session, device, location, items, hashes, first_index, now, policy, batch):
+def _store(session, source, items, hashes, first_index, now, policy, batch):
+    location, device = source.location, source.device
     with write_transaction(session):
         # Replays and conflicts are decided first, in the transaction that writes: a replay
         # answers 200 even if the survey changed or the tap grew too old since it was stored.
@@ -202,7 +227,10 @@ def _store(session, device, location, items, hashes, first_index, now, policy, b
         _check_rules(items, versions, now, policy, batch, skip=replays)
 
         new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]
-        suspects = _repeat_taps(session, device, [items[i]["client_time"] for i in new], policy.suspect_window)
+        if device is not None:
+            suspects = _repeat_taps(session, device, [items[i]["client_time"] for i in new], policy.suspect_window)
+        else:
+            suspects = [source.repeat] * len(new)
         rows = []
         for i, suspect in zip(new, suspects):
             item = items[i]
@@ -211,8 +239,8 @@ def _store(session, device, location, items, hashes, first_index, now, policy, b
                     "id": item["id"],
                     "location_id": location.id,
                     "survey_version_id": versions[i].id,
-                    "device_id": device.id,
-                    "channel": "kiosk",
+                    "device_id": device.id if device is not None else None,
+                    "channel": source.channel,
                     "rating": item["rating"],
                     "followup_offered": list(item.get("followup_offered") or []),
                     "followup_chosen": list(item.get("followup_chosen") or []),
@@ -222,6 +250,7 @@ def _store(session, device, location, items, hashes, first_index, now, policy, b
                     "received_at": now,
                     "suspect": suspect,
                     "payload_hash": hashes[i],
+                    "comment": item.get("comment"),
                 }
             )
         store_rows(session, rows, scales={v.id: v.scale for v in versions if v is not None},

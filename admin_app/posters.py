@@ -1,0 +1,86 @@
+"""QR codes and printable posters of each location's phone survey, and link rotation."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from admin_app.forms import ConfirmForm
+from admin_app.pages import admin_bp
+from feedback.database import write_transaction
+from feedback.extensions import db
+from feedback.models import Location, Office
+from feedback.services import posters, qr, survey_links, users
+
+PAPERS = ("letter", "a4")
+
+
+def location_in_scope(code: str) -> Location:
+    """The location with ``code`` if the signed-in user may see it; 404 otherwise (unknown or not theirs)."""
+    location = db.session.scalar(select(Location).where(Location.code == code.upper()))
+    if location is None or location.id not in users.scope_location_ids(db.session, current_user):
+        abort(404)
+    return location
+
+
+def _survey_url(location: Location) -> str:
+    with write_transaction(db.session):
+        link = survey_links.current_link(db.session, location)
+    return qr.survey_url(current_app.config["PUBLIC_URL"], link.slug)
+
+
+def _paper() -> str:
+    paper = request.args.get("paper", "letter")
+    return paper if paper in PAPERS else "letter"
+
+
+@admin_bp.get("/locations/<code>/qr.png")
+@login_required
+def qr_png(code: str):
+    location = location_in_scope(code)
+    response = Response(qr.png(_survey_url(location)), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.png"'
+    return response
+
+
+@admin_bp.get("/locations/<code>/qr.svg")
+@login_required
+def qr_svg(code: str):
+    location = location_in_scope(code)
+    response = Response(qr.svg(_survey_url(location)), mimetype="image/svg+xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.svg"'
+    return response
+
+
+@admin_bp.get("/locations/<code>/poster")
+@login_required
+def poster(code: str):
+    location = location_in_scope(code)
+    with write_transaction(db.session):
+        item = posters.poster(db.session, location, current_app.config["PUBLIC_URL"])
+    return render_template("admin/posters.html", posters=[item], paper=_paper(), title=location.name)
+
+
+@admin_bp.get("/offices/<slug>/posters")
+@login_required
+def office_posters(slug: str):
+    office = db.session.scalar(select(Office).where(Office.slug == slug))
+    scope = users.scope_location_ids(db.session, current_user)
+    if office is None:
+        abort(404)
+    with write_transaction(db.session):
+        items = posters.office_posters(db.session, office, current_app.config["PUBLIC_URL"], scope)
+    if not items:
+        abort(404)  # no location of this office is in the user's scope
+    return render_template("admin/posters.html", posters=items, paper=_paper(), title=office.name)
+
+
+@admin_bp.post("/locations/<code>/rotate-link")
+@login_required
+def rotate_link(code: str):
+    location = location_in_scope(code)
+    if ConfirmForm().validate_on_submit():
+        with write_transaction(db.session):
+            survey_links.rotate(db.session, location)
+        flash(f"{location.code}: a new survey link was made; the old QR code now says it is no longer in use.")
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,51 @@
+"""What a printed counter poster shows: office, counter, the question in each language,
+the QR code and the short address written out for people who cannot scan."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.i18n import LANGUAGES
+from feedback.models import Location, Office
+from feedback.services import qr, survey_links
+from feedback.services.kiosk_config import texts
+
+
+@dataclass(frozen=True)
+class Poster:
+    office: str
+    location: str
+    code: str
+    questions: dict[str, str]
+    calls: dict[str, str]  # "Scan to tell us how we did" per language
+    url: str
+    short_url: str
+    qr_svg: str
+
+
+def poster(session: Session, location: Location, public_url: str) -> Poster:
+    link = survey_links.current_link(session, location)
+    url = qr.survey_url(public_url, link.slug)
+    version = location.survey.current_version()
+    by_language = {lang: texts(version, lang) for lang in LANGUAGES}
+    return Poster(
+        office=location.office.name,
+        location=location.name,
+        code=location.code,
+        questions={lang: t["question"] for lang, t in by_language.items()},
+        calls={lang: t["poster_call"] for lang, t in by_language.items()},
+        url=url,
+        short_url=url.split("://", 1)[-1],
+        qr_svg=qr.svg_inline(url),
+    )
+
+
+def office_posters(session: Session, office: Office, public_url: str, location_ids: set[int]) -> list[Poster]:
+    """Posters of the office's active locations that are in ``location_ids`` (the user's scope)."""
+    locations = session.scalars(
+        select(Location).where(Location.office_id == office.id, Location.active.is_(True),
+                               Location.id.in_(location_ids)).order_by(Location.code)
+    )
+    return [poster(session, location, public_url) for location in locations]

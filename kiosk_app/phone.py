@@ -1,0 +1,159 @@
+"""The phone survey behind each location's QR code: /s/<slug>.
+
+Works as plain HTML forms (rate, then details, then thanks) and, with its
+script, as one page that posts without reloading. Answers are stored with
+channel ``qr``; a phone that answered here within the last 10 minutes (signed
+session cookie) is thanked but stored as suspect.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import force_locale
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+
+from feedback.extensions import db, limiter
+from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
+from feedback.schemas.phone import PhoneAnswerSchema
+from feedback.services import ingest, phone, survey_links
+from feedback.services.errors import Conflict, InvalidInput
+from feedback.services.kiosk_config import pra_notice, texts
+from feedback.sqltypes import utcnow
+
+phone_bp = Blueprint("phone", __name__, template_folder="templates")
+
+STATUS = {"unknown": 404, "retired": 410, "inactive": 410}
+
+
+def _language() -> str:
+    asked = request.values.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def _render(template: str, lang: str, status: int = 200, **context) -> Response:
+    with force_locale(lang):
+        html = render_template(template, lang=lang, language_names=LANGUAGE_NAMES, **context)
+    response = Response(html, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _message(kind: str, lang: str, status: int, location=None) -> Response:
+    return _render("phone/message.html", lang, status, kind=kind, location=location)
+
+
+def _survey_context(location, lang: str) -> dict:
+    version = location.survey.current_version()
+    return {"location": location, "version": version, "t": texts(version, lang), "pra": pra_notice(version),
+            "scale_points": version.scale_def.points, "positive_from": version.scale_def.positive_from}
+
+
+def _resolve(slug: str, lang: str):
+    resolved = survey_links.resolve(db.session, slug)
+    if resolved.state != "active":
+        return None, _message(resolved.state, lang, STATUS[resolved.state], resolved.location)
+    return resolved.location, None
+
+
+def _per_ip() -> str:
+    return current_app.config["PHONE_LIMIT_PER_IP"]
+
+
+def _per_location() -> str:
+    return current_app.config["PHONE_LIMIT_PER_LOCATION"]
+
+
+@phone_bp.get("/s/<slug>")
+def survey(slug: str):
+    lang = _language()
+    location, problem = _resolve(slug, lang)
+    if problem:
+        return problem
+    return _render("phone/survey.html", lang, slug=slug, response_id=uuid.uuid4(),
+                   **_survey_context(location, lang))
+
+
+@phone_bp.post("/s/<slug>")
+@limiter.limit(_per_ip)
+@limiter.limit(_per_location, key_func=lambda: f"location:{request.view_args['slug']}")
+def answer(slug: str):
+    lang = _language()
+    location, problem = _resolve(slug, lang)
+    if problem:
+        return problem
+    wants_json = request.accept_mimetypes.best == "application/json"
+    form = request.form.to_dict()
+    form["choice"] = request.form.getlist("choice")
+    try:
+        data = PhoneAnswerSchema().load(form)
+    except ValidationError as exc:
+        if wants_json:
+            return jsonify(status=422, errors=exc.messages), 422
+        return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=exc.messages,
+                       **_survey_context(location, lang))
+    lang = data["lang"]
+    if data["website"]:
+        phone.count_dropped(db.session, location, "honeypot")
+        return jsonify(status="ok") if wants_json else _render("phone/thanks.html", lang, location=location)
+    context = _survey_context(location, lang)
+    if data["step"] == "rate":  # no script: the rating was chosen, now the optional details
+        return _render("phone/details.html", lang, slug=slug, data=data, **context)
+
+    version = context["version"]
+    offered = list(version.followup_choices or ())
+    skipped = data["step"] == "skip"
+    now = utcnow()
+    window = timedelta(minutes=current_app.config["PHONE_REPEAT_MINUTES"])
+    answered = session.get("answered", {})
+    try:
+        phone.submit(
+            db.session, location, response_id=data["id"], rating=data["rating"], language=lang,
+            survey_version=data["survey_version"], followup_offered=offered,
+            followup_chosen=[] if skipped else [c for c in offered if c in data["choice"]],
+            comment=None if skipped else data["comment"],
+            repeat=phone.is_repeat(answered, location.id, now, window),
+            policy=ingest.IngestPolicy.from_config(current_app.config), now=now,
+        )
+    except Conflict:
+        pass  # the same form sent again with other answers: the first one stands
+    except InvalidInput as exc:
+        if wants_json:
+            return jsonify(status=422, errors=exc.errors), 422
+        return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=exc.errors,
+                       **context)
+    session["answered"] = phone.remember(answered, location.id, now, window)
+    if wants_json:
+        return jsonify(status="ok")
+    return redirect(url_for("phone.thanks", slug=slug, lang=lang), code=303)
+
+
+@phone_bp.get("/s/<slug>/thanks")
+def thanks(slug: str):
+    lang = _language()
+    location, problem = _resolve(slug, lang)
+    return problem or _render("phone/thanks.html", lang, location=location)
+
+
+@phone_bp.app_errorhandler(CSRFError)
+def csrf_error(exc):
+    if request.path.startswith("/s/"):
+        return _message("expired", _language(), 400)
+    return exc.description, 400
+
+
+@phone_bp.app_errorhandler(429)
+def too_many(exc):
+    if request.path.startswith("/s/"):
+        return _message("too_many", _language(), 429)
+    if request.path.startswith("/api/"):
+        from feedback.http import problem
+
+        return problem(429, "Too Many Requests", "Too many requests; try again later.")
+    return exc
