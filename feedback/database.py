@@ -42,13 +42,17 @@ def _sqlite_on_begin(connection):
 def write_transaction(session: Session):
     """Run a unit of work that writes; commit on success, roll back on error.
 
-    The session must not be inside a transaction already: on SQLite the write
-    lock is taken at BEGIN so the transaction cannot fail half way on a lock.
+    On SQLite a transaction already open (a read, e.g. the token lookup) is ended
+    first, so the write lock is taken at BEGIN and the work cannot fail half way
+    on a lock. On PostgreSQL the open transaction simply continues (one round
+    trip fewer than ending it and beginning another).
     """
     real = session.registry() if isinstance(session, scoped_session) else session
-    if real.in_transaction():
+    sqlite_db = session.get_bind().dialect.name == "sqlite"
+    if sqlite_db and real.in_transaction():
         session.commit()
-    session.connection(execution_options={SQLITE_IMMEDIATE: True})
+    if not real.in_transaction():
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
     try:
         yield session
         session.commit()

@@ -42,7 +42,3 @@ class Response(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     location: Mapped["Location"] = relationship()  # noqa: F821
-
-    @property
-    def location_code(self) -> str:
-        return self.location.code

@@ -27,13 +27,7 @@ class Survey(db.Model):
     )
 
     def current_version(self) -> "SurveyVersion":
-        session = object_session(self)
-        return session.scalars(
-            select(SurveyVersion)
-            .where(SurveyVersion.survey_id == self.id)
-            .order_by(SurveyVersion.version.desc())
-            .limit(1)
-        ).one()
+        return SurveyVersion.current_for(object_session(self), self.id)
 
 
 class SurveyVersion(db.Model):
@@ -55,6 +49,16 @@ class SurveyVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
+
+    @staticmethod
+    def current_for(session, survey_id: int) -> "SurveyVersion":
+        """The newest version of a survey (what kiosks and phones show now)."""
+        return session.scalars(
+            select(SurveyVersion)
+            .where(SurveyVersion.survey_id == survey_id)
+            .order_by(SurveyVersion.version.desc())
+            .limit(1)
+        ).one()
 
     @property
     def scale_def(self) -> Scale:

@@ -62,7 +62,7 @@ class BatchInSchema(Schema):
 
 class ResponseOutSchema(Schema):
     id = fields.UUID()
-    location = fields.Function(lambda r: r.location_code)
+    location = fields.Function(lambda r: r.location.code)
     survey_version = fields.Integer(attribute="survey_version_id")
     device = fields.Integer(attribute="device_id", allow_none=True)
     channel = fields.String()

@@ -14,9 +14,10 @@ import json
 import uuid
 from bisect import bisect_right, insort
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,7 +160,7 @@ def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list
         )
     } if wanted else {}
     needs_current = any(i not in skip and item.get("survey_version") is None for i, item in enumerate(items))
-    current = location.survey.current_version() if needs_current else None
+    current = SurveyVersion.current_for(session, location.survey_id) if needs_current else None
     errors: dict = {}
     resolved = []
     for i, item in enumerate(items):
@@ -211,8 +212,20 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
     with write_transaction(session):
         # Replays and conflicts are decided first, in the transaction that writes: a replay
         # answers 200 even if the survey changed or the tap grew too old since it was stored.
+        # One round trip finds both the ids already stored and the device's neighbouring taps.
         ids = list({item["id"] for item in items})
-        stored = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(ids)))}
+        condition = Response.id.in_(ids)
+        if device is not None:
+            times = [item["client_time"] for item in items]
+            condition = or_(condition, and_(Response.device_id == device.id,
+                                            Response.client_time >= min(times) - policy.suspect_window,
+                                            Response.client_time <= max(times) + policy.suspect_window))
+        found = session.execute(
+            select(Response.id, Response.payload_hash, Response.location_id, Response.device_id,
+                   Response.client_time).where(condition)
+        ).all()
+        wanted = set(ids)
+        stored = {row.id: row for row in found if row.id in wanted}
         conflicts: dict = {}
         for i, item in enumerate(items):
             old = stored.get(item["id"])
@@ -228,7 +241,8 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
 
         new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]
         if device is not None:
-            suspects = _repeat_taps(session, device, [items[i]["client_time"] for i in new], policy.suspect_window)
+            neighbours = sorted(row.client_time for row in found if row.device_id == device.id)
+            suspects = repeat_taps(neighbours, [items[i]["client_time"] for i in new], policy.suspect_window)
         else:
             suspects = [source.repeat] * len(new)
         rows = []
@@ -255,15 +269,17 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
             )
         store_rows(session, rows, scales={v.id: v.scale for v in versions if v is not None},
                    zones={location.id: location.office.tz})
-    created = {row["id"]: Response(**row) for row in rows}
-    for response in created.values():
-        response.location = location
+        # Full records of replays, for the answer (rare: only a retried request has any).
+        replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} \
+            if stored else {}
+    # Plain records for the answer: building ORM objects for a 500-item batch costs more than the insert.
+    created = {row["id"]: SimpleNamespace(**row, location=location) for row in rows}
     results = []
     for i, item in enumerate(items):
         if item["id"] in created and i not in first_index:
             results.append(ItemResult(created[item["id"]], True))
         else:
-            results.append(ItemResult(stored.get(item["id"]) or created[item["id"]], False))
+            results.append(ItemResult(replayed.get(item["id"]) or created[item["id"]], False))
     return results
 
 
@@ -286,25 +302,15 @@ def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zo
     )
 
 
-def _repeat_taps(session, device, times: list[datetime], window: timedelta) -> list[bool]:
+def repeat_taps(stored: list[datetime], times: list[datetime], window: timedelta) -> list[bool]:
     """For each new tap time, whether it repeats another tap of the same device.
 
-    A tap is a repeat when another tap (stored, or earlier in time in this batch)
-    is less than ``window`` before it. A stored tap less than ``window`` after it
-    (it arrived first, e.g. from an offline queue) cannot be re-flagged, so the
-    new one is flagged instead: either way the pair is counted once.
+    ``stored`` are the device's stored tap times near ``times``, sorted. A tap is a
+    repeat when another tap (stored, or earlier in time in this batch) is less
+    than ``window`` before it. A stored tap less than ``window`` after it (it
+    arrived first, e.g. from an offline queue) cannot be re-flagged, so the new
+    one is flagged instead: either way the pair is counted once.
     """
-    if not times:
-        return []
-    stored = sorted(
-        session.scalars(
-            select(Response.client_time).where(
-                Response.device_id == device.id,
-                Response.client_time >= min(times) - window,
-                Response.client_time <= max(times) + window,
-            )
-        )
-    )
     known = list(stored)
     flags = [False] * len(times)
     for i in sorted(range(len(times)), key=lambda k: times[k]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,16 +36,21 @@ class Fact:
     followup_chosen: tuple[str, ...] = ()
 
 
-def _upsert(session: Session, model, rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect: str, model, key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET col = col + excluded.col``, built once per dialect."""
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     stmt = insert(model)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=list(key_cols),
         set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in add_cols},
     )
+
+
+def _upsert(session: Session, model, rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+    if not rows:
+        return
+    stmt = _upsert_statement(session.get_bind().dialect.name, model, key_cols, add_cols)
     # Sorted so concurrent writers lock rollup rows in the same order (no deadlocks).
     rows.sort(key=lambda r: tuple(r[c] for c in key_cols))
     session.execute(stmt, rows)
