@@ -24,8 +24,13 @@ def load_user(user_id: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the sign-in page cannot bounce anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+    """Only same-site paths, so the sign-in page cannot bounce anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
+    or ``/<tab>/evil.example`` would leave the site: refuse those and any control character.
+    """
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable() and not urlparse(target).netloc):
         return target
     return url_for("admin.index")
 
@@ -33,19 +38,21 @@ def _safe_next(target: str | None) -> str:
 @admin_bp.route("/login", methods=["GET", "POST"])
 def login():
     form = SignInForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = auth.sign_in(db.session, form.email.data, form.password.data)
         except auth.SignInRefused as exc:
             form.password.errors.append(exc.detail)
             status = 429 if exc.retry_after else 401
+            if exc.retry_after:
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("admin/login.html", form=form), status
+    return render_template("admin/login.html", form=form), status, headers
 
 
 @admin_bp.post("/logout")

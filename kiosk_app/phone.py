@@ -49,8 +49,8 @@ def _message(kind: str, lang: str, status: int, location=None) -> Response:
     return _render("phone/message.html", lang, status, kind=kind, location=location)
 
 
-def _survey_context(location, lang: str) -> dict:
-    version = location.survey.current_version()
+def _survey_context(location, lang: str, version=None) -> dict:
+    version = version or location.survey.current_version()
     return {"location": location, "version": version, "t": texts(version, lang), "pra": pra_notice(version),
             "scale_points": version.scale_def.points, "positive_from": version.scale_def.positive_from}
 
@@ -94,19 +94,18 @@ def answer(slug: str):
     try:
         data = PhoneAnswerSchema().load(form)
     except ValidationError as exc:
-        if wants_json:
-            return jsonify(status=422, errors=exc.messages), 422
-        return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=exc.messages,
-                       **_survey_context(location, lang))
+        return _invalid(slug, location, lang, exc.messages, wants_json)
     lang = data["lang"]
     if data["website"]:
         phone.count_dropped(db.session, location, "honeypot")
         return jsonify(status="ok") if wants_json else _render("phone/thanks.html", lang, location=location)
-    context = _survey_context(location, lang)
+    try:  # the version the visitor's page showed, even if the survey was edited since
+        version = phone.answered_version(db.session, location, data["survey_version"], data["rating"])
+    except InvalidInput as exc:
+        return _invalid(slug, location, lang, exc.errors, wants_json)
     if data["step"] == "rate":  # no script: the rating was chosen, now the optional details
-        return _render("phone/details.html", lang, slug=slug, data=data, **context)
+        return _render("phone/details.html", lang, slug=slug, data=data, **_survey_context(location, lang, version))
 
-    version = context["version"]
     offered = list(version.followup_choices or ())
     skipped = data["step"] == "skip"
     now = utcnow()
@@ -115,7 +114,7 @@ def answer(slug: str):
     try:
         phone.submit(
             db.session, location, response_id=data["id"], rating=data["rating"], language=lang,
-            survey_version=data["survey_version"], followup_offered=offered,
+            survey_version=version.id, followup_offered=offered,
             followup_chosen=[] if skipped else [c for c in offered if c in data["choice"]],
             comment=None if skipped else data["comment"],
             repeat=phone.is_repeat(answered, location.id, now, window),
@@ -124,14 +123,19 @@ def answer(slug: str):
     except Conflict:
         pass  # the same form sent again with other answers: the first one stands
     except InvalidInput as exc:
-        if wants_json:
-            return jsonify(status=422, errors=exc.errors), 422
-        return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=exc.errors,
-                       **context)
+        return _invalid(slug, location, lang, exc.errors, wants_json)
     session["answered"] = phone.remember(answered, location.id, now, window)
     if wants_json:
         return jsonify(status="ok")
     return redirect(url_for("phone.thanks", slug=slug, lang=lang), code=303)
+
+
+def _invalid(slug: str, location, lang: str, errors: dict, wants_json: bool):
+    """422: the script gets the errors, a plain form the survey again (with a new id)."""
+    if wants_json:
+        return jsonify(status=422, errors=errors), 422
+    return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=errors,
+                   **_survey_context(location, lang))
 
 
 @phone_bp.get("/s/<slug>/thanks")

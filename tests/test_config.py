@@ -47,8 +47,13 @@ def test_postgres_urls_use_psycopg3(url):
     assert normalize_database_url(url) == "postgresql+psycopg://u@h/db"
 
 
-def test_sqlite_runs_wal_with_foreign_keys(session):
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite connection settings; this run uses PostgreSQL")
-    assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+def test_connection_settings_of_the_database_in_use(session):
+    """SQLite: WAL with foreign keys on. PostgreSQL: psycopg 3, in this run's own schema."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+    else:
+        assert bind.dialect.driver == "psycopg"
+        assert session.execute(text("SELECT current_schema()")).scalar().startswith("test_")

@@ -1,12 +1,18 @@
 """Admin sign-in with throttling, and password changes.
 
-After 5 failed attempts on an account, each further failure doubles a wait
-(30 s, 60 s, 2 min, ... up to an hour) during which the account refuses sign-in
-even with the right password; a success resets the count. The answer never
-says whether the e-mail exists.
+5 failed attempts on an account are free; each further failure locks it for a
+doubling wait (the 6th for 30 s, the 7th for 60 s, then 2 min, ... up to an
+hour) during which the account refuses sign-in even with the right password; a
+success resets the count. The wrong-password answer never says whether the
+e-mail exists.
+
+The account row is read and updated under a row lock (``FOR UPDATE`` on
+PostgreSQL; SQLite's write transaction already locks the database), so
+parallel guesses cannot overwrite each other's count and get free attempts.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -35,21 +41,28 @@ class SignInRefused(ServiceError):
 
 
 def delay_after(failures: int) -> timedelta:
-    if failures < FREE_ATTEMPTS:
+    """How long the account stays locked after its ``failures``-th failure in a row."""
+    if failures <= FREE_ATTEMPTS:
         return timedelta(0)
-    return min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_ATTEMPTS))
+    # Cap the exponent too: a long slow attack would otherwise overflow timedelta (an error
+    # instead of a lock, which would let every further guess through unthrottled).
+    return min(MAX_DELAY, BASE_DELAY * 2 ** min(failures - FREE_ATTEMPTS - 1, 16))
+
+
+def _seconds(n: int) -> str:
+    return "1 second" if n == 1 else f"{n} seconds"
 
 
 def sign_in(session: Session, email: str, password: str, *, now: datetime | None = None) -> User:
     now = now or utcnow()
     with write_transaction(session):
-        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        user = session.scalar(select(User).where(User.email == email.strip().lower()).with_for_update())
         if user is None:
             check_password_hash(_DUMMY_HASH, password)
             raise SignInRefused("Wrong e-mail or password.")
         if user.locked_until and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
-            raise SignInRefused(f"Too many failed attempts. Try again in {wait} seconds.", retry_after=wait)
+            wait = math.ceil((user.locked_until - now).total_seconds())
+            raise SignInRefused(f"Too many failed attempts. Try again in {_seconds(wait)}.", retry_after=wait)
         if not user.active or not check_password_hash(user.password_hash, password):
             user.failed_logins += 1
             delay = delay_after(user.failed_logins)

@@ -4,12 +4,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
-from feedback.models import DroppedSubmission, Location
+from feedback.models import DroppedSubmission, Location, SurveyVersion
 from feedback.services import ingest
+from feedback.services.errors import InvalidInput
 from feedback.services.scrub import clean_comment
 from feedback.sqltypes import utcnow
 
@@ -28,6 +30,28 @@ def remember(answered: dict, location_id: int, now: datetime, window: timedelta 
     fresh = {k: v for k, v in answered.items() if now.timestamp() - float(v) < window.total_seconds()}
     fresh[str(location_id)] = now.timestamp()
     return fresh
+
+
+def answered_version(session: Session, location: Location, version_id: int | None, rating: int) -> SurveyVersion:
+    """The survey version the visitor answered: the one their page named, else the current one.
+
+    A page opened before the survey was edited keeps its version (its follow-up choices and
+    scale), as a kiosk's cached config does. Raises :class:`InvalidInput` for a version of
+    another survey or a rating off the version's scale.
+    """
+    current = location.survey.current_version()
+    version = current
+    if version_id is not None and version_id != current.id:
+        version = session.scalar(
+            select(SurveyVersion).where(SurveyVersion.id == version_id, SurveyVersion.survey_id == location.survey_id)
+        )
+        if version is None:
+            raise InvalidInput("The answer names an unknown survey version.",
+                               {"survey_version": ["Not a version of this location's survey."]})
+    if not version.scale_def.valid(rating):
+        raise InvalidInput("The rating is not on the survey's scale.",
+                           {"rating": [f"Must be between 1 and {version.scale_def.points} for this survey's scale."]})
+    return version
 
 
 def submit(session: Session, location: Location, *, response_id: uuid.UUID, rating: int, language: str,

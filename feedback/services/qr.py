@@ -11,6 +11,15 @@ import qrcode.image.svg
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 
 
+class _SvgImage(qrcode.image.svg.SvgPathFillImage):
+    """One black path on its own white square (scannable on any background), without the
+    library's fixed ``id="qr-path"``: a page of posters holds several codes and ids must be unique."""
+
+    def process(self):
+        super().process()
+        self.path.attrib.pop("id", None)
+
+
 def survey_url(public_url: str, slug: str) -> str:
     return f"{public_url.rstrip('/')}/s/{slug}"
 
@@ -32,7 +41,7 @@ def png(data: str, box_size: int = 24) -> bytes:
 def svg(data: str) -> bytes:
     """A single-path SVG that prints sharp at any size."""
     out = io.BytesIO()
-    _code(data, box_size=10).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    _code(data, box_size=10).make_image(image_factory=_SvgImage).save(out)
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from feedback.database import write_transaction
 from tests.browser.test_kiosk import FOLLOWUP, QUESTION, THANKS, enrol, tap
 
 
@@ -60,3 +61,37 @@ def test_kiosk_screenshots(tablet, session, live, build, shots, app, monkeypatch
     tablet.wait_for_selector("#screen-unenrolled:not([hidden])")
     snap("unenrolled")
     assert all(path.stat().st_size > 10_000 for path in names)
+
+
+def test_phone_and_poster_screenshots(browser, session, live, build, shots):
+    from feedback.services import survey_links, users
+
+    survey = build.survey(scale="faces5", question={
+        "en": "How satisfied are you with the service you received today?",
+        "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
+        omb_control_number="0000-0000", omb_expiration=date(2027, 12, 31),
+        burden_statement="Public burden is estimated at 1 minute.")
+    office = build.office(name="New York Benefits Office", tz="America/New_York")
+    location = build.location(code="NYC-W1", office=office, survey=survey)
+    with write_transaction(session):
+        slug = survey_links.current_link(session, location).slug
+        users.create_user(session, "admin@example.gov", "demo-admin-password", "admin")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    page.goto(f"{live.url}/s/{slug}")
+    page.screenshot(path=str(shots / "phone-survey.png"), full_page=True)
+    page.click("button.rate[value='2']")
+    page.screenshot(path=str(shots / "phone-details.png"), full_page=True)
+    phone.close()
+
+    desk = browser.new_context(viewport={"width": 900, "height": 1200})
+    page = desk.new_page()
+    page.goto(f"{live.url}/admin/login")
+    page.fill("input[name='email']", "admin@example.gov")
+    page.fill("input[name='password']", "demo-admin-password")
+    page.click("button[type='submit']")
+    page.goto(f"{live.url}/admin/locations/NYC-W1/poster")
+    page.screenshot(path=str(shots / "poster.png"), full_page=True)
+    desk.close()
+    for name in ("phone-survey.png", "phone-details.png", "poster.png"):
+        assert (shots / name).stat().st_size > 10_000

@@ -1,0 +1,100 @@
+"""Admin-site helpers: users made through the service, sign-in through the real form (CSRF on).
+
+The suite's app lives for the whole run inside one app context, and Flask's test client reuses the
+current app context, so every request would share ``g`` (where Flask-WTF caches the CSRF token of
+the first session that asked) and the test's database session. Here, as in production, each request
+runs in an app context of its own.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from feedback.database import write_transaction
+from feedback.models import SurveyLink
+from feedback.services.users import create_user
+
+PASSWORD = "correct-horse-battery"
+_HIDDEN_CSRF = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
+_VALUE = re.compile(r'\bvalue="([^"]+)"')
+_FIELD_ERROR = re.compile(r'<p class="field-error"[^>]*>(.*?)</p>', re.S)
+
+
+def csrf_token(client, path: str = "/admin/login", **request_options) -> str:
+    """The hidden ``csrf_token`` input of the page at ``path`` (same client, so same session)."""
+    page = client.get(path, **request_options)
+    assert page.status_code == 200, (path, page.status_code)
+    tag = _HIDDEN_CSRF.search(page.get_data(as_text=True))
+    assert tag, f"no csrf_token input on {path}"
+    return _VALUE.search(tag.group(0)).group(1)
+
+
+def field_errors(response) -> list[str]:
+    return [html.unescape(e).strip() for e in _FIELD_ERROR.findall(response.get_data(as_text=True))]
+
+
+def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = None):
+    """Post the sign-in form as a browser would: token from the page, then the form."""
+    token = csrf_token(client)
+    query = {"next": next_} if next_ is not None else None
+    return client.post("/admin/login", query_string=query,
+                       data={"email": email, "password": password, "csrf_token": token})
+
+
+def fresh(session) -> None:
+    """End the test session's transaction (a SQLite read keeps its snapshot until then) and
+    forget loaded rows, so the next reads see what requests committed since."""
+    session.rollback()
+    session.expire_all()
+
+
+def current_slug(session, location) -> str:
+    fresh(session)
+    return session.scalar(select(SurveyLink.slug).where(SurveyLink.location_id == location.id,
+                                                        SurveyLink.retired_at.is_(None)))
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch):
+    """The same scrypt hashing with a smaller work factor: these tests hash and check dozens of passwords.
+    The checks themselves are werkzeug's, which read the parameters from each stored hash."""
+    quick = functools.partial(generate_password_hash, method="scrypt:1024:8:1")
+    monkeypatch.setattr("feedback.services.users.generate_password_hash", quick)
+    monkeypatch.setattr("feedback.services.auth.generate_password_hash", quick)
+    monkeypatch.setattr("feedback.services.auth._DUMMY_HASH", quick("not-a-real-password"))
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in a fresh app context (fresh ``g`` and db session)."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser: a client with its own cookies."""
+    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def client(new_client):
+    return new_client()
+
+
+@pytest.fixture
+def make_user(session):
+    def make(email: str, role: str = "admin", locations=(), password: str = PASSWORD):
+        with write_transaction(session):
+            user, created = create_user(session, email, password, role, list(locations))
+        assert created
+        return user
+
+    return make
