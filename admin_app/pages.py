@@ -13,6 +13,26 @@ from feedback.services import users
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
+# The admin menu: (endpoint, label, admins only). Items whose view does not exist are left out.
+ADMIN_NAV = (
+    ("admin.index", "Dashboard", False),
+    ("admin.compare", "Compare locations", False),
+    ("admin.locations", "Locations", False),
+    ("admin.kiosks", "Kiosks", False),
+    ("admin.offices", "Offices", True),
+    ("admin.surveys", "Surveys", True),
+    ("admin.users", "Users", True),
+    ("admin.tokens", "API tokens", False),
+    ("admin.audit", "Audit log", True),
+)
+
+
+@admin_bp.app_context_processor
+def _admin_menu():
+    from flask import current_app
+
+    return {"admin_nav": ADMIN_NAV, "admin_endpoints": current_app.view_functions}
+
 
 def scoped_locations() -> list[Location]:
     ids = users.scope_location_ids(db.session, current_user)

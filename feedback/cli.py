@@ -212,18 +212,21 @@ def device_list():
 @click.argument("email")
 @click.option("--role", type=click.Choice(["admin", "manager"]), required=True)
 @click.option("--location", "codes", multiple=True, help="Location code a manager sees; repeat for several.")
+@click.option("--office", "office_names", multiple=True, help="Office whose locations a manager sees; repeatable.")
 @click.option("--password", envvar="FEEDBACK_USER_PASSWORD", default=None,
               help="Default: a generated one, printed once.")
 @_fail_on_service_error
-def user_create(email: str, role: str, codes: tuple[str, ...], password: str | None):
+def user_create(email: str, role: str, codes: tuple[str, ...], office_names: tuple[str, ...], password: str | None):
     """Create a user, or update the role and locations of an existing one."""
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     with write_transaction(db.session):
         locations = [org.location_by_code(db.session, code) for code in codes]
-        user, created = users.create_user(db.session, email, password, role, locations)
+        offices = [org.office_by_name(db.session, name) for name in office_names]
+        user, created = users.create_user(db.session, email, password, role, locations, offices)
+    scope = [c.upper() for c in codes] + list(office_names)
     click.echo(f"{'Created' if created else 'Updated'}: {user.email} ({user.role}"
-               f"{', ' + ', '.join(c.upper() for c in codes) if codes else ''})")
+               f"{', ' + ', '.join(scope) if scope else ''})")
     if generated and created:
         click.echo(f"Password: {password}")
 

@@ -19,6 +19,13 @@ user_locations = Table(
     Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
 )
 
+user_offices = Table(
+    "user_offices",
+    db.Model.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
@@ -33,7 +40,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # A manager sees these locations and every location of these offices.
     locations: Mapped[list["Location"]] = relationship(secondary=user_locations)  # noqa: F821
+    offices: Mapped[list["Office"]] = relationship(secondary=user_offices)  # noqa: F821
 
     @property
     def is_admin(self) -> bool:

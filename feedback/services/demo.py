@@ -29,13 +29,14 @@ class DemoLocation:
     name: str
     survey: str
     quality: float  # shifts ratings: >0 better than average, <0 worse
+    target: float = 0.85  # the published CSAT target
 
 
 OFFICES = [
     ("Houston Passport Agency", "America/Chicago",
      {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [["09:00", "13:00"]], "sun": []},
      [DemoLocation("HOU-C1", "Counter 1 - Applications", "passport", 0.3),
-      DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6),
+      DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6, 0.8),
       DemoLocation("HOU-C3", "Counter 3 - Pick-up", "passport", 0.6)]),
     ("Honolulu Passport Agency", "Pacific/Honolulu",
      {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
@@ -46,7 +47,7 @@ OFFICES = [
      [DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
       DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
       DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
-      DemoLocation("NYC-INFO", "Information desk", "info", 0.4)]),
+      DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9)]),
 ]
 
 SURVEYS = {
@@ -98,13 +99,14 @@ def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | No
             for spec in locs:
                 location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
                                                survey=surveys[spec.survey])
+                location.csat_target = spec.target
                 device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
                 survey_links.current_link(session, location)
                 made.append((office, location, device, spec))
 
         create_user(session, *DEMO_ADMIN, role="admin")
         create_user(session, *DEMO_MANAGER, role="manager",
-                    locations=[loc for office, loc, _, _ in made if office.name.startswith("Houston")])
+                    offices=[office for office, *_ in made if office.name.startswith("Houston")][:1])
 
     today = today or datetime.now(timezone.utc).date()
     days = [today - timedelta(days=d) for d in range(weeks * 7, 0, -1)]

@@ -105,3 +105,10 @@ def location_by_code(session: Session, code: str) -> Location:
     if location is None:
         raise NotFound(f"No location with code {code!r}.", {"location": ["Unknown location code."]})
     return location
+
+
+def office_by_name(session: Session, name: str) -> Office:
+    office = session.scalar(select(Office).where(Office.name == name))
+    if office is None:
+        raise NotFound(f"No office named {name!r}.", {"office": ["Unknown office."]})
+    return office

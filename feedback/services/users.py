@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
-from feedback.models import ApiToken, Location, User
+from feedback.models import ApiToken, Location, Office, User
 from feedback.models.devices import hash_token, new_token
 from feedback.sqltypes import utcnow
 from feedback.models.users import ROLES
@@ -17,7 +17,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def create_user(session: Session, email: str, password: str, role: str,
-                locations: list[Location] = ()) -> tuple[User, bool]:
+                locations: list[Location] = (), offices: list[Office] = ()) -> tuple[User, bool]:
     """Create a user, or update role and scope of an existing one (idempotent)."""
     email = email.strip().lower()
     errors = {}
@@ -36,6 +36,7 @@ def create_user(session: Session, email: str, password: str, role: str,
         session.add(user)
     user.role = role
     user.locations = list(locations)
+    user.offices = list(offices)
     session.flush()
     return user, created
 
@@ -61,10 +62,21 @@ def authenticate_api_token(session: Session, token: str | None) -> User | None:
 
 
 def scope_location_ids(session: Session, user: User) -> set[int]:
-    """Locations a user may see: all for an admin, the assigned ones for a manager."""
+    """Locations a user may see: all for an admin; for a manager the assigned
+    locations and every location of the assigned offices."""
     if user.is_admin:
         return set(session.scalars(select(Location.id)))
-    return {loc.id for loc in user.locations}
+    ids = {loc.id for loc in user.locations}
+    office_ids = [office.id for office in user.offices]
+    if office_ids:
+        ids |= set(session.scalars(select(Location.id).where(Location.office_id.in_(office_ids))))
+    return ids
+
+
+def scope_office_ids(session: Session, user: User) -> set[int]:
+    """Offices with at least one location in the user's scope."""
+    ids = scope_location_ids(session, user)
+    return set(session.scalars(select(Location.office_id).where(Location.id.in_(ids)).distinct())) if ids else set()
 
 
 def resolve_locations(session: Session, user: User, codes: list[str]) -> list[int]:
