@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 FLASK   = $(BIN)/flask --app feedback.app
 PORT   ?= 8000
-export PORT
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+export PORT PUBLIC_URL
 
 .PHONY: run test install install-test migrate demo test-browser chromium screenshots translations clean
 
@@ -32,11 +33,13 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "Counter feedback is starting at http://127.0.0.1:$(PORT)/"
-	@echo "Kiosks: open one of these one-time links in a browser (each makes that browser the kiosk):"
-	@PUBLIC_URL=http://127.0.0.1:$(PORT) $(FLASK) demo links
+	@echo "Kiosks (one-time links: each makes the browser that opens it a kiosk) and phone surveys:"
+	@$(FLASK) demo links
+	@echo "  Admin site:                  http://127.0.0.1:$(PORT)/admin/"
+	@echo "    sign in as                 admin@example.gov / demo-admin-password"
+	@echo "    or (Houston only)          manager.houston@example.gov / demo-manager-password"
 	@echo "  API documentation (OpenAPI): http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "  Health check:                http://127.0.0.1:$(PORT)/healthz"
-	@echo "  Demo admin sign-in:          admin@example.gov / demo-admin-password"
 	@echo ""
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
