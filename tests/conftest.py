@@ -69,6 +69,7 @@ def _app(database_url, tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "PUBLIC_URL": "http://127.0.0.1:8000",  # what the tests expect in links, whatever the environment
     })
     with app.app_context():
         db.create_all()
