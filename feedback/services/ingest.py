@@ -215,6 +215,10 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
         # One round trip finds both the ids already stored and the device's neighbouring taps.
         ids = list({item["id"] for item in items})
         condition = Response.id.in_(ids)
+        if device is not None and session.get_bind().dialect.name != "sqlite":
+            # Two requests of one kiosk at once must see each other's taps for the repeat-tap
+            # check: lock the device row (SQLite's BEGIN IMMEDIATE already serialises writers).
+            session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
         if device is not None:
             times = [item["client_time"] for item in items]
             condition = or_(condition, and_(Response.device_id == device.id,
