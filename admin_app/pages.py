@@ -1,12 +1,11 @@
-"""The admin site: the landing page of the signed-in user's locations."""
+"""The admin site: its blueprint, menu, and the signed-in user's locations."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from admin_app.forms import ConfirmForm
 from feedback.extensions import db
 from feedback.models import Location
 from feedback.services import users
@@ -42,7 +41,4 @@ def scoped_locations() -> list[Location]:
     ))
 
 
-@admin_bp.get("/")
-@login_required
-def index():
-    return render_template("admin/index.html", locations=scoped_locations(), form=ConfirmForm())
+# The landing page (admin.index, the dashboard) is in admin_app/dashboard.py.

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from feedback.config import normalize_database_url
@@ -97,9 +98,19 @@ def session(app):
     return db.session
 
 
+class OwnContextClient(FlaskClient):
+    """A test client whose every request runs in an app context of its own (fresh ``g`` and
+    database session), as in production. The session-wide app context would otherwise be
+    shared by every request: ``g`` (where Flask-WTF caches a CSRF token) leaks between tests."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return OwnContextClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -99,8 +99,13 @@ def summarize(
     channel: str | None = None,
     group: str | None = None,
     include_suspect: bool = False,
+    followups: bool = True,
 ) -> dict:
-    """Count, CSAT, mean, distribution and suspects for ``start..end`` (local dates, inclusive)."""
+    """Count, CSAT, mean, distribution and suspects for ``start..end`` (local dates, inclusive).
+
+    ``followups=False`` leaves the follow-up counts out (``"followups": None``): a second rollup
+    scan, as long as the first, that views showing no follow-ups need not pay for.
+    """
     if group not in (None, *GROUPS):
         raise ValueError(f"unknown group {group!r}")
     codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(location_ids))).all())
@@ -144,7 +149,8 @@ def summarize(
         "include_suspect": include_suspect,
         "locations": sorted(codes.values()),
         "total": total.as_dict(),
-        "followups": _followups(session, filters_for_followups(location_ids, start, end, channel), include_suspect),
+        "followups": _followups(session, filters_for_followups(location_ids, start, end, channel), include_suspect)
+        if followups else None,
     }
     if group:
         result["group"] = group

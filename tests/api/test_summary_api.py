@@ -137,6 +137,7 @@ def test_a_valid_token_is_accepted_and_its_last_use_recorded(client, build, sess
     assert session.query(ApiToken).filter_by(user_id=user.id).one().last_used_at is None
     d = day0().isoformat()
     assert client.get(URL, query_string={"from": d, "to": d}, headers=auth(token)).status_code == 200
+    session.rollback()  # end this test's read snapshot to see the request's commit
     session.expire_all()
     assert session.query(ApiToken).filter_by(user_id=user.id).one().last_used_at is not None
 

@@ -1,0 +1,136 @@
+"""Users (admins only), personal API tokens (everyone, their own) and the audit log (admins only)."""
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from admin_app.forms import ConfirmForm
+from admin_app.manage import actor, admin_required, no_store, save, status
+from admin_app.manage_forms import TokenForm, UserCreateForm, UserScopeForm, option
+from admin_app.pages import admin_bp
+from feedback.extensions import db
+from feedback.models import Location, Office, User
+from feedback.services import management
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def _scope_choices(form: UserScopeForm) -> None:
+    form.offices.choices = [option(o.id, o.name) for o in db.session.scalars(select(Office).order_by(Office.name))]
+    form.locations.choices = [
+        option(loc.id, f"{loc.code} \u2013 {loc.name} ({loc.office.name})")
+        for loc in db.session.scalars(select(Location).options(joinedload(Location.office)).order_by(Location.code))
+    ]
+
+
+@admin_bp.get("/users")
+@login_required
+@admin_required
+def users():
+    rows = db.session.scalars(select(User).options(selectinload(User.offices), selectinload(User.locations))
+                              .order_by(User.active.desc(), User.email))
+    return render_template("admin/manage/users.html", users=list(rows), confirm=ConfirmForm())
+
+
+@admin_bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+@admin_required
+def user_new():
+    form = UserCreateForm(data={"role": "manager"} if request.method == "GET" else None)
+    _scope_choices(form)
+    if form.validate_on_submit() and save(form, lambda: management.create_user(
+            db.session, actor(), email=form.email.data, role=form.role.data, password=form.password.data,
+            office_ids=form.offices.data, location_ids=form.locations.data)):
+        flash(f"User {form.email.data.strip().lower()} was created.")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/manage/user_form.html", form=form, user=None), status()
+
+
+def _user_page(user: User, form: UserScopeForm, code: int):
+    return render_template("admin/manage/user_form.html", form=form, user=user, confirm=ConfirmForm()), code
+
+
+@admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+@admin_required
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    data = {"role": user.role, "offices": [o.id for o in user.offices], "locations": [loc.id for loc in user.locations]}
+    form = UserScopeForm(data=data if request.method == "GET" else None)
+    _scope_choices(form)
+    if form.validate_on_submit() and save(form, lambda: management.update_user(
+            db.session, actor(), user.id, role=form.role.data, office_ids=form.offices.data,
+            location_ids=form.locations.data), f"User {user.email} was saved."):
+        return redirect(url_for("admin.users"))
+    return _user_page(user, form, status())
+
+
+def _set_active(user_id: int, active: bool):
+    user = db.session.get(User, user_id) or abort(404)
+    confirm = ConfirmForm()
+    word = "reactivated" if active else "deactivated"
+    if confirm.validate_on_submit() and save(confirm, lambda: management.set_user_active(
+            db.session, actor(), user.id, active), f"User {user.email} was {word}."):
+        return redirect(url_for("admin.users"))
+    form = UserScopeForm(formdata=None, data={"role": user.role, "offices": [o.id for o in user.offices],
+                                              "locations": [loc.id for loc in user.locations]})
+    _scope_choices(form)
+    form.form_errors.extend(confirm.form_errors)
+    return _user_page(user, form, 422)
+
+
+@admin_bp.post("/users/<int:user_id>/deactivate")
+@login_required
+@admin_required
+def user_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@admin_bp.post("/users/<int:user_id>/activate")
+@login_required
+@admin_required
+def user_activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+# --- personal API tokens ----------------------------------------------------------------------
+
+
+@admin_bp.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The signed-in user's own tokens; a new token's secret is on this answer only."""
+    form = TokenForm()
+    made = []
+    if form.validate_on_submit() and save(form, lambda: made.append(
+            management.create_token(db.session, actor(), form.name.data))):
+        token, secret = made[0]
+        page = render_template("admin/manage/tokens.html", tokens=management.own_tokens(db.session, actor()),
+                               form=TokenForm(formdata=None), confirm=ConfirmForm(), new_token=token, secret=secret)
+        return no_store(make_response(page, 201))
+    page = render_template("admin/manage/tokens.html", tokens=management.own_tokens(db.session, actor()),
+                           form=form, confirm=ConfirmForm(), new_token=None, secret=None)
+    return make_response(page, status())
+
+
+@admin_bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int):
+    if ConfirmForm().validate_on_submit():
+        save(ConfirmForm(), lambda: management.revoke_token(db.session, actor(), token_id),
+             "The token was revoked; requests with it now get 401.")
+    return redirect(url_for("admin.tokens"))
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+
+@admin_bp.get("/audit")
+@login_required
+@admin_required
+def audit():
+    before = request.args.get("before", type=int)
+    rows, older = management.audit_page(db.session, before=before)
+    return render_template("admin/manage/audit.html", rows=rows, older=older, before=before)
