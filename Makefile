@@ -57,7 +57,7 @@ test-browser: install-test chromium
 	$(BIN)/pytest -q -m browser
 
 screenshots: install-test chromium
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py tests/browser/test_admin_dashboard.py
 
 # Visitor text: extract, merge into the catalogues, compile (the .mo files are committed).
 translations: install
