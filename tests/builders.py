@@ -59,3 +59,18 @@ def response_body(rating=5, when=None, **overrides):
 
 def auth(token):
     return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(resp, status: int, *fields: str) -> dict:
+    """A problem+json answer with ``status``, a title, a detail and messages for ``fields``."""
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert body["status"] == status
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["errors"], dict)
+    for field in fields:
+        assert field in body["errors"], body["errors"]
+        assert body["errors"][field], body["errors"]
+    return body

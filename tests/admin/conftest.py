@@ -12,7 +12,7 @@ import html
 import re
 
 import pytest
-from flask.testing import FlaskClient
+from tests.conftest import OwnContextClient
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -68,14 +68,6 @@ def _quick_password_hashes(monkeypatch):
     monkeypatch.setattr("feedback.services.users.generate_password_hash", quick)
     monkeypatch.setattr("feedback.services.auth.generate_password_hash", quick)
     monkeypatch.setattr("feedback.services.auth._DUMMY_HASH", quick("not-a-real-password"))
-
-
-class OwnContextClient(FlaskClient):
-    """A test client whose every request runs in a fresh app context (fresh ``g`` and db session)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

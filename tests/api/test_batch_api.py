@@ -16,7 +16,7 @@ from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Response, ResponseHourly
 from feedback.services import org
-from tests.builders import auth, response_body
+from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/responses/batch"
 PROBLEM = "application/problem+json"
@@ -42,18 +42,6 @@ def stored_row(response_id):
         return conn.execute(select(RESPONSES).where(RESPONSES.c.id == uuid.UUID(str(response_id)))).one()
 
 
-def assert_problem(resp, status: int, *fields: str) -> dict:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == PROBLEM
-    body = resp.get_json()
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert isinstance(body["errors"], dict)
-    for field in fields:
-        assert field in body["errors"], body["errors"]
-        assert body["errors"][field], body["errors"]
-    return body
 
 
 def post_batch(client, token, items):

@@ -18,7 +18,7 @@ from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, Response, ResponseHourly
 from feedback.services import devices, org
-from tests.builders import auth, response_body
+from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/responses"
 HEARTBEAT = "/api/v1/devices/heartbeat"
@@ -49,19 +49,6 @@ def device_row(device_id):
         return conn.execute(select(DEVICES).where(DEVICES.c.id == device_id)).one()
 
 
-def assert_problem(resp, status: int, *fields: str) -> dict:
-    """A problem+json answer with ``status``, a title, a detail and messages for ``fields``."""
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == PROBLEM
-    body = resp.get_json()
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert isinstance(body["errors"], dict)
-    for field in fields:
-        assert field in body["errors"], body["errors"]
-        assert body["errors"][field], body["errors"]
-    return body
 
 
 def post(client, token, body, url=URL):

@@ -13,7 +13,7 @@ import pytest
 
 from feedback.database import write_transaction
 from feedback.models import ApiToken
-from tests.builders import auth, response_body
+from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/summary"
 PROBLEM = "application/problem+json"
@@ -21,18 +21,6 @@ CHICAGO = ZoneInfo("America/Chicago")
 HONOLULU = ZoneInfo("Pacific/Honolulu")
 
 
-def assert_problem(resp, status: int, *fields: str) -> dict:
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == PROBLEM
-    body = resp.get_json()
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert isinstance(body["errors"], dict)
-    for field in fields:
-        assert field in body["errors"], body["errors"]
-        assert body["errors"][field], body["errors"]
-    return body
 
 
 def json_without(body, code: str):

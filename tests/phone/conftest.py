@@ -8,18 +8,10 @@ Here each request gets an app context of its own, as it does in production.
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
+from tests.conftest import OwnContextClient
 
 from feedback.extensions import limiter
 from tests.phone.helpers import slug_for
-
-
-class OwnContextClient(FlaskClient):
-    """A test client whose every request runs in a fresh app context (fresh ``g`` and db session)."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
 
 
 @pytest.fixture
