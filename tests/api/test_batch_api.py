@@ -19,7 +19,6 @@ from feedback.services import org
 from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/responses/batch"
-PROBLEM = "application/problem+json"
 RESPONSES = Response.__table__
 HOURLY = ResponseHourly.__table__
 

@@ -22,7 +22,6 @@ from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/responses"
 HEARTBEAT = "/api/v1/devices/heartbeat"
-PROBLEM = "application/problem+json"
 RESPONSES = Response.__table__
 HOURLY = ResponseHourly.__table__
 DEVICES = Device.__table__

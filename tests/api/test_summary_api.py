@@ -16,7 +16,6 @@ from feedback.models import ApiToken
 from tests.builders import assert_problem, auth, response_body
 
 URL = "/api/v1/summary"
-PROBLEM = "application/problem+json"
 CHICAGO = ZoneInfo("America/Chicago")
 HONOLULU = ZoneInfo("Pacific/Honolulu")
 
