@@ -91,11 +91,15 @@ class SurveyForm(FlaskForm):
                                      description="Paperwork Reduction Act notice, e.g. 1405-0020; empty for none.")
     omb_expiration = DateField("OMB expiration date", validators=[Optional()])
     burden_statement = TextAreaField("Burden statement", validators=[Length(max=2000)], filters=[_blank_to_none])
+    labels_en = TextAreaField("Button labels (English)", validators=[Length(max=400)],
+                              description="One per line, worst to best; empty = the standard labels of the scale.")
+    labels_es = TextAreaField("Button labels (Spanish)", validators=[Length(max=400)],
+                              description="One per line, worst to best; empty = the standard Spanish labels.")
 
     def fields_data(self) -> dict:
         return {name: getattr(self, name).data for name in (
             "scale", "question_en", "question_es", "followup_choices", "omb_control_number", "omb_expiration",
-            "burden_statement")}
+            "burden_statement", "labels_en", "labels_es")}
 
 
 class SurveyCreateForm(SurveyForm):

@@ -40,6 +40,9 @@ class SurveyVersion(db.Model):
     scale: Mapped[str] = mapped_column(String(16))
     # {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"}
     question: Mapped[dict] = mapped_column(JSON)
+    # Optional button labels per language, worst to best ({"en": [...], "es": [...]});
+    # a language left out uses the standard labels of the scale from the catalogues.
+    labels: Mapped[dict | None] = mapped_column(JSON)
     # Follow-up choice keys (feedback.scales.DRIVERS); empty means no follow-up.
     followup_choices: Mapped[list] = mapped_column(JSON, default=list)
     # Paperwork Reduction Act notice, shown on visitor pages when set.

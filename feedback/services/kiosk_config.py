@@ -22,7 +22,8 @@ def texts(version: SurveyVersion, language: str) -> dict:
     scale = SCALES[version.scale]
     with force_locale(language):
         out = {key: gettext(text) for key, text in VISITOR_TEXT.items()}
-        out["labels"] = [gettext(label) for label in scale.labels]
+        custom = (version.labels or {}).get(language)
+        out["labels"] = list(custom) if custom else [gettext(label) for label in scale.labels]
         out["choices"] = {
             side: {key: gettext(DRIVER_LABELS[key][i]) for key in version.followup_choices or ()}
             for i, side in enumerate(("positive", "negative"))

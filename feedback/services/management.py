@@ -320,25 +320,32 @@ class SurveyFields:
     omb_control_number: str | None
     omb_expiration: date | None
     burden_statement: str | None
+    # Button labels, one per line, worst to best; empty = the scale's standard (translated) labels.
+    labels_en: str = ""
+    labels_es: str = ""
 
     @classmethod
     def of(cls, version: SurveyVersion) -> "SurveyFields":
         stored = list(version.followup_choices or ())
         # In DRIVERS order, as the form gives them; unknown keys kept at the end.
         choices = tuple(d for d in DRIVERS if d in stored) + tuple(c for c in stored if c not in DRIVERS)
+        labels = version.labels or {}
         return cls(version.scale, version.question.get("en", ""), version.question.get("es", ""),
-                   choices, version.omb_control_number, version.omb_expiration, version.burden_statement)
+                   choices, version.omb_control_number, version.omb_expiration, version.burden_statement,
+                   "\n".join(labels.get("en") or ()), "\n".join(labels.get("es") or ()))
 
     def version_kwargs(self) -> dict:
         question = {"en": self.question_en} | ({"es": self.question_es} if self.question_es else {})
+        labels = {lang: text.split("\n") for lang, text in (("en", self.labels_en), ("es", self.labels_es)) if text}
         return {"scale": self.scale, "question": question, "followup_choices": list(self.followup_choices),
                 "omb_control_number": self.omb_control_number, "omb_expiration": self.omb_expiration,
-                "burden_statement": self.burden_statement}
+                "burden_statement": self.burden_statement, "labels": labels or None}
 
 
 def survey_fields(*, scale: str, question_en: str, question_es: str = "", followup_choices: Iterable[str] = (),
                   omb_control_number: str | None = None, omb_expiration: date | None = None,
-                  burden_statement: str | None = None) -> SurveyFields:
+                  burden_statement: str | None = None, labels_en: str | None = "",
+                  labels_es: str | None = "") -> SurveyFields:
     """Validate a survey version's content; raises InvalidInput keyed by form field."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
@@ -368,9 +375,19 @@ def survey_fields(*, scale: str, question_en: str, question_es: str = "", follow
             errors["omb_control_number"] = ["Required when a burden statement is given."]
     if burden and len(burden) > BURDEN_MAX:
         errors["burden_statement"] = [f"At most {BURDEN_MAX} characters."]
+    labels = {}
+    for key, raw in (("labels_en", labels_en), ("labels_es", labels_es)):
+        lines = [_text(line) for line in (raw or "").splitlines() if _text(line)]
+        if lines and scale in SCALES and len(lines) != SCALES[scale].points:
+            errors[key] = [f"{SCALES[scale].points} labels for this scale, one per line, worst to best "
+                           f"(or none for the standard ones)."]
+        if any(len(line) > 40 for line in lines):
+            errors[key] = ["At most 40 characters a label."]
+        labels[key] = "\n".join(lines)
     if errors:
         raise InvalidInput("The survey was not saved.", errors)
-    return SurveyFields(scale, en, es, tuple(d for d in DRIVERS if d in chosen), omb, omb_expiration, burden)
+    return SurveyFields(scale, en, es, tuple(d for d in DRIVERS if d in chosen), omb, omb_expiration, burden,
+                        labels["labels_en"], labels["labels_es"])
 
 
 def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, int]]:

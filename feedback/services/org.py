@@ -41,18 +41,19 @@ def get_or_create_office(session: Session, name: str, timezone: str | None = Non
 
 def create_survey(session: Session, name: str, *, scale: str = DEFAULT_SCALE, question: dict | None = None,
                   followup_choices=DEFAULT_FOLLOWUP, omb_control_number: str | None = None,
-                  omb_expiration=None, burden_statement: str | None = None) -> Survey:
+                  omb_expiration=None, burden_statement: str | None = None, labels: dict | None = None) -> Survey:
     survey = Survey(name=name)
     session.add(survey)
     session.flush()
     add_survey_version(session, survey, scale=scale, question=question or DEFAULT_QUESTION,
                        followup_choices=followup_choices, omb_control_number=omb_control_number,
-                       omb_expiration=omb_expiration, burden_statement=burden_statement)
+                       omb_expiration=omb_expiration, burden_statement=burden_statement, labels=labels)
     return survey
 
 
 def add_survey_version(session: Session, survey: Survey, *, scale: str, question: dict, followup_choices,
-                       omb_control_number=None, omb_expiration=None, burden_statement=None) -> SurveyVersion:
+                       omb_control_number=None, omb_expiration=None, burden_statement=None,
+                       labels: dict | None = None) -> SurveyVersion:
     """Editing a survey = adding a version; responses keep the version they answered."""
     errors = {}
     if scale not in SCALES:
@@ -62,6 +63,11 @@ def add_survey_version(session: Session, survey: Survey, *, scale: str, question
     unknown = [c for c in followup_choices if c not in DRIVERS]
     if unknown:
         errors["followup_choices"] = [f"Unknown choice(s): {', '.join(unknown)}."]
+    labels = {lang: list(texts) for lang, texts in (labels or {}).items() if texts}
+    if scale in SCALES:
+        for lang, texts in labels.items():
+            if len(texts) != SCALES[scale].points or not all(isinstance(t, str) and t.strip() for t in texts):
+                errors[f"labels_{lang}"] = [f"{SCALES[scale].points} labels, worst to best, none empty."]
     if errors:
         raise InvalidInput("Invalid survey.", errors)
     latest = session.scalar(
@@ -69,7 +75,8 @@ def add_survey_version(session: Session, survey: Survey, *, scale: str, question
     )
     version = SurveyVersion(survey_id=survey.id, version=(latest or 0) + 1, scale=scale, question=dict(question),
                             followup_choices=list(followup_choices), omb_control_number=omb_control_number,
-                            omb_expiration=omb_expiration, burden_statement=burden_statement)
+                            omb_expiration=omb_expiration, burden_statement=burden_statement,
+                            labels=labels or None)
     session.add(version)
     session.flush()
     return version

@@ -902,3 +902,30 @@ def test_menu_links_the_management_pages(admin, manager):
         assert f'href="{path}"' in manager_menu, path
     for path in ("/admin/offices", "/admin/surveys", "/admin/users", "/admin/audit"):
         assert f'href="{path}"' not in manager_menu, path
+
+
+def test_survey_button_labels_per_language_make_a_new_version(client, session, build, make_user):
+    """Custom labels reach the kiosk config; a wrong count is refused with 422 and nothing changes."""
+    from feedback.models import Survey as SurveyModel
+    from feedback.models import SurveyVersion as VersionModel
+    from feedback.services.kiosk_config import texts
+    from tests.admin.conftest import csrf_token, sign_in
+
+    survey = build.survey(scale="thumbs", followup=())
+    make_user("labels.admin@example.gov", "admin")
+    assert sign_in(client, "labels.admin@example.gov").status_code == 302
+    url = f"/admin/surveys/{survey.id}"
+    base = {"question_en": "Did we help you today?", "question_es": "¿Le ayudamos hoy?", "scale": "thumbs",
+            "csrf_token": csrf_token(client, url)}
+    bad = client.post(url, data=base | {"labels_en": "Only one"})
+    assert bad.status_code == 422
+    session.rollback()
+    assert len(session.scalars(select(VersionModel).where(VersionModel.survey_id == survey.id)).all()) == 1
+    good = client.post(url, data=base | {"labels_en": "No\nYes", "labels_es": "No\nSí"})
+    assert good.status_code == 302
+    session.rollback()
+    session.expire_all()
+    version = session.get(SurveyModel, survey.id).current_version()
+    assert version.version == 2 and version.labels == {"en": ["No", "Yes"], "es": ["No", "Sí"]}
+    assert texts(version, "es")["labels"] == ["No", "Sí"]
+    assert texts(version, "en")["labels"] == ["No", "Yes"]
