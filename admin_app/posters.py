@@ -34,22 +34,23 @@ def _paper() -> str:
     return paper if paper in PAPERS else "letter"
 
 
+def _qr_download(code: str, render, extension: str, mimetype: str) -> Response:
+    location = location_in_scope(code)
+    response = Response(render(_survey_url(location)), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.{extension}"'
+    return response
+
+
 @admin_bp.get("/locations/<code>/qr.png")
 @login_required
 def qr_png(code: str):
-    location = location_in_scope(code)
-    response = Response(qr.png(_survey_url(location)), mimetype="image/png")
-    response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.png"'
-    return response
+    return _qr_download(code, qr.png, "png", "image/png")
 
 
 @admin_bp.get("/locations/<code>/qr.svg")
 @login_required
 def qr_svg(code: str):
-    location = location_in_scope(code)
-    response = Response(qr.svg(_survey_url(location)), mimetype="image/svg+xml")
-    response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.svg"'
-    return response
+    return _qr_download(code, qr.svg, "svg", "image/svg+xml")
 
 
 @admin_bp.get("/locations/<code>/poster")

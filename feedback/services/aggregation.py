@@ -68,7 +68,11 @@ def _group_key(group: str | None, row, codes: dict[int, str]):
         return codes[row.location_id]
     if group == "hour":
         return (row.weekday, row.local_hour)
-    day: date = row.local_date
+    return bucket_key(group, row.local_date)
+
+
+def bucket_key(group: str, day: date) -> str:
+    """The key of the day, ISO week or month bucket a local date falls in."""
     if group == "day":
         return day.isoformat()
     if group == "week":

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import CHANNELS
 from feedback.scales import SCALES
-from feedback.services.aggregation import summarize
+from feedback.services.aggregation import bucket_key, summarize
 from feedback.services.responses_query import utc_bounds
 
 PERIODS = (("today", 1), ("7d", 7), ("30d", 30))
@@ -138,17 +138,6 @@ class Bucket:
     first: date  # first and last local date of the bucket inside the asked range
     last: date
     figures: Figures
-
-
-def bucket_key(group: str, day: date) -> str:
-    if group == "day":
-        return day.isoformat()
-    if group == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if group == "month":
-        return f"{day.year}-{day.month:02d}"
-    raise ValueError(f"unknown group {group!r}")
 
 
 def default_group(start: date, end: date) -> str:
