@@ -1,16 +1,21 @@
 """ORM models, one module per aggregate. Importing this package registers them all."""
+from feedback.models.alerts import Alert, AlertRule
 from feedback.models.audit import AuditEntry
 from feedback.models.devices import Device, EnrollmentCode
 from feedback.models.links import SurveyLink
 from feedback.models.org import Location, Office
+from feedback.models.reporting import CustomerVolume
 from feedback.models.responses import Response
 from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
 from feedback.models.surveys import Survey, SurveyVersion
 from feedback.models.users import ApiToken, User, user_locations, user_offices
 
 __all__ = [
+    "Alert",
+    "AlertRule",
     "ApiToken",
     "AuditEntry",
+    "CustomerVolume",
     "Device",
     "DroppedSubmission",
     "EnrollmentCode",

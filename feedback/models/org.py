@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -22,6 +22,13 @@ class Office(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     # {"mon": [["08:00", "16:30"]], ..., "sun": []}: local times, several spans a day allowed.
     opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Published service standards for the whole office (a location's own target wins).
+    csat_target: Mapped[float | None] = mapped_column(Float)
+    weekly_response_target: Mapped[int | None] = mapped_column(Integer)
+    # The service named in the A-11 Section 280 quarterly collection, e.g. "Passport application".
+    service_provided: Mapped[str | None] = mapped_column(String(200))
+    # Opt-in: /scores/<slug> shows this office's scores to the public.
+    scoreboard_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations: Mapped[list["Location"]] = relationship(back_populates="office", order_by="Location.code")
@@ -49,7 +56,23 @@ class Location(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
     # Published service standard: the CSAT share (0..1) this counter aims for; None = not set.
     csat_target: Mapped[float | None] = mapped_column(Float)
+    weekly_response_target: Mapped[int | None] = mapped_column(Integer)
+    # Overrides the office's service_provided in the A-11 collection when set.
+    service_provided: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     office: Mapped[Office] = relationship(back_populates="locations")
     survey: Mapped["Survey"] = relationship()  # noqa: F821 (resolved by the registry)
+
+    @property
+    def effective_csat_target(self) -> float | None:
+        return self.csat_target if self.csat_target is not None else self.office.csat_target
+
+    @property
+    def effective_weekly_response_target(self) -> int | None:
+        own = self.weekly_response_target
+        return own if own is not None else self.office.weekly_response_target
+
+    @property
+    def effective_service_provided(self) -> str | None:
+        return self.service_provided or self.office.service_provided

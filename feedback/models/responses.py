@@ -4,13 +4,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.sqltypes import UTCDateTime, utcnow
 
 CHANNELS = ("kiosk", "qr")
+COMMENT_STATES = ("open", "handled", "archived", "spam")
 
 
 class Response(db.Model):
@@ -40,5 +41,9 @@ class Response(db.Model):
     # Phone survey only, at most 500 characters, with e-mails, phone numbers, SSNs and
     # long digit runs replaced by a marker before it is stored (services/scrub.py).
     comment: Mapped[str | None] = mapped_column(Text)
+    # The comment inbox (services/comments.py): open, handled, archived or spam. A spam
+    # response is taken out of the rollups, so it counts in no score or export total.
+    comment_state: Mapped[str | None] = mapped_column(String(16))
+    comment_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     location: Mapped["Location"] = relationship()  # noqa: F821

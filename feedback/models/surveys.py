@@ -49,6 +49,8 @@ class SurveyVersion(db.Model):
     omb_control_number: Mapped[str | None] = mapped_column(String(16))
     omb_expiration: Mapped[date | None] = mapped_column(Date)
     burden_statement: Mapped[str | None] = mapped_column(Text)
+    # The Federal Register notice of the information collection (A-11 Section 280 export).
+    federal_register_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

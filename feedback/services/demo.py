@@ -168,6 +168,7 @@ def _day_rows(rng, day, office, location, device, spec, version, per_hour):
                 "comment": clean_comment(rng.choice(COMMENTS[scale.is_positive(rating)]))
                 if channel == "qr" and rng.random() < 0.3 else None,
             })
+            rows[-1]["comment_state"] = "open" if rows[-1]["comment"] else None
             if channel == "kiosk":
                 last_tap = moment
     return rows

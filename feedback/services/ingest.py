@@ -269,6 +269,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
                     "suspect": suspect,
                     "payload_hash": hashes[i],
                     "comment": item.get("comment"),
+                    "comment_state": "open" if item.get("comment") else None,
                 }
             )
         store_rows(session, rows, scales={v.id: v.scale for v in versions if v is not None},

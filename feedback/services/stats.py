@@ -1,0 +1,62 @@
+"""Confidence intervals for a share (CSAT is the share of positive ratings).
+
+The Wilson score interval (Wilson 1927; method 3 in Newcombe 1998) stays inside
+0..1 and behaves at small counts and at 0 % or 100 %, where the textbook
+normal interval collapses to a point. A location with 12 responses gets a wide
+interval, so a verdict against a target can say "too few to tell" instead of
+declaring it failing on noise.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Z_95 = 1.959963984540054  # two-sided 95 %
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+
+    def __contains__(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+def wilson_interval(positive: int, n: int, z: float = Z_95) -> Interval | None:
+    """The Wilson score interval for ``positive`` successes in ``n`` trials; None when n is 0."""
+    if n <= 0:
+        return None
+    if not 0 <= positive <= n:
+        raise ValueError(f"positive must be between 0 and n ({positive} of {n})")
+    p = positive / n
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    denominator = 1 + z2 / n
+    # Clamp rounding noise: at p = 0 or 1 one bound is exactly 0 or 1.
+    low = 0.0 if positive == 0 else max(0.0, (centre - margin) / denominator)
+    high = 1.0 if positive == n else min(1.0, (centre + margin) / denominator)
+    return Interval(low, high)
+
+
+VERDICTS = ("met", "not_met", "too_few", "no_target", "no_data")
+
+
+def verdict(positive: int, n: int, target: float | None, z: float = Z_95) -> str:
+    """Whether a share meets ``target``: ``met``, ``not_met``, ``too_few``, ``no_target`` or ``no_data``.
+
+    ``met`` when the observed share reaches the target; ``not_met`` only when even the
+    interval's upper bound is below it (the shortfall is not noise); a share below the
+    target whose interval still reaches it is ``too_few`` to tell.
+    """
+    if target is None:
+        return "no_target"
+    interval = wilson_interval(positive, n, z)
+    if interval is None:
+        return "no_data"
+    if positive / n >= target:
+        return "met"
+    if interval.high < target:
+        return "not_met"
+    return "too_few"
