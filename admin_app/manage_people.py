@@ -1,7 +1,7 @@
 """Users (admins only), personal API tokens (everyone, their own) and the audit log (admins only)."""
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -97,22 +97,31 @@ def user_activate(user_id: int):
 
 # --- personal API tokens ----------------------------------------------------------------------
 
+_NEW_TOKEN_KEY = "new_api_token"
+
 
 @admin_bp.route("/tokens", methods=["GET", "POST"])
 @login_required
 def tokens():
-    """The signed-in user's own tokens; a new token's secret is on this answer only."""
+    """The signed-in user's own tokens; a new token's secret is shown once.
+
+    Post/redirect/get: the secret travels to the next GET in the (signed, HttpOnly)
+    session and is popped there, so reloading the page neither shows it again nor
+    re-posts the form and makes a second token.
+    """
     form = TokenForm()
     made = []
     if form.validate_on_submit() and save(form, lambda: made.append(
             management.create_token(db.session, actor(), form.name.data))):
         token, secret = made[0]
-        page = render_template("admin/manage/tokens.html", tokens=management.own_tokens(db.session, actor()),
-                               form=TokenForm(formdata=None), confirm=ConfirmForm(), new_token=token, secret=secret)
-        return no_store(make_response(page, 201))
-    page = render_template("admin/manage/tokens.html", tokens=management.own_tokens(db.session, actor()),
-                           form=form, confirm=ConfirmForm(), new_token=None, secret=None)
-    return make_response(page, status())
+        session[_NEW_TOKEN_KEY] = {"id": token.id, "secret": secret}
+        return redirect(url_for("admin.tokens"), 303)
+    shown = session.pop(_NEW_TOKEN_KEY, None) if request.method == "GET" else None
+    own = management.own_tokens(db.session, actor())
+    new_token = next((t for t in own if shown and t.id == shown["id"]), None)
+    page = render_template("admin/manage/tokens.html", tokens=own, form=form, confirm=ConfirmForm(),
+                           new_token=new_token, secret=shown["secret"] if new_token else None)
+    return no_store(make_response(page, status())) if new_token else make_response(page, status())
 
 
 @admin_bp.post("/tokens/<int:token_id>/revoke")

@@ -41,7 +41,9 @@ def manager(new_client, world):
 
 
 def create(client, name: str):
-    return client.post("/admin/tokens", data={"name": name, "csrf_token": csrf_token(client, "/admin/tokens")})
+    """Post the form and follow the redirect to the page that shows the new secret."""
+    return client.post("/admin/tokens", data={"name": name, "csrf_token": csrf_token(client, "/admin/tokens")},
+                       follow_redirects=True)
 
 
 def shown_secret(response) -> str:
@@ -60,8 +62,12 @@ def tokens_of(session, user) -> list[ApiToken]:
 
 
 def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(manager, session, world):
-    response = create(manager, "quarterly report")
-    assert response.status_code == 201
+    posted = manager.post("/admin/tokens", data={"name": "quarterly report",
+                                                 "csrf_token": csrf_token(manager, "/admin/tokens")})
+    # Post/redirect/get: reloading the page that shows the secret does not post again.
+    assert posted.status_code == 303 and posted.headers["Location"].endswith("/admin/tokens")
+    response = manager.get("/admin/tokens")
+    assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     secret = shown_secret(response)
     assert len(secret) >= 40
@@ -74,6 +80,7 @@ def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(manager, session,
     assert "quarterly report" in body
     assert secret not in body
     assert 'id="new-token"' not in body
+    assert len(tokens_of(session, world["manager"])) == 1  # the reload made no second token
     # The audit entry names the token, not its secret.
     (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "api_token.create")).all()
     assert (entry.actor, entry.target_type, entry.target_id) == (MANAGER, "api_token", token.id)
