@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -20,6 +20,9 @@ class Response(db.Model):
         # Repeat-tap check: a device's neighbours in client time.
         Index("ix_responses_device_client_time", "device_id", "client_time"),
         Index("ix_responses_location_client_time", "location_id", "client_time"),
+        # The comment inbox: tab counts and pages per state read only rows with a comment.
+        Index("ix_responses_comment_inbox", "location_id", "comment_state", "client_time",
+              sqlite_where=text("comment_state IS NOT NULL"), postgresql_where=text("comment_state IS NOT NULL")),
     )
 
     # Made by the client, so a retry of the same tap is recognised.

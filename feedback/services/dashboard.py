@@ -339,7 +339,8 @@ def comments(session: Session, location: Location, start: date, end: date, *, q:
     # coalesce(comment, '') <> '' rather than "IS NOT NULL AND <> ''": PostgreSQL then estimates the
     # share of rows with a comment well enough to walk the index newest first and stop at a full page.
     filters = [Response.location_id == location.id, Response.client_time >= lo, Response.client_time < hi,
-               Response.channel == "qr", func.coalesce(Response.comment, "") != ""]
+               Response.channel == "qr", func.coalesce(Response.comment, "") != "",
+               Response.comment_state.is_distinct_from("spam")]  # marked spam in the inbox: out of sight
     if q:
         filters.append(Response.comment.ilike(_like_pattern(q), escape="\\"))
     rows = session.execute(

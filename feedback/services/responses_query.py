@@ -35,11 +35,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def list_responses(session: Session, location_ids: list[int], start: date, end: date, *,
-                   channel: str | None = None, limit: int = 100, after: str | None = None):
+                   channel: str | None = None, limit: int = 100, after: str | None = None,
+                   include_spam: bool = False):
     """Responses whose client time falls on ``start..end`` in their office's time zone.
 
     Ordered by client time then id; returns ``(rows, next_cursor)``, the cursor
-    being None on the last page.
+    being None on the last page. Responses whose comment was marked spam are left out
+    unless ``include_spam`` (they count in no score either, services/comments.py).
     """
     by_zone: dict[str, list[int]] = defaultdict(list)
     for loc_id, tz in session.execute(
@@ -55,6 +57,8 @@ def list_responses(session: Session, location_ids: list[int], start: date, end: 
     query = select(Response).options(joinedload(Response.location)).where(or_(*windows))
     if channel:
         query = query.where(Response.channel == channel)
+    if not include_spam:
+        query = query.where(Response.comment_state.is_distinct_from("spam"))
     if after:
         moment, ident = decode_cursor(after)
         query = query.where(or_(Response.client_time > moment,

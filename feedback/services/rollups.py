@@ -1,6 +1,6 @@
 """Keep ``response_hourly`` and ``followup_daily`` equal to the sum of the responses.
 
-Every write path (ingest, demo loader, later moderation) calls :func:`apply`
+Every write path (ingest, demo loader, the comment inbox's spam marks) calls :func:`apply`
 inside its own transaction with the responses it adds (+1) or takes out (-1).
 """
 from __future__ import annotations
@@ -94,7 +94,7 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
 
 
 def rebuild(session: Session, chunk: int = 5000) -> int:
-    """Recompute both rollups from ``responses`` (repair tool; caller commits). Returns responses read."""
+    """Recompute both rollups from ``responses`` but spam (repair tool; caller commits). Returns responses read."""
     session.execute(delete(ResponseHourly))
     session.execute(delete(FollowupDaily))
     zones = {
@@ -111,6 +111,8 @@ def rebuild(session: Session, chunk: int = 5000) -> int:
         Response.rating,
         Response.followup_offered,
         Response.followup_chosen,
+    ).where(
+        Response.comment_state.is_distinct_from("spam")  # spam counts nowhere (services/comments.py)
     ).execution_options(yield_per=chunk)
     total = 0
     for part in session.execute(query).partitions():

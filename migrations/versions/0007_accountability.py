@@ -88,6 +88,9 @@ def upgrade():
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment_state', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('comment_flagged', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index('ix_responses_comment_inbox', ['location_id', 'comment_state', 'client_time'],
+                              unique=False, sqlite_where=sa.text('comment_state IS NOT NULL'),
+                              postgresql_where=sa.text('comment_state IS NOT NULL'))
 
     with op.batch_alter_table('survey_versions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('federal_register_url', sa.String(length=500), nullable=True))
@@ -103,6 +106,7 @@ def downgrade():
         batch_op.drop_column('federal_register_url')
 
     with op.batch_alter_table('responses', schema=None) as batch_op:
+        batch_op.drop_index('ix_responses_comment_inbox')
         batch_op.drop_column('comment_flagged')
         batch_op.drop_column('comment_state')
 

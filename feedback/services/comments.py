@@ -1,0 +1,257 @@
+"""The comment inbox: phone comments to read, handle, flag, archive or mark as spam.
+
+A response with a comment has a ``comment_state`` (``open`` when stored, then ``handled``,
+``archived`` or ``spam``) and a ``comment_flagged`` marker. Kiosk taps have no comment and
+no state, so they never show up here.
+
+Marking a comment as spam takes its whole response out of every score: the response is
+subtracted from the rollups (``rollups.apply(sign=-1)``) in the transaction that changes the
+state, and added back when the mark is undone. The state change is a conditional UPDATE
+(``... WHERE comment_state IN (states the action applies to)``) on rows locked first, and
+the rollups move only for the rows that UPDATE changed: two people pressing "spam" at the
+same moment subtract the response once. ``rollups.rebuild`` skips spam, so a rebuild agrees.
+
+Every change is audited, one entry per response (``comment.<action>``, target type
+``response``). The audit log's ``target_id`` is an integer and response ids are UUIDs, so
+the id is in the entry's details (``response``) and ``target_id`` is None.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from feedback.database import write_transaction
+from feedback.models import Location, Office, Response, SurveyVersion, User
+from feedback.models.responses import COMMENT_STATES
+from feedback.services import audit, rollups
+from feedback.services.dashboard import _like_pattern  # the same search as the location page's comments
+from feedback.services.errors import InvalidInput, NotFound
+from feedback.services.responses_query import decode_cursor, encode_cursor, utc_bounds
+
+# The inbox tabs: one per state, plus the flagged comments of every state but spam.
+TABS = ("open", "flagged", "handled", "archived", "spam")
+PAGE_SIZE = 25
+SEARCH_MAX = 100
+MAX_IDS = 500  # comments changed by one action (a page is far smaller)
+
+# State changes: action -> (new state, the states it applies to). Spam is left only by unmark_spam,
+# so the rollups change in exactly two places (mark_spam and unmark_spam).
+STATE_MOVES = {
+    "handle": ("handled", ("open", "archived")),
+    "archive": ("archived", ("open", "handled")),
+    "reopen": ("open", ("handled", "archived")),
+    "mark_spam": ("spam", ("open", "handled", "archived")),
+    "unmark_spam": ("open", ("spam",)),
+}
+# Flag changes: action -> new flag; on any comment that is not spam.
+FLAG_MOVES = {"flag": True, "unflag": False}
+ACTIONS = (*STATE_MOVES, *FLAG_MOVES)
+NOT_SPAM = tuple(s for s in COMMENT_STATES if s != "spam")
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: uuid.UUID
+    location: Location  # with its office loaded
+    client_time: datetime  # aware, UTC
+    rating: int
+    scale: str
+    channel: str
+    language: str
+    text: str
+    state: str
+    flagged: bool
+    suspect: bool
+
+    @property
+    def local_time(self) -> datetime:
+        """When the visitor answered, in the office's time zone."""
+        return self.client_time.astimezone(self.location.office.tz)
+
+
+@dataclass
+class InboxPage:
+    items: list[InboxItem]
+    counts: dict[str, int]  # per tab, with the same filters but the tab's
+    next_cursor: str | None  # ``after`` of the next (older) page; None on the last page
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _date_window(session: Session, location_ids: Collection[int], start: date | None, end: date | None):
+    """A condition for client times on ``start..end`` in each location's office time zone."""
+    if start is None and end is None:
+        return None
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for loc_id, tz in session.execute(
+        select(Location.id, Office.timezone).join(Location.office).where(Location.id.in_(location_ids))
+    ):
+        by_zone[tz].append(loc_id)
+    windows = []
+    for tz, ids in sorted(by_zone.items()):
+        parts = [Response.location_id.in_(sorted(ids))]
+        if start is not None:
+            parts.append(Response.client_time >= utc_bounds(ZoneInfo(tz), start, start)[0])
+        if end is not None:
+            parts.append(Response.client_time < utc_bounds(ZoneInfo(tz), end, end)[1])
+        windows.append(and_(*parts))
+    return or_(*windows) if windows else Response.location_id.is_(None)
+
+
+def _filters(session: Session, location_ids: Collection[int], q: str | None, start: date | None,
+             end: date | None) -> list:
+    """Conditions shared by the list and the tab counts (everything but the tab)."""
+    filters = [Response.location_id.in_(sorted(location_ids)), Response.comment_state.is_not(None)]
+    window = _date_window(session, location_ids, start, end)
+    if window is not None:
+        filters.append(window)
+    if q:
+        filters.append(Response.comment.ilike(_like_pattern(q[:SEARCH_MAX]), escape="\\"))
+    return filters
+
+
+def _tab_condition(tab: str):
+    if tab == "flagged":
+        return and_(Response.comment_flagged.is_(True), Response.comment_state != "spam")
+    return Response.comment_state == tab
+
+
+def tab_counts(session: Session, location_ids: Collection[int], *, q: str | None = None,
+               start: date | None = None, end: date | None = None) -> dict[str, int]:
+    """How many comments each tab holds under these filters."""
+    counts = dict.fromkeys(TABS, 0)
+    if not location_ids:
+        return counts
+    filters = _filters(session, location_ids, q, start, end)
+    flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1),
+                            else_=0))
+    for state, n, n_flagged in session.execute(
+        select(Response.comment_state, func.count(), flagged).where(*filters).group_by(Response.comment_state)
+    ):
+        if state in counts:
+            counts[state] = int(n)
+        counts["flagged"] += int(n_flagged or 0)
+    return counts
+
+
+def inbox(session: Session, location_ids: Collection[int], *, tab: str = "open", q: str | None = None,
+          start: date | None = None, end: date | None = None, after: str | None = None,
+          per_page: int = PAGE_SIZE) -> InboxPage:
+    """One page of the comments of ``location_ids`` in ``tab``, newest first.
+
+    ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves);
+    ``start``/``end`` are local dates of each office (either may be None). Pages are keyset
+    pages: ``after`` is the ``next_cursor`` of the page before.
+    """
+    if tab not in TABS:
+        raise InvalidInput("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
+    counts = tab_counts(session, location_ids, q=q, start=start, end=end)
+    if not location_ids:
+        return InboxPage([], counts, None)
+    query = (
+        select(Response.id, Response.location_id, Response.client_time, Response.rating, SurveyVersion.scale,
+               Response.channel, Response.language, Response.comment, Response.comment_state,
+               Response.comment_flagged, Response.suspect)
+        .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
+        .where(*_filters(session, location_ids, q, start, end), _tab_condition(tab))
+    )
+    if after:
+        moment, ident = decode_cursor(after)
+        query = query.where(or_(Response.client_time < moment,
+                                and_(Response.client_time == moment, Response.id < ident)))
+    rows = session.execute(
+        query.order_by(Response.client_time.desc(), Response.id.desc()).limit(per_page + 1)
+    ).all()
+    places = {
+        loc.id: loc for loc in session.scalars(
+            select(Location).options(joinedload(Location.office)).where(Location.id.in_({r.location_id for r in rows[:per_page]}))
+        )
+    } if rows else {}
+    items = [InboxItem(r.id, places[r.location_id], r.client_time, r.rating, r.scale, r.channel, r.language,
+                       r.comment or "", r.comment_state, bool(r.comment_flagged), bool(r.suspect))
+             for r in rows[:per_page]]
+    return InboxPage(items, counts, encode_cursor(items[-1]) if len(rows) > per_page else None)
+
+
+# --- changing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionResult:
+    action: str
+    changed: list[uuid.UUID]  # in id order
+    unchanged: int  # chosen, but already so (or spam, for actions that leave spam alone)
+
+
+def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
+    return rollups.Fact(row.location_id, zones[row.location_id], row.client_time, row.channel, row.scale,
+                        row.suspect, row.rating, tuple(row.followup_offered or ()),
+                        tuple(row.followup_chosen or ()))
+
+
+def act(session: Session, actor: User | None, scope: Collection[int], action: str,
+        ids: Iterable[uuid.UUID]) -> ActionResult:
+    """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
+
+    Every id must be a comment of a location in ``scope`` (else NotFound and nothing changes,
+    like an unknown id). Comments already in the target state are left alone and not audited.
+    """
+    if action not in ACTIONS:
+        raise InvalidInput("Unknown action.", {"action": [f"One of {', '.join(ACTIONS)}."]})
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise InvalidInput("Choose at least one comment.", {"ids": ["Choose at least one comment."]})
+    if len(wanted) > MAX_IDS:
+        raise InvalidInput("Too many comments at once.", {"ids": [f"At most {MAX_IDS} at a time."]})
+    scope = set(scope)
+    table = Response.__table__
+    with write_transaction(session):
+        # Locked in id order (no deadlocks between two bulk actions); SQLite's BEGIN IMMEDIATE
+        # already serialises writers, PostgreSQL re-reads each row once its lock is free.
+        rows = session.execute(
+            select(Response.id, Response.location_id, Response.comment_state, Response.comment_flagged,
+                   Response.client_time, Response.channel, Response.suspect, Response.rating,
+                   Response.followup_offered, Response.followup_chosen, SurveyVersion.scale,
+                   Location.code, Office.timezone)
+            .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
+            .join(Location, Location.id == Response.location_id)
+            .join(Office, Office.id == Location.office_id)
+            .where(Response.id.in_(wanted))
+            .order_by(Response.id)
+            .with_for_update(of=table)
+        ).all()
+        if len(rows) != len(wanted) or any(r.location_id not in scope or r.comment_state is None for r in rows):
+            raise NotFound("No such comment.")
+        if action in STATE_MOVES:
+            new, applies_to = STATE_MOVES[action]
+            guard = table.c.comment_state.in_(applies_to)
+            values = {"comment_state": new}
+            candidates = [r.id for r in rows if r.comment_state in applies_to]
+        else:
+            new = FLAG_MOVES[action]
+            guard = and_(table.c.comment_state != "spam", table.c.comment_flagged != new)
+            values = {"comment_flagged": new}
+            candidates = [r.id for r in rows if r.comment_state != "spam" and bool(r.comment_flagged) != new]
+        changed: set[uuid.UUID] = set()
+        if candidates:
+            changed = set(session.scalars(
+                update(table).where(table.c.id.in_(candidates), guard).values(**values).returning(table.c.id)
+            ))
+        done = [r for r in rows if r.id in changed]
+        if action in ("mark_spam", "unmark_spam") and done:
+            zones = {r.location_id: ZoneInfo(r.timezone) for r in done}
+            rollups.apply(session, [_fact(r, zones) for r in done], sign=-1 if action == "mark_spam" else 1)
+        for r in done:
+            field, old = ("comment_state", r.comment_state) if action in STATE_MOVES \
+                else ("comment_flagged", bool(r.comment_flagged))
+            audit.record(session, actor, f"comment.{action}", "response", None,
+                         {"response": str(r.id), "location": r.code, field: [old, new]})
+    return ActionResult(action, [r.id for r in done], len(rows) - len(done))
