@@ -10,6 +10,8 @@ Cells are written with the csv module (RFC 4180 quoting, CRLF line ends), and a
 text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) gets a leading single quote
 (OWASP "CSV injection").
+
+The A-11 Section 280 exports (per response, quarterly collection) live in ``a11.py``.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from feedback.services.responses_query import utc_bounds
 RESPONSE_COLUMNS = (
     "id", "location", "office", "channel", "rating", "scale", "survey_version", "language",
     "client_time_utc", "client_time_local", "received_at_utc", "suspect",
-    "followup_offered", "followup_chosen", "comment",
+    "followup_offered", "followup_chosen", "comment", "comment_state",
 )
 AGGREGATE_COLUMNS = (
     "group", "key", "count", "positive", "csat", "mean", "scale", "distribution", "suspect_count",
@@ -137,6 +139,7 @@ def response_rows(session: Session, location_ids: list[int], start: date, end: d
         Response.language, Response.client_time, Response.received_at, Response.suspect,
         # The JSON lists as their stored text: few distinct values, parsed once each (_JoinedChoices).
         cast(Response.followup_offered, Text), cast(Response.followup_chosen, Text), Response.comment,
+        Response.comment_state,
     ).where(or_(*windows))
     if channel:
         query = query.where(Response.channel == channel)
@@ -146,13 +149,13 @@ def response_rows(session: Session, location_ids: list[int], start: date, end: d
     result = session.connection().execute(query, execution_options={"yield_per": yield_per})
     try:
         for (ident, location_id, channel_, rating, version_id, language, client_time, received_at, suspect,
-             offered, chosen, comment) in result:
+             offered, chosen, comment, comment_state) in result:
             code, office, tz = places[location_id]
             yield (
                 str(ident), code, office, channel_, rating, scales.get(version_id), version_id, language,
                 client_time.isoformat(), client_time.astimezone(tz).isoformat(), received_at.isoformat(),
                 "true" if suspect else "false", choices[offered], choices[chosen],
-                safe_cell(comment) if comment else comment,
+                safe_cell(comment) if comment else comment, comment_state,
             )
     finally:
         result.close()  # also when the download is cut short: frees the server-side cursor

@@ -57,7 +57,7 @@ def add(session, location, when: datetime, rating: int, *, channel="kiosk", lang
             "device_id": None, "channel": channel, "rating": rating, "followup_offered": list(offered),
             "followup_chosen": list(chosen), "language": language, "client_time": when,
             "received_at": when + timedelta(seconds=7), "suspect": suspect, "payload_hash": "0" * 64,
-            "comment": comment,
+            "comment": comment, "comment_state": "open" if comment else None,
         }
         store_rows(session, [row], scales={version.id: version.scale}, zones={location.id: location.office.tz})
     return row["id"]
@@ -165,7 +165,7 @@ def test_response_columns_equal_the_stored_data(admin, world, session):
         "client_time_local": "2026-01-14T20:30:00.250000-06:00",
         "received_at_utc": "2026-01-15T02:30:07.250000+00:00", "suspect": "false",
         "followup_offered": "efficiency;employee", "followup_chosen": "efficiency;employee",
-        "comment": 'Long wait, "very" slow',
+        "comment": 'Long wait, "very" slow', "comment_state": "open",
     }
     assert by_id[str(world["ids"]["r5"])]["office"] == BETA
     assert by_id[str(world["ids"]["r3"])]["suspect"] == "true"
@@ -474,6 +474,7 @@ def _bulk_load(session, location, days: int, per_day: int, first: int) -> None:
                 "language": "es" if n % 7 == 0 else "en", "client_time": when,
                 "received_at": when + timedelta(seconds=3), "suspect": n % 50 == 0,
                 "payload_hash": "0" * 64, "comment": f"Visit {n}, quick" if n % 10 == 0 else None,
+                "comment_state": "open" if n % 10 == 0 else None,
             })
             if len(chunk) == 20_000:
                 with write_transaction(session):  # one executemany per chunk
@@ -592,7 +593,7 @@ def test_export_of_200k_rows_runs_in_constant_memory(admin, world, session, buil
     first = big["kept"][1]
     assert first == [str(uuid.UUID(int=FIRST)), "A-1", ALPHA, "kiosk", str(FIRST % 5 + 1), "faces5",
                      first[6], "en", "2026-03-02T14:00:00+00:00", "2026-03-02T08:00:00-06:00",
-                     "2026-03-02T14:00:03+00:00", "true", "", "", f"Visit {FIRST}, quick"]
+                     "2026-03-02T14:00:03+00:00", "true", "", "", f"Visit {FIRST}, quick", "open"]
     second = big["kept"][2]
     assert second[0] == str(uuid.UUID(int=FIRST + 1)) and second[12:14] == ["ease;efficiency", "ease"]
     assert second[9] == "2026-03-02T08:00:01-06:00"

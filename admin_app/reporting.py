@@ -1,0 +1,224 @@
+"""A-11 Section 280 reporting in the admin site: customer volumes and the two quarterly CSVs.
+
+``/admin/reporting?quarter=FY2027Q1`` shows, for the user's locations (narrowed by the usual
+``office`` / ``location`` filters, 404 outside the scope), each location's respondents per
+channel and the two customer volumes as one form, a CSV import of volumes, the figures still
+missing and the download links. Volumes are stored by ``feedback.services.volumes`` (audited);
+the files are built by ``feedback.services.a11``.
+
+Routes: ``GET/POST /admin/reporting`` (the page; POST saves the volumes form),
+``POST /admin/reporting/import``, ``GET /admin/reporting/<quarter>/a11-responses.csv`` (streamed)
+and ``GET /admin/reporting/<quarter>/a11-collection.csv``. A quarter that does not parse answers
+400 in the query string and 404 in the path.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import IntegerField
+from wtforms.validators import Optional, ValidationError
+
+from admin_app.exports import CSV_MIME, _download, _first_then
+from admin_app.filters import selection
+from admin_app.pages import admin_bp
+from feedback.database import write_transaction
+from feedback.extensions import db
+from feedback.models import Location
+from feedback.models.responses import CHANNELS
+from feedback.services import a11, users, volumes
+from feedback.services.errors import InvalidInput
+from feedback.services.exports import csv_chunks
+from feedback.services.fiscal import FiscalQuarter
+
+RECENT_QUARTERS = 8  # offered in the picker: this quarter and the seven before it
+CHANNEL_NAMES = {"kiosk": _l("Kiosk"), "qr": _l("QR code (phone)")}
+FIGURE_NAMES = {
+    "service_provided": _l("Service provided (office or location settings)"),
+    "volume_of_customers": _l("Customers served"),
+    "volume_of_customers_provided_survey_opportunity": _l("Customers offered the survey"),
+    "omb_control_number": _l("OMB control number (survey settings)"),
+    "federal_register_url": _l("Federal Register notice (survey settings)"),
+}
+SHORT = {"volume_of_customers": "served", "volume_of_customers_provided_survey_opportunity": "offered"}
+
+
+class VolumeImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     description=_l("Columns: %(columns)s. One row per location, quarter and channel; "
+                                    "an empty volume is stored as not known.",
+                                    columns=", ".join(volumes.IMPORT_COLUMNS)))
+
+
+def field_name(location_id: int, channel: str, figure: str) -> str:
+    return f"{SHORT[figure]}-{location_id}-{channel}"
+
+
+def _in_range(_form, field) -> None:
+    """0..MAX_VOLUME, checked only when the text was a whole number (else that is the one message)."""
+    if field.data is not None and not 0 <= field.data <= volumes.MAX_VOLUME:
+        raise ValidationError(_("A whole number from 0 to %(high)s.", high=f"{volumes.MAX_VOLUME:,}"))
+
+
+def volumes_form(locations: list[Location], stored: dict, *, formdata) -> FlaskForm:
+    """One form with two whole-number fields per location and channel (empty = not known)."""
+    fields = {}
+    data = {}
+    for location in locations:
+        for channel in CHANNELS:
+            for figure in a11.VOLUME_FIELDS:
+                name = field_name(location.id, channel, figure)
+                label = f"{FIGURE_NAMES[figure]}, {location.code}, {CHANNEL_NAMES[channel]}"
+                fields[name] = IntegerField(label, validators=[Optional(), _in_range])
+                volume = stored.get((location.id, channel))
+                data[name] = getattr(volume, figure) if volume is not None else None
+    form_class = type("VolumesForm", (FlaskForm,), fields)
+    return form_class(formdata=formdata, data=data)
+
+
+def _current_quarter() -> FiscalQuarter:
+    return FiscalQuarter.of(datetime.now(timezone.utc).date())
+
+
+def _query_quarter() -> FiscalQuarter:
+    text = request.args.get("quarter")
+    if not text:
+        return _current_quarter()
+    try:
+        return FiscalQuarter.parse(text)
+    except ValueError:
+        abort(400, description=_("Invalid quarter: use the form FY2027Q1."))
+
+
+def _path_quarter(text: str) -> FiscalQuarter:
+    try:
+        return FiscalQuarter.parse(text)
+    except ValueError:
+        abort(404)
+
+
+def _recent(selected: FiscalQuarter) -> list[FiscalQuarter]:
+    quarters = [_current_quarter()]
+    while len(quarters) < RECENT_QUARTERS:
+        quarters.append(quarters[-1].previous())
+    if selected not in quarters:
+        quarters.append(selected)
+    return sorted(quarters, reverse=True)
+
+
+def _page_url(quarter: FiscalQuarter, sel, endpoint: str = "admin.reporting") -> str:
+    """A reporting URL keeping the quarter (a path part of the downloads, else in the query string)
+    and the office/location filter."""
+    args = {key: sel.args[key] for key in ("office", "location") if key in sel.args}
+    return url_for(endpoint, quarter=str(quarter), **args)
+
+
+def _locations(sel) -> list[Location]:
+    return list(db.session.scalars(select(Location).options(joinedload(Location.office))
+                                   .where(Location.id.in_(sel.location_ids))
+                                   .order_by(Location.code)))
+
+
+def _filter_pairs(sel) -> list[tuple[str, str]]:
+    """The office/location filter as (name, value) pairs, for hidden inputs of the quarter picker."""
+    pairs = [("office", sel.args["office"])] if "office" in sel.args else []
+    return pairs + [("location", code) for code in sel.args.get("location", [])]
+
+
+def _page(quarter: FiscalQuarter, sel, form, import_form, import_errors=None, code: int = 200):
+    locations = _locations(sel)
+    found = a11.counts(db.session, sel.location_ids, quarter)
+    collection = a11.collection(db.session, sel.location_ids, quarter, found=found)
+    empty = a11.Counts()
+    rows = [(location, channel, found.get((location.id, channel), empty),
+             [form[field_name(location.id, channel, figure)] for figure in a11.VOLUME_FIELDS])
+            for location in locations for channel in CHANNELS]
+    links = {kind: _page_url(quarter, sel, f"admin.a11_{kind}_csv") for kind in ("responses", "collection")}
+    return render_template(
+        "admin/reporting/index.html", quarter=quarter, quarters=_recent(quarter), sel=sel, rows=rows, form=form,
+        import_form=import_form, import_errors=import_errors or [], collection=collection,
+        gaps=[row for row in collection if row.missing or row.warnings], links=links,
+        channel_names=CHANNEL_NAMES, figure_names=FIGURE_NAMES, page_url=_page_url(quarter, sel),
+        import_url=_page_url(quarter, sel, "admin.reporting_import"),
+        hidden_filters=_filter_pairs(sel),
+    ), code
+
+
+@admin_bp.route("/reporting", methods=["GET", "POST"])
+@login_required
+def reporting():
+    quarter = _query_quarter()
+    sel = selection()
+    stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
+    locations = _locations(sel)
+    form = volumes_form(locations, stored, formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            entries = [volumes.Entry(location.id, quarter, channel, volumes.Figures(
+                *(form[field_name(location.id, channel, figure)].data for figure in a11.VOLUME_FIELDS)))
+                for location in locations for channel in CHANNELS]
+            try:
+                with write_transaction(db.session):
+                    changed = volumes.save_many(db.session, current_user._get_current_object(), entries)
+            except InvalidInput as exc:
+                for key, messages in exc.errors.items():
+                    location_id, channel, figure = key.split(":")
+                    form[field_name(int(location_id), channel, figure)].errors = list(messages)
+            else:
+                flash(_("Saved the customer volumes of %(quarter)s (%(n)d changed).", quarter=str(quarter),
+                        n=changed) if changed else _("Nothing changed."))
+                return redirect(_page_url(quarter, sel), code=303)
+        return _page(quarter, sel, form, VolumeImportForm(formdata=None), code=422)
+    return _page(quarter, sel, form, VolumeImportForm(formdata=None))
+
+
+@admin_bp.post("/reporting/import")
+@login_required
+def reporting_import():
+    quarter = _query_quarter()
+    sel = selection()
+    import_form = VolumeImportForm()
+    errors = []
+    if import_form.validate_on_submit():
+        scope = users.scope_location_ids(db.session, current_user)
+        try:
+            text = volumes.decode_upload(import_form.file.data.read())
+            with write_transaction(db.session):
+                result = volumes.import_csv(db.session, current_user._get_current_object(), text, scope)
+        except volumes.ImportRejected as exc:
+            errors = exc.rows
+            import_form.file.errors = [exc.detail]
+        else:
+            flash(_("Imported %(rows)d rows (%(changed)d changed).", rows=result.rows, changed=result.changed))
+            return redirect(_page_url(quarter, sel), code=303)
+    stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
+    form = volumes_form(_locations(sel), stored, formdata=None)
+    return _page(quarter, sel, form, import_form, errors, code=422)
+
+
+@admin_bp.get("/reporting/<quarter>/a11-responses.csv")
+@login_required
+def a11_responses_csv(quarter: str):
+    fiscal = _path_quarter(quarter)
+    sel = selection()
+    header, rows = a11.response_export(db.session, list(sel.location_ids), fiscal)
+    chunks = csv_chunks(header, rows, bom=False, guard=False)
+    first = next(chunks)  # the header; the rows are read while the download runs
+    body = _first_then(first, stream_with_context(chunks))
+    return _download(Response(body, mimetype=CSV_MIME), f"a11-responses-{fiscal}.csv")
+
+
+@admin_bp.get("/reporting/<quarter>/a11-collection.csv")
+@login_required
+def a11_collection_csv(quarter: str):
+    fiscal = _path_quarter(quarter)
+    sel = selection()
+    text = a11.collection_csv(a11.collection(db.session, sel.location_ids, fiscal))
+    return _download(Response(text, mimetype=CSV_MIME), f"a11-collection-{fiscal}.csv")

@@ -1,0 +1,71 @@
+"""The A-11 reporting page in Chromium over a week of demo data: no serious accessibility
+violations (axe-core), no CSP violations, volumes saved with the keyboard; a screenshot for the docs.
+
+`SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_reporting.py` writes
+admin-reporting.png there; a normal run writes it to a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from feedback.models import CustomerVolume, Location
+from feedback.services import demo
+
+DESK = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def desk(browser, live, session):
+    demo.load(session, weeks=1, today=date(2026, 11, 20))  # 13..19 November: FY2027Q1
+    session.rollback()
+    context = browser.new_context(viewport=DESK)
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.goto(f"{live.url}/admin/login")
+    page.fill("input[name='email']", demo.DEMO_MANAGER[0])
+    page.fill("input[name='password']", demo.DEMO_MANAGER[1])
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{live.url}/admin/")
+    yield page
+    context.close()
+
+
+def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, tmp_path):
+    page = desk
+    page.click("nav[aria-label='Admin'] >> text=Reporting")
+    page.select_option("#quarter", "FY2027Q1")
+    page.click("text=Show")
+    page.wait_for_url(f"{live.url}/admin/reporting?quarter=FY2027Q1")
+    assert page.inner_text("h1") == "A-11 Section 280 reporting"
+    codes = page.eval_on_selector_all("table.volumes tbody th", "cells => cells.map(c => c.innerText.split('\\n')[0])")
+    assert sorted(set(codes)) == ["HOU-C1", "HOU-C2", "HOU-C3"]  # the Houston manager's counters only
+
+    results = Axe().run(page)
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+    hou_c1 = session.scalar(select(Location.id).where(Location.code == "HOU-C1"))
+    page.focus(f"#served-{hou_c1}-kiosk")
+    page.keyboard.type("1200")
+    page.keyboard.press("Tab")
+    page.keyboard.type("1100")
+    page.keyboard.press("Enter")  # submits the volumes form
+    page.wait_for_selector("p.flash")
+    assert page.inner_text("p.flash") == "Saved the customer volumes of FY2027Q1 (1 changed)."
+    assert page.input_value(f"#served-{hou_c1}-kiosk") == "1200"
+    session.rollback()
+    assert session.scalars(select(CustomerVolume.volume_of_customers_provided_survey_opportunity)).all() == [1100]
+
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "admin-reporting.png"), full_page=False)
+    assert page.problems == []

@@ -1,0 +1,162 @@
+"""Customer volumes: upsert with audit, and the all-or-nothing CSV import with per-line errors."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.database import write_transaction
+from feedback.models import AuditEntry, CustomerVolume
+from feedback.services import volumes
+from feedback.services.errors import InvalidInput
+from feedback.services.fiscal import FiscalQuarter
+from tests.reporting.conftest import store
+
+Q1 = FiscalQuarter.parse("FY2027Q1")
+HEADER = "location_code,fiscal_year,quarter,channel,volume_of_customers," \
+         "volume_of_customers_provided_survey_opportunity\n"
+
+
+def _count(session, model):
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def _entry(location, customers, offered, channel="kiosk", quarter=Q1):
+    return volumes.Entry(location.id, quarter, channel, volumes.Figures(customers, offered))
+
+
+def test_upsert_creates_then_updates_and_audits_each_change(session, build, make_user):
+    location = build.location(code="HOU-C1")
+    user = make_user("boss@example.gov")
+    with write_transaction(session):
+        assert volumes.upsert(session, user, _entry(location, 1200, 900)) == {
+            "volume_of_customers": [None, 1200], "volume_of_customers_provided_survey_opportunity": [None, 900]}
+    with write_transaction(session):
+        assert volumes.upsert(session, user, _entry(location, 1250, 900)) == {"volume_of_customers": [1200, 1250]}
+    with write_transaction(session):
+        assert volumes.upsert(session, None, _entry(location, 1250, 900)) == {}  # unchanged: no entry
+    stored = session.scalars(select(CustomerVolume)).one()
+    assert (stored.fiscal_year, stored.quarter, stored.channel, stored.volume_of_customers,
+            stored.volume_of_customers_provided_survey_opportunity, stored.updated_by) == \
+        (2027, 1, "kiosk", 1250, 900, "boss@example.gov")
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.actor, e.target_type, e.target_id) for e in entries] == [
+        ("volume.create", "boss@example.gov", "location", location.id),
+        ("volume.update", "boss@example.gov", "location", location.id)]
+    assert entries[1].details == {"quarter": "FY2027Q1", "channel": "kiosk", "source": "form",
+                                  "volume_of_customers": [1200, 1250]}
+
+
+def test_empty_figures_make_no_row_and_clearing_one_is_audited(session, build):
+    location = build.location()
+    with write_transaction(session):
+        assert volumes.upsert(session, None, _entry(location, None, None, "qr")) == {}
+    assert _count(session, CustomerVolume) == 0
+    with write_transaction(session):
+        volumes.upsert(session, None, _entry(location, 10, 5, "qr"))
+    with write_transaction(session):
+        assert volumes.upsert(session, None, _entry(location, None, 5, "qr")) == {"volume_of_customers": [10, None]}
+    assert session.scalar(select(CustomerVolume.volume_of_customers)) is None  # not known, never 0
+    assert session.scalars(select(AuditEntry.actor)).all() == ["cli", "cli"]
+
+
+@pytest.mark.parametrize("customers, offered, field", [
+    (10, 11, "volume_of_customers_provided_survey_opportunity"),
+    (-1, None, "volume_of_customers"),
+    (None, volumes.MAX_VOLUME + 1, "volume_of_customers_provided_survey_opportunity"),
+])
+def test_upsert_refuses_impossible_figures(session, build, customers, offered, field):
+    location = build.location()
+    with pytest.raises(InvalidInput) as refused, write_transaction(session):
+        volumes.upsert(session, None, _entry(location, customers, offered))
+    assert field in refused.value.errors
+    assert _count(session, CustomerVolume) == 0 and _count(session, AuditEntry) == 0
+
+
+def test_import_stores_nothing_when_any_line_is_wrong(session, build, make_user):
+    a = build.location(code="AAA-1")
+    b = build.location(code="BBB-1")
+    user = make_user("manager@example.gov", "manager", locations=[a])
+    text = HEADER + (
+        "AAA-1,2027,1,kiosk,1200,1100\n"  # fine
+        "BBB-1,2027,1,kiosk,10,5\n"  # outside the scope: reported like an unknown code
+        "AAA-1,2027,5,phone,12x,\n"  # quarter, channel and volume wrong
+        "\n"  # blank lines are skipped
+        "NOPE-9,2027,1,qr,1,2\n"  # unknown code, and offered > served is only checked once the rest is fine
+        "AAA-1,2027,1,qr,5,9\n"  # offered > served
+        "AAA-1,2027,1,kiosk,1,1\n"  # same key as line 2
+        "AAA-1,2027\n"  # too few cells
+    )
+    with pytest.raises(volumes.ImportRejected) as rejected, write_transaction(session):
+        volumes.import_csv(session, user, text, scope={a.id})
+    assert rejected.value.detail == "6 line(s) have errors; nothing was stored."
+    assert [(row.line, row.messages) for row in rejected.value.rows] == [
+        (3, ["location_code: unknown location BBB-1."]),
+        (4, ["quarter: 5 is not between 1 and 4.", "channel: phone is not one of kiosk, qr.",
+             "volume_of_customers: '12x' is not a whole number."]),
+        (6, ["location_code: unknown location NOPE-9."]),
+        (7, ["volume_of_customers_provided_survey_opportunity: Cannot be more than the customers served."]),
+        (8, ["The same location, quarter and channel as line 2."]),
+        (9, ["2 cells; expected 6."]),
+    ]
+    assert _count(session, CustomerVolume) == 0 and _count(session, AuditEntry) == 0
+
+
+def test_import_upserts_every_line_with_an_audit_entry(session, build):
+    a = build.location(code="AAA-1")
+    with write_transaction(session):
+        volumes.upsert(session, None, _entry(a, 1, 1))
+    # Any column order, a BOM, upper-case channel, thousands separators, an empty figure.
+    text = ("\ufeffchannel,location_code,quarter,fiscal_year,volume_of_customers_provided_survey_opportunity,"
+            "volume_of_customers\r\n"
+            "KIOSK,aaa-1,1,2027,\"1,100\",\"1,200\"\r\n"
+            "qr,AAA-1,1,2027,300,\r\n"
+            "qr,AAA-1,2,2027,40,50\r\n")
+    with write_transaction(session):
+        result = volumes.import_csv(session, None, text, scope=None)
+    assert result == volumes.ImportResult(rows=3, changed=3)
+    stored = {(v.quarter, v.channel): (v.volume_of_customers, v.volume_of_customers_provided_survey_opportunity)
+              for v in session.scalars(select(CustomerVolume))}
+    assert stored == {(1, "kiosk"): (1200, 1100), (1, "qr"): (None, 300), (2, "qr"): (50, 40)}
+    details = [e.details for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))][1:]
+    assert [(d["quarter"], d["channel"], d["source"]) for d in details] == [
+        ("FY2027Q1", "kiosk", "import"), ("FY2027Q1", "qr", "import"), ("FY2027Q2", "qr", "import")]
+    with write_transaction(session):
+        assert volumes.import_csv(session, None, text, scope=None).changed == 0  # the same file again
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "The file is empty."),
+    (HEADER, "The file has a header but no rows."),
+    ("location_code,fiscal_year,quarter,channel,volume_of_customers\nA,2027,1,qr,1\n",
+     "Missing column(s): volume_of_customers_provided_survey_opportunity."),
+    (HEADER.strip() + ",notes\n", "Unknown column(s): notes."),
+])
+def test_import_checks_the_header(session, text, message):
+    entries, errors = volumes.parse_import(session, text, scope=None)
+    assert entries == [] and errors[0].line == 1 and errors[0].messages[0] == message
+
+
+def test_an_upload_that_is_not_utf8_is_refused():
+    with pytest.raises(volumes.ImportRejected, match="not UTF-8"):
+        volumes.decode_upload("caf\xe9".encode("latin-1"))
+    assert volumes.decode_upload("\ufeffa,b".encode("utf-8")) == "a,b"
+
+
+def test_missing_lists_channels_with_responses_but_no_volumes(session, build):
+    office = build.office(tz="America/Chicago")
+    a = build.location(code="AAA-1", office=office)
+    b = build.location(code="BBB-1", office=office)
+    build.location(code="CCC-1", office=office)  # no responses: nothing is missing there
+    version_a, version_b = a.survey.current_version(), b.survey.current_version()
+    store(session, a, version_a, [((2026, 10, 5, 9, 0), "kiosk", 5), ((2026, 10, 5, 9, 5), "qr", 4)], start=1)
+    store(session, b, version_b, [((2026, 11, 5, 9, 0), "kiosk", 2)], start=3)
+    with write_transaction(session):
+        volumes.upsert(session, None, _entry(a, 100, 90))
+        volumes.upsert(session, None, _entry(a, None, 20, "qr"))
+    gaps = volumes.missing(session, [a.id, b.id], Q1)
+    assert [(m.location.code, m.channel, m.respondents, m.fields) for m in gaps] == [
+        ("AAA-1", "qr", 1, ["volume_of_customers"]),
+        ("BBB-1", "kiosk", 1, ["volume_of_customers", "volume_of_customers_provided_survey_opportunity"]),
+    ]
+    assert volumes.missing(session, [a.id, b.id], Q1.next()) == []
