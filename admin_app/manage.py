@@ -89,7 +89,13 @@ def no_store(response):
 @admin_required
 def offices():
     rows = db.session.scalars(select(Office).options(joinedload(Office.locations)).order_by(Office.name)).unique()
-    return render_template("admin/manage/offices.html", offices=list(rows), hours=management.opening_hours_text)
+    return render_template("admin/manage/offices.html", offices=list(rows), hours=management.opening_hours_text,
+                           percent=management.percent_from_target)
+
+
+def _office_standards(form: OfficeForm) -> dict:
+    return {"csat_target_percent": form.csat_target.data, "weekly_response_target": form.weekly_response_target.data,
+            "service_provided": form.service_provided.data, "scoreboard_public": form.scoreboard_public.data}
 
 
 def _office_form_page(form: OfficeForm, office: Office | None):
@@ -104,7 +110,7 @@ def office_new():
     form = OfficeForm(data=management.opening_hours_text(None) if request.method == "GET" else None)
     if form.validate_on_submit() and save(form, lambda: management.create_office(
             db.session, actor(), name=form.name.data, timezone=form.timezone.data,
-            opening_hours=form.hours_text())):
+            opening_hours=form.hours_text(), **_office_standards(form))):
         flash(f"Office {form.name.data.strip()} was created.")
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, None)
@@ -115,11 +121,13 @@ def office_new():
 @admin_required
 def office_edit(office_id: int):
     office = db.session.get(Office, office_id) or abort(404)
-    data = {"name": office.name, "timezone": office.timezone} | management.opening_hours_text(office)
-    form = OfficeForm(data=data if request.method == "GET" else None)
+    data = {"name": office.name, "timezone": office.timezone, "csat_target": management.percent_from_target(
+        office.csat_target), "weekly_response_target": office.weekly_response_target,
+        "service_provided": office.service_provided, "scoreboard_public": office.scoreboard_public}
+    form = OfficeForm(data=data | management.opening_hours_text(office) if request.method == "GET" else None)
     if form.validate_on_submit() and save(form, lambda: management.update_office(
             db.session, actor(), office.id, name=form.name.data, timezone=form.timezone.data,
-            opening_hours=form.hours_text()), f"Office {form.name.data.strip()} was saved."):
+            opening_hours=form.hours_text(), **_office_standards(form)), f"Office {form.name.data.strip()} was saved."):
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, office)
 
@@ -153,7 +161,8 @@ def location_new():
     form.survey.choices = _survey_choices()
     if form.validate_on_submit() and save(form, lambda: management.create_location(
             db.session, actor(), code=form.code.data, name=form.name.data, office_id=form.office.data,
-            survey_id=form.survey.data, active=form.active.data, csat_target_percent=form.csat_target.data)):
+            survey_id=form.survey.data, active=form.active.data, csat_target_percent=form.csat_target.data,
+            weekly_response_target=form.weekly_response_target.data, service_provided=form.service_provided.data)):
         flash(f"Location {form.code.data} was created.")
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=None), status()
@@ -164,7 +173,9 @@ def location_new():
 def location_edit(code: str):
     location = location_in_scope(code)
     data = {"name": location.name, "active": location.active, "office": location.office_id,
-            "csat_target": management.percent_from_target(location.csat_target)}
+            "csat_target": management.percent_from_target(location.csat_target),
+            "weekly_response_target": location.weekly_response_target,
+            "service_provided": location.service_provided}
     form = LocationEditForm(data=data if request.method == "GET" else None)
     if current_user.is_admin:
         form.office.choices = _office_choices()
@@ -172,7 +183,8 @@ def location_edit(code: str):
         del form.office  # managers cannot move a location to another office
     if form.validate_on_submit() and save(form, lambda: management.update_location(
             db.session, actor(), location.id, name=form.name.data, active=form.active.data,
-            csat_target_percent=form.csat_target.data,
+            csat_target_percent=form.csat_target.data, weekly_response_target=form.weekly_response_target.data,
+            service_provided=form.service_provided.data,
             office_id=form.office.data if "office" in form else None), f"Location {location.code} was saved."):
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=location), status()

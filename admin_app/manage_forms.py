@@ -6,9 +6,9 @@ The forms check shape (required, lengths, numbers, dates, choices); the rules li
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, PasswordField, SelectField,
+from wtforms import (BooleanField, DateField, DecimalField, EmailField, IntegerField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL
 from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms 3.3 deprecates (value, label) tuples as choices
@@ -52,6 +52,18 @@ class OfficeForm(FlaskForm):
     hours_fri = StringField(DAY_NAMES["fri"], validators=[Length(max=200)])
     hours_sat = StringField(DAY_NAMES["sat"], validators=[Length(max=200)])
     hours_sun = StringField(DAY_NAMES["sun"], validators=[Length(max=200)])
+    # Published service standards of the whole office; a location's own values win.
+    csat_target = DecimalField("CSAT target (%)", places=None, validators=[Optional(), NumberRange(0, 100)],
+                               description="The share of satisfied visitors the office aims for, 0-100; also the "
+                                           "target of its locations that have none of their own. Leave empty for none.")
+    weekly_response_target = IntegerField(
+        "Responses per week, per location", validators=[Optional(), NumberRange(1, 100_000)],
+        description="How many responses a week each location aims to collect (a location may set its own). "
+                    "Leave empty for none.")
+    service_provided = StringField(
+        "Service provided", validators=[Length(max=200)], filters=[_blank_to_none],
+        description="As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d.")
+    scoreboard_public = BooleanField("Publish a public scoreboard at /scores/<slug>")
 
     def hour_fields(self):
         return [getattr(self, f"hours_{day}") for day in WEEKDAYS]
@@ -68,6 +80,12 @@ class LocationEditForm(FlaskForm):
     csat_target = DecimalField("CSAT target (%)", places=None, validators=[Optional(), NumberRange(0, 100)],
                                description="The share of satisfied visitors this counter aims for, 0-100. "
                                            "Leave empty for none.")
+    weekly_response_target = IntegerField(
+        "Responses per week", validators=[Optional(), NumberRange(1, 100_000)],
+        description="How many responses a week this counter aims to collect. Leave empty to use the office's.")
+    service_provided = StringField(
+        "Service provided", validators=[Length(max=200)], filters=[_blank_to_none],
+        description="For the A-11 Section 280 report. Leave empty to use the office's.")
     office = SelectField("Office", coerce=int)
 
 
@@ -95,11 +113,17 @@ class SurveyForm(FlaskForm):
                               description="One per line, worst to best; empty = the standard labels of the scale.")
     labels_es = TextAreaField("Button labels (Spanish)", validators=[Length(max=400)],
                               description="One per line, worst to best; empty = the standard Spanish labels.")
+    federal_register_url = StringField(
+        "Federal Register notice",
+        validators=[Length(max=500), Optional(), URL(message="A web address (https://...).")],
+        filters=[_blank_to_none],
+        description="Address of the information collection's Federal Register notice (A-11 Section 280 report); "
+                    "empty for none.")
 
     def fields_data(self) -> dict:
         return {name: getattr(self, name).data for name in (
             "scale", "question_en", "question_es", "followup_choices", "omb_control_number", "omb_expiration",
-            "burden_statement", "labels_en", "labels_es")}
+            "burden_statement", "labels_en", "labels_es", "federal_register_url")}
 
 
 class SurveyCreateForm(SurveyForm):

@@ -41,19 +41,21 @@ def get_or_create_office(session: Session, name: str, timezone: str | None = Non
 
 def create_survey(session: Session, name: str, *, scale: str = DEFAULT_SCALE, question: dict | None = None,
                   followup_choices=DEFAULT_FOLLOWUP, omb_control_number: str | None = None,
-                  omb_expiration=None, burden_statement: str | None = None, labels: dict | None = None) -> Survey:
+                  omb_expiration=None, burden_statement: str | None = None, labels: dict | None = None,
+                  federal_register_url: str | None = None) -> Survey:
     survey = Survey(name=name)
     session.add(survey)
     session.flush()
     add_survey_version(session, survey, scale=scale, question=question or DEFAULT_QUESTION,
                        followup_choices=followup_choices, omb_control_number=omb_control_number,
-                       omb_expiration=omb_expiration, burden_statement=burden_statement, labels=labels)
+                       omb_expiration=omb_expiration, burden_statement=burden_statement, labels=labels,
+                       federal_register_url=federal_register_url)
     return survey
 
 
 def add_survey_version(session: Session, survey: Survey, *, scale: str, question: dict, followup_choices,
                        omb_control_number=None, omb_expiration=None, burden_statement=None,
-                       labels: dict | None = None) -> SurveyVersion:
+                       labels: dict | None = None, federal_register_url: str | None = None) -> SurveyVersion:
     """Editing a survey = adding a version; responses keep the version they answered."""
     errors = {}
     if scale not in SCALES:
@@ -76,7 +78,7 @@ def add_survey_version(session: Session, survey: Survey, *, scale: str, question
     version = SurveyVersion(survey_id=survey.id, version=(latest or 0) + 1, scale=scale, question=dict(question),
                             followup_choices=list(followup_choices), omb_control_number=omb_control_number,
                             omb_expiration=omb_expiration, burden_statement=burden_statement,
-                            labels=labels or None)
+                            labels=labels or None, federal_register_url=federal_register_url)
     session.add(version)
     session.flush()
     return version

@@ -929,3 +929,171 @@ def test_survey_button_labels_per_language_make_a_new_version(client, session, b
     assert version.version == 2 and version.labels == {"en": ["No", "Yes"], "es": ["No", "Sí"]}
     assert texts(version, "es")["labels"] == ["No", "Sí"]
     assert texts(version, "en")["labels"] == ["No", "Yes"]
+
+
+# --- service standards: office and location targets, public scoreboard, Federal Register notice -----
+
+
+def test_admin_sets_an_offices_service_standards(admin, session, world):
+    alpha = world["alpha"]
+    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
+        "csat_target": "87.5", "weekly_response_target": "25", "service_provided": " Passport application ",
+        "scoreboard_public": "y"}
+    response = post(admin, f"/admin/offices/{alpha.id}/edit", data)
+    assert response.status_code == 302
+    office = get(session, Office, alpha.id)
+    assert (office.csat_target, office.weekly_response_target, office.service_provided, office.scoreboard_public) == (
+        0.875, 25, "Passport application", True)
+    (entry,) = audit_entries(session, "office.update")
+    assert entry.details == {"csat_target": [None, 0.875], "weekly_response_target": [None, 25],
+                             "service_provided": [None, "Passport application"], "scoreboard_public": [False, True]}
+    form = text(admin.get(f"/admin/offices/{alpha.id}/edit"))
+    assert 'value="87.5"' in form and 'value="25"' in form and 'value="Passport application"' in form
+    assert re.search(r'<input[^>]*checked[^>]*name="scoreboard_public"|<input[^>]*name="scoreboard_public"[^>]*checked',
+                     form)
+    assert "Publish a public scoreboard at /scores/&lt;slug&gt;" in admin.get(
+        f"/admin/offices/{alpha.id}/edit").get_data(as_text=True)
+    assert f'href="/scores/{alpha.slug}"' in form
+    listing = text(admin.get("/admin/offices"))
+    assert "CSAT target 87.5 %; 25 responses a week per location" in listing
+    assert f'<a href="/scores/{alpha.slug}">Public scoreboard</a>' in listing
+
+
+def test_unticking_the_scoreboard_and_clearing_targets(admin, session, world):
+    alpha = world["alpha"]
+    with write_transaction(session):
+        office = session.get(Office, alpha.id)
+        office.csat_target, office.weekly_response_target, office.scoreboard_public = 0.8, 10, True
+    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
+        "csat_target": "", "weekly_response_target": ""}  # an unticked box is not sent
+    assert post(admin, f"/admin/offices/{alpha.id}/edit", data).status_code == 302
+    office = get(session, Office, alpha.id)
+    assert (office.csat_target, office.weekly_response_target, office.scoreboard_public) == (None, None, False)
+    (entry,) = audit_entries(session, "office.update")
+    assert entry.details == {"csat_target": [0.8, None], "weekly_response_target": [10, None],
+                             "scoreboard_public": [True, False]}
+
+
+def test_new_office_with_standards(admin, session, world):
+    data = office_data() | {"csat_target": "90", "weekly_response_target": "40", "service_provided": "Visas"}
+    assert post(admin, "/admin/offices/new", data).status_code == 302
+    fresh(session)
+    office = session.scalar(select(Office).where(Office.name == "Charlie Visa Office"))
+    assert (office.csat_target, office.weekly_response_target, office.service_provided, office.scoreboard_public) == (
+        0.9, 40, "Visas", False)  # the scoreboard is opt-in
+    (entry,) = audit_entries(session, "office.create")
+    assert entry.details["csat_target"] == [None, 0.9] and entry.details["weekly_response_target"] == [None, 40]
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"csat_target": "101"}, "csat_target", "Number must be between 0 and 100"),
+    ({"weekly_response_target": "0"}, "weekly_response_target", "Number must be between 1 and 100000"),
+    ({"weekly_response_target": "2.5"}, "weekly_response_target", "Not a valid integer value"),
+    ({"service_provided": "x" * 201}, "service_provided", "Field cannot be longer than 200 characters"),
+])
+def test_invalid_office_standards_are_refused(admin, session, world, change, field, message):
+    alpha = world["alpha"]
+    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
+        "scoreboard_public": "y"} | change
+    response = post(admin, f"/admin/offices/{alpha.id}/edit", data)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert any(message in e for e in field_errors(response)), field_errors(response)
+    office = get(session, Office, alpha.id)
+    assert (office.csat_target, office.weekly_response_target, office.scoreboard_public) == (None, None, False)
+    assert audit_entries(session) == []
+
+
+def test_service_checks_standards_and_keeps_what_callers_leave_out(session, world):
+    admin = get(session, User, world["admin"].id)
+    alpha = world["alpha"]
+    with pytest.raises(InvalidInput) as refused:
+        management.update_office(session, admin, alpha.id, name=ALPHA, timezone="America/Chicago",
+                                 opening_hours=WEEKDAYS_0830, weekly_response_target=-3, service_provided="x" * 201)
+    assert set(refused.value.errors) == {"weekly_response_target", "service_provided"}
+    session.rollback()
+    with write_transaction(session):
+        management.update_office(session, admin, alpha.id, name=ALPHA, timezone="America/Chicago",
+                                 opening_hours=WEEKDAYS_0830, csat_target_percent="85", weekly_response_target=12,
+                                 scoreboard_public=True)
+    with write_transaction(session):  # a caller that knows nothing of standards (e.g. an older script)
+        changed = management.update_office(session, admin, alpha.id, name="Alpha Agency",
+                                           timezone="America/Chicago", opening_hours=WEEKDAYS_0830)
+    assert changed == {"name": [ALPHA, "Alpha Agency"]}
+    office = get(session, Office, alpha.id)
+    assert (office.csat_target, office.weekly_response_target, office.scoreboard_public) == (0.85, 12, True)
+
+
+def test_location_weekly_target_and_service(manager, session, world):
+    with write_transaction(session):
+        office = session.get(Office, world["alpha"].id)
+        office.weekly_response_target, office.service_provided = 20, "Passport application"
+    form = text(manager.get("/admin/locations/AAA-1/edit"))
+    assert "20 responses a week" in form and "“Passport application”" in form  # what empty fields inherit
+    response = post(manager, "/admin/locations/AAA-1/edit", {
+        "name": "Counter", "active": "y", "csat_target": "", "weekly_response_target": "35",
+        "service_provided": "Passport renewal"})
+    assert response.status_code == 302
+    location = get(session, Location, world["a1"].id)
+    assert (location.weekly_response_target, location.service_provided) == (35, "Passport renewal")
+    assert (location.effective_weekly_response_target, location.effective_service_provided) == (35,
+                                                                                                "Passport renewal")
+    (entry,) = audit_entries(session, "location.update")
+    assert entry.details == {"weekly_response_target": [None, 35], "service_provided": [None, "Passport renewal"]}
+    assert 'value="35"' in text(manager.get("/admin/locations/AAA-1/edit"))
+    # cleared: the office's values apply again
+    assert post(manager, "/admin/locations/AAA-1/edit", {"name": "Counter", "active": "y"}).status_code == 302
+    location = get(session, Location, world["a1"].id)
+    assert (location.weekly_response_target, location.service_provided) == (None, None)
+    assert (location.effective_weekly_response_target, location.effective_service_provided) == (
+        20, "Passport application")
+    refused = post(manager, "/admin/locations/AAA-1/edit", {"name": "Counter", "active": "y",
+                                                            "weekly_response_target": "-1"})
+    assert refused.status_code == 422 and 'id="weekly_response_target-error"' in refused.get_data(as_text=True)
+
+
+def test_new_location_with_weekly_target(admin, session, world):
+    data = location_data(office=world["alpha"].id, survey=world["survey"].id, weekly_response_target="15",
+                         service_provided="Passport pick-up")
+    assert post(admin, "/admin/locations/new", data).status_code == 302
+    fresh(session)
+    location = session.scalar(select(Location).where(Location.code == "AAA-3"))
+    assert (location.weekly_response_target, location.service_provided) == (15, "Passport pick-up")
+    (entry,) = audit_entries(session, "location.create")
+    assert entry.details["weekly_response_target"] == [None, 15]
+    assert entry.details["service_provided"] == [None, "Passport pick-up"]
+
+
+def test_federal_register_url_makes_a_new_survey_version(admin, session, world):
+    survey_id = world["survey"].id
+    url = "https://www.federalregister.gov/documents/2026/03/02/2026-04123/agency-information-collection"
+    assert post(admin, f"/admin/surveys/{survey_id}", survey_data(federal_register_url=url)).status_code == 302
+    first, second = versions(session, survey_id)
+    assert (first.federal_register_url, second.federal_register_url) == (None, url)
+    assert second.question["en"] == first.question["en"]  # everything else carried over
+    (entry,) = audit_entries(session, "survey.update")
+    assert entry.details == {"version": [1, 2], "federal_register_url": [None, url]}
+    page = text(admin.get(f"/admin/surveys/{survey_id}"))
+    assert f'value="{url}"' in page
+    assert f'<a href="{url}" rel="noopener noreferrer">Federal Register notice</a>' in page
+    # the same address again: no new version
+    assert post(admin, f"/admin/surveys/{survey_id}", survey_data(federal_register_url=url)).status_code == 302
+    assert len(versions(session, survey_id)) == 2
+
+
+@pytest.mark.parametrize("bad", ["javascript:alert(1)", "federalregister.gov/d/2026-1", "https://" + "x" * 500])
+def test_invalid_federal_register_url_is_refused(admin, session, world, bad):
+    response = post(admin, f"/admin/surveys/{world['survey'].id}", survey_data(federal_register_url=bad))
+    assert response.status_code == 422
+    assert 'id="federal_register_url-error"' in response.get_data(as_text=True)
+    assert len(versions(session, world["survey"].id)) == 1
+    assert audit_entries(session) == []
+
+
+def test_service_refuses_a_federal_register_url_that_is_not_a_web_address():
+    with pytest.raises(InvalidInput) as refused:
+        management.survey_fields(scale="faces5", question_en="How did we do?", federal_register_url="ftp://x.gov/a")
+    assert "federal_register_url" in refused.value.errors
+    fields = management.survey_fields(scale="faces5", question_en="How did we do?",
+                                      federal_register_url=" https://www.federalregister.gov/d/2026-04123 ")
+    assert fields.federal_register_url == "https://www.federalregister.gov/d/2026-04123"
