@@ -16,8 +16,12 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="te
 ADMIN_NAV = (
     ("admin.index", "Dashboard", False),
     ("admin.compare", "Compare locations", False),
+    ("admin.comments_inbox", "Comments", False),
+    ("admin.reporting", "Reporting", False),
+    ("admin.standards", "Service standards", False),
     ("admin.locations", "Locations", False),
     ("admin.kiosks", "Kiosks", False),
+    ("admin.alerts_list", "Alerts", False),
     ("admin.offices", "Offices", True),
     ("admin.surveys", "Surveys", True),
     ("admin.users", "Users", True),

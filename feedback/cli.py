@@ -16,6 +16,8 @@ from feedback.extensions import db
 from feedback.models import Device, User
 from feedback.services import demo, devices, enrollment, org, qr, rollups, survey_links, users
 from feedback.services.errors import ServiceError
+from feedback.services import a11, volumes
+from feedback.services.fiscal import FiscalQuarter
 
 
 _Fail = click.ClickException
@@ -87,6 +89,8 @@ def demo_links():
         base = current_app.config["PUBLIC_URL"]
         click.echo(f"  Kiosk {location.code:<9} {base}/kiosk/enroll/{code}")
         click.echo(f"  Phone {location.code:<9} {qr.survey_url(base, link.slug)}")
+        if office.scoreboard_public:
+            click.echo(f"  Scores {office.name}: {base}/scores/{office.slug}")
 
 
 @office_cli.command("add")
@@ -254,6 +258,133 @@ def rollups_rebuild():
     click.echo(f"Rebuilt rollups from {count} responses.")
 
 
+# --- A-11 Section 280 reporting ----------------------------------------------------------------
+
+export_cli = click.Group("export", help="Reports for a federal fiscal quarter.")
+volumes_cli = click.Group("volumes", help="Customer volumes for the A-11 Section 280 collection.")
+
+
+def _parse_quarter(text: str) -> FiscalQuarter:
+    try:
+        return FiscalQuarter.parse(text)
+    except ValueError as exc:
+        raise _Fail(f"Invalid --quarter: {exc}") from None
+
+
+@export_cli.command("a11")
+@click.option("--quarter", "quarter_text", required=True, help="Federal fiscal quarter, e.g. FY2027Q1.")
+@click.option("--office", "office_name", default=None, help="Only this office's locations (default: all).")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder for the two files (made if needed).")
+@_fail_on_service_error
+def export_a11(quarter_text: str, office_name: str | None, output_dir: str):
+    """Write a11-responses-QUARTER.csv and a11-collection-QUARTER.csv (A-11 Section 280)."""
+    from pathlib import Path
+
+    from feedback.models import Location
+
+    quarter = _parse_quarter(quarter_text)
+    query = select(Location.id).order_by(Location.id)
+    if office_name:
+        query = query.where(Location.office_id == org.office_by_name(db.session, office_name).id)
+    ids = list(db.session.scalars(query))
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    responses_path = folder / f"a11-responses-{quarter}.csv"
+    header, written = a11.write_response_file(db.session, ids, quarter, responses_path)
+    collection = a11.collection(db.session, ids, quarter)
+    collection_path = folder / f"a11-collection-{quarter}.csv"
+    collection_path.write_text(a11.collection_csv(collection), encoding="utf-8", newline="")
+    click.echo(f"Wrote {responses_path} ({written} responses)")
+    click.echo(f"Wrote {collection_path} ({len(collection)} rows)")
+    if a11.WARNING_COLUMN in header:
+        click.echo("Warning: some responses are on a scale A-11 does not accept (see the warning column).")
+    gaps = [row for row in collection if row.missing]
+    if gaps:
+        click.echo(f"Missing figures ({len(gaps)} of {len(collection)} rows):")
+        for row in gaps:
+            click.echo(f"  {row.location.code} {row.channel}: {', '.join(row.missing)}")
+    else:
+        click.echo("No figures are missing.")
+
+
+@volumes_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@_fail_on_service_error
+def volumes_import(file):
+    """Import customer volumes from a CSV file (columns: location_code, fiscal_year, quarter,
+    channel, volume_of_customers, volume_of_customers_provided_survey_opportunity).
+
+    Every row is checked first; one bad row stores nothing."""
+    try:
+        with write_transaction(db.session):
+            result = volumes.import_csv(db.session, None, volumes.decode_upload(file.read()), scope=None)
+    except volumes.ImportRejected as exc:
+        lines = "\n".join(f"  line {row.line}: {' '.join(row.messages)}" for row in exc.rows)
+        raise _Fail(f"{exc.detail}\n{lines}") from None
+    click.echo(f"Imported {result.rows} rows ({result.changed} changed).")
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+alerts_cli = click.Group("alerts", help="Alert rules and the alerts they raise.")
+
+
+@alerts_cli.command("run")
+def alerts_run():
+    """Evaluate every enabled alert rule, then e-mail pending alerts.
+
+    Meant for cron (every few minutes); safe on several nodes at once: each alert and each
+    e-mail is claimed in the database, so nothing is raised or sent twice.
+    """
+    from collections import Counter
+
+    from feedback import clock
+    from feedback.models import Alert
+    from feedback.services import alerts, mailer
+
+    now = clock.now()
+    try:
+        mail = mailer.Mailer.from_config(current_app.config)
+    except ValueError as exc:
+        raise _Fail(str(exc)) from None
+    raised = alerts.run_periodic(db.session, now, email=mail is not None)
+    kinds = Counter(db.session.scalars(select(Alert.kind).where(Alert.id.in_(raised)))) if raised else {}
+    detail = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    click.echo(f"Raised {len(raised)} alert{'s' if len(raised) != 1 else ''}{f' ({detail})' if detail else ''}.")
+    if mail is None:
+        click.echo("E-mail is off (SMTP_URL is not set); alerts are listed in the admin site.")
+        return
+    retried, released = mailer.requeue(db.session, now)
+    report = mailer.deliver(db.session, mail, now)
+    click.echo(f"E-mail: {report.sent} sent, {report.failed} failed, {report.skipped} skipped "
+               f"({retried} failed retried, {released} abandoned sends released).")
+
+
+@alerts_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Acknowledged alerts too.")
+@click.option("--limit", default=20, show_default=True)
+def alerts_list(show_all: bool, limit: int):
+    """The newest alerts (open ones unless --all)."""
+    from feedback.models import Alert, Location
+
+    query = (select(Alert, Location.code).join(Location, Location.id == Alert.location_id)
+             .order_by(Alert.id.desc()).limit(limit))
+    if not show_all:
+        query = query.where(Alert.acknowledged_at.is_(None))
+    rows = db.session.execute(query).all()
+    if not rows:
+        click.echo("No alerts.")
+    for alert, code in rows:
+        state = "acknowledged" if alert.acknowledged_at else "open"
+        click.echo(f"#{alert.id}  {alert.raised_at:%Y-%m-%d %H:%M}Z  {code}  {alert.kind}  {state}  "
+                   f"e-mail {alert.email_state}  {alert.summary}")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(alerts_cli)
     for group in (demo_cli, office_cli, location_cli, device_cli, user_cli, rollups_cli):
+        app.cli.add_command(group)
+    for group in (export_cli, volumes_cli):
         app.cli.add_command(group)

@@ -104,4 +104,16 @@ def load_config() -> dict:
         "PHONE_REPEAT_MINUTES": _float("PHONE_REPEAT_MINUTES", 10),
         # How many proxies (load balancers) in front set X-Forwarded-For / -Proto; 0 = none.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        # Alert e-mail (feedback/services/mailer.py): smtp://host:25, smtp+starttls://user:pass@host:587
+        # or smtps://user:pass@host:465. Unset: no e-mail, alerts are only listed in the admin site.
+        "SMTP_URL": os.environ.get("SMTP_URL") or None,
+        "ALERT_MAIL_FROM": os.environ.get("ALERT_MAIL_FROM") or "counter-feedback@localhost",
+        "SMTP_TIMEOUT_SECONDS": _float("SMTP_TIMEOUT_SECONDS", 10),
+        # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
+        # set by tests; None is the real time.
+        "CLOCK": None,
+        # Public scoreboards (/scores/<slug>): how long browsers, proxies and this process keep a page,
+        # and the fewest responses for which a location's share is shown.
+        "SCOREBOARD_CACHE_SECONDS": _int("SCOREBOARD_CACHE_SECONDS", 300),
+        "SCOREBOARD_MIN_RESPONSES": _int("SCOREBOARD_MIN_RESPONSES", 10),
     }

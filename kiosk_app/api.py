@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.http import ApiError, load_json
 from feedback.openapi import build_spec
@@ -15,7 +16,7 @@ from feedback.schemas.responses import (
     ResponseOutSchema,
 )
 from feedback.services import ingest
-from feedback.sqltypes import utcnow
+from kiosk_app.alerting import after_ingest
 from kiosk_app.auth import device_required
 
 device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
@@ -49,8 +50,11 @@ def post_response():
         422: {$ref: '#/components/responses/Problem'}
     """
     item = load_json(request, ResponseInSchema())
-    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), batch=False)
-    return jsonify(ResponseOutSchema().dump(result.response)), result.status
+    now = clock.now()
+    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), now=now, batch=False)
+    body = jsonify(ResponseOutSchema().dump(result.response))
+    after_ingest([result], now)  # committed: alerts never change this answer
+    return body, result.status
 
 
 @device_api.post("/responses/batch")
@@ -80,14 +84,17 @@ def post_batch():
     if len(body["responses"]) > limit:
         raise ApiError(413, "Content Too Large", f"A batch holds at most {limit} responses.",
                        {"responses": [f"At most {limit} items."]})
-    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), batch=True)
+    now = clock.now()
+    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), now=now, batch=True)
     created = sum(r.created for r in results)
     out = {
         "created": created,
         "replayed": len(results) - created,
         "results": [{"id": r.response.id, "status": r.status, "suspect": r.response.suspect} for r in results],
     }
-    return jsonify(BatchOutSchema().dump(out)), 201 if created else 200
+    answer = jsonify(BatchOutSchema().dump(out))
+    after_ingest(results, now)  # committed: alerts never change this answer
+    return answer, 201 if created else 200
 
 
 @device_api.post("/devices/heartbeat")
@@ -109,7 +116,7 @@ def heartbeat():
         422: {$ref: '#/components/responses/Problem'}
     """
     body = load_json(request, HeartbeatInSchema())
-    now = utcnow()
+    now = clock.now()
     device = ingest.record_heartbeat(db.session, g.device, now=now, **body)
     out = {"device": device.id, "location": g.device.location.code, "server_time": now}
     return jsonify(HeartbeatOutSchema().dump(out))

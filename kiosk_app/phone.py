@@ -16,13 +16,14 @@ from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
+from feedback import clock
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
 from feedback.schemas.phone import PhoneAnswerSchema
 from feedback.services import ingest, phone, survey_links
 from feedback.services.errors import Conflict, InvalidInput
 from feedback.services.kiosk_config import pra_notice, texts
-from feedback.sqltypes import utcnow
+from kiosk_app.alerting import after_ingest
 
 phone_bp = Blueprint("phone", __name__, template_folder="templates")
 
@@ -108,11 +109,11 @@ def answer(slug: str):
 
     offered = list(version.followup_choices or ())
     skipped = data["step"] == "skip"
-    now = utcnow()
+    now = clock.now()
     window = timedelta(minutes=current_app.config["PHONE_REPEAT_MINUTES"])
     answered = session.get("answered", {})
     try:
-        phone.submit(
+        result = phone.submit(
             db.session, location, response_id=data["id"], rating=data["rating"], language=lang,
             survey_version=version.id, followup_offered=offered,
             followup_chosen=[] if skipped else [c for c in offered if c in data["choice"]],
@@ -124,6 +125,8 @@ def answer(slug: str):
         pass  # the same form sent again with other answers: the first one stands
     except InvalidInput as exc:
         return _invalid(slug, location, lang, exc.errors, wants_json)
+    else:
+        after_ingest([result], now)  # committed: alerts never change the answer
     session["answered"] = phone.remember(answered, location.id, now, window)
     if wants_json:
         return jsonify(status="ok")

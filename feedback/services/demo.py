@@ -21,6 +21,8 @@ from feedback.services.users import create_user
 
 DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
 DEMO_MANAGER = ("manager.houston@example.gov", "demo-manager-password")
+OFFICE_TARGET = 0.85  # each demo office's CSAT target (locations may publish their own)
+WEEKLY_RESPONSE_TARGET = 150  # responses a week per location; a demo counter collects about 250-300
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,9 @@ def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | No
         made = []
         for office_name, tz, hours, locs in OFFICES:
             office, _ = org.get_or_create_office(session, office_name, tz, hours)
+            # Published service standards, and a public scoreboard at /scores/<slug>.
+            office.csat_target, office.weekly_response_target = OFFICE_TARGET, WEEKLY_RESPONSE_TARGET
+            office.scoreboard_public = True
             for spec in locs:
                 location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
                                                survey=surveys[spec.survey])

@@ -39,6 +39,7 @@ AUDIT_PAGE_SIZE = 50
 OMB_RE = re.compile(r"^\d{4}-\d{4}$")
 _SPAN_RE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
 QUESTION_MAX = 200
+_WEB_ADDRESS_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 BURDEN_MAX = 2000
 
 
@@ -148,8 +149,57 @@ def _opening_hours(value: Mapping, errors: dict) -> dict:
     return week
 
 
+class _Keep:
+    """The default of an optional field a caller does not send: the stored value stays."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+WEEKLY_TARGET_MAX = 100_000
+SERVICE_MAX = 200
+URL_MAX = 500
+
+
+def _weekly_target(value, errors: dict) -> int | None:
+    """Responses a week (a whole number 1..100 000, blank for none)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= WEEKLY_TARGET_MAX:
+        errors["weekly_response_target"] = [f"A whole number from 1 to {WEEKLY_TARGET_MAX:,}."]
+        return None
+    return number
+
+
+def _service_provided(value, errors: dict) -> str | None:
+    text = _or_none(value)
+    if text and len(text) > SERVICE_MAX:
+        errors["service_provided"] = [f"At most {SERVICE_MAX} characters."]
+    return text
+
+
+def _standards(values: dict, errors: dict, *, csat_target_percent=KEEP, weekly_response_target=KEEP,
+               service_provided=KEEP) -> dict:
+    """The service-standard fields a caller sent, validated into ``values`` (KEEP ones left out)."""
+    if csat_target_percent is not KEEP:
+        try:
+            values["csat_target"] = target_from_percent(csat_target_percent)
+        except InvalidInput as exc:
+            errors.update(exc.errors)
+    if weekly_response_target is not KEEP:
+        values["weekly_response_target"] = _weekly_target(weekly_response_target, errors)
+    if service_provided is not KEEP:
+        values["service_provided"] = _service_provided(service_provided, errors)
+    return values
+
+
 def _office_fields(session: Session, name: str, tz: str, opening_hours: Mapping,
-                   office_id: int | None = None) -> dict:
+                   office_id: int | None = None, **standards) -> dict:
     errors: dict[str, list[str]] = {}
     name, tz = _text(name), _text(tz)
     if not name:
@@ -162,9 +212,10 @@ def _office_fields(session: Session, name: str, tz: str, opening_hours: Mapping,
     if not valid_timezone(tz):
         errors["timezone"] = ["Not an IANA time zone (e.g. America/Chicago)."]
     hours = _opening_hours(opening_hours, errors)
+    values = _standards({"name": name, "timezone": tz, "opening_hours": hours}, errors, **standards)
     if errors:
         raise InvalidInput("The office was not saved.", errors)
-    return {"name": name, "timezone": tz, "opening_hours": hours}
+    return values
 
 
 def _unique_slug(session: Session, name: str) -> str:
@@ -176,9 +227,15 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def create_office(session: Session, actor: User, *, name: str, timezone: str, opening_hours: Mapping) -> Office:
+def create_office(session: Session, actor: User, *, name: str, timezone: str, opening_hours: Mapping,
+                  csat_target_percent=None, weekly_response_target=None, service_provided=None,
+                  scoreboard_public: bool = False) -> Office:
+    """A new office; its service standards (CSAT target as a percentage, responses a week per location,
+    the A-11 service name) are optional, and its public scoreboard is off unless asked for."""
     _require_admin(actor)
-    values = _office_fields(session, name, timezone, opening_hours)
+    values = _office_fields(session, name, timezone, opening_hours, csat_target_percent=csat_target_percent,
+                            weekly_response_target=weekly_response_target, service_provided=service_provided)
+    values["scoreboard_public"] = bool(scoreboard_public)
     office = Office(slug=_unique_slug(session, values["name"]), **values)
     session.add(office)
     session.flush()
@@ -188,12 +245,17 @@ def create_office(session: Session, actor: User, *, name: str, timezone: str, op
 
 
 def update_office(session: Session, actor: User, office_id: int, *, name: str, timezone: str,
-                  opening_hours: Mapping) -> dict:
+                  opening_hours: Mapping, csat_target_percent=KEEP, weekly_response_target=KEEP,
+                  service_provided=KEEP, scoreboard_public=KEEP) -> dict:
     """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
-    printed poster addresses keep working."""
+    printed poster addresses keep working. Standards a caller leaves out (KEEP) stay as stored."""
     _require_admin(actor)
     office = _fresh(session, Office, office_id, "office")
-    values = _office_fields(session, name, timezone, opening_hours, office_id=office.id)
+    values = _office_fields(session, name, timezone, opening_hours, office_id=office.id,
+                            csat_target_percent=csat_target_percent, weekly_response_target=weekly_response_target,
+                            service_provided=service_provided)
+    if scoreboard_public is not KEEP:
+        values["scoreboard_public"] = bool(scoreboard_public)
     changed = audit.changes(office, values)
     if changed:
         audit.record(session, actor, "office.update", "office", office.id, changed)
@@ -254,9 +316,12 @@ def _location_common(name: str, csat_target_percent, errors: dict) -> tuple[str,
 
 
 def create_location(session: Session, actor: User, *, code: str, name: str, office_id: int, survey_id: int,
-                    active: bool = True, csat_target_percent=None) -> Location:
+                    active: bool = True, csat_target_percent=None, weekly_response_target=None,
+                    service_provided=None) -> Location:
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
+    extra = _standards({}, errors, weekly_response_target=weekly_response_target,
+                       service_provided=service_provided)
     code = _text(code).upper()
     if not org.CODE_RE.match(code):
         errors["code"] = ["2-32 characters: capital letters, digits and dashes."]
@@ -272,23 +337,27 @@ def create_location(session: Session, actor: User, *, code: str, name: str, offi
     if errors:
         raise InvalidInput("The location was not saved.", errors)
     location = Location(code=code, name=name, office=office, survey=survey, active=bool(active),
-                        csat_target=target)
+                        csat_target=target, **extra)
     session.add(location)
     session.flush()
     audit.record(session, actor, "location.create", "location", location.id, {
         "code": [None, code], "name": [None, name], "office": [None, office.name], "survey": [None, survey.name],
         "active": [None, location.active], "csat_target": [None, target],
-    })
+    } | {key: [None, value] for key, value in extra.items() if value is not None})
     return location
 
 
 def update_location(session: Session, actor: User, location_id: int, *, name: str, active: bool,
-                    csat_target_percent=None, office_id: int | None = None) -> dict:
-    """A manager may change name, active flag and CSAT target of a location in scope; an admin
-    may also move it to another office (``office_id``). Returns the changes."""
+                    csat_target_percent=None, office_id: int | None = None, weekly_response_target=KEEP,
+                    service_provided=KEEP) -> dict:
+    """A manager may change name, active flag, CSAT target, weekly response target and service name
+    of a location in scope; an admin may also move it to another office (``office_id``). Returns
+    the changes. Weekly target and service left out (KEEP) stay as stored."""
     location = location_in_scope(session, actor, location_id)
     errors: dict[str, list[str]] = {}
     name, target = _location_common(name, csat_target_percent, errors)
+    extra = _standards({}, errors, weekly_response_target=weekly_response_target,
+                       service_provided=service_provided)
     office = None
     if office_id is not None and office_id != location.office_id:
         _require_admin(actor)
@@ -297,7 +366,7 @@ def update_location(session: Session, actor: User, location_id: int, *, name: st
             errors["office"] = ["Choose an office."]
     if errors:
         raise InvalidInput("The location was not saved.", errors)
-    changed = audit.changes(location, {"name": name, "active": bool(active), "csat_target": target})
+    changed = audit.changes(location, {"name": name, "active": bool(active), "csat_target": target} | extra)
     if office is not None:
         changed["office"] = [location.office.name, office.name]
         location.office = office
@@ -323,6 +392,8 @@ class SurveyFields:
     # Button labels, one per line, worst to best; empty = the scale's standard (translated) labels.
     labels_en: str = ""
     labels_es: str = ""
+    # The information collection's Federal Register notice (A-11 Section 280 report).
+    federal_register_url: str | None = None
 
     @classmethod
     def of(cls, version: SurveyVersion) -> "SurveyFields":
@@ -332,20 +403,22 @@ class SurveyFields:
         labels = version.labels or {}
         return cls(version.scale, version.question.get("en", ""), version.question.get("es", ""),
                    choices, version.omb_control_number, version.omb_expiration, version.burden_statement,
-                   "\n".join(labels.get("en") or ()), "\n".join(labels.get("es") or ()))
+                   "\n".join(labels.get("en") or ()), "\n".join(labels.get("es") or ()),
+                   version.federal_register_url)
 
     def version_kwargs(self) -> dict:
         question = {"en": self.question_en} | ({"es": self.question_es} if self.question_es else {})
         labels = {lang: text.split("\n") for lang, text in (("en", self.labels_en), ("es", self.labels_es)) if text}
         return {"scale": self.scale, "question": question, "followup_choices": list(self.followup_choices),
                 "omb_control_number": self.omb_control_number, "omb_expiration": self.omb_expiration,
-                "burden_statement": self.burden_statement, "labels": labels or None}
+                "burden_statement": self.burden_statement, "labels": labels or None,
+                "federal_register_url": self.federal_register_url}
 
 
 def survey_fields(*, scale: str, question_en: str, question_es: str = "", followup_choices: Iterable[str] = (),
                   omb_control_number: str | None = None, omb_expiration: date | None = None,
                   burden_statement: str | None = None, labels_en: str | None = "",
-                  labels_es: str | None = "") -> SurveyFields:
+                  labels_es: str | None = "", federal_register_url: str | None = None) -> SurveyFields:
     """Validate a survey version's content; raises InvalidInput keyed by form field."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
@@ -384,10 +457,13 @@ def survey_fields(*, scale: str, question_en: str, question_es: str = "", follow
         if any(len(line) > 40 for line in lines):
             errors[key] = ["At most 40 characters a label."]
         labels[key] = "\n".join(lines)
+    register_url = _or_none(federal_register_url)
+    if register_url and (len(register_url) > URL_MAX or not _WEB_ADDRESS_RE.match(register_url)):
+        errors["federal_register_url"] = [f"A web address (https://...), at most {URL_MAX} characters."]
     if errors:
         raise InvalidInput("The survey was not saved.", errors)
     return SurveyFields(scale, en, es, tuple(d for d in DRIVERS if d in chosen), omb, omb_expiration, burden,
-                        labels["labels_en"], labels["labels_es"])
+                        labels["labels_en"], labels["labels_es"], register_url)
 
 
 def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, int]]:
@@ -724,6 +800,13 @@ _TARGET_LABELS = {
 }
 
 
+def _target_label(entry, labels: dict) -> str:
+    if entry.target_id is None:
+        # Targets without an integer id (a response's UUID) name themselves in the details.
+        return str((entry.details or {}).get(entry.target_type, "")) or "\u2013"
+    return labels.get((entry.target_type, entry.target_id), f"#{entry.target_id}")
+
+
 def audit_page(session: Session, before: int | None = None,
                size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
     """One page of the audit log, newest first, and the ``before`` id of the next (older) page."""
@@ -737,6 +820,5 @@ def audit_page(session: Session, before: int | None = None,
             for obj in session.scalars(select(model).where(model.id.in_(ids))):
                 labels[(kind, obj.id)] = label(obj)
     kinds = {"api_token": "API token", "device": "kiosk"}
-    rows = [AuditRow(e, f"{kinds.get(e.target_type, e.target_type)} "
-                        f"{labels.get((e.target_type, e.target_id), '#' + str(e.target_id))}") for e in entries]
+    rows = [AuditRow(e, f"{kinds.get(e.target_type, e.target_type)} {_target_label(e, labels)}") for e in entries]
     return rows, (entries[-1].id if more else None)

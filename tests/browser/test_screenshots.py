@@ -95,3 +95,33 @@ def test_phone_and_poster_screenshots(browser, session, live, build, shots):
     desk.close()
     for name in ("phone-survey.png", "phone-details.png", "poster.png"):
         assert (shots / name).stat().st_size > 10_000
+
+
+def test_scoreboard_and_standards_screenshots(browser, session, live, shots, app):
+    """The public scoreboard of a demo office, and the admin quarter view of service standards."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from feedback.services import demo
+    from kiosk_app.scoreboard import page_cache
+
+    demo.load(session, weeks=6)
+    session.rollback()
+    page_cache(app).clear()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = desk.new_page()
+    page.goto(f"{live.url}/scores/houston-passport-agency")
+    page.screenshot(path=str(shots / "scoreboard.png"), full_page=True)
+    page.goto(f"{live.url}/admin/login")
+    page.fill("input[name='email']", demo.DEMO_ADMIN[0])
+    page.fill("input[name='password']", demo.DEMO_ADMIN[1])
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{live.url}/admin/")
+    page.click("nav[aria-label='Admin'] >> text=Service standards")
+    page.wait_for_selector("h1:has-text('Service standards')")
+    assert page.locator("#standards tbody tr[data-code]").count() == 9
+    page.screenshot(path=str(shots / "admin-standards.png"), full_page=True)
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], [(v["id"], v["impact"]) for v in violations]
+    desk.close()
+    for name in ("scoreboard.png", "admin-standards.png"):
+        assert (shots / name).stat().st_size > 20_000
