@@ -46,7 +46,7 @@ rollups_cli = click.Group("rollups", help="Pre-aggregated counts.")
 
 
 @demo_cli.command("load")
-@click.option("--weeks", default=6, show_default=True, help="Weeks of responses, ending yesterday.")
+@click.option("--weeks", default=13, show_default=True, help="Weeks of responses, ending yesterday.")
 @click.option("--seed", default=2026, show_default=True)
 @_fail_on_service_error
 def demo_load(weeks: int, seed: int):

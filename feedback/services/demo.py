@@ -1,5 +1,6 @@
 """Demo data: three offices in different time zones, their counters and kiosks, and
-six weeks of responses with realistic hour-of-day and weekday patterns."""
+thirteen weeks of responses (so the last fiscal quarter has data too) with realistic
+hour-of-day and weekday patterns."""
 from __future__ import annotations
 
 import hashlib
@@ -13,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
-from feedback.models import Location, Response
+from feedback.models import CustomerVolume, Location, Response
 from feedback.scales import DEFAULT_FOLLOWUP, SCALES
 from feedback.services import devices, ingest, org, survey_links
+from feedback.services.fiscal import FiscalQuarter
 from feedback.services.scrub import clean_comment
 from feedback.services.users import create_user
 
@@ -33,6 +35,11 @@ class DemoLocation:
     quality: float  # shifts ratings: >0 better than average, <0 worse
     target: float = 0.85  # the published CSAT target
 
+
+# The service each office names in the A-11 Section 280 quarterly collection.
+SERVICES = {"Houston Passport Agency": "U.S. passport application and renewal",
+            "Honolulu Passport Agency": "U.S. passport application and renewal",
+            "New York Benefits Office": "Benefit claims and appeals"}
 
 OFFICES = [
     ("Houston Passport Agency", "America/Chicago",
@@ -58,6 +65,7 @@ SURVEYS = {
                           "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
                 followup_choices=DEFAULT_FOLLOWUP, omb_control_number="0000-0000",
                 omb_expiration=date(2027, 12, 31),
+                federal_register_url="https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
                 burden_statement="A federal agency may not conduct or sponsor an information collection unless "
                                  "it displays a valid OMB control number. Public burden is estimated at 1 minute."),
     "passport": dict(name="Passport counter", scale="faces4",
@@ -86,7 +94,7 @@ def demo_loaded(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Location).where(Location.code == "HOU-C1")) > 0
 
 
-def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | None = None,
+def load(session: Session, *, weeks: int = 13, seed: int = 2026, today: date | None = None,
          per_hour: float = 7.0, progress: Callable | None = None) -> dict:
     """Create the demo; returns what was made. Does nothing if it is already there."""
     if demo_loaded(session):
@@ -101,6 +109,7 @@ def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | No
             # Published service standards, and a public scoreboard at /scores/<slug>.
             office.csat_target, office.weekly_response_target = OFFICE_TARGET, WEEKLY_RESPONSE_TARGET
             office.scoreboard_public = True
+            office.service_provided = SERVICES[office_name]
             for spec in locs:
                 location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
                                                survey=surveys[spec.survey])
@@ -125,7 +134,21 @@ def load(session: Session, *, weeks: int = 6, seed: int = 2026, today: date | No
         with write_transaction(session):
             ingest.store_rows(session, rows, scales=scales, zones=zones)
         total += len(rows)
+    _volumes(session, made, today)
     return {"created": True, "locations": len(made), "responses": total, "days": len(days)}
+
+
+def _volumes(session: Session, made, today: date) -> None:
+    """Customer volumes of the last finished quarter for the Houston counters' kiosks only,
+    so the Reporting page shows both entered and missing figures."""
+    quarter = FiscalQuarter.of(today).previous()
+    with write_transaction(session):
+        for office, location, _device, _spec in made:
+            if office.name.startswith("Houston"):
+                session.add(CustomerVolume(location_id=location.id, fiscal_year=quarter.fiscal_year,
+                                           quarter=quarter.quarter, channel="kiosk", volume_of_customers=5200,
+                                           volume_of_customers_provided_survey_opportunity=4900,
+                                           updated_by="demo"))
 
 
 def _day_rows(rng, day, office, location, device, spec, version, per_hour):

@@ -55,10 +55,12 @@ def test_export_a11_on_the_demo_data(runner, session, tmp_path):
     assert sum(int(row[column]) for row in collection[1:]) == counted
     assert f"Wrote {responses_path} ({counted} responses)" in result.output
     assert f"Wrote {collection_path} ({len(collection) - 1} rows)" in result.output
-    # No volumes entered and no Federal Register notices in the demo: every row says so.
+    # The demo enters volumes for the last quarter only, so every row of this one misses them;
+    # the passport survey also has no OMB control number or Federal Register notice.
     assert f"Missing figures ({len(collection) - 1} of {len(collection) - 1} rows):" in result.output
-    assert "  HOU-C1 kiosk: service_provided, volume_of_customers, " \
-           "volume_of_customers_provided_survey_opportunity, omb_control_number, federal_register_url" \
+    assert "  HOU-C1 kiosk: volume_of_customers, volume_of_customers_provided_survey_opportunity, " \
+           "omb_control_number, federal_register_url\n" in result.output
+    assert "  NYC-W1 kiosk: volume_of_customers, volume_of_customers_provided_survey_opportunity\n" \
         in result.output
     warning = a11.COLLECTION_COLUMNS.index("warning")
     by_code = {row[3].rsplit("(", 1)[1].rstrip(")") + " " + row[4]: row for row in collection[1:]}
@@ -106,3 +108,17 @@ def test_volumes_import_command(runner, session, build, tmp_path):
                              "  line 3: location_code: unknown location HOU-X.\n")
     session.rollback()
     assert session.scalar(select(CustomerVolume.volume_of_customers).where(CustomerVolume.channel == "kiosk")) == 1200
+
+
+def test_demo_enters_last_quarters_kiosk_volumes_for_houston_only(runner, session, tmp_path):
+    _load_demo(session)
+    result = run(runner, "export", "a11", "--quarter", "FY2026Q4", "--output-dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    collection = _read(tmp_path / "a11-collection-FY2026Q4.csv")
+    columns = a11.COLLECTION_COLUMNS
+    volumes = {(row[columns.index("transaction_point")].rsplit("(", 1)[1].rstrip(")"), row[columns.index("channel")]):
+               (row[columns.index("volume_of_customers")],
+                row[columns.index("volume_of_customers_provided_survey_opportunity")])
+               for row in collection[1:]}
+    # Rows exist for points with volumes even without responses in the quarter.
+    assert volumes == {(code, "kiosk"): ("5200", "4900") for code in ("HOU-C1", "HOU-C2", "HOU-C3")}
