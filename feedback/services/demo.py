@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
-from feedback.models import CustomerVolume, Location, Response
+from feedback.models import CustomerVolume, Location
 from feedback.scales import DEFAULT_FOLLOWUP, SCALES
 from feedback.services import devices, ingest, org, survey_links
 from feedback.services.fiscal import FiscalQuarter

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -27,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 TABLET = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
 
@@ -133,3 +136,36 @@ def enrolment_link(session, device, base_url: str) -> str:
     with write_transaction(session):
         _record, code = enrollment.create_code(session, device, ttl=timedelta(hours=1))
     return f"{base_url}/kiosk/enroll/{code}"
+
+
+@contextmanager
+def signed_in(browser, live, email: str, password: str, viewport: dict = DESK):
+    """A page signed in to the admin site; ``page.problems`` collects CSP violations and script errors."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.goto(f"{live.url}/admin/login")
+    page.fill("input[name='email']", email)
+    page.fill("input[name='password']", password)
+    page.click("button[type='submit']")
+    page.wait_for_url(f"{live.url}/admin/")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def serious(results) -> list:
+    """The serious and critical violations of an axe-core run, in a readable form."""
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: ``SCREENSHOT_DIR`` (``make screenshots``) or a temporary folder."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -6,9 +6,7 @@ admin-alerts.png and admin-alert.png there; a normal run writes them to a tempor
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,13 +15,8 @@ from sqlalchemy import select
 
 from feedback.models import Alert, AuditEntry
 from feedback.services import alerts, demo
+from tests.browser.conftest import signed_in, serious
 
-DESK = {"width": 1280, "height": 900}
-
-
-def serious(results) -> list:
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture
@@ -33,25 +26,8 @@ def desk(browser, live, session):
     monday = datetime(2030, 1, 7, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
     assert alerts.run_periodic(session, monday)
     session.rollback()
-    context = browser.new_context(viewport=DESK)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.goto(f"{live.url}/admin/login")
-    page.fill("input[name='email']", demo.DEMO_ADMIN[0])
-    page.fill("input[name='password']", demo.DEMO_ADMIN[1])
-    page.click("button[type='submit']")
-    page.wait_for_url(f"{live.url}/admin/")
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
+        yield page
 
 
 def test_alerts_are_accessible_and_acknowledged_from_the_keyboard(desk, live, session, shots):

@@ -7,9 +7,7 @@ admin-comments.png there; a normal run writes it to a temporary folder.
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -17,31 +15,16 @@ from sqlalchemy import func, select
 
 from feedback.models import AuditEntry, Response
 from feedback.services import demo
+from tests.browser.conftest import signed_in, serious
 
-DESK = {"width": 1280, "height": 900}
-
-
-def serious(results) -> list:
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 @pytest.fixture
 def desk(browser, live, session):
     demo.load(session, weeks=1)
     session.rollback()
-    context = browser.new_context(viewport=DESK)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.goto(f"{live.url}/admin/login")
-    page.fill("input[name='email']", demo.DEMO_ADMIN[0])
-    page.fill("input[name='password']", demo.DEMO_ADMIN[1])
-    page.click("button[type='submit']")
-    page.wait_for_url(f"{live.url}/admin/")
-    yield page
-    context.close()
+    with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
+        yield page
 
 
 def open_count(page) -> int:
@@ -49,7 +32,7 @@ def open_count(page) -> int:
     return int(re.sub(r"\D", "", text))
 
 
-def test_inbox_is_accessible_and_works_from_the_keyboard(desk, live, session, tmp_path):
+def test_inbox_is_accessible_and_works_from_the_keyboard(desk, live, session, shots):
     page = desk
     page.click("nav[aria-label='Admin'] >> text=Comments")
     page.wait_for_selector("h1:has-text('Comments')")
@@ -94,6 +77,4 @@ def test_inbox_is_accessible_and_works_from_the_keyboard(desk, live, session, tm
     assert page.problems == []
 
     page.goto(f"{live.url}/admin/comments")
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / "admin-comments.png"))
+    page.screenshot(path=str(shots / "admin-comments.png"))

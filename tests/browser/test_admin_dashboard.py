@@ -8,10 +8,8 @@ temporary folder.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,8 +19,8 @@ from feedback.database import write_transaction
 from feedback.models import Location
 from feedback.services import demo
 from tests.admin.test_dashboard import expect, num, pct, responses
+from tests.browser.conftest import signed_in, serious
 
-DESK = {"width": 1280, "height": 900}
 ZONES = ("America/Chicago", "Pacific/Honolulu", "America/New_York")  # the demo's offices
 
 
@@ -35,25 +33,8 @@ def demo_data(session, live):
 
 @pytest.fixture
 def desk(browser, live, demo_data):
-    context = browser.new_context(viewport=DESK)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.goto(f"{live.url}/admin/login")
-    page.fill("input[name='email']", demo.DEMO_ADMIN[0])
-    page.fill("input[name='password']", demo.DEMO_ADMIN[1])
-    page.click("button[type='submit']")
-    page.wait_for_url(f"{live.url}/admin/")
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
+        yield page
 
 
 def local_today(*zones: str):
@@ -63,11 +44,6 @@ def local_today(*zones: str):
 
 def shown(page, scope: str, name: str) -> str:
     return page.inner_text(f"{scope} [data-figure='{name}']").strip()
-
-
-def serious(results) -> list:
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_dashboard_numbers_equal_sql_and_the_target_line_moves(desk, live, demo_data):

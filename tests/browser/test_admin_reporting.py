@@ -6,9 +6,7 @@ admin-reporting.png there; a normal run writes it to a temporary folder.
 """
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -16,29 +14,19 @@ from sqlalchemy import select
 
 from feedback.models import CustomerVolume, Location
 from feedback.services import demo
+from tests.browser.conftest import serious, signed_in
 
-DESK = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
 def desk(browser, live, session):
     demo.load(session, weeks=1, today=date(2026, 11, 20))  # 13..19 November: FY2027Q1
     session.rollback()
-    context = browser.new_context(viewport=DESK)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.goto(f"{live.url}/admin/login")
-    page.fill("input[name='email']", demo.DEMO_MANAGER[0])
-    page.fill("input[name='password']", demo.DEMO_MANAGER[1])
-    page.click("button[type='submit']")
-    page.wait_for_url(f"{live.url}/admin/")
-    yield page
-    context.close()
+    with signed_in(browser, live, *demo.DEMO_MANAGER) as page:
+        yield page
 
 
-def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, tmp_path):
+def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, shots):
     page = desk
     page.click("nav[aria-label='Admin'] >> text=Reporting")
     page.select_option("#quarter", "FY2027Q1")
@@ -48,10 +36,7 @@ def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, tmp
     codes = page.eval_on_selector_all("table.volumes tbody th", "cells => cells.map(c => c.innerText.split('\\n')[0])")
     assert sorted(set(codes)) == ["HOU-C1", "HOU-C2", "HOU-C3"]  # the Houston manager's counters only
 
-    results = Axe().run(page)
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious(Axe().run(page)) == []
 
     hou_c1 = session.scalar(select(Location.id).where(Location.code == "HOU-C1"))
     page.focus(f"#served-{hou_c1}-kiosk")
@@ -66,7 +51,5 @@ def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, tmp
     assert session.scalars(select(CustomerVolume.volume_of_customers_provided_survey_opportunity)
                            .where(CustomerVolume.fiscal_year == 2027, CustomerVolume.quarter == 1)).all() == [1100]
 
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / "admin-reporting.png"), full_page=False)
+    page.screenshot(path=str(shots / "admin-reporting.png"), full_page=False)
     assert page.problems == []
