@@ -522,7 +522,9 @@ def figures(alert: Alert) -> list[tuple[str, str]]:
                 (N_("Responses"), str(d.get("n"))),
                 (N_("Positive"), str(d.get("positive"))),
                 (N_("CSAT"), _pct(d["csat"]) if d.get("csat") is not None else "–"),
-                (N_("95 % interval"), f"{_pct(d['low'])} to {_pct(d['high'])}" if d.get("high") is not None else "–"),
+                # No "%" in the label: Jinja's gettext %-formats every message it renders.
+                (N_("Confidence interval"),
+                 f"{_pct(d['low'])} to {_pct(d['high'])} (95 %)" if d.get("high") is not None else "–"),
                 (N_("Target"), _pct(d["target"]) if d.get("target") is not None else "–")]
     if alert.kind == "silence":
         return [(N_("Last response (or kiosk enrolment)"), local(d.get("since"))),

@@ -207,3 +207,31 @@ def test_saved_rules_apply(manager, world, session, clock):
     assert post(manager, "/admin/alerts/rules/CHI-1", RULES_FORM | {"silence_enabled": ""}).status_code == 302
     tap(manager, world["token"], 5, clock.set(chicago(2026, 12, 1, 9, 0)))
     assert alerts.run_periodic(session, clock.set(chicago(2026, 12, 1, 11, 0))) == []
+
+
+@pytest.mark.parametrize("kind, details, rows", [
+    ("below_target",
+     {"from": "2026-11-24", "to": "2026-11-30", "window_days": 7, "n": 200, "positive": 140, "csat": 0.7,
+      "low": 0.633, "high": 0.760, "target": 0.8},
+     ["<th scope=\"row\">Confidence interval</th><td>63.3 % to 76.0 % (95 %)</td>",
+      "<th scope=\"row\">Target</th><td>80.0 %</td>"]),
+    ("burst",
+     {"negative": 5, "counted": 8, "first_negative_at": "2026-11-30T15:05:00+00:00",
+      "last_negative_at": "2026-11-30T15:25:00+00:00",
+      "rule": {"negatives": 5, "of_last": 8, "within_minutes": 30}},
+     ["<th scope=\"row\">Negative ratings</th><td>5 of the last 8</td>",
+      "<th scope=\"row\">Latest negative rating</th><td>2026-11-30 09:25 CST</td>"]),
+])
+def test_every_kind_of_alert_page_renders_its_figures(manager, world, session, kind, details, rows):
+    with write_transaction(session):
+        rule = AlertRule(location_id=world["location_a"].id, kind=kind, params={}, recipients=[])
+        session.add(rule)
+        session.flush()
+        alert = Alert(rule_id=rule.id, location_id=world["location_a"].id, kind=kind, claim_key=f"{kind}:test",
+                      summary=f"CHI-1: {kind}", details=details, email_state="none")
+        session.add(alert)
+    page = manager.get(f"/admin/alerts/{alert.id}")
+    assert page.status_code == 200
+    body = html.unescape(page.get_data(as_text=True))
+    for row in rows:
+        assert row in body
