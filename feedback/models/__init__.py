@@ -8,7 +8,7 @@ from feedback.models.reporting import CustomerVolume
 from feedback.models.responses import Response
 from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
 from feedback.models.surveys import Survey, SurveyVersion
-from feedback.models.users import ApiToken, User, user_locations, user_offices
+from feedback.models.users import ApiToken, SignInThrottle, User, user_locations, user_offices
 
 __all__ = [
     "Alert",
@@ -25,6 +25,7 @@ __all__ = [
     "Response",
     "ResponseHourly",
     "Survey",
+    "SignInThrottle",
     "SurveyLink",
     "SurveyVersion",
     "User",

@@ -53,6 +53,22 @@ class User(UserMixin, db.Model):
         return self.active
 
 
+class SignInThrottle(db.Model):
+    """Failed sign-ins of an e-mail address that has no account, counted as an account's own are.
+
+    Without it, an account's lock ("Too many failed attempts") would tell an attacker that the
+    address has an account, since an unknown address would never lock. Keyed by the SHA-256 of
+    the normalised address (no address is stored); rows a day past their last failure are purged.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    email_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ApiToken(db.Model):
     """A personal token for the read API; only its hash is stored."""
 

@@ -1,17 +1,19 @@
 """Admin sign-in, sign-out, password change, throttling and CSRF, through the real forms."""
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from feedback.database import write_transaction
 from feedback.extensions import db
-from feedback.models import User
+from feedback.models import SignInThrottle, User
 from feedback.services import auth, survey_links
 from tests.admin.conftest import PASSWORD, csrf_token, current_slug, field_errors, fresh, sign_in
 
@@ -306,6 +308,45 @@ def test_a_long_attack_stays_locked_for_an_hour_at_most(session, make_user):
     assert reload(session, user).locked_until == T0 + timedelta(hours=1)
     assert refused(session, PASSWORD, T0 + timedelta(minutes=59)).retry_after == 60
     assert auth.sign_in(session, EMAIL, PASSWORD, now=T0 + timedelta(hours=1)).id == user.id
+
+
+def _answers(client, email: str, clock: list, monkeypatch) -> list[tuple]:
+    """Status, Retry-After and messages of 7 wrong guesses, then the right password at 29 s and 30 s."""
+    monkeypatch.setattr(auth, "utcnow", lambda: clock[0])
+    clock[0] = T0
+    seen = []
+    for _ in range(7):
+        response = sign_in(client, email, "wrong-password")
+        seen.append((response.status_code, response.headers.get("Retry-After"), field_errors(response)))
+    for seconds in (29, 30):
+        clock[0] = T0 + timedelta(seconds=seconds)
+        response = sign_in(client, email, PASSWORD)
+        seen.append((response.status_code, response.headers.get("Retry-After"), field_errors(response)))
+    return seen
+
+
+def test_an_unknown_address_is_answered_exactly_like_an_account(new_client, session, make_user, monkeypatch):
+    make_user(EMAIL)
+    known = _answers(new_client(), EMAIL, [T0], monkeypatch)
+    unknown = _answers(new_client(), "nobody@example.gov", [T0], monkeypatch)
+    locked = (429, "30", ["Too many failed attempts. Try again in 30 seconds."])
+    assert known[:8] == unknown[:8] == [(401, None, [WRONG])] * 6 + [locked] + [
+        (429, "1", ["Too many failed attempts. Try again in 1 second."])]
+    # Only the account can then sign in; the unknown address is just refused again.
+    assert known[8][0] == 302 and unknown[8] == (401, None, [WRONG])
+    # No address is stored, only its digest.
+    (row,) = session.scalars(select(SignInThrottle)).all()
+    assert row.email_digest == hashlib.sha256(b"nobody@example.gov").hexdigest() and row.failed_logins == 7
+
+
+def test_unknown_addresses_are_forgotten_a_day_after_their_last_failure(session):
+    for address in ("a@example.gov", "b@example.gov"):
+        with pytest.raises(auth.SignInRefused):
+            auth.sign_in(session, address, "guess", now=T0)
+    with pytest.raises(auth.SignInRefused):
+        auth.sign_in(session, "c@example.gov", "guess", now=T0 + timedelta(days=1, seconds=1))
+    fresh(session)
+    assert session.scalar(select(func.count()).select_from(SignInThrottle)) == 1
 
 
 def test_throttling_through_the_form(client, session, make_user, monkeypatch):
