@@ -32,6 +32,18 @@ def _float(name: str, default: float) -> float:
         raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise RuntimeError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+
+
 def normalize_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -109,6 +121,9 @@ def load_config() -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "ALERT_MAIL_FROM": os.environ.get("ALERT_MAIL_FROM") or "counter-feedback@localhost",
         "SMTP_TIMEOUT_SECONDS": _float("SMTP_TIMEOUT_SECONDS", 10),
+        # Evaluate the burst and below-target rules right after a stored negative rating
+        # (kiosk_app/alerting.py). Off: only ``flask alerts run`` evaluates the rules.
+        "ALERTS_ON_INGEST": _bool("ALERTS_ON_INGEST", True),
         # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
         # set by tests; None is the real time.
         "CLOCK": None,

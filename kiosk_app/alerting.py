@@ -1,9 +1,11 @@
-"""Alert rules after a response is stored, off the request's critical path.
+"""Alert rules after a response is stored.
 
 The rules run after the ingest transaction has committed, and an error in them is logged and
-dropped: a stored response is answered 2xx whatever the alerts do. The e-mail of a new alert
-is sent after the answer has gone out (``call_on_close``); if the process dies first, the alert
-stays ``pending`` and ``flask alerts run`` sends it.
+dropped: a stored response is answered 2xx whatever the alerts do. They run in the request,
+so a negative tap waits for them (5-7 statements, see docs/PERFORMANCE.md; a positive one
+needs none); ``ALERTS_ON_INGEST=false`` leaves them to ``flask alerts run``. The e-mail of a
+new alert is sent after the answer has gone out (``call_on_close``); if the process dies
+first, the alert stays ``pending`` and ``flask alerts run`` sends it.
 """
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def after_ingest(results: Iterable, now: datetime) -> None:
-    """Evaluate the cheap rules for the responses just stored (``ingest.ItemResult``s)."""
+    """Evaluate the cheap rules for the responses just stored (``ingest.ItemResult``s); nothing
+    when ``ALERTS_ON_INGEST`` is off (then only ``flask alerts run`` evaluates)."""
+    if not current_app.config.get("ALERTS_ON_INGEST", True):
+        return
     created = [r.response for r in results if r.created]
     if not created:
         return

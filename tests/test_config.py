@@ -34,6 +34,20 @@ def test_defaults(monkeypatch, tmp_path):
     assert config["PORT"] == 8000
     assert config["REDIS_URL"] is None
     assert config["SUSPECT_WINDOW_SECONDS"] == 2.0
+    assert config["ALERTS_ON_INGEST"] is True
+
+
+@pytest.mark.parametrize(("raw", "value"), [("0", False), ("off", False), ("False", False), ("1", True), ("yes", True)])
+def test_alerts_on_ingest_switch(monkeypatch, tmp_path, raw, value):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("ALERTS_ON_INGEST", raw)
+    assert load_config()["ALERTS_ON_INGEST"] is value
+
+
+def test_bad_switch_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("ALERTS_ON_INGEST", "maybe")
+    with pytest.raises(RuntimeError, match="ALERTS_ON_INGEST must be true or false"):
+        load_config()
 
 
 def test_bad_number_is_a_clear_error(monkeypatch):

@@ -272,13 +272,15 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
                     "comment_state": "open" if item.get("comment") else None,
                 }
             )
-        store_rows(session, rows, scales={v.id: v.scale for v in versions if v is not None},
-                   zones={location.id: location.office.tz})
+        scales = {v.id: v.scale for v in versions if v is not None}
+        store_rows(session, rows, scales=scales, zones={location.id: location.office.tz})
         # Full records of replays, for the answer (rare: only a retried request has any).
         replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} \
             if stored else {}
     # Plain records for the answer: building ORM objects for a 500-item batch costs more than the insert.
-    created = {row["id"]: SimpleNamespace(**row, location=location) for row in rows}
+    # With the scale, so the alert hook tells negative from positive without a query.
+    created = {row["id"]: SimpleNamespace(**row, location=location, scale=scales[row["survey_version_id"]])
+               for row in rows}
     results = []
     for i, item in enumerate(items):
         if item["id"] in created and i not in first_index:

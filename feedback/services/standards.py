@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from feedback.models import Location, Office, ResponseHourly
@@ -145,32 +145,31 @@ def weeks_elapsed(quarter: FiscalQuarter, today: date) -> tuple[float | None, st
 
 def counts(session: Session, location_ids: Sequence[int],
            quarters: Sequence[FiscalQuarter]) -> dict[tuple[int, FiscalQuarter], Counts]:
-    """Responses, positive ratings and suspects per (location, quarter): one grouped query over
-    the hourly rollups, each row's quarter picked in SQL from its local date."""
+    """Responses, positive ratings and suspects per (location, quarter): one query over the hourly
+    rollups, a grouped SELECT per quarter joined with UNION ALL.
+
+    Each quarter is its own date range grouped on plain columns. Grouping every quarter at once on
+    a CASE of the date (as before) made PostgreSQL expect a group per rollup row, so it sorted them
+    all, spilling to disk, instead of hashing a few hundred groups: 2-3x the time of ``summarize``
+    over the same rows (bench/accountability.py).
+    """
     if not location_ids or not quarters:
         return {}
+    ids = list(location_ids)
     quarters = sorted(set(quarters))
-    which = case(*((and_(ResponseHourly.local_date >= q.start, ResponseHourly.local_date <= q.end), i)
-                   for i, q in enumerate(quarters)), else_=-1)
-    # The quarter is picked in a subquery and grouped on outside: PostgreSQL would not match a
-    # CASE with bound parameters in GROUP BY to the same CASE in the select list.
-    rows = (
-        select(ResponseHourly.location_id, which.label("which"), ResponseHourly.scale, ResponseHourly.suspect,
-               ResponseHourly.n, *(getattr(ResponseHourly, c) for c in RATING_COLUMNS))
-        .where(ResponseHourly.location_id.in_(list(location_ids)),
-               ResponseHourly.local_date >= quarters[0].start, ResponseHourly.local_date <= quarters[-1].end)
-        .subquery()
-    )
-    query = (
-        select(rows.c.location_id, rows.c.which, rows.c.scale, rows.c.suspect, func.sum(rows.c.n).label("n"),
-               *(func.sum(rows.c[c]).label(c) for c in RATING_COLUMNS))
-        .group_by(rows.c.location_id, rows.c.which, rows.c.scale, rows.c.suspect)
-        .having(func.sum(rows.c.n) != 0)  # buckets emptied by removals (e.g. spam)
-    )
+    parts = [
+        select(literal(i).label("which"), ResponseHourly.location_id, ResponseHourly.scale, ResponseHourly.suspect,
+               func.sum(ResponseHourly.n).label("n"),
+               *(func.sum(getattr(ResponseHourly, c)).label(c) for c in RATING_COLUMNS))
+        .where(ResponseHourly.location_id.in_(ids),
+               ResponseHourly.local_date >= q.start, ResponseHourly.local_date <= q.end)
+        .group_by(ResponseHourly.location_id, ResponseHourly.scale, ResponseHourly.suspect)
+        .having(func.sum(ResponseHourly.n) != 0)  # buckets emptied by removals (e.g. spam)
+        for i, q in enumerate(quarters)
+    ]
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
     found: dict[tuple[int, FiscalQuarter], Counts] = defaultdict(Counts)
     for row in session.execute(query):
-        if row.which < 0:  # between two asked quarters that are not adjacent
-            continue
         key = (row.location_id, quarters[row.which])
         n = int(row.n)
         if row.suspect:
@@ -191,6 +190,24 @@ def _weekly_sum(locations: Iterable[Location]) -> int | None:
     return sum(targets)
 
 
+def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[int, set[int]]:
+    """Every location id of each office: from ``office.locations`` where it is loaded (the
+    scoreboard), else one query for all the others (not a lazy load per office)."""
+    out: dict[int, set[int]] = {}
+    unloaded = []
+    for office in offices:
+        if "locations" in inspect(office).unloaded:
+            unloaded.append(office.id)
+        else:
+            out[office.id] = {loc.id for loc in office.locations}
+    if unloaded:
+        for loc_id, office_id in session.execute(
+            select(Location.id, Location.office_id).where(Location.office_id.in_(unloaded))
+        ):
+            out.setdefault(office_id, set()).add(loc_id)
+    return out
+
+
 def report(session: Session, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *,
            now: datetime | None = None) -> list[OfficeRows]:
     """Standings of ``locations`` (offices loaded) for each of ``quarters``, grouped by office
@@ -203,11 +220,12 @@ def report(session: Session, locations: Sequence[Location], quarters: Sequence[F
         if office.id not in by_office:
             by_office[office.id] = OfficeRows(office, {})
         by_office[office.id].locations.append(LocationRow(loc, {}))
+    members = _office_location_ids(session, [rows.office for rows in by_office.values()])
     for rows in by_office.values():
         office = rows.office
         today = local_today(office, now)
         shown = [r.location for r in rows.locations]
-        rows.complete = {loc.id for loc in shown} >= {loc.id for loc in office.locations}
+        rows.complete = {loc.id for loc in shown} >= members.get(office.id, set())
         for quarter in quarters:
             weeks, state = weeks_elapsed(quarter, today)
             total = Counts()

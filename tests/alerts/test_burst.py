@@ -118,6 +118,45 @@ def test_a_disabled_rule_raises_nothing(client, clock, counter, session, no_mail
     assert stored_alerts(session) == []
 
 
+def test_alerts_on_ingest_off_leaves_the_rules_to_the_periodic_job(app, client, clock, counter, session, no_mail,
+                                                                   monkeypatch):
+    from feedback.services import alerts
+
+    monkeypatch.setitem(app.config, "ALERTS_ON_INGEST", False)
+    assert taps(client, clock, counter["token"], [1] * 5) == [201] * 5
+    assert stored_alerts(session) == []
+    session.expire_all()
+    [alert_id] = alerts.run_periodic(session, clock.now)  # the job still sees the burst
+    assert stored_alerts(session)[0].id == alert_id
+
+
+def test_a_positive_tap_runs_no_statement_for_the_alerts(app, client, clock, counter, session, no_mail, monkeypatch):
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def statements_of_a_tap(rating: int) -> int:
+        statements.clear()
+        clock.advance(minutes=1)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert taps(client, clock, counter["token"], [rating]) == [201]
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    with_alerts = statements_of_a_tap(5)
+    monkeypatch.setitem(app.config, "ALERTS_ON_INGEST", False)
+    assert statements_of_a_tap(5) == with_alerts  # the hook decided "positive" from the stored records
+    without = statements_of_a_tap(1)
+    monkeypatch.setitem(app.config, "ALERTS_ON_INGEST", True)
+    assert statements_of_a_tap(1) > without  # a negative one is evaluated
+
+
 def test_phone_answers_count_too(app, clock, counter, session, no_mail, build):
     from tests.conftest import OwnContextClient
 
