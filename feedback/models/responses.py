@@ -21,7 +21,8 @@ class Response(db.Model):
         Index("ix_responses_device_client_time", "device_id", "client_time"),
         Index("ix_responses_location_client_time", "location_id", "client_time"),
         # The comment inbox: tab counts and pages per state read only rows with a comment.
-        Index("ix_responses_comment_inbox", "location_id", "comment_state", "client_time",
+        # comment_flagged last, so the tab counts read the index alone.
+        Index("ix_responses_comment_inbox", "location_id", "comment_state", "client_time", "comment_flagged",
               sqlite_where=text("comment_state IS NOT NULL"), postgresql_where=text("comment_state IS NOT NULL")),
     )
 

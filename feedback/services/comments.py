@@ -108,8 +108,13 @@ def _date_window(session: Session, location_ids: Collection[int], start: date | 
 
 def _filters(session: Session, location_ids: Collection[int], q: str | None, start: date | None,
              end: date | None) -> list:
-    """Conditions shared by the list and the tab counts (everything but the tab)."""
-    filters = [Response.location_id.in_(sorted(location_ids)), Response.comment_state.is_not(None)]
+    """Conditions shared by the list and the tab counts (everything but the tab).
+
+    Every tab's condition compares ``comment_state``, which implies ``IS NOT NULL`` (the inbox's
+    partial index) to both databases; the counts, which have no tab, add it themselves. Stating
+    it again on the list made PostgreSQL misjudge the rows (57 expected instead of 4,320).
+    """
+    filters = [Response.location_id.in_(sorted(location_ids))]
     window = _date_window(session, location_ids, start, end)
     if window is not None:
         filters.append(window)
@@ -130,7 +135,7 @@ def tab_counts(session: Session, location_ids: Collection[int], *, q: str | None
     counts = dict.fromkeys(TABS, 0)
     if not location_ids:
         return counts
-    filters = _filters(session, location_ids, q, start, end)
+    filters = [*_filters(session, location_ids, q, start, end), Response.comment_state.is_not(None)]
     flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1),
                             else_=0))
     for state, n, n_flagged in session.execute(

@@ -88,7 +88,8 @@ def upgrade():
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('comment_state', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('comment_flagged', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_responses_comment_inbox', ['location_id', 'comment_state', 'client_time'],
+        batch_op.create_index('ix_responses_comment_inbox',
+                              ['location_id', 'comment_state', 'client_time', 'comment_flagged'],
                               unique=False, sqlite_where=sa.text('comment_state IS NOT NULL'),
                               postgresql_where=sa.text('comment_state IS NOT NULL'))
 
