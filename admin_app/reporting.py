@@ -13,8 +13,6 @@ and ``GET /admin/reporting/<quarter>/a11-collection.csv``. A quarter that does n
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,13 +27,13 @@ from wtforms.validators import Optional, ValidationError
 from admin_app.exports import CSV_MIME, _download, _first_then
 from admin_app.filters import selection
 from admin_app.pages import admin_bp
+from feedback import clock
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Location
 from feedback.models.responses import CHANNELS
-from feedback.services import a11, users, volumes
+from feedback.services import a11, standards, users, volumes
 from feedback.services.errors import InvalidInput
-from feedback.services.exports import csv_chunks
 from feedback.services.fiscal import FiscalQuarter
 
 RECENT_QUARTERS = 8  # offered in the picker: this quarter and the seven before it
@@ -83,14 +81,15 @@ def volumes_form(locations: list[Location], stored: dict, *, formdata) -> FlaskF
     return form_class(formdata=formdata, data=data)
 
 
-def _current_quarter() -> FiscalQuarter:
-    return FiscalQuarter.of(datetime.now(timezone.utc).date())
+def _current_quarter(locations: list[Location]) -> FiscalQuarter:
+    """Today's quarter in the offices' local time (as on the standards page), not UTC's."""
+    return standards.current_quarter({loc.office for loc in locations}, clock.now())
 
 
-def _query_quarter() -> FiscalQuarter:
+def _query_quarter(locations: list[Location]) -> FiscalQuarter:
     text = request.args.get("quarter")
     if not text:
-        return _current_quarter()
+        return _current_quarter(locations)
     try:
         return FiscalQuarter.parse(text)
     except ValueError:
@@ -104,10 +103,8 @@ def _path_quarter(text: str) -> FiscalQuarter:
         abort(404)
 
 
-def _recent(selected: FiscalQuarter) -> list[FiscalQuarter]:
-    quarters = [_current_quarter()]
-    while len(quarters) < RECENT_QUARTERS:
-        quarters.append(quarters[-1].previous())
+def _recent(selected: FiscalQuarter, locations: list[Location]) -> list[FiscalQuarter]:
+    quarters = standards.recent_quarters(_current_quarter(locations), RECENT_QUARTERS)
     if selected not in quarters:
         quarters.append(selected)
     return sorted(quarters, reverse=True)
@@ -132,8 +129,8 @@ def _filter_pairs(sel) -> list[tuple[str, str]]:
     return pairs + [("location", code) for code in sel.args.get("location", [])]
 
 
-def _page(quarter: FiscalQuarter, sel, form, import_form, import_errors=None, code: int = 200):
-    locations = _locations(sel)
+def _page(quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None,
+          code: int = 200):
     found = a11.counts(db.session, sel.location_ids, quarter)
     collection = a11.collection(db.session, sel.location_ids, quarter, found=found)
     empty = a11.Counts()
@@ -142,7 +139,7 @@ def _page(quarter: FiscalQuarter, sel, form, import_form, import_errors=None, co
             for location in locations for channel in CHANNELS]
     links = {kind: _page_url(quarter, sel, f"admin.a11_{kind}_csv") for kind in ("responses", "collection")}
     return render_template(
-        "admin/reporting/index.html", quarter=quarter, quarters=_recent(quarter), sel=sel, rows=rows, form=form,
+        "admin/reporting/index.html", quarter=quarter, quarters=_recent(quarter, locations), sel=sel, rows=rows, form=form,
         import_form=import_form, import_errors=import_errors or [], collection=collection,
         gaps=[row for row in collection if row.missing or row.warnings], links=links,
         channel_names=CHANNEL_NAMES, figure_names=FIGURE_NAMES, page_url=_page_url(quarter, sel),
@@ -154,10 +151,10 @@ def _page(quarter: FiscalQuarter, sel, form, import_form, import_errors=None, co
 @admin_bp.route("/reporting", methods=["GET", "POST"])
 @login_required
 def reporting():
-    quarter = _query_quarter()
     sel = selection()
-    stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
     locations = _locations(sel)
+    quarter = _query_quarter(locations)
+    stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
     form = volumes_form(locations, stored, formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
         if form.validate_on_submit():
@@ -175,15 +172,16 @@ def reporting():
                 flash(_("Saved the customer volumes of %(quarter)s (%(n)d changed).", quarter=str(quarter),
                         n=changed) if changed else _("Nothing changed."))
                 return redirect(_page_url(quarter, sel), code=303)
-        return _page(quarter, sel, form, VolumeImportForm(formdata=None), code=422)
-    return _page(quarter, sel, form, VolumeImportForm(formdata=None))
+        return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None), code=422)
+    return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None))
 
 
 @admin_bp.post("/reporting/import")
 @login_required
 def reporting_import():
-    quarter = _query_quarter()
     sel = selection()
+    locations = _locations(sel)
+    quarter = _query_quarter(locations)
     import_form = VolumeImportForm()
     errors = []
     if import_form.validate_on_submit():
@@ -199,8 +197,8 @@ def reporting_import():
             flash(_("Imported %(rows)d rows (%(changed)d changed).", rows=result.rows, changed=result.changed))
             return redirect(_page_url(quarter, sel), code=303)
     stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
-    form = volumes_form(_locations(sel), stored, formdata=None)
-    return _page(quarter, sel, form, import_form, errors, code=422)
+    form = volumes_form(locations, stored, formdata=None)
+    return _page(quarter, sel, locations, form, import_form, errors, code=422)
 
 
 @admin_bp.get("/reporting/<quarter>/a11-responses.csv")
@@ -208,8 +206,7 @@ def reporting_import():
 def a11_responses_csv(quarter: str):
     fiscal = _path_quarter(quarter)
     sel = selection()
-    header, rows = a11.response_export(db.session, list(sel.location_ids), fiscal)
-    chunks = csv_chunks(header, rows, bom=False, guard=False)
+    chunks = a11.response_csv(db.session, sel.location_ids, fiscal)
     first = next(chunks)  # the header; the rows are read while the download runs
     body = _first_then(first, stream_with_context(chunks))
     return _download(Response(body, mimetype=CSV_MIME), f"a11-responses-{fiscal}.csv")

@@ -14,6 +14,7 @@ from flask_login import login_required
 
 from admin_app import charts
 from admin_app.pages import admin_bp, scoped_locations
+from feedback import clock
 from feedback.extensions import db
 from feedback.services import standards as service
 from feedback.services.fiscal import FiscalQuarter
@@ -39,35 +40,33 @@ def _quarter(default: FiscalQuarter) -> FiscalQuarter:
     if not raw:
         return default
     try:
-        quarter = FiscalQuarter.parse(raw)
+        return FiscalQuarter.parse(raw)  # also refuses fiscal years outside 1900-2999
     except ValueError:
-        quarter = None
-    if quarter is None or not 1900 <= quarter.fiscal_year <= 2999:
         abort(400, description="Invalid quarter: a fiscal quarter like FY2027Q1.")
-    return quarter
 
 
 @admin_bp.get("/standards")
 @login_required
 def standards():
     locations = scoped_locations()
+    now = clock.now()
     offices = {loc.office_id: loc.office for loc in locations}.values()
-    current = service.current_quarter(offices)
+    current = service.current_quarter(offices, now)
     quarter = _quarter(current)
     choices = service.recent_quarters(current, RECENT)
     if quarter not in choices:
         choices = sorted({*choices, quarter}, reverse=True)
-    rows = service.report(db.session, locations, [quarter])
+    rows = service.report(db.session, locations, [quarter], now=now)
     return render_template(
         "admin/standards/quarter.html", quarter=quarter, current=current, choices=choices, rows=rows,
         fmt=charts.formatter(), weekly=lambda value: format_decimal(value, "#,##0.0"),
         verdicts=VERDICT_LABELS, weekly_verdicts=WEEKLY_LABELS,
         quarter_url=lambda q: url_for("admin.standards", quarter=str(q)),
-        location_url=lambda loc: url_for("admin.location_detail", code=loc.code, **_dates(loc, quarter)),
+        location_url=lambda loc: url_for("admin.location_detail", code=loc.code, **_dates(loc, quarter, now)),
     )
 
 
-def _dates(location, quarter: FiscalQuarter) -> dict:
+def _dates(location, quarter: FiscalQuarter, now) -> dict:
     """The quarter's dates up to the office's today, for the location page's filter."""
-    end = min(quarter.end, max(quarter.start, service.local_today(location.office)))
+    end = min(quarter.end, max(quarter.start, service.local_today(location.office, now)))
     return {"from": quarter.start.isoformat(), "to": end.isoformat()}

@@ -22,6 +22,7 @@ import babel.numbers
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import force_locale, format_date, format_decimal, format_percent, get_locale
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES, select_locale
 from feedback.services import standards
@@ -77,11 +78,12 @@ def _formats() -> dict:
 
 
 def _render(office, lang: str) -> str:
-    board = standards.scoreboard(db.session, office)
+    now = clock.now()
+    board = standards.scoreboard(db.session, office, now=now)
     with force_locale(lang):
         return render_template(
             "scoreboard/office.html", lang=lang, language_names=LANGUAGE_NAMES, board=board, office=office,
-            today=standards.local_today(office), min_responses=current_app.config["SCOREBOARD_MIN_RESPONSES"],
+            today=standards.local_today(office, now), min_responses=current_app.config["SCOREBOARD_MIN_RESPONSES"],
             **_formats())
 
 

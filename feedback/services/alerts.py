@@ -61,7 +61,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -73,7 +73,7 @@ from feedback.scales import SCALES
 from feedback.services import aggregation, audit, users
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.management import location_in_scope, open_time_between
-from feedback.services.stats import wilson_interval
+from feedback.services.stats import verdict, wilson_interval
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +266,6 @@ def _latest_alert(session: Session, rule: Rule) -> Alert | None:
     return session.scalar(select(Alert).where(Alert.rule_id == rule.rule_id).order_by(Alert.id.desc()).limit(1))
 
 
-def _not_spam():
-    return or_(Response.comment_state.is_(None), Response.comment_state != "spam")
-
-
 def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
     p = rule.params
     location = rule.location
@@ -278,7 +274,8 @@ def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(Response.location_id == location.id,
                Response.client_time > now - timedelta(minutes=p["within_minutes"]),
-               Response.suspect.is_(False), _not_spam())
+               Response.suspect.is_(False),
+               Response.comment_state.is_distinct_from("spam"))  # as everywhere (comments.py)
         .order_by(Response.client_time.desc(), Response.id.desc())
         .limit(p["of_last"])
     ).all()
@@ -329,7 +326,8 @@ def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> No
             date.fromisoformat(latest.details["to"]) > today - timedelta(days=days):
         return  # reported less than a window ago
     figures = below_target_figures(session, location, now, days)
-    if figures is None or figures["high"] is None or figures["high"] >= figures["target"]:
+    # The standards page's "not met" (stats.verdict): even the interval's upper bound is below the target.
+    if figures is None or verdict(figures["positive"], figures["n"], figures["target"]) != "not_met":
         return
     out.findings.append(Finding(
         rule, f"below_target:after:{latest.id if latest else 0}",

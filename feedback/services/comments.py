@@ -132,10 +132,14 @@ def _tab_condition(tab: str):
 def tab_counts(session: Session, location_ids: Collection[int], *, q: str | None = None,
                start: date | None = None, end: date | None = None) -> dict[str, int]:
     """How many comments each tab holds under these filters."""
-    counts = dict.fromkeys(TABS, 0)
     if not location_ids:
-        return counts
-    filters = [*_filters(session, location_ids, q, start, end), Response.comment_state.is_not(None)]
+        return dict.fromkeys(TABS, 0)
+    return _count_tabs(session, _filters(session, location_ids, q, start, end))
+
+
+def _count_tabs(session: Session, filters: list) -> dict[str, int]:
+    counts = dict.fromkeys(TABS, 0)
+    filters = [*filters, Response.comment_state.is_not(None)]
     flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1),
                             else_=0))
     for state, n, n_flagged in session.execute(
@@ -158,15 +162,16 @@ def inbox(session: Session, location_ids: Collection[int], *, tab: str = "open",
     """
     if tab not in TABS:
         raise InvalidInput("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
-    counts = tab_counts(session, location_ids, q=q, start=start, end=end)
     if not location_ids:
-        return InboxPage([], counts, None)
+        return InboxPage([], dict.fromkeys(TABS, 0), None)
+    filters = _filters(session, location_ids, q, start, end)  # one time-zone lookup for the counts and the page
+    counts = _count_tabs(session, filters)
     query = (
         select(Response.id, Response.location_id, Response.client_time, Response.rating, SurveyVersion.scale,
                Response.channel, Response.language, Response.comment, Response.comment_state,
                Response.comment_flagged, Response.suspect)
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
-        .where(*_filters(session, location_ids, q, start, end), _tab_condition(tab))
+        .where(*filters, _tab_condition(tab))
     )
     if after:
         moment, ident = decode_cursor(after)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PATTERN = re.compile(r"^FY(\d{4})Q([1-4])$", re.IGNORECASE)
+# Fiscal years a parsed quarter may name: FY0001Q1 would start in year 0, which ``date`` cannot hold.
+MIN_FISCAL_YEAR, MAX_FISCAL_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True, order=True)
@@ -19,9 +21,9 @@ class FiscalQuarter:
 
     @classmethod
     def parse(cls, text: str) -> "FiscalQuarter":
-        """``FY2027Q1`` (case does not matter); raises ValueError otherwise."""
+        """``FY2027Q1`` (case does not matter, fiscal years 1900-2999); raises ValueError otherwise."""
         match = _PATTERN.match(text.strip())
-        if not match:
+        if not match or not MIN_FISCAL_YEAR <= int(match.group(1)) <= MAX_FISCAL_YEAR:
             raise ValueError(f"{text!r} is not a fiscal quarter like FY2027Q1.")
         return cls(int(match.group(1)), int(match.group(2)))
 

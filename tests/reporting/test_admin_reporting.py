@@ -149,6 +149,10 @@ def test_admin_sees_every_location_and_bad_quarters_are_refused(client, world):
     assert client.get("/admin/reporting?quarter=FY27").status_code == 400
     assert client.get("/admin/reporting/FY2027Q9/a11-collection.csv").status_code == 404
     assert client.get("/admin/reporting/nonsense/a11-responses.csv").status_code == 404
+    # Years a date cannot hold are refused like any other bad quarter, not a 500.
+    assert client.get("/admin/reporting?quarter=FY0001Q1").status_code == 400
+    assert client.get("/admin/reporting/FY0000Q1/a11-collection.csv").status_code == 404
+    assert client.get("/admin/reporting/FY0001Q1/a11-responses.csv").status_code == 404
     assert client.get("/admin/reporting").status_code == 200  # the current quarter
 
 

@@ -52,7 +52,7 @@ def test_parse_is_case_blind_and_trims():
 
 
 @pytest.mark.parametrize("text", ["", "2027Q1", "FY27Q1", "FY2027Q5", "FY2027Q0", "FY2027", "FY2027-Q1",
-                                  "Q1 FY2027", "FY20270Q1"])
+                                  "Q1 FY2027", "FY20270Q1", "FY0000Q1", "FY0001Q1", "FY9999Q4"])
 def test_parse_errors(text):
     with pytest.raises(ValueError, match="not a fiscal quarter like FY2027Q1"):
         FiscalQuarter.parse(text)
