@@ -28,7 +28,7 @@ from admin_app.exports import CSV_MIME, _download, _first_then
 from admin_app.filters import selection
 from admin_app.pages import admin_bp
 from feedback import clock
-from feedback.database import write_transaction
+from feedback.database import write_retrying
 from feedback.extensions import db
 from feedback.models import Location
 from feedback.models.responses import CHANNELS
@@ -162,8 +162,8 @@ def reporting():
                 *(form[field_name(location.id, channel, figure)].data for figure in a11.VOLUME_FIELDS)))
                 for location in locations for channel in CHANNELS]
             try:
-                with write_transaction(db.session):
-                    changed = volumes.save_many(db.session, current_user._get_current_object(), entries)
+                changed = write_retrying(db.session, lambda: volumes.save_many(
+                    db.session, current_user._get_current_object(), entries))
             except InvalidInput as exc:
                 for key, messages in exc.errors.items():
                     location_id, channel, figure = key.split(":")
@@ -188,8 +188,8 @@ def reporting_import():
         scope = users.scope_location_ids(db.session, current_user)
         try:
             text = volumes.decode_upload(import_form.file.data.read())
-            with write_transaction(db.session):
-                result = volumes.import_csv(db.session, current_user._get_current_object(), text, scope)
+            result = write_retrying(db.session, lambda: volumes.import_csv(
+                db.session, current_user._get_current_object(), text, scope))
         except volumes.ImportRejected as exc:
             errors = exc.rows
             import_form.file.errors = [exc.detail]

@@ -8,11 +8,16 @@ failing when a read snapshot is upgraded to a write.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
+
+T = TypeVar("T")
 
 SQLITE_IMMEDIATE = "feedback_sqlite_immediate"
 
@@ -59,3 +64,20 @@ def write_transaction(session: Session):
     except BaseException:
         session.rollback()
         raise
+
+
+def write_retrying(session: Session, work: Callable[[], T], attempts: int = 2) -> T:
+    """Run ``work()`` in a write transaction, and again if it lost an insert race.
+
+    On PostgreSQL two requests can both find no row and both insert it; the loser's
+    unique constraint raises IntegrityError. The next pass sees the winner's row and
+    updates it instead. (SQLite's BEGIN IMMEDIATE already serialises writers.)
+    """
+    for attempt in range(attempts):
+        try:
+            with write_transaction(session):
+                return work()
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from feedback.database import write_transaction
+from feedback.database import write_retrying, write_transaction
 from feedback.models import AuditEntry, CustomerVolume
 from feedback.services import volumes
 from feedback.services.errors import InvalidInput
@@ -160,3 +160,33 @@ def test_missing_lists_channels_with_responses_but_no_volumes(session, build):
         ("BBB-1", "kiosk", 1, ["volume_of_customers", "volume_of_customers_provided_survey_opportunity"]),
     ]
     assert volumes.missing(session, [a.id, b.id], Q1.next()) == []
+
+
+def test_an_insert_that_hits_the_unique_key_is_retried_in_a_fresh_transaction(session, build):
+    """``write_retrying``: two managers saving the same new point at once on PostgreSQL both find
+    no row, and the second insert hits the unique key. Here a real unique violation is raised in
+    the first pass (two rows for one key); that pass is rolled back whole and the work runs again
+    in a new transaction, where it stores the figures once.
+    """
+    location = build.location(code="AAA-1")
+    passes = []
+
+    def work():
+        passes.append(len(passes) + 1)
+        if len(passes) == 1:
+            existing = session.scalar(select(CustomerVolume))
+            assert existing is None
+            # Two rows for one key, as the two requests would insert: a real unique violation.
+            session.add(CustomerVolume(location_id=location.id, fiscal_year=2027, quarter=1, channel="kiosk",
+                                       volume_of_customers=10, updated_by="other"))
+            session.flush()
+            session.add(CustomerVolume(location_id=location.id, fiscal_year=2027, quarter=1, channel="kiosk",
+                                       volume_of_customers=1200, updated_by="cli"))
+            session.flush()
+        return volumes.upsert(session, None, _entry(location, 1200, 1100))
+
+    assert write_retrying(session, work) == {"volume_of_customers": [None, 1200],
+                                               "volume_of_customers_provided_survey_opportunity": [None, 1100]}
+    assert passes == [1, 2]  # the failed pass left nothing behind: the second made the one row
+    (row,) = session.scalars(select(CustomerVolume)).all()
+    assert (row.volume_of_customers, row.volume_of_customers_provided_survey_opportunity) == (1200, 1100)
