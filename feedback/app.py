@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.update(settings)
+    _check_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
     register_extensions(app)
@@ -28,6 +29,18 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """Refuse to start on a setting that would otherwise fail later, unseen (a malformed
+    ``SMTP_URL`` would only show when the first alert's e-mail is due)."""
+    if app.config.get("SMTP_URL"):
+        from feedback.services.mailer import Mailer
+
+        try:
+            Mailer.from_config(app.config)
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
 
 
 def register_extensions(app: Flask) -> None:

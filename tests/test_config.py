@@ -50,6 +50,22 @@ def test_bad_switch_is_a_clear_error(monkeypatch):
         load_config()
 
 
+@pytest.mark.parametrize("url", ["mail.example.gov", "http://mail.example.gov", "smtp://"])
+def test_a_malformed_smtp_url_stops_the_start(tmp_path, url):
+    from feedback.app import create_app
+
+    with pytest.raises(RuntimeError, match="SMTP_URL must look like smtp://host:port"):
+        create_app({"SMTP_URL": url, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_a_good_smtp_url_starts(tmp_path):
+    from feedback.app import create_app
+
+    app = create_app({"SMTP_URL": "smtp+starttls://alerts%40example.gov:secret@mail.example.gov:587",
+                      "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SMTP_URL"].startswith("smtp+starttls://")
+
+
 def test_bad_number_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("PORT", "eighty")
     with pytest.raises(RuntimeError, match="PORT must be an integer"):
