@@ -1,4 +1,5 @@
 """gunicorn settings from the environment (see README for the variables)."""
+
 import multiprocessing
 import os
 

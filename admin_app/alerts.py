@@ -5,6 +5,7 @@ Signed-in only; a manager sees the alerts and rules of their own locations, anyt
 404 like an unknown id. Acknowledging and rule changes are audited by the service
 (``feedback.services.alerts``).
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -26,16 +27,24 @@ from feedback.services import alerts
 from feedback.services.errors import NotFound
 from feedback.services.management import percent_from_target
 
-KIND_LABELS = {"burst": _l("Burst of negative ratings"), "below_target": _l("Score below target"),
-               "silence": _l("Silence")}
+KIND_LABELS = {
+    "burst": _l("Burst of negative ratings"),
+    "below_target": _l("Score below target"),
+    "silence": _l("Silence"),
+}
 STATE_LABELS = {"open": _l("Open"), "acknowledged": _l("Acknowledged"), "all": _l("All")}
-RECIPIENTS_HINT = _l("Extra e-mail addresses, one a line. The location's managers always get the alerts "
-                     "(the admins when the location has no manager).")
+RECIPIENTS_HINT = _l(
+    "Extra e-mail addresses, one a line. The location's managers always get the alerts "
+    "(the admins when the location has no manager)."
+)
 
 
 class AcknowledgeForm(FlaskForm):
-    comment = TextAreaField(_l("Comment"), validators=[Length(max=alerts.COMMENT_MAX)],
-                            description=_l("What was found or done, for the record (optional)."))
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[Length(max=alerts.COMMENT_MAX)],
+        description=_l("What was found or done, for the record (optional)."),
+    )
 
 
 class RulesForm(FlaskForm):
@@ -48,14 +57,20 @@ class RulesForm(FlaskForm):
     burst_recipients = TextAreaField(_l("Extra recipients"), description=RECIPIENTS_HINT)
     below_target_enabled = BooleanField(_l("Alert when the score is below target"))
     below_target_window_days = IntegerField(
-        _l("Over the last (days)"), validators=[InputRequired()],
-        description=_l("Only when even the upper bound of the 95 % confidence interval is below the target, "
-                       "so a handful of responses does not raise it."))
+        _l("Over the last (days)"),
+        validators=[InputRequired()],
+        description=_l(
+            "Only when even the upper bound of the 95 % confidence interval is below the target, "
+            "so a handful of responses does not raise it."
+        ),
+    )
     below_target_recipients = TextAreaField(_l("Extra recipients"), description=RECIPIENTS_HINT)
     silence_enabled = BooleanField(_l("Alert when no response arrives"))
     silence_minutes = IntegerField(
-        _l("For (minutes of opening hours)"), validators=[InputRequired()],
-        description=_l("Only while the office is open, and only at locations with an active kiosk."))
+        _l("For (minutes of opening hours)"),
+        validators=[InputRequired()],
+        description=_l("Only while the office is open, and only at locations with an active kiosk."),
+    )
     silence_recipients = TextAreaField(_l("Extra recipients"), description=RECIPIENTS_HINT)
 
     PARAMS = {kind: tuple(alerts.DEFAULT_PARAMS[kind]) for kind in ALERT_KINDS}
@@ -73,10 +88,14 @@ class RulesForm(FlaskForm):
         return data
 
     def settings(self) -> dict[str, dict]:
-        return {kind: {"enabled": getattr(self, f"{kind}_enabled").data,
-                       "params": {name: getattr(self, f"{kind}_{name}").data for name in self.PARAMS[kind]},
-                       "recipients": getattr(self, f"{kind}_recipients").data or ""}
-                for kind in ALERT_KINDS}
+        return {
+            kind: {
+                "enabled": getattr(self, f"{kind}_enabled").data,
+                "params": {name: getattr(self, f"{kind}_{name}").data for name in self.PARAMS[kind]},
+                "recipients": getattr(self, f"{kind}_recipients").data or "",
+            }
+            for kind in ALERT_KINDS
+        }
 
 
 @admin_bp.get("/alerts")
@@ -87,8 +106,15 @@ def alerts_list():
         state = "open"
     before = request.args.get("before", type=int)
     rows, older = alerts.alerts_page(db.session, actor(), state=state, before=before)
-    return render_template("admin/alerts/list.html", rows=rows, older=older, before=before, state=state,
-                           states=STATE_LABELS, kinds=KIND_LABELS)
+    return render_template(
+        "admin/alerts/list.html",
+        rows=rows,
+        older=older,
+        before=before,
+        state=state,
+        states=STATE_LABELS,
+        kinds=KIND_LABELS,
+    )
 
 
 def _alert_page(alert_id: int, form: AcknowledgeForm, code: int = 200):
@@ -96,8 +122,14 @@ def _alert_page(alert_id: int, form: AcknowledgeForm, code: int = 200):
         alert = alerts.alert_in_scope(db.session, actor(), alert_id)
     except NotFound:
         abort(404)
-    return render_template("admin/alerts/alert.html", alert=alert, form=form, kinds=KIND_LABELS,
-                           figures=alerts.figures(alert), tz=alert.location.office.tz), code
+    return render_template(
+        "admin/alerts/alert.html",
+        alert=alert,
+        form=form,
+        kinds=KIND_LABELS,
+        figures=alerts.figures(alert),
+        tz=alert.location.office.tz,
+    ), code
 
 
 @admin_bp.get("/alerts/<int:alert_id>")
@@ -111,8 +143,9 @@ def alert_page(alert_id: int):
 @login_required
 def alert_acknowledge(alert_id: int):
     form = AcknowledgeForm()
-    if form.validate_on_submit() and save(form, lambda: alerts.acknowledge(
-            db.session, actor(), alert_id, form.comment.data, clock.now())):
+    if form.validate_on_submit() and save(
+        form, lambda: alerts.acknowledge(db.session, actor(), alert_id, form.comment.data, clock.now())
+    ):
         flash(_("The alert was acknowledged."))
         return redirect(url_for("admin.alert_page", alert_id=alert_id))
     return _alert_page(alert_id, form, 422)
@@ -121,8 +154,12 @@ def alert_acknowledge(alert_id: int):
 @admin_bp.get("/alerts/rules")
 @login_required
 def alert_rules():
-    return render_template("admin/alerts/rules.html", rows=alerts.rules_overview(db.session, actor()),
-                           kinds=KIND_LABELS, percent=percent_from_target)
+    return render_template(
+        "admin/alerts/rules.html",
+        rows=alerts.rules_overview(db.session, actor()),
+        kinds=KIND_LABELS,
+        percent=percent_from_target,
+    )
 
 
 @admin_bp.route("/alerts/rules/<code>", methods=["GET", "POST"])
@@ -131,9 +168,16 @@ def alert_rules_edit(code: str):
     location = location_in_scope(code)
     rules = alerts.location_rules(db.session, actor(), location.id)
     form = RulesForm(data=RulesForm.data_of(rules) if request.method == "GET" else None)
-    if form.validate_on_submit() and save(form, lambda: alerts.save_rules(
-            db.session, actor(), location.id, form.settings())):
+    if form.validate_on_submit() and save(
+        form, lambda: alerts.save_rules(db.session, actor(), location.id, form.settings())
+    ):
         flash(_("The alert rules of %(code)s were saved.", code=location.code))
         return redirect(url_for("admin.alert_rules"))
-    return render_template("admin/alerts/rule_form.html", form=form, location=location, kinds=KIND_LABELS,
-                           target=location.effective_csat_target, percent=percent_from_target), status()
+    return render_template(
+        "admin/alerts/rule_form.html",
+        form=form,
+        location=location,
+        kinds=KIND_LABELS,
+        target=location.effective_csat_target,
+        percent=percent_from_target,
+    ), status()

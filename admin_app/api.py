@@ -1,4 +1,5 @@
 """Read API for admin users, authenticated with a personal API token."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -19,9 +20,13 @@ def token_required(view):
     def wrapper(*args, **kwargs):
         user = users.authenticate_api_token(db.session, bearer_token(request))
         if user is None:
-            raise ApiError(401, "Unauthorized", "A valid personal API token is required.",
-                           {"authorization": ["Missing, unknown or revoked bearer token."]},
-                           headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            raise ApiError(
+                401,
+                "Unauthorized",
+                "A valid personal API token is required.",
+                {"authorization": ["Missing, unknown or revoked bearer token."]},
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
         db.session.commit()  # keeps the token's last-used time
         g.user = user
         return view(*args, **kwargs)
@@ -56,8 +61,13 @@ def summary():
     query = _query(SummaryQuerySchema())
     location_ids = users.resolve_locations(db.session, g.user, query["location"])
     result = aggregation.summarize(
-        db.session, location_ids, query["from_"], query["to"], channel=query["channel"],
-        group=query["group"], include_suspect=query["include_suspect"],
+        db.session,
+        location_ids,
+        query["from_"],
+        query["to"],
+        channel=query["channel"],
+        group=query["group"],
+        include_suspect=query["include_suspect"],
     )
     return jsonify(result)
 
@@ -82,7 +92,12 @@ def list_responses():
     query = _query(ResponsesQuerySchema())
     location_ids = users.resolve_locations(db.session, g.user, query["location"])
     rows, cursor = responses_query.list_responses(
-        db.session, location_ids, query["from_"], query["to"], channel=query["channel"],
-        limit=query["limit"], after=query["after"],
+        db.session,
+        location_ids,
+        query["from_"],
+        query["to"],
+        channel=query["channel"],
+        limit=query["limit"],
+        after=query["after"],
     )
     return jsonify({"responses": ResponseOutSchema(many=True).dump(rows), "next_cursor": cursor})

@@ -1,4 +1,5 @@
 """Sign-in, sign-out and password change for the admin site (Flask-Login)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -29,8 +30,14 @@ def _safe_next(target: str | None) -> str:
     Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
     or ``/<tab>/evil.example`` would leave the site: refuse those and any control character.
     """
-    if (target and target.startswith("/") and not target.startswith("//")
-            and "\\" not in target and target.isprintable() and not urlparse(target).netloc):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlparse(target).netloc
+    ):
         return target
     return url_for("admin.index")
 

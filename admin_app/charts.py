@@ -7,6 +7,7 @@ static/admin/dashboard.css plus SVG presentation attributes (the CSP forbids ``s
 
 Numbers and dates go through Flask-Babel, so they follow the request's locale.
 """
+
 from __future__ import annotations
 
 import math
@@ -145,23 +146,34 @@ def _n(value: float) -> str:
 
 def _text(x: float, y: float, text: str, cls: str = "label", anchor: str = "start", **attrs) -> str:
     extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
-    return (f'<text x="{_n(x)}" y="{_n(y)}" class="{cls}" text-anchor="{anchor}"{extra}>'
-            f"{escape(text)}</text>")
+    return f'<text x="{_n(x)}" y="{_n(y)}" class="{cls}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
 
 
 def table_html(caption: str, table: Table) -> Markup:
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
     body = "".join(
         f'<tr><th scope="row" class="rowhead">{escape(h)}</th>'
-        + "".join(f'<td class="num">{escape(c)}</td>' for c in cells) + "</tr>"
+        + "".join(f'<td class="num">{escape(c)}</td>' for c in cells)
+        + "</tr>"
         for h, cells in table.rows
     )
-    return Markup(f'<table class="table data-table"><caption>{escape(caption)}</caption>'
-                  f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return Markup(
+        f'<table class="table data-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
-def figure(chart_id: str, title: str, summary: str, width: int, height: int, body: str, table: Table,
-           extra_class: str = "", attrs: str = "") -> Markup:
+def figure(
+    chart_id: str,
+    title: str,
+    summary: str,
+    width: int,
+    height: int,
+    body: str,
+    table: Table,
+    extra_class: str = "",
+    attrs: str = "",
+) -> Markup:
     """The chart as an image named by its caption and described by ``summary``, then its data table."""
     return Markup(
         f'<figure class="chart {extra_class}" id="{escape(chart_id)}">'
@@ -192,11 +204,13 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
     floor = max(0.0, min(0.5, math.floor((low - 0.02) * 10) / 10))
     y_step = 0.1 if floor >= 0.5 else 0.2
     floor = max(0.0, 1 - y_step * math.ceil(round((1 - floor) / y_step, 6)))
+
     def y_of(value: float) -> float:
         return top + (1 - (value - floor) / (1 - floor)) * line_h
 
     n = max(len(trend), 1)
     step = plot_w / n
+
     def x_of(i: int) -> float:
         return left + step * (i + 0.5)
 
@@ -224,23 +238,28 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
     parts.extend(dots)
     if target is not None:
         y = y_of(target)
-        parts.append(f'<line class="target-line" x1="{left}" x2="{width - right}" y1="{_n(y)}" y2="{_n(y)}" '
-                     f'data-target="{target:g}"/>')
+        parts.append(
+            f'<line class="target-line" x1="{left}" x2="{width - right}" y1="{_n(y)}" y2="{_n(y)}" '
+            f'data-target="{target:g}"/>'
+        )
         parts.append(_text(width - right - 4, y - 5, f"Target {fmt.percent(target)}", "target-label", "end"))
     # responses as bars
     bars_top = top + line_h + gap
     peak = max((b.figures.count for b in trend), default=0)
     most = peak or 1
     bar_w = max(1.0, step * 0.7)
-    parts.append(f'<line class="axis" x1="{left}" x2="{width - right}" y1="{bars_top + bars_h}" '
-                 f'y2="{bars_top + bars_h}"/>')
+    parts.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{bars_top + bars_h}" y2="{bars_top + bars_h}"/>'
+    )
     parts.append(_text(left - 6, bars_top + 4, fmt.count(peak), "tick", "end"))
     parts.append(_text(left - 6, bars_top + bars_h + 4, fmt.count(0), "tick", "end"))
     for i, bucket in enumerate(trend):
         h = bucket.figures.count / most * bars_h
         if h:
-            parts.append(f'<rect class="bar" x="{_n(x_of(i) - bar_w / 2)}" y="{_n(bars_top + bars_h - h)}" '
-                         f'width="{_n(bar_w)}" height="{_n(h)}"/>')
+            parts.append(
+                f'<rect class="bar" x="{_n(x_of(i) - bar_w / 2)}" y="{_n(bars_top + bars_h - h)}" '
+                f'width="{_n(bar_w)}" height="{_n(h)}"/>'
+            )
     parts.append(_text(left, top - 14, "CSAT", "axis-title"))
     parts.append(_text(left, bars_top - 14, "Responses", "axis-title"))
     # x labels: at most 8, evenly spread
@@ -255,20 +274,29 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
         best = max(with_data, key=lambda b: (b.figures.csat, b.first))
         worst = min(with_data, key=lambda b: (b.figures.csat, b.first))
         first, last = bucket_label(trend[0], group, fmt=fmt), bucket_label(trend[-1], group, fmt=fmt)
-        summary = (f"CSAT by {group} from {first} to {last}: "
-                   f"highest {fmt.percent(best.figures.csat)} ({bucket_label(best, group, fmt=fmt)}), lowest "
-                   f"{fmt.percent(worst.figures.csat)} ({bucket_label(worst, group, fmt=fmt)})"
-                   + (f"; target {fmt.percent(target)}." if target is not None else "."))
+        summary = (
+            f"CSAT by {group} from {first} to {last}: "
+            f"highest {fmt.percent(best.figures.csat)} ({bucket_label(best, group, fmt=fmt)}), lowest "
+            f"{fmt.percent(worst.figures.csat)} ({bucket_label(worst, group, fmt=fmt)})"
+            + (f"; target {fmt.percent(target)}." if target is not None else ".")
+        )
     else:
         summary = "No responses in this range."
     table = Table(
         ["Period" if group != "day" else "Day", "Responses", "CSAT", "Mean"]
         + (["Against target (points)"] if target is not None else []),
-        [(bucket_label(b, group, fmt=fmt),
-          [fmt.count(b.figures.count), fmt.percent(b.figures.csat), fmt.mean(b.figures.mean)]
-          + ([fmt.points((b.figures.csat - target) * 100 if b.figures.csat is not None else None)]
-             if target is not None else []))
-         for b in trend],
+        [
+            (
+                bucket_label(b, group, fmt=fmt),
+                [fmt.count(b.figures.count), fmt.percent(b.figures.csat), fmt.mean(b.figures.mean)]
+                + (
+                    [fmt.points((b.figures.csat - target) * 100 if b.figures.csat is not None else None)]
+                    if target is not None
+                    else []
+                ),
+            )
+            for b in trend
+        ],
     )
     attrs = f' data-target="{target:g}"' if target is not None else ""
     return figure(chart_id, title, summary, width, height, "".join(parts), table, "trend", attrs)
@@ -295,21 +323,35 @@ def distribution(chart_id: str, title: str, figures: Figures, compact: bool = Fa
             w = n / total * width
             if w > 0:
                 level = round(k * 4 / (len(counts) - 1))  # 0..4, worst..best, same colours on every scale
-                parts.append(f'<rect class="rating-{level}" x="{_n(x)}" y="{y}" width="{_n(w)}" height="{row_h}">'
-                             f"<title>{escape(labels[k])}: {escape(fmt.count(n))}</title></rect>")
+                parts.append(
+                    f'<rect class="rating-{level}" x="{_n(x)}" y="{y}" width="{_n(w)}" height="{row_h}">'
+                    f"<title>{escape(labels[k])}: {escape(fmt.count(n))}</title></rect>"
+                )
                 if w > 34:
                     parts.append(_text(x + w / 2, y + 15, fmt.percent0(n / total), f"in-bar on-{level}", "middle"))
             x += w
         for k, n in enumerate(counts):
-            rows.append((f"{labels[k]}" + (f" ({SCALE_NAMES.get(scale, scale).lower()})" if len(scales) > 1 else ""),
-                         [fmt.count(n), fmt.percent(n / total if sum(counts) else None)]))
+            rows.append(
+                (
+                    f"{labels[k]}" + (f" ({SCALE_NAMES.get(scale, scale).lower()})" if len(scales) > 1 else ""),
+                    [fmt.count(n), fmt.percent(n / total if sum(counts) else None)],
+                )
+            )
         described.append(", ".join(f"{labels[k]} {fmt.percent0(n / total)}" for k, n in enumerate(counts)))
     if not scales:
         height = 24
         parts.append(_text(0, 16, "No ratings", "tick"))
     summary = "; ".join(described) if described else "No ratings in this period."
-    return figure(chart_id, title, summary, width, height, "".join(parts),
-                  Table(["Rating", "Responses", "Share"], rows), "distribution compact" if compact else "distribution")
+    return figure(
+        chart_id,
+        title,
+        summary,
+        width,
+        height,
+        "".join(parts),
+        Table(["Rating", "Responses", "Share"], rows),
+        "distribution compact" if compact else "distribution",
+    )
 
 
 def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], measure: str = "count") -> Markup:
@@ -341,10 +383,15 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
             f = grid.get((wd, hour))
             lv = level(f)
             cls = "heat-empty" if lv is None else f"heat-{measure}-{lv}"
-            tip = (f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
-                   if f is not None and f.count else f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: no responses")
-            parts.append(f'<rect class="{cls}" x="{left + j * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" '
-                         f'height="{cell_h - 2}"><title>{escape(tip)}</title></rect>')
+            tip = (
+                f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
+                if f is not None and f.count
+                else f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: no responses"
+            )
+            parts.append(
+                f'<rect class="{cls}" x="{left + j * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" '
+                f'height="{cell_h - 2}"><title>{escape(tip)}</title></rect>'
+            )
     # legend
     ly = top + 7 * cell_h + 14
     bounds = [fmt.percent0(b) for b in (0.6, 0.7, 0.8, 0.9)]
@@ -366,26 +413,40 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
         summary = "No responses in this range."
     elif measure == "count":
         (wd, hour), f = busiest
-        summary = (f"Responses by weekday and hour of the day, office local time; busiest "
-                   f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 with {fmt.count(f.count)}.")
+        summary = (
+            f"Responses by weekday and hour of the day, office local time; busiest "
+            f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 with {fmt.count(f.count)}."
+        )
     else:
         rated = [(k, f) for k, f in grid.items() if f.count]
         (wd, hour), f = min(rated, key=lambda kv: (kv[1].csat, kv[0]))
-        summary = (f"CSAT by weekday and hour of the day, office local time; lowest "
-                   f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 at {fmt.percent(f.csat)}.")
+        summary = (
+            f"CSAT by weekday and hour of the day, office local time; lowest "
+            f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 at {fmt.percent(f.csat)}."
+        )
 
     def cell(f: Figures | None) -> str:
         if f is None or not f.count:
             return NONE
         return fmt.count(f.count) if measure == "count" else fmt.percent(f.csat)
 
-    table = Table(["Weekday", *[f"{h:02d}:00" for h in hours]],
-                  [(WEEKDAY_LABELS[wd], [cell(grid.get((wd, h))) for h in hours]) for wd in range(7)])
+    table = Table(
+        ["Weekday", *[f"{h:02d}:00" for h in hours]],
+        [(WEEKDAY_LABELS[wd], [cell(grid.get((wd, h))) for h in hours]) for wd in range(7)],
+    )
     return figure(chart_id, title, summary, width, height, "".join(parts), table, "heatmap")
 
 
-def hbars(chart_id: str, title: str, items: list[tuple[str, float, str]], table: Table, summary: str,
-          cls: str = "bar", marks: list[float | None] | None = None, row_classes: list[str] | None = None) -> Markup:
+def hbars(
+    chart_id: str,
+    title: str,
+    items: list[tuple[str, float, str]],
+    table: Table,
+    summary: str,
+    cls: str = "bar",
+    marks: list[float | None] | None = None,
+    row_classes: list[str] | None = None,
+) -> Markup:
     """Horizontal bars: (label, length 0..1, value text) per row; ``marks`` draws a tick per row
     (a target) at that length."""
     width, label_w, row_h = 560, 210, 26
@@ -403,8 +464,10 @@ def hbars(chart_id: str, title: str, items: list[tuple[str, float, str]], table:
         mark = marks[i] if marks else None
         if mark is not None:
             x = label_w + max(0.0, min(1.0, mark)) * plot_w
-            parts.append(f'<line class="target-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{y}" y2="{y + row_h - 4}" '
-                         f'data-target="{mark:g}"/>')
+            parts.append(
+                f'<line class="target-mark" x1="{_n(x)}" x2="{_n(x)}" y1="{y}" y2="{y + row_h - 4}" '
+                f'data-target="{mark:g}"/>'
+            )
         parts.append(_text(label_w + plot_w + 8, y + 16, value, "tick"))
     if not items:
         parts.append(_text(0, 18, "Nothing to show", "tick"))
@@ -420,23 +483,55 @@ def channels(chart_id: str, title: str, split: dict[str, Figures]) -> Markup:
         share = f.count / total if total else None
         label = CHANNEL_LABELS.get(channel, channel)
         items.append((label, share or 0, f"{fmt.count(f.count)} · CSAT {fmt.percent(f.csat)}"))
-        rows.append((label, [fmt.count(f.count), fmt.percent(share), fmt.percent(f.csat), fmt.mean(f.mean),
-                             fmt.count(f.suspect_count)]))
-    summary = "; ".join(f"{CHANNEL_LABELS.get(ch, ch)}: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
-                        for ch, f in split.items()) or "No responses."
-    return hbars(chart_id, title, items,
-                 Table(["Channel", "Responses", "Share", "CSAT", "Mean", "Suspect"], rows), summary, "bar")
+        rows.append(
+            (
+                label,
+                [
+                    fmt.count(f.count),
+                    fmt.percent(share),
+                    fmt.percent(f.csat),
+                    fmt.mean(f.mean),
+                    fmt.count(f.suspect_count),
+                ],
+            )
+        )
+    summary = (
+        "; ".join(
+            f"{CHANNEL_LABELS.get(ch, ch)}: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
+            for ch, f in split.items()
+        )
+        or "No responses."
+    )
+    return hbars(
+        chart_id,
+        title,
+        items,
+        Table(["Channel", "Responses", "Share", "CSAT", "Mean", "Suspect"], rows),
+        summary,
+        "bar",
+    )
 
 
 def followups(chart_id: str, title: str, items: list[Followup]) -> Markup:
     fmt = formatter()
     most = max((f.chosen for f in items), default=0) or 1
-    bars = [(choice_label(f.choice, f.polarity), f.chosen / most,
-             f"{fmt.count(f.chosen)} of {fmt.count(f.offered)} ({fmt.percent0(f.share)})") for f in items]
-    rows = [(choice_label(f.choice, f.polarity), [fmt.count(f.chosen), fmt.count(f.offered), fmt.percent(f.share)])
-            for f in items]
-    summary = ("Most chosen first: " + "; ".join(f"{label} {value}" for label, _l, value in bars[:3])
-               if items else "No follow-up answers in this range.")
+    bars = [
+        (
+            choice_label(f.choice, f.polarity),
+            f.chosen / most,
+            f"{fmt.count(f.chosen)} of {fmt.count(f.offered)} ({fmt.percent0(f.share)})",
+        )
+        for f in items
+    ]
+    rows = [
+        (choice_label(f.choice, f.polarity), [fmt.count(f.chosen), fmt.count(f.offered), fmt.percent(f.share)])
+        for f in items
+    ]
+    summary = (
+        "Most chosen first: " + "; ".join(f"{label} {value}" for label, _l, value in bars[:3])
+        if items
+        else "No follow-up answers in this range."
+    )
     cls = "bar-good" if items and items[0].polarity == "positive" else "bar-bad"
     return hbars(chart_id, title, bars, Table(["Reason", "Chosen", "Offered", "Share"], rows), summary, cls)
 
@@ -444,14 +539,34 @@ def followups(chart_id: str, title: str, items: list[Followup]) -> Markup:
 def compare(chart_id: str, title: str, rows) -> Markup:
     """CSAT per location (in the table's order) with each location's target as a tick."""
     fmt = formatter()
-    items = [(row.location.code, row.figures.csat or 0,
-              f"{fmt.percent(row.figures.csat)}" + (f" (target {fmt.percent0(row.target)})" if row.target else ""))
-             for row in rows]
-    table = Table(["Location", "CSAT", "Target", "Responses"],
-                  [(row.location.code, [fmt.percent(row.figures.csat), fmt.percent(row.target),
-                                        fmt.count(row.figures.count)]) for row in rows])
+    items = [
+        (
+            row.location.code,
+            row.figures.csat or 0,
+            f"{fmt.percent(row.figures.csat)}" + (f" (target {fmt.percent0(row.target)})" if row.target else ""),
+        )
+        for row in rows
+    ]
+    table = Table(
+        ["Location", "CSAT", "Target", "Responses"],
+        [
+            (row.location.code, [fmt.percent(row.figures.csat), fmt.percent(row.target), fmt.count(row.figures.count)])
+            for row in rows
+        ],
+    )
     below = [row.location.code for row in rows if row.below_target]
-    summary = (f"CSAT of {len(rows)} locations; below target: {', '.join(below)}." if below
-               else f"CSAT of {len(rows)} locations; none below target.")
-    return hbars(chart_id, title, items, table, summary, "bar", marks=[row.target for row in rows],
-                 row_classes=["bar-bad" if row.below_target else "bar" for row in rows])
+    summary = (
+        f"CSAT of {len(rows)} locations; below target: {', '.join(below)}."
+        if below
+        else f"CSAT of {len(rows)} locations; none below target."
+    )
+    return hbars(
+        chart_id,
+        title,
+        items,
+        table,
+        summary,
+        "bar",
+        marks=[row.target for row in rows],
+        row_classes=["bar-bad" if row.below_target else "bar" for row in rows],
+    )

@@ -8,12 +8,15 @@ comments: a location or office filter outside the scope answers 404, and so does
 naming any comment outside it (then nothing changes). The rules are in
 :mod:`feedback.services.comments`.
 """
+
 from __future__ import annotations
 
 import uuid
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -28,17 +31,27 @@ from admin_app.pages import admin_bp
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES
 from feedback.models import Location, Office
-from feedback.schemas.comments import InboxQuerySchema
 from feedback.scales import SCALES
+from feedback.schemas.comments import InboxQuerySchema
 from feedback.services import comments, users
 from feedback.services.errors import InvalidInput, NotFound
 
 PER_PAGE = comments.PAGE_SIZE
-TAB_LABELS = {"open": _l("Open"), "flagged": _l("Flagged"), "handled": _l("Handled"),
-              "archived": _l("Archived"), "spam": _l("Spam")}
+TAB_LABELS = {
+    "open": _l("Open"),
+    "flagged": _l("Flagged"),
+    "handled": _l("Handled"),
+    "archived": _l("Archived"),
+    "spam": _l("Spam"),
+}
 ACTION_LABELS = {
-    "handle": _l("Mark handled"), "archive": _l("Archive"), "reopen": _l("Reopen"), "flag": _l("Flag"),
-    "unflag": _l("Remove flag"), "mark_spam": _l("Mark as spam"), "unmark_spam": _l("Not spam"),
+    "handle": _l("Mark handled"),
+    "archive": _l("Archive"),
+    "reopen": _l("Reopen"),
+    "flag": _l("Flag"),
+    "unflag": _l("Remove flag"),
+    "mark_spam": _l("Mark as spam"),
+    "unmark_spam": _l("Not spam"),
 }
 # What the bulk form offers on each tab (the service also accepts the others, and skips what they don't fit).
 TAB_ACTIONS = {
@@ -64,10 +77,16 @@ def _done_message(action: str, n: int) -> str:
         "reopen": ngettext("%(num)d comment reopened.", "%(num)d comments reopened.", n),
         "flag": ngettext("%(num)d comment flagged.", "%(num)d comments flagged.", n),
         "unflag": ngettext("%(num)d flag removed.", "%(num)d flags removed.", n),
-        "mark_spam": ngettext("%(num)d comment marked as spam; its rating no longer counts in any score.",
-                              "%(num)d comments marked as spam; their ratings no longer count in any score.", n),
-        "unmark_spam": ngettext("%(num)d comment is no longer spam; its rating counts again.",
-                                "%(num)d comments are no longer spam; their ratings count again.", n),
+        "mark_spam": ngettext(
+            "%(num)d comment marked as spam; its rating no longer counts in any score.",
+            "%(num)d comments marked as spam; their ratings no longer count in any score.",
+            n,
+        ),
+        "unmark_spam": ngettext(
+            "%(num)d comment is no longer spam; its rating counts again.",
+            "%(num)d comments are no longer spam; their ratings count again.",
+            n,
+        ),
     }
     return messages[action]
 
@@ -110,8 +129,9 @@ def _filtered_ids(query: dict, scope: set[int]) -> list[int]:
     ids = set(scope)
     if query["office"]:
         office_id = db.session.scalar(select(Office.id).where(Office.slug == query["office"]))
-        in_office = set(db.session.scalars(select(Location.id).where(Location.office_id == office_id))) \
-            if office_id else set()
+        in_office = (
+            set(db.session.scalars(select(Location.id).where(Location.office_id == office_id))) if office_id else set()
+        )
         if not in_office & ids:
             abort(404)
         ids &= in_office
@@ -125,9 +145,15 @@ def _filtered_ids(query: dict, scope: set[int]) -> list[int]:
 
 def _link_args(query: dict, **changes) -> dict:
     """URL parameters of the current view, with ``changes`` (None drops one)."""
-    args = {"tab": query["tab"], "location": query["location"], "office": query["office"], "q": query["q"],
-            "from": query["from_"].isoformat() if query["from_"] else None,
-            "to": query["to"].isoformat() if query["to"] else None, "after": query["after"]}
+    args = {
+        "tab": query["tab"],
+        "location": query["location"],
+        "office": query["office"],
+        "q": query["q"],
+        "from": query["from_"].isoformat() if query["from_"] else None,
+        "to": query["to"].isoformat() if query["to"] else None,
+        "after": query["after"],
+    }
     args.update(changes)
     if args.get("tab") == "open":
         args["tab"] = None  # the default
@@ -136,8 +162,13 @@ def _link_args(query: dict, **changes) -> dict:
 
 def _rating_text(item: comments.InboxItem) -> str:
     scale = SCALES[item.scale]
-    return _("%(label)s (%(rating)d of %(points)d, %(scale)s)", label=charts.scale_labels(item.scale)[item.rating - 1],
-             rating=item.rating, points=scale.points, scale=charts.SCALE_NAMES[item.scale])
+    return _(
+        "%(label)s (%(rating)d of %(points)d, %(scale)s)",
+        label=charts.scale_labels(item.scale)[item.rating - 1],
+        rating=item.rating,
+        points=scale.points,
+        scale=charts.SCALE_NAMES[item.scale],
+    )
 
 
 @admin_bp.get("/comments")
@@ -148,25 +179,58 @@ def comments_inbox():
     location_ids = _filtered_ids(query, scope)
     q = (query["q"] or "").strip() or None
     try:
-        page = comments.inbox(db.session, location_ids, tab=query["tab"], q=q, start=query["from_"],
-                              end=query["to"], after=query["after"], per_page=PER_PAGE)
+        page = comments.inbox(
+            db.session,
+            location_ids,
+            tab=query["tab"],
+            q=q,
+            start=query["from_"],
+            end=query["to"],
+            after=query["after"],
+            per_page=PER_PAGE,
+        )
     except InvalidInput as exc:  # a cursor that is not one
         abort(400, description=exc.detail)
-    choices = list(db.session.scalars(select(Location).options(joinedload(Location.office))
-                                      .where(Location.id.in_(scope)).order_by(Location.code))) if scope else []
+    choices = (
+        list(
+            db.session.scalars(
+                select(Location)
+                .options(joinedload(Location.office))
+                .where(Location.id.in_(scope))
+                .order_by(Location.code)
+            )
+        )
+        if scope
+        else []
+    )
     return render_template(
-        "admin/comments/inbox.html", page=page, query=query, q=q or "", tab=query["tab"], choices=choices,
+        "admin/comments/inbox.html",
+        page=page,
+        query=query,
+        q=q or "",
+        tab=query["tab"],
+        choices=choices,
         offices=sorted({loc.office for loc in choices}, key=lambda o: o.name),
-        tabs=[(t, TAB_LABELS[t], page.counts[t], url_for("admin.comments_inbox", **_link_args(query, tab=t, after=None)))
-              for t in comments.TABS],
+        tabs=[
+            (t, TAB_LABELS[t], page.counts[t], url_for("admin.comments_inbox", **_link_args(query, tab=t, after=None)))
+            for t in comments.TABS
+        ],
         action_url=url_for("admin.comments_act", **_link_args(query)),
         next_url=url_for("admin.comments_inbox", **_link_args(query, after=page.next_cursor))
-        if page.next_cursor else None,
+        if page.next_cursor
+        else None,
         first_url=url_for("admin.comments_inbox", **_link_args(query, after=None)) if query["after"] else None,
-        reset_url=url_for("admin.comments_inbox", **_link_args({**query, "location": None, "office": None, "q": None,
-                                                                 "from_": None, "to": None, "after": None})),
+        reset_url=url_for(
+            "admin.comments_inbox",
+            **_link_args(
+                {**query, "location": None, "office": None, "q": None, "from_": None, "to": None, "after": None}
+            ),
+        ),
         bulk_actions=[(a, ACTION_LABELS[a]) for a in TAB_ACTIONS[query["tab"]]],
-        row_actions=ROW_ACTIONS, action_labels=ACTION_LABELS, tab_labels=TAB_LABELS, rating_text=_rating_text,
+        row_actions=ROW_ACTIONS,
+        action_labels=ACTION_LABELS,
+        tab_labels=TAB_LABELS,
+        rating_text=_rating_text,
         channel_label=lambda c: charts.CHANNEL_LABELS.get(c, c),
         language_label=lambda code: LANGUAGE_NAMES.get(code, code),
         local_time=lambda item: format_datetime(item.local_time, "medium", rebase=False),
@@ -193,6 +257,11 @@ def comments_act():
     if result.changed:
         flash(_done_message(result.action, len(result.changed)))
     if result.unchanged:
-        flash(ngettext("%(num)d of the chosen comments needed no change.",
-                       "%(num)d of the chosen comments needed no change.", result.unchanged))
+        flash(
+            ngettext(
+                "%(num)d of the chosen comments needed no change.",
+                "%(num)d of the chosen comments needed no change.",
+                result.unchanged,
+            )
+        )
     return back

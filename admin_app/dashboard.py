@@ -9,10 +9,11 @@ rendered here (:mod:`admin_app.charts`), each with a data table.
 Without ``to``, ranges end today in the offices' local time (the latest local date among
 the offices shown), since the rollups are bucketed by each office's local date.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
@@ -52,15 +53,21 @@ COMPARE_COLUMNS = (  # (sort key, heading, numeric)
 
 def local_today(zones) -> date:
     """Today in the given IANA zones: the latest of their local dates (UTC's without zones)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return max((now.astimezone(ZoneInfo(z)).date() for z in set(zones)), default=now.date())
 
 
 def _zones(location_ids) -> set[str]:
     if not location_ids:
         return set()
-    return set(db.session.scalars(select(Office.timezone).join(Location, Location.office_id == Office.id)
-                                  .where(Location.id.in_(location_ids)).distinct()))
+    return set(
+        db.session.scalars(
+            select(Office.timezone)
+            .join(Location, Location.office_id == Office.id)
+            .where(Location.id.in_(location_ids))
+            .distinct()
+        )
+    )
 
 
 def _dated_selection(zones_of=None) -> Selection:
@@ -88,7 +95,7 @@ class Scope:
     choices: list[Location]  # with their offices loaded, by code
 
     @classmethod
-    def of(cls, sel: Selection) -> "Scope":
+    def of(cls, sel: Selection) -> Scope:
         located = select(Location.office_id)  # offices with a location in scope
         query = select(Location).options(joinedload(Location.office))
         if not current_user.is_admin:  # an admin's scope is everything: no list of ids to send
@@ -159,8 +166,13 @@ def index():
     locations = scope.shown(sel)
     zones = sorted({loc.office.timezone for loc in locations})
     return _render(
-        "admin/index.html", sel=sel, overview=overview, locations=locations, zones=zones,
-        today=local_today(zones), form=ConfirmForm(),
+        "admin/index.html",
+        sel=sel,
+        overview=overview,
+        locations=locations,
+        zones=zones,
+        today=local_today(zones),
+        form=ConfirmForm(),
         filters=_filters(sel, scope, keep={"group": request.args.get("group")}),
         link_args=_link_args(sel, "office", "location"),
         group_links={g: url_for("admin.index", **_link_args(sel, group=g)) for g in dashboard.TREND_GROUPS},
@@ -180,27 +192,46 @@ def location_detail(code: str):
     q = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     page = _page()
     report = dashboard.location_report(db.session, location, sel.start, sel.end, channel=sel.channel, group=group)
-    comments = dashboard.comments(db.session, location, sel.start, sel.end, q=q or None, page=page) \
-        if sel.channel in (None, "qr") else None
+    comments = (
+        dashboard.comments(db.session, location, sel.start, sel.end, q=q or None, page=page)
+        if sel.channel in (None, "qr")
+        else None
+    )
     tz = ZoneInfo(office.timezone)
     base = _link_args(sel, "office", "location")
 
     def page_url(number: int) -> str:
-        return url_for("admin.location_detail", code=location.code, **base,
-                       group=request.args.get("group") or None, q=q or None,
-                       page=number if number > 1 else None) + "#comments"
+        return (
+            url_for(
+                "admin.location_detail",
+                code=location.code,
+                **base,
+                group=request.args.get("group") or None,
+                q=q or None,
+                page=number if number > 1 else None,
+            )
+            + "#comments"
+        )
 
     return _render(
-        "admin/dashboard/location.html", sel=sel, location=location, office=office, report=report,
-        comments=comments, q=q, page_url=page_url,
+        "admin/dashboard/location.html",
+        sel=sel,
+        location=location,
+        office=office,
+        report=report,
+        comments=comments,
+        q=q,
+        page_url=page_url,
         local_time=lambda moment: format_datetime(moment.astimezone(tz), "medium", rebase=False),
-        tz_abbr=datetime.now(timezone.utc).astimezone(tz).tzname(),
+        tz_abbr=datetime.now(UTC).astimezone(tz).tzname(),
         filters=_filters(sel, None, keep={"group": request.args.get("group"), "q": q}),
-        group_links={g: url_for("admin.location_detail", code=location.code, **base, group=g,
-                                q=q or None) for g in dashboard.TREND_GROUPS},
+        group_links={
+            g: url_for("admin.location_detail", code=location.code, **base, group=g, q=q or None)
+            for g in dashboard.TREND_GROUPS
+        },
         compare_url=url_for("admin.compare", **base, office=office.slug),
-        clear_url=url_for("admin.location_detail", code=location.code, **base,
-                          group=request.args.get("group") or None) + "#comments",
+        clear_url=url_for("admin.location_detail", code=location.code, **base, group=request.args.get("group") or None)
+        + "#comments",
     )
 
 
@@ -214,21 +245,30 @@ def compare():
     sort = _choice("sort", dashboard.SORT_KEYS, "location")
     direction = _choice("dir", ("asc", "desc"), "asc")
     scope = Scope.of(sel)
-    rows = dashboard.compare(db.session, scope.shown(sel), sel.start, sel.end,
-                             channel=sel.channel, sort=sort, descending=direction == "desc")
+    rows = dashboard.compare(
+        db.session, scope.shown(sel), sel.start, sel.end, channel=sel.channel, sort=sort, descending=direction == "desc"
+    )
     headers = []
     for key, label, numeric in COMPARE_COLUMNS:
         current = key == sort
         next_dir = ("desc" if direction == "asc" else "asc") if current else ("desc" if numeric else "asc")
-        headers.append({
-            "key": key, "label": label, "numeric": numeric,
-            "aria_sort": ("ascending" if direction == "asc" else "descending") if current else None,
-            "url": url_for("admin.compare", **_link_args(sel, sort=key, dir=next_dir)),
-            "next": "descending" if next_dir == "desc" else "ascending",
-        })
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "numeric": numeric,
+                "aria_sort": ("ascending" if direction == "asc" else "descending") if current else None,
+                "url": url_for("admin.compare", **_link_args(sel, sort=key, dir=next_dir)),
+                "next": "descending" if next_dir == "desc" else "ascending",
+            }
+        )
     below = sum(1 for r in rows if r.below_target)
     return _render(
-        "admin/dashboard/compare.html", sel=sel, rows=rows, headers=headers, below=below,
+        "admin/dashboard/compare.html",
+        sel=sel,
+        rows=rows,
+        headers=headers,
+        below=below,
         filters=_filters(sel, scope, keep={"sort": request.args.get("sort"), "dir": request.args.get("dir")}),
         link_args=_link_args(sel, "office", "location"),
     )

@@ -9,6 +9,7 @@ also take ``group`` (day, week, month, hour, location) and ``include_suspect``.
 The responses CSV is streamed: the view checks the filter and the scope, then hands a
 generator to the server, which pulls CSV chunks from a server-side cursor as it sends them.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,8 +94,15 @@ def _first_then(first: str, rest):
 def export_aggregates():
     sel = selection()
     group, include_suspect = _group("day"), _include_suspect()
-    rows = exports.aggregates(db.session, sel.location_ids, sel.start, sel.end, channel=sel.channel,
-                              group=group, include_suspect=include_suspect)
+    rows = exports.aggregates(
+        db.session,
+        sel.location_ids,
+        sel.start,
+        sel.end,
+        channel=sel.channel,
+        group=group,
+        include_suspect=include_suspect,
+    )
     text = exports.csv_text(exports.AGGREGATE_COLUMNS, rows)
     name = filename("aggregates", sel, "csv", f"by-{group}", "with-suspect" if include_suspect else "")
     return _download(Response(text, mimetype=CSV_MIME), name)
@@ -106,8 +114,15 @@ def export_summary():
     """Exactly what ``GET /api/v1/summary`` answers for the same filter."""
     sel = selection()
     group, include_suspect = _group(None), _include_suspect()
-    result = aggregation.summarize(db.session, sel.location_ids, sel.start, sel.end, channel=sel.channel,
-                                   group=group, include_suspect=include_suspect)
+    result = aggregation.summarize(
+        db.session,
+        sel.location_ids,
+        sel.start,
+        sel.end,
+        channel=sel.channel,
+        group=group,
+        include_suspect=include_suspect,
+    )
     name = filename("summary", sel, "json", f"by-{group}" if group else "", "with-suspect" if include_suspect else "")
     return _download(jsonify(result), name)
 

@@ -1,8 +1,9 @@
 """Turn the URL's filter parameters into a scoped, validated selection for a view."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, request
 from flask_login import current_user
@@ -47,8 +48,9 @@ def selection(default_days: int = 30) -> Selection:
     office = None
     if data["office"]:
         office = db.session.scalar(select(Office).where(Office.slug == data["office"]))
-        office_ids = set(db.session.scalars(select(Location.id).where(Location.office_id == office.id))) \
-            if office else set()
+        office_ids = (
+            set(db.session.scalars(select(Location.id).where(Location.office_id == office.id))) if office else set()
+        )
         if office is None or not office_ids & scope:
             abort(404)
         scope &= office_ids
@@ -58,12 +60,20 @@ def selection(default_days: int = 30) -> Selection:
         if any(found.get(code) not in scope for code in codes):
             abort(404)
         scope = set(found.values())
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     end = data["to"] or today
     start = data["from_"] or end - timedelta(days=default_days - 1)
     locations = list(db.session.scalars(select(Location).where(Location.id.in_(scope)).order_by(Location.code)))
-    args = {k: v for k, v in {"from": start.isoformat(), "to": end.isoformat(), "office": data["office"],
-                              "channel": data["channel"]}.items() if v}
+    args = {
+        k: v
+        for k, v in {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "office": data["office"],
+            "channel": data["channel"],
+        }.items()
+        if v
+    }
     if data["location"]:
         args["location"] = sorted({c.strip().upper() for c in data["location"]})
     return Selection(start, end, data["channel"], office, sorted(scope), locations, args)

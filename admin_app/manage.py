@@ -6,6 +6,7 @@ the user's scope answers 404, like an unknown one. A form that fails validation 
 with its messages and status 422, and nothing is stored. The rules and the audit entries are in
 ``feedback.services.management``.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -15,8 +16,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from admin_app.manage_forms import LocationCreateForm, LocationEditForm, OfficeForm, SurveyAssignForm, \
-    SurveyCreateForm, SurveyForm, option
+from admin_app.manage_forms import (
+    LocationCreateForm,
+    LocationEditForm,
+    OfficeForm,
+    SurveyAssignForm,
+    SurveyCreateForm,
+    SurveyForm,
+    option,
+)
 from admin_app.pages import admin_bp
 from admin_app.posters import location_in_scope
 from feedback.database import write_transaction
@@ -89,18 +97,27 @@ def no_store(response):
 @admin_required
 def offices():
     rows = db.session.scalars(select(Office).options(joinedload(Office.locations)).order_by(Office.name)).unique()
-    return render_template("admin/manage/offices.html", offices=list(rows), hours=management.opening_hours_text,
-                           percent=management.percent_from_target)
+    return render_template(
+        "admin/manage/offices.html",
+        offices=list(rows),
+        hours=management.opening_hours_text,
+        percent=management.percent_from_target,
+    )
 
 
 def _office_standards(form: OfficeForm) -> dict:
-    return {"csat_target_percent": form.csat_target.data, "weekly_response_target": form.weekly_response_target.data,
-            "service_provided": form.service_provided.data, "scoreboard_public": form.scoreboard_public.data}
+    return {
+        "csat_target_percent": form.csat_target.data,
+        "weekly_response_target": form.weekly_response_target.data,
+        "service_provided": form.service_provided.data,
+        "scoreboard_public": form.scoreboard_public.data,
+    }
 
 
 def _office_form_page(form: OfficeForm, office: Office | None):
-    return render_template("admin/manage/office_form.html", form=form, office=office,
-                           timezones=management.timezone_names()), status()
+    return render_template(
+        "admin/manage/office_form.html", form=form, office=office, timezones=management.timezone_names()
+    ), status()
 
 
 @admin_bp.route("/offices/new", methods=["GET", "POST"])
@@ -108,9 +125,17 @@ def _office_form_page(form: OfficeForm, office: Office | None):
 @admin_required
 def office_new():
     form = OfficeForm(data=management.opening_hours_text(None) if request.method == "GET" else None)
-    if form.validate_on_submit() and save(form, lambda: management.create_office(
-            db.session, actor(), name=form.name.data, timezone=form.timezone.data,
-            opening_hours=form.hours_text(), **_office_standards(form))):
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.create_office(
+            db.session,
+            actor(),
+            name=form.name.data,
+            timezone=form.timezone.data,
+            opening_hours=form.hours_text(),
+            **_office_standards(form),
+        ),
+    ):
         flash(f"Office {form.name.data.strip()} was created.")
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, None)
@@ -121,13 +146,28 @@ def office_new():
 @admin_required
 def office_edit(office_id: int):
     office = db.session.get(Office, office_id) or abort(404)
-    data = {"name": office.name, "timezone": office.timezone, "csat_target": management.percent_from_target(
-        office.csat_target), "weekly_response_target": office.weekly_response_target,
-        "service_provided": office.service_provided, "scoreboard_public": office.scoreboard_public}
+    data = {
+        "name": office.name,
+        "timezone": office.timezone,
+        "csat_target": management.percent_from_target(office.csat_target),
+        "weekly_response_target": office.weekly_response_target,
+        "service_provided": office.service_provided,
+        "scoreboard_public": office.scoreboard_public,
+    }
     form = OfficeForm(data=data | management.opening_hours_text(office) if request.method == "GET" else None)
-    if form.validate_on_submit() and save(form, lambda: management.update_office(
-            db.session, actor(), office.id, name=form.name.data, timezone=form.timezone.data,
-            opening_hours=form.hours_text(), **_office_standards(form)), f"Office {form.name.data.strip()} was saved."):
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.update_office(
+            db.session,
+            actor(),
+            office.id,
+            name=form.name.data,
+            timezone=form.timezone.data,
+            opening_hours=form.hours_text(),
+            **_office_standards(form),
+        ),
+        f"Office {form.name.data.strip()} was saved.",
+    ):
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, office)
 
@@ -138,9 +178,11 @@ def office_edit(office_id: int):
 @admin_bp.get("/locations")
 @login_required
 def locations():
-    return render_template("admin/manage/locations.html",
-                           locations=management.scoped_locations(db.session, actor()),
-                           percent=management.percent_from_target)
+    return render_template(
+        "admin/manage/locations.html",
+        locations=management.scoped_locations(db.session, actor()),
+        percent=management.percent_from_target,
+    )
 
 
 def _office_choices():
@@ -159,10 +201,21 @@ def location_new():
     form = LocationCreateForm(data={"active": True, "survey": default} if request.method == "GET" else None)
     form.office.choices = _office_choices()
     form.survey.choices = _survey_choices()
-    if form.validate_on_submit() and save(form, lambda: management.create_location(
-            db.session, actor(), code=form.code.data, name=form.name.data, office_id=form.office.data,
-            survey_id=form.survey.data, active=form.active.data, csat_target_percent=form.csat_target.data,
-            weekly_response_target=form.weekly_response_target.data, service_provided=form.service_provided.data)):
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.create_location(
+            db.session,
+            actor(),
+            code=form.code.data,
+            name=form.name.data,
+            office_id=form.office.data,
+            survey_id=form.survey.data,
+            active=form.active.data,
+            csat_target_percent=form.csat_target.data,
+            weekly_response_target=form.weekly_response_target.data,
+            service_provided=form.service_provided.data,
+        ),
+    ):
         flash(f"Location {form.code.data} was created.")
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=None), status()
@@ -172,20 +225,34 @@ def location_new():
 @login_required
 def location_edit(code: str):
     location = location_in_scope(code)
-    data = {"name": location.name, "active": location.active, "office": location.office_id,
-            "csat_target": management.percent_from_target(location.csat_target),
-            "weekly_response_target": location.weekly_response_target,
-            "service_provided": location.service_provided}
+    data = {
+        "name": location.name,
+        "active": location.active,
+        "office": location.office_id,
+        "csat_target": management.percent_from_target(location.csat_target),
+        "weekly_response_target": location.weekly_response_target,
+        "service_provided": location.service_provided,
+    }
     form = LocationEditForm(data=data if request.method == "GET" else None)
     if current_user.is_admin:
         form.office.choices = _office_choices()
     else:
         del form.office  # managers cannot move a location to another office
-    if form.validate_on_submit() and save(form, lambda: management.update_location(
-            db.session, actor(), location.id, name=form.name.data, active=form.active.data,
-            csat_target_percent=form.csat_target.data, weekly_response_target=form.weekly_response_target.data,
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.update_location(
+            db.session,
+            actor(),
+            location.id,
+            name=form.name.data,
+            active=form.active.data,
+            csat_target_percent=form.csat_target.data,
+            weekly_response_target=form.weekly_response_target.data,
             service_provided=form.service_provided.data,
-            office_id=form.office.data if "office" in form else None), f"Location {location.code} was saved."):
+            office_id=form.office.data if "office" in form else None,
+        ),
+        f"Location {location.code} was saved.",
+    ):
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=location), status()
 
@@ -208,28 +275,38 @@ def _survey_fields(form):
 @login_required
 @admin_required
 def survey_new():
-    defaults = {"scale": "faces5", "question_en": "How did we do today?", "question_es": "¿Cómo lo hicimos hoy?",
-                "followup_choices": list(management.DRIVERS[:6])}
+    defaults = {
+        "scale": "faces5",
+        "question_en": "How did we do today?",
+        "question_es": "¿Cómo lo hicimos hoy?",
+        "followup_choices": list(management.DRIVERS[:6]),
+    }
     form = SurveyCreateForm(data=defaults if request.method == "GET" else None)
-    if form.validate_on_submit() and save(form, lambda: management.create_survey(
-            db.session, actor(), name=form.name.data, fields=_survey_fields(form))):
+    if form.validate_on_submit() and save(
+        form, lambda: management.create_survey(db.session, actor(), name=form.name.data, fields=_survey_fields(form))
+    ):
         flash(f"Survey {form.name.data.strip()} was created.")
         return redirect(url_for("admin.surveys"))
     return render_template("admin/manage/survey_form.html", form=form, survey=None), status()
 
 
 def _assign_choices(survey: Survey):
-    rows = db.session.scalars(select(Location).options(joinedload(Location.office), joinedload(Location.survey))
-                              .order_by(Location.code))
-    return [option(loc.id, f"{loc.code} \u2013 {loc.name} ({loc.office.name}; now: {loc.survey.name})")
-            for loc in rows if loc.survey_id != survey.id]
+    rows = db.session.scalars(
+        select(Location).options(joinedload(Location.office), joinedload(Location.survey)).order_by(Location.code)
+    )
+    return [
+        option(loc.id, f"{loc.code} \u2013 {loc.name} ({loc.office.name}; now: {loc.survey.name})")
+        for loc in rows
+        if loc.survey_id != survey.id
+    ]
 
 
 def _survey_page(survey: Survey, form: SurveyForm, assign: SurveyAssignForm, code: int = 200):
     versions = management.survey_versions(db.session, survey.id)
     using = list(db.session.scalars(select(Location).where(Location.survey_id == survey.id).order_by(Location.code)))
-    return render_template("admin/manage/survey_form.html", form=form, survey=survey, versions=versions,
-                           using=using, assign=assign), code
+    return render_template(
+        "admin/manage/survey_form.html", form=form, survey=survey, versions=versions, using=using, assign=assign
+    ), code
 
 
 @admin_bp.route("/surveys/<int:survey_id>", methods=["GET", "POST"])
@@ -244,10 +321,14 @@ def survey_edit(survey_id: int):
     assign.locations.choices = _assign_choices(survey)
     if form.validate_on_submit():
         created = []
-        if save(form, lambda: created.append(management.edit_survey(db.session, actor(), survey.id,
-                                                                    _survey_fields(form)))):
-            flash(f"Survey {survey.name} is now at version {created[0].version}." if created[0]
-                  else "Nothing changed; no new version was made.")
+        if save(
+            form, lambda: created.append(management.edit_survey(db.session, actor(), survey.id, _survey_fields(form)))
+        ):
+            flash(
+                f"Survey {survey.name} is now at version {created[0].version}."
+                if created[0]
+                else "Nothing changed; no new version was made."
+            )
             return redirect(url_for("admin.survey_edit", survey_id=survey.id))
     return _survey_page(survey, form, assign, status())
 
@@ -263,8 +344,10 @@ def survey_assign(survey_id: int):
     form = SurveyForm(formdata=None, data=vars(current) | {"followup_choices": list(current.followup_choices)})
     if assign.validate_on_submit():
         changed = []
-        if save(assign, lambda: changed.extend(management.assign_survey(db.session, actor(), survey.id,
-                                                                        assign.locations.data))):
+        if save(
+            assign,
+            lambda: changed.extend(management.assign_survey(db.session, actor(), survey.id, assign.locations.data)),
+        ):
             flash(f"{', '.join(loc.code for loc in changed)} now ask {survey.name}.")
             return redirect(url_for("admin.survey_edit", survey_id=survey.id))
     return _survey_page(survey, form, assign, 422)

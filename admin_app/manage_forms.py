@@ -3,12 +3,23 @@
 The forms check shape (required, lengths, numbers, dates, choices); the rules live in
 ``feedback.services.management``, whose errors the views attach to these fields.
 """
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, EmailField, IntegerField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms 3.3 deprecates (value, label) tuples as choices
@@ -21,8 +32,12 @@ from feedback.models.users import ROLES
 from feedback.scales import DRIVER_LABELS, DRIVERS, SCALES
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
-SCALE_LABELS = {"faces5": "Five faces (very dissatisfied ... very satisfied)",
-                "faces4": "Four faces (no neutral)", "three": "Three faces", "thumbs": "Thumbs up / down"}
+SCALE_LABELS = {
+    "faces5": "Five faces (very dissatisfied ... very satisfied)",
+    "faces4": "Four faces (no neutral)",
+    "three": "Three faces",
+    "thumbs": "Thumbs up / down",
+}
 
 
 def option(value, label: str):
@@ -43,8 +58,11 @@ def _blank_to_none(value):
 
 class OfficeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)],
-                           description="IANA name, e.g. America/Chicago or Pacific/Honolulu.")
+    timezone = StringField(
+        "Time zone",
+        validators=[DataRequired(), Length(max=64)],
+        description="IANA name, e.g. America/Chicago or Pacific/Honolulu.",
+    )
     hours_mon = StringField(DAY_NAMES["mon"], validators=[Length(max=200)])
     hours_tue = StringField(DAY_NAMES["tue"], validators=[Length(max=200)])
     hours_wed = StringField(DAY_NAMES["wed"], validators=[Length(max=200)])
@@ -53,16 +71,25 @@ class OfficeForm(FlaskForm):
     hours_sat = StringField(DAY_NAMES["sat"], validators=[Length(max=200)])
     hours_sun = StringField(DAY_NAMES["sun"], validators=[Length(max=200)])
     # Published service standards of the whole office; a location's own values win.
-    csat_target = DecimalField("CSAT target (%)", places=None, validators=[Optional(), NumberRange(0, 100)],
-                               description="The share of satisfied visitors the office aims for, 0-100; also the "
-                                           "target of its locations that have none of their own. Leave empty for none.")
+    csat_target = DecimalField(
+        "CSAT target (%)",
+        places=None,
+        validators=[Optional(), NumberRange(0, 100)],
+        description="The share of satisfied visitors the office aims for, 0-100; also the "
+        "target of its locations that have none of their own. Leave empty for none.",
+    )
     weekly_response_target = IntegerField(
-        "Responses per week, per location", validators=[Optional(), NumberRange(1, 100_000)],
+        "Responses per week, per location",
+        validators=[Optional(), NumberRange(1, 100_000)],
         description="How many responses a week each location aims to collect (a location may set its own). "
-                    "Leave empty for none.")
+        "Leave empty for none.",
+    )
     service_provided = StringField(
-        "Service provided", validators=[Length(max=200)], filters=[_blank_to_none],
-        description="As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d.")
+        "Service provided",
+        validators=[Length(max=200)],
+        filters=[_blank_to_none],
+        description="As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d.",
+    )
     scoreboard_public = BooleanField("Publish a public scoreboard at /scores/<slug>")
 
     def hour_fields(self):
@@ -77,58 +104,99 @@ class LocationEditForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     active = BooleanField("Active (kiosks and the phone survey accept responses)")
-    csat_target = DecimalField("CSAT target (%)", places=None, validators=[Optional(), NumberRange(0, 100)],
-                               description="The share of satisfied visitors this counter aims for, 0-100. "
-                                           "Leave empty for none.")
+    csat_target = DecimalField(
+        "CSAT target (%)",
+        places=None,
+        validators=[Optional(), NumberRange(0, 100)],
+        description="The share of satisfied visitors this counter aims for, 0-100. Leave empty for none.",
+    )
     weekly_response_target = IntegerField(
-        "Responses per week", validators=[Optional(), NumberRange(1, 100_000)],
-        description="How many responses a week this counter aims to collect. Leave empty to use the office's.")
+        "Responses per week",
+        validators=[Optional(), NumberRange(1, 100_000)],
+        description="How many responses a week this counter aims to collect. Leave empty to use the office's.",
+    )
     service_provided = StringField(
-        "Service provided", validators=[Length(max=200)], filters=[_blank_to_none],
-        description="For the A-11 Section 280 report. Leave empty to use the office's.")
+        "Service provided",
+        validators=[Length(max=200)],
+        filters=[_blank_to_none],
+        description="For the A-11 Section 280 report. Leave empty to use the office's.",
+    )
     office = SelectField("Office", coerce=int)
 
 
 class LocationCreateForm(LocationEditForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=32)],
-                       filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-                       description="2-32 capital letters, digits and dashes, e.g. HOU-C4. It cannot change later.")
+    code = StringField(
+        "Code",
+        validators=[DataRequired(), Length(max=32)],
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
+        description="2-32 capital letters, digits and dashes, e.g. HOU-C4. It cannot change later.",
+    )
     survey = SelectField("Survey", coerce=int)
 
 
 class SurveyForm(FlaskForm):
     scale = SelectField("Scale", choices=[option(key, SCALE_LABELS.get(key, key)) for key in SCALES])
     question_en = StringField("Question (English)", validators=[DataRequired(), Length(max=200)])
-    question_es = StringField("Question (Spanish)", validators=[Length(max=200)],
-                              description="Shown to visitors who choose Español; the English text if empty.")
+    question_es = StringField(
+        "Question (Spanish)",
+        validators=[Length(max=200)],
+        description="Shown to visitors who choose Español; the English text if empty.",
+    )
     followup_choices = MultiCheckboxField(
         "Follow-up choices",
         choices=[option(key, f"{DRIVER_LABELS[key][0]} / {DRIVER_LABELS[key][1]}") for key in DRIVERS],
-        description="Offered after the rating; none = no follow-up.")
-    omb_control_number = StringField("OMB control number", validators=[Length(max=16)], filters=[_blank_to_none],
-                                     description="Paperwork Reduction Act notice, e.g. 1405-0020; empty for none.")
+        description="Offered after the rating; none = no follow-up.",
+    )
+    omb_control_number = StringField(
+        "OMB control number",
+        validators=[Length(max=16)],
+        filters=[_blank_to_none],
+        description="Paperwork Reduction Act notice, e.g. 1405-0020; empty for none.",
+    )
     omb_expiration = DateField("OMB expiration date", validators=[Optional()])
     burden_statement = TextAreaField("Burden statement", validators=[Length(max=2000)], filters=[_blank_to_none])
-    labels_en = TextAreaField("Button labels (English)", validators=[Length(max=400)],
-                              description="One per line, worst to best; empty = the standard labels of the scale.")
-    labels_es = TextAreaField("Button labels (Spanish)", validators=[Length(max=400)],
-                              description="One per line, worst to best; empty = the standard Spanish labels.")
+    labels_en = TextAreaField(
+        "Button labels (English)",
+        validators=[Length(max=400)],
+        description="One per line, worst to best; empty = the standard labels of the scale.",
+    )
+    labels_es = TextAreaField(
+        "Button labels (Spanish)",
+        validators=[Length(max=400)],
+        description="One per line, worst to best; empty = the standard Spanish labels.",
+    )
     federal_register_url = StringField(
         "Federal Register notice",
         validators=[Length(max=500), Optional(), URL(message="A web address (https://...).")],
         filters=[_blank_to_none],
         description="Address of the information collection's Federal Register notice (A-11 Section 280 report); "
-                    "empty for none.")
+        "empty for none.",
+    )
 
     def fields_data(self) -> dict:
-        return {name: getattr(self, name).data for name in (
-            "scale", "question_en", "question_es", "followup_choices", "omb_control_number", "omb_expiration",
-            "burden_statement", "labels_en", "labels_es", "federal_register_url")}
+        return {
+            name: getattr(self, name).data
+            for name in (
+                "scale",
+                "question_en",
+                "question_es",
+                "followup_choices",
+                "omb_control_number",
+                "omb_expiration",
+                "burden_statement",
+                "labels_en",
+                "labels_es",
+                "federal_register_url",
+            )
+        }
 
 
 class SurveyCreateForm(SurveyForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
-                       description="For the admin site only; visitors never see it.")
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=120)],
+        description="For the admin site only; visitors never see it.",
+    )
 
 
 class SurveyAssignForm(FlaskForm):
@@ -136,25 +204,38 @@ class SurveyAssignForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    location = SelectField("Location", coerce=int, validate_choice=False,
-                           validators=[DataRequired("Choose a location.")])
-    label = StringField("Label", validators=[Length(max=120)],
-                        description="A name staff recognise, e.g. \u201ctablet by window 3\u201d.")
+    location = SelectField(
+        "Location", coerce=int, validate_choice=False, validators=[DataRequired("Choose a location.")]
+    )
+    label = StringField(
+        "Label",
+        validators=[Length(max=120)],
+        description="A name staff recognise, e.g. \u201ctablet by window 3\u201d.",
+    )
 
 
 class UserScopeForm(FlaskForm):
-    role = SelectField("Role", choices=[option(r, r.capitalize()) for r in ROLES],
-                       description="Admins see and manage everything; managers see their offices and locations.")
+    role = SelectField(
+        "Role",
+        choices=[option(r, r.capitalize()) for r in ROLES],
+        description="Admins see and manage everything; managers see their offices and locations.",
+    )
     offices = MultiCheckboxField("Offices (every location in them)", coerce=int)
     locations = MultiCheckboxField("Single locations", coerce=int)
 
 
 class UserCreateForm(UserScopeForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(min=10, max=200)],
-                             description="At least 10 characters. Tell it to the user; they can change it.")
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=10, max=200)],
+        description="At least 10 characters. Tell it to the user; they can change it.",
+    )
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)],
-                       description="What the token is for, e.g. \u201cquarterly report script\u201d.")
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=120)],
+        description="What the token is for, e.g. \u201cquarterly report script\u201d.",
+    )

@@ -1,4 +1,5 @@
 """Users (admins only), personal API tokens (everyone, their own) and the audit log (admins only)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
@@ -29,8 +30,11 @@ def _scope_choices(form: UserScopeForm) -> None:
 @login_required
 @admin_required
 def users():
-    rows = db.session.scalars(select(User).options(selectinload(User.offices), selectinload(User.locations))
-                              .order_by(User.active.desc(), User.email))
+    rows = db.session.scalars(
+        select(User)
+        .options(selectinload(User.offices), selectinload(User.locations))
+        .order_by(User.active.desc(), User.email)
+    )
     return render_template("admin/manage/users.html", users=list(rows), confirm=ConfirmForm())
 
 
@@ -40,9 +44,18 @@ def users():
 def user_new():
     form = UserCreateForm(data={"role": "manager"} if request.method == "GET" else None)
     _scope_choices(form)
-    if form.validate_on_submit() and save(form, lambda: management.create_user(
-            db.session, actor(), email=form.email.data, role=form.role.data, password=form.password.data,
-            office_ids=form.offices.data, location_ids=form.locations.data)):
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.create_user(
+            db.session,
+            actor(),
+            email=form.email.data,
+            role=form.role.data,
+            password=form.password.data,
+            office_ids=form.offices.data,
+            location_ids=form.locations.data,
+        ),
+    ):
         flash(f"User {form.email.data.strip().lower()} was created.")
         return redirect(url_for("admin.users"))
     return render_template("admin/manage/user_form.html", form=form, user=None), status()
@@ -60,9 +73,18 @@ def user_edit(user_id: int):
     data = {"role": user.role, "offices": [o.id for o in user.offices], "locations": [loc.id for loc in user.locations]}
     form = UserScopeForm(data=data if request.method == "GET" else None)
     _scope_choices(form)
-    if form.validate_on_submit() and save(form, lambda: management.update_user(
-            db.session, actor(), user.id, role=form.role.data, office_ids=form.offices.data,
-            location_ids=form.locations.data), f"User {user.email} was saved."):
+    if form.validate_on_submit() and save(
+        form,
+        lambda: management.update_user(
+            db.session,
+            actor(),
+            user.id,
+            role=form.role.data,
+            office_ids=form.offices.data,
+            location_ids=form.locations.data,
+        ),
+        f"User {user.email} was saved.",
+    ):
         return redirect(url_for("admin.users"))
     return _user_page(user, form, status())
 
@@ -71,11 +93,20 @@ def _set_active(user_id: int, active: bool):
     user = db.session.get(User, user_id) or abort(404)
     confirm = ConfirmForm()
     word = "reactivated" if active else "deactivated"
-    if confirm.validate_on_submit() and save(confirm, lambda: management.set_user_active(
-            db.session, actor(), user.id, active), f"User {user.email} was {word}."):
+    if confirm.validate_on_submit() and save(
+        confirm,
+        lambda: management.set_user_active(db.session, actor(), user.id, active),
+        f"User {user.email} was {word}.",
+    ):
         return redirect(url_for("admin.users"))
-    form = UserScopeForm(formdata=None, data={"role": user.role, "offices": [o.id for o in user.offices],
-                                              "locations": [loc.id for loc in user.locations]})
+    form = UserScopeForm(
+        formdata=None,
+        data={
+            "role": user.role,
+            "offices": [o.id for o in user.offices],
+            "locations": [loc.id for loc in user.locations],
+        },
+    )
     _scope_choices(form)
     form.form_errors.extend(confirm.form_errors)
     return _user_page(user, form, 422)
@@ -111,16 +142,23 @@ def tokens():
     """
     form = TokenForm()
     made = []
-    if form.validate_on_submit() and save(form, lambda: made.append(
-            management.create_token(db.session, actor(), form.name.data))):
+    if form.validate_on_submit() and save(
+        form, lambda: made.append(management.create_token(db.session, actor(), form.name.data))
+    ):
         token, secret = made[0]
         session[_NEW_TOKEN_KEY] = {"id": token.id, "secret": secret}
         return redirect(url_for("admin.tokens"), 303)
     shown = session.pop(_NEW_TOKEN_KEY, None) if request.method == "GET" else None
     own = management.own_tokens(db.session, actor())
     new_token = next((t for t in own if shown and t.id == shown["id"]), None)
-    page = render_template("admin/manage/tokens.html", tokens=own, form=form, confirm=ConfirmForm(),
-                           new_token=new_token, secret=shown["secret"] if new_token else None)
+    page = render_template(
+        "admin/manage/tokens.html",
+        tokens=own,
+        form=form,
+        confirm=ConfirmForm(),
+        new_token=new_token,
+        secret=shown["secret"] if new_token else None,
+    )
     return no_store(make_response(page, status())) if new_token else make_response(page, status())
 
 
@@ -128,8 +166,11 @@ def tokens():
 @login_required
 def token_revoke(token_id: int):
     if ConfirmForm().validate_on_submit():
-        save(ConfirmForm(), lambda: management.revoke_token(db.session, actor(), token_id),
-             "The token was revoked; requests with it now get 401.")
+        save(
+            ConfirmForm(),
+            lambda: management.revoke_token(db.session, actor(), token_id),
+            "The token was revoked; requests with it now get 401.",
+        )
     return redirect(url_for("admin.tokens"))
 
 

@@ -1,4 +1,5 @@
 """The admin site: its blueprint, menu, and the signed-in user's locations."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -39,10 +40,11 @@ def _admin_menu():
 
 def scoped_locations() -> list[Location]:
     ids = users.scope_location_ids(db.session, current_user)
-    return list(db.session.scalars(
-        select(Location).options(joinedload(Location.office)).where(Location.id.in_(ids))
-        .order_by(Location.code)
-    ))
+    return list(
+        db.session.scalars(
+            select(Location).options(joinedload(Location.office)).where(Location.id.in_(ids)).order_by(Location.code)
+        )
+    )
 
 
 # The landing page (admin.index, the dashboard) is in admin_app/dashboard.py.

@@ -1,4 +1,5 @@
 """QR codes and printable posters of each location's phone survey, and link rotation."""
+
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for

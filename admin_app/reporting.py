@@ -11,6 +11,7 @@ Routes: ``GET/POST /admin/reporting`` (the page; POST saves the volumes form),
 and ``GET /admin/reporting/<quarter>/a11-collection.csv``. A quarter that does not parse answers
 400 in the query string and 404 in the path.
 """
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
@@ -49,10 +50,14 @@ SHORT = {"volume_of_customers": "served", "volume_of_customers_provided_survey_o
 
 
 class VolumeImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],
-                     description=_l("Columns: %(columns)s. One row per location, quarter and channel; "
-                                    "an empty volume is stored as not known.",
-                                    columns=", ".join(volumes.IMPORT_COLUMNS)))
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l(
+            "Columns: %(columns)s. One row per location, quarter and channel; an empty volume is stored as not known.",
+            columns=", ".join(volumes.IMPORT_COLUMNS),
+        ),
+    )
 
 
 def field_name(location_id: int, channel: str, figure: str) -> str:
@@ -118,9 +123,14 @@ def _page_url(quarter: FiscalQuarter, sel, endpoint: str = "admin.reporting") ->
 
 
 def _locations(sel) -> list[Location]:
-    return list(db.session.scalars(select(Location).options(joinedload(Location.office))
-                                   .where(Location.id.in_(sel.location_ids))
-                                   .order_by(Location.code)))
+    return list(
+        db.session.scalars(
+            select(Location)
+            .options(joinedload(Location.office))
+            .where(Location.id.in_(sel.location_ids))
+            .order_by(Location.code)
+        )
+    )
 
 
 def _filter_pairs(sel) -> list[tuple[str, str]]:
@@ -129,20 +139,38 @@ def _filter_pairs(sel) -> list[tuple[str, str]]:
     return pairs + [("location", code) for code in sel.args.get("location", [])]
 
 
-def _page(quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None,
-          code: int = 200):
+def _page(
+    quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None, code: int = 200
+):
     found = a11.counts(db.session, sel.location_ids, quarter)
     collection = a11.collection(db.session, sel.location_ids, quarter, found=found)
     empty = a11.Counts()
-    rows = [(location, channel, found.get((location.id, channel), empty),
-             [form[field_name(location.id, channel, figure)] for figure in a11.VOLUME_FIELDS])
-            for location in locations for channel in CHANNELS]
+    rows = [
+        (
+            location,
+            channel,
+            found.get((location.id, channel), empty),
+            [form[field_name(location.id, channel, figure)] for figure in a11.VOLUME_FIELDS],
+        )
+        for location in locations
+        for channel in CHANNELS
+    ]
     links = {kind: _page_url(quarter, sel, f"admin.a11_{kind}_csv") for kind in ("responses", "collection")}
     return render_template(
-        "admin/reporting/index.html", quarter=quarter, quarters=_recent(quarter, locations), sel=sel, rows=rows, form=form,
-        import_form=import_form, import_errors=import_errors or [], collection=collection,
-        gaps=[row for row in collection if row.missing or row.warnings], links=links,
-        channel_names=CHANNEL_NAMES, figure_names=FIGURE_NAMES, page_url=_page_url(quarter, sel),
+        "admin/reporting/index.html",
+        quarter=quarter,
+        quarters=_recent(quarter, locations),
+        sel=sel,
+        rows=rows,
+        form=form,
+        import_form=import_form,
+        import_errors=import_errors or [],
+        collection=collection,
+        gaps=[row for row in collection if row.missing or row.warnings],
+        links=links,
+        channel_names=CHANNEL_NAMES,
+        figure_names=FIGURE_NAMES,
+        page_url=_page_url(quarter, sel),
         import_url=_page_url(quarter, sel, "admin.reporting_import"),
         hidden_filters=_filter_pairs(sel),
     ), code
@@ -158,19 +186,32 @@ def reporting():
     form = volumes_form(locations, stored, formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
         if form.validate_on_submit():
-            entries = [volumes.Entry(location.id, quarter, channel, volumes.Figures(
-                *(form[field_name(location.id, channel, figure)].data for figure in a11.VOLUME_FIELDS)))
-                for location in locations for channel in CHANNELS]
+            entries = [
+                volumes.Entry(
+                    location.id,
+                    quarter,
+                    channel,
+                    volumes.Figures(
+                        *(form[field_name(location.id, channel, figure)].data for figure in a11.VOLUME_FIELDS)
+                    ),
+                )
+                for location in locations
+                for channel in CHANNELS
+            ]
             try:
-                changed = write_retrying(db.session, lambda: volumes.save_many(
-                    db.session, current_user._get_current_object(), entries))
+                changed = write_retrying(
+                    db.session, lambda: volumes.save_many(db.session, current_user._get_current_object(), entries)
+                )
             except InvalidInput as exc:
                 for key, messages in exc.errors.items():
                     location_id, channel, figure = key.split(":")
                     form[field_name(int(location_id), channel, figure)].errors = list(messages)
             else:
-                flash(_("Saved the customer volumes of %(quarter)s (%(n)d changed).", quarter=str(quarter),
-                        n=changed) if changed else _("Nothing changed."))
+                flash(
+                    _("Saved the customer volumes of %(quarter)s (%(n)d changed).", quarter=str(quarter), n=changed)
+                    if changed
+                    else _("Nothing changed.")
+                )
                 return redirect(_page_url(quarter, sel), code=303)
         return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None), code=422)
     return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None))
@@ -188,8 +229,9 @@ def reporting_import():
         scope = users.scope_location_ids(db.session, current_user)
         try:
             text = volumes.decode_upload(import_form.file.data.read())
-            result = write_retrying(db.session, lambda: volumes.import_csv(
-                db.session, current_user._get_current_object(), text, scope))
+            result = write_retrying(
+                db.session, lambda: volumes.import_csv(db.session, current_user._get_current_object(), text, scope)
+            )
         except volumes.ImportRejected as exc:
             errors = exc.rows
             import_form.file.errors = [exc.detail]

@@ -5,6 +5,7 @@ Wilson interval, the target and a met / not met / too few to tell verdict, and r
 week against the weekly target. The figures are :mod:`feedback.services.standards` (rollups
 only); this view parses the quarter, scopes and renders. GET only: nothing changes here.
 """
+
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
@@ -58,9 +59,15 @@ def standards():
         choices = sorted({*choices, quarter}, reverse=True)
     rows = service.report(db.session, locations, [quarter], now=now)
     return render_template(
-        "admin/standards/quarter.html", quarter=quarter, current=current, choices=choices, rows=rows,
-        fmt=charts.formatter(), weekly=lambda value: format_decimal(value, "#,##0.0"),
-        verdicts=VERDICT_LABELS, weekly_verdicts=WEEKLY_LABELS,
+        "admin/standards/quarter.html",
+        quarter=quarter,
+        current=current,
+        choices=choices,
+        rows=rows,
+        fmt=charts.formatter(),
+        weekly=lambda value: format_decimal(value, "#,##0.0"),
+        verdicts=VERDICT_LABELS,
+        weekly_verdicts=WEEKLY_LABELS,
         quarter_url=lambda q: url_for("admin.standards", quarter=str(q)),
         location_url=lambda loc: url_for("admin.location_detail", code=loc.code, **_dates(loc, quarter, now)),
     )

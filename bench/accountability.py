@@ -43,6 +43,7 @@ removed afterwards (SQLite file deleted, PostgreSQL schema dropped). Results go 
     .venv/bin/python -m bench.accountability                    # ~1 M responses, both databases
     .venv/bin/python -m bench.accountability --databases sqlite --size 100000 --runs 5 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,22 +52,35 @@ import random
 import statistics
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench import bulkgen, report
 
 SCALES_USED = ("faces5", "faces4", "thumbs")
 GAP_SECONDS = 2.5  # a kiosk's taps at least this far apart (SUSPECT_WINDOW_SECONDS is 2)
 OTHER_TARGET = 0.6  # office CSAT target of the other offices: met, so below_target runs its summary and stays quiet
-COMMENTS = ("The wait was far too long", "Quick and friendly, thank you!", "Nobody explained which form I needed",
-            "Clear signs, easy to find the right counter", "- the line at lunch time was very long",
-            "Staff were patient with my mother, gracias")
+COMMENTS = (
+    "The wait was far too long",
+    "Quick and friendly, thank you!",
+    "Nobody explained which form I needed",
+    "Clear signs, easy to find the right counter",
+    "- the line at lunch time was very long",
+    "Staff were patient with my mother, gracias",
+)
 
 
 # --------------------------------------------------------------------------- data
 
-def enroll(url: str, instance: str, *, office_locations: int, burst_locations: int, other_locations: int,
-           devices_per_location: int) -> dict:
+
+def enroll(
+    url: str,
+    instance: str,
+    *,
+    office_locations: int,
+    burst_locations: int,
+    other_locations: int,
+    devices_per_location: int,
+) -> dict:
     """The measured office, the burst office and the others, with the services."""
     from feedback.app import create_app
     from feedback.config import normalize_database_url
@@ -74,8 +88,13 @@ def enroll(url: str, instance: str, *, office_locations: int, burst_locations: i
     from feedback.extensions import db
     from feedback.services import devices, org
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "bench-secret-key"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     out = {"locations": [], "devices": {}, "office": None, "burst": [], "others": [], "measured": []}
     with app.app_context():
         s = db.session
@@ -85,16 +104,23 @@ def enroll(url: str, instance: str, *, office_locations: int, burst_locations: i
 
             def add(office, n: int, survey_key: str, target: float | None, weekly: int | None = None):
                 version = versions[survey_key]
-                loc, _ = org.add_location(s, f"B{n:05d}", office=office, name=f"Counter {n}",
-                                          survey=surveys[survey_key])
+                loc, _ = org.add_location(
+                    s, f"B{n:05d}", office=office, name=f"Counter {n}", survey=surveys[survey_key]
+                )
                 loc.csat_target = target
                 loc.weekly_response_target = weekly
                 kiosks = [devices.enroll(s, loc, label=f"bench {n}/{d}") for d in range(devices_per_location)]
                 out["devices"][loc.id] = kiosks[0][0].id
-                entry = {"id": loc.id, "code": loc.code, "tz": office.timezone, "version_id": version.id,
-                         "scale": version.scale, "followup_choices": list(version.followup_choices),
-                         "opening_hours": office.opening_hours,
-                         "kiosks": [(dev.id, token) for dev, token in kiosks]}
+                entry = {
+                    "id": loc.id,
+                    "code": loc.code,
+                    "tz": office.timezone,
+                    "version_id": version.id,
+                    "scale": version.scale,
+                    "followup_choices": list(version.followup_choices),
+                    "opening_hours": office.opening_hours,
+                    "kiosks": [(dev.id, token) for dev, token in kiosks],
+                }
                 out["locations"].append(entry)
                 return entry
 
@@ -132,10 +158,12 @@ def add_comments(kind: str, url: str, info: dict) -> dict:
         rnd = lambda m: f"floor(random() * {m})::int"  # noqa: E731
         pick, flagged = "random() < 0.1", "(random() < 0.05)"
     texts = " ".join(f"WHEN {k} THEN '{text}'" for k, text in enumerate(COMMENTS))
-    sql = (f"UPDATE responses SET comment = CASE {rnd(len(COMMENTS))} {texts} END, "
-           f"comment_state = CASE WHEN {rnd(10)} < 3 THEN 'open' WHEN {rnd(10)} < 7 THEN 'handled' "
-           f"ELSE 'archived' END, comment_flagged = {flagged} "
-           f"WHERE channel = 'qr' AND {pick}")
+    sql = (
+        f"UPDATE responses SET comment = CASE {rnd(len(COMMENTS))} {texts} END, "
+        f"comment_state = CASE WHEN {rnd(10)} < 3 THEN 'open' WHEN {rnd(10)} < 7 THEN 'handled' "
+        f"ELSE 'archived' END, comment_flagged = {flagged} "
+        f"WHERE channel = 'qr' AND {pick}"
+    )
     # (the second draw of the CASE is independent: 30 % open, then 70 % of the rest handled)
     if kind == "sqlite":
         import sqlite3
@@ -165,12 +193,18 @@ def mark_spam(url: str, instance: str, share: float = 0.02) -> int:
         s = db.session
         scope = list(s.scalars(select(Location.id)))
         total = s.scalar(select(func.count()).select_from(Response).where(Response.comment_state.is_not(None)))
-        ids = list(s.scalars(select(Response.id).where(Response.comment_state.is_not(None))
-                             .order_by(func.random()).limit(int(total * share))))
+        ids = list(
+            s.scalars(
+                select(Response.id)
+                .where(Response.comment_state.is_not(None))
+                .order_by(func.random())
+                .limit(int(total * share))
+            )
+        )
         s.rollback()
         changed = 0
         for i in range(0, len(ids), comments.MAX_IDS):
-            changed += len(comments.act(s, None, scope, "mark_spam", ids[i:i + comments.MAX_IDS]).changed)
+            changed += len(comments.act(s, None, scope, "mark_spam", ids[i : i + comments.MAX_IDS]).changed)
         db.session.remove()
         db.engine.dispose()
     return changed
@@ -189,12 +223,21 @@ def analyze(kind: str, url: str) -> None:
 
 # --------------------------------------------------------------------------- timing helpers
 
+
 def _app(url: str, instance: str, **config):
     from feedback.app import create_app
     from feedback.config import normalize_database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "INSTANCE_PATH": instance,
-                       "SECRET_KEY": "bench-secret-key", "RATELIMIT_ENABLED": False, "SMTP_URL": None, **config})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-key",
+            "RATELIMIT_ENABLED": False,
+            "SMTP_URL": None,
+            **config,
+        }
+    )
 
 
 def _count_queries(app) -> list[int]:
@@ -238,7 +281,7 @@ def interleaved(app, cases: list[tuple[str, object]], runs: int, rounds: int) ->
             session.rollback()
         per_round = max(1, -(-runs // rounds))
         for r in range(rounds):
-            order = cases[r % len(cases):] + cases[: r % len(cases)]
+            order = cases[r % len(cases) :] + cases[: r % len(cases)]
             for name, fn in order:
                 for _ in range(per_round):
                     t0 = time.perf_counter()
@@ -250,6 +293,7 @@ def interleaved(app, cases: list[tuple[str, object]], runs: int, rounds: int) ->
 
 
 # --------------------------------------------------------------------------- 1. alerts on ingest
+
 
 def measure_alerts(url: str, instance: str, quiet: list[dict], burst: list[dict], pairs: int, seed: int) -> dict:
     """Median ms and queries per tap, alerts on vs off, by kind of tap (see the module docstring)."""
@@ -275,9 +319,12 @@ def measure_alerts(url: str, instance: str, quiet: list[dict], burst: list[dict]
             time.sleep(wait)
         scale = SCALES[loc["scale"]]
         rating = rng.randint(1, scale.positive_from - 1) if negative else rng.randint(scale.positive_from, scale.points)
-        body = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "rating": rating,
-                "language": "es" if rng.random() < 0.2 else "en",
-                "client_time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+        body = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "rating": rating,
+            "language": "es" if rng.random() < 0.2 else "en",
+            "client_time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
         choices = loc["followup_choices"]
         if choices and rng.random() < 0.6:
             body["followup_offered"] = choices
@@ -308,13 +355,15 @@ def measure_alerts(url: str, instance: str, quiet: list[dict], burst: list[dict]
     started = time.perf_counter()
     for j in range(3 + pairs):  # 3 untimed pairs first: warm-up, and the burst counters reach their first alert
         negative = j % 3 == 0
-        for side in (("on", "off") if j % 2 == 0 else ("off", "on")):
+        for side in ("on", "off") if j % 2 == 0 else ("off", "on"):
             sweep(side, negative, record=j >= 3)
     took = time.perf_counter() - started
     with apps["on"].app_context():
         alert_counts = dict(db.session.execute(select(Alert.kind, func.count()).group_by(Alert.kind)).all())
-        extended = sum("last_held_at" in (details or {}) for details in
-                       db.session.scalars(select(Alert.details).where(Alert.kind == "burst")))
+        extended = sum(
+            "last_held_at" in (details or {})
+            for details in db.session.scalars(select(Alert.details).where(Alert.kind == "burst"))
+        )
         db.session.remove()
     for a in apps.values():
         _dispose(a)
@@ -325,6 +374,7 @@ def measure_alerts(url: str, instance: str, quiet: list[dict], burst: list[dict]
 
 
 # --------------------------------------------------------------------------- 2-4, 6: services
+
 
 def _consume(chunks) -> tuple[int, int]:
     """(data rows, characters) of a CSV streamed in chunks (no line breaks inside our cells)."""
@@ -353,8 +403,11 @@ def measure_collection(app, ids: list[int], quarter, runs: int, rounds: int) -> 
 
     def collection(session):
         rows = a11.collection(session, ids, quarter)
-        return {"rows": len(rows), "respondents": sum(r.counts.respondents for r in rows),
-                "bytes": len(a11.collection_csv(rows))}
+        return {
+            "rows": len(rows),
+            "respondents": sum(r.counts.respondents for r in rows),
+            "bytes": len(a11.collection_csv(rows)),
+        }
 
     def summary(session):
         return aggregation.summarize(session, ids, quarter.start, quarter.end)["total"]["count"]
@@ -370,8 +423,14 @@ def measure_standards(app, ids: list[int], quarter, runs: int, rounds: int) -> d
     from feedback.services import aggregation, standards
 
     def page_data(session):
-        locations = list(session.scalars(select(Location).options(joinedload(Location.office))
-                                         .where(Location.id.in_(ids)).order_by(Location.code)))  # scoped_locations()
+        locations = list(
+            session.scalars(
+                select(Location)
+                .options(joinedload(Location.office))
+                .where(Location.id.in_(ids))
+                .order_by(Location.code)
+            )
+        )  # scoped_locations()
         rows = standards.report(session, locations, [quarter])
         return sum(r.total[quarter].responses for r in rows)
 
@@ -392,17 +451,23 @@ def measure_inbox(app, ids: list[int], runs: int, rounds: int) -> dict:
         return {"items": len(page.items), "counts": page.counts}
 
     def count(session):
-        return session.scalar(select(func.count()).select_from(Response)
-                              .where(Response.location_id.in_(sorted(ids)), Response.comment_state.is_not(None)))
+        return session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.location_id.in_(sorted(ids)), Response.comment_state.is_not(None))
+        )
 
     return interleaved(app, [("inbox", inbox), ("count", count)], runs, rounds)
 
 
 # --------------------------------------------------------------------------- 5. scoreboard
 
+
 def measure_scoreboard(url: str, instance: str, slug: str, runs: int, rounds: int) -> dict:
-    apps = {"cached": _app(url, instance, SCOREBOARD_CACHE_SECONDS=300),
-            "uncached": _app(url, instance, SCOREBOARD_CACHE_SECONDS=0)}
+    apps = {
+        "cached": _app(url, instance, SCOREBOARD_CACHE_SECONDS=300),
+        "uncached": _app(url, instance, SCOREBOARD_CACHE_SECONDS=0),
+    }
     clients = {k: a.test_client() for k, a in apps.items()}
     queries = {k: _count_queries(a) for k, a in apps.items()}
     path = f"/scores/{slug}"
@@ -415,7 +480,7 @@ def measure_scoreboard(url: str, instance: str, slug: str, runs: int, rounds: in
         out[k]["queries"], out[k]["bytes"] = queries[k][0], len(resp.data)
     per_round = max(1, -(-runs // rounds))
     for r in range(rounds):
-        for k in (("cached", "uncached") if r % 2 == 0 else ("uncached", "cached")):
+        for k in ("cached", "uncached") if r % 2 == 0 else ("uncached", "cached"):
             for _ in range(per_round):
                 t0 = time.perf_counter()
                 resp = clients[k].get(path)
@@ -427,6 +492,7 @@ def measure_scoreboard(url: str, instance: str, slug: str, runs: int, rounds: in
 
 
 # --------------------------------------------------------------------------- main
+
 
 def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 1000 else f"{value:,.0f}"
@@ -449,16 +515,30 @@ def main() -> None:
     ap.add_argument("--export-runs", type=int, default=4, help="timed exports per side (each reads the quarter)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
-    if not (5 <= args.runs <= 200 and 1 <= args.rounds <= args.runs and 1 <= args.export_runs <= 20
-            and 3 <= args.ingest_pairs <= 300 and 1 <= args.ingest_locations <= 500):
-        raise SystemExit("--runs 5..200, --rounds 1..runs, --export-runs 1..20, --ingest-pairs 3..300, "
-                         "--ingest-locations 1..500 (every run is bounded)")
-    if not (10_000 <= args.size <= 10_000_000 and 200 <= args.days <= 1500 and 1 <= args.office_locations <= 100
-            and 0 <= args.burst_locations <= 20 and 2 <= args.devices_per_location <= 20):
-        raise SystemExit("--size 10 k..10 M, --days 200..1500, --office-locations 1..100, --burst-locations 0..20, "
-                         "--devices-per-location 2..20")
+    if not (
+        5 <= args.runs <= 200
+        and 1 <= args.rounds <= args.runs
+        and 1 <= args.export_runs <= 20
+        and 3 <= args.ingest_pairs <= 300
+        and 1 <= args.ingest_locations <= 500
+    ):
+        raise SystemExit(
+            "--runs 5..200, --rounds 1..runs, --export-runs 1..20, --ingest-pairs 3..300, "
+            "--ingest-locations 1..500 (every run is bounded)"
+        )
+    if not (
+        10_000 <= args.size <= 10_000_000
+        and 200 <= args.days <= 1500
+        and 1 <= args.office_locations <= 100
+        and 0 <= args.burst_locations <= 20
+        and 2 <= args.devices_per_location <= 20
+    ):
+        raise SystemExit(
+            "--size 10 k..10 M, --days 200..1500, --office-locations 1..100, --burst-locations 0..20, "
+            "--devices-per-location 2..20"
+        )
     started = time.time()
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     first_day = today - timedelta(days=args.days)
     from feedback.services.fiscal import FiscalQuarter
     from feedback.services.standards import current_quarter
@@ -466,11 +546,15 @@ def main() -> None:
     export_quarter = FiscalQuarter.of(today).previous()  # the last full quarter (as A-11 reports)
     if export_quarter.start < first_day:
         raise SystemExit(f"--days must cover {export_quarter} (from {export_quarter.start})")
-    probe = bulkgen.Plan(locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
-                         devices={}, first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+    probe = bulkgen.Plan(
+        locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        devices={},
+        first_day=first_day,
+        days=args.days,
+        per_open_day=args.per_open_day,
+    )
     per_location = bulkgen.expected_total(probe)
-    n_total = max(args.office_locations + args.burst_locations + args.ingest_locations,
-                  round(args.size / per_location))
+    n_total = max(args.office_locations + args.burst_locations + args.ingest_locations, round(args.size / per_location))
     n_other = n_total - args.office_locations - args.burst_locations
     all_rows, fills, notes = [], [], []
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
@@ -480,19 +564,32 @@ def main() -> None:
             instance = env["INSTANCE_PATH"]
             report.migrate(url, env)
             print(f"[{kind}] {n_total} locations x {args.days} days", flush=True)
-            enrolled = enroll(url, instance, office_locations=args.office_locations,
-                              burst_locations=args.burst_locations, other_locations=n_other,
-                              devices_per_location=args.devices_per_location)
-            plan = bulkgen.Plan(locations=enrolled["locations"], devices=enrolled["devices"],
-                                first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+            enrolled = enroll(
+                url,
+                instance,
+                office_locations=args.office_locations,
+                burst_locations=args.burst_locations,
+                other_locations=n_other,
+                devices_per_location=args.devices_per_location,
+            )
+            plan = bulkgen.Plan(
+                locations=enrolled["locations"],
+                devices=enrolled["devices"],
+                first_day=first_day,
+                days=args.days,
+                per_open_day=args.per_open_day,
+            )
             filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
             t0 = time.perf_counter()
             commented = add_comments(kind, url, info)["comments"]
             spam = mark_spam(url, instance)
             analyze(kind, url)
             comments_s = time.perf_counter() - t0
-            print(f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s; "
-                  f"{commented:,} comments, {spam:,} marked spam ({comments_s:.0f} s)", flush=True)
+            print(
+                f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s; "
+                f"{commented:,} comments, {spam:,} marked spam ({comments_s:.0f} s)",
+                flush=True,
+            )
             every = [loc["id"] for loc in enrolled["locations"]]
             office = [loc["id"] for loc in enrolled["measured"]]
             app = _app(url, instance)
@@ -506,23 +603,42 @@ def main() -> None:
 
             # 1. alerts on ingest
             print(f"[{kind}] alerts on ingest ...", flush=True)
-            al = measure_alerts(url, instance, enrolled["others"][: args.ingest_locations], enrolled["burst"],
-                                args.ingest_pairs, seed=2026)
-            for label, key in (("negative rating (burst rule quiet)", "negative"),
-                               ("negative rating during a burst (episode extended)", "burst"),
-                               ("positive rating", "positive")):
+            al = measure_alerts(
+                url,
+                instance,
+                enrolled["others"][: args.ingest_locations],
+                enrolled["burst"],
+                args.ingest_pairs,
+                seed=2026,
+            )
+            for label, key in (
+                ("negative rating (burst rule quiet)", "negative"),
+                ("negative rating during a burst (episode extended)", "burst"),
+                ("positive rating", "positive"),
+            ):
                 if ("on", key) not in al:
                     continue
                 on, off = al[("on", key)], al[("off", key)]
-                rows.append([kind, f"1. POST /responses, {label}", "alerts on", _ms(on["median"]),
-                             "alerts off", _ms(off["median"]), f"**{on['median'] / off['median']:.2f}**",
-                             f"{on['n']} taps per side; queries/tap {on['queries']:g} vs {off['queries']:g}; "
-                             f"p90 {_ms(on['p90'])} vs {_ms(off['p90'])} ms"])
+                rows.append(
+                    [
+                        kind,
+                        f"1. POST /responses, {label}",
+                        "alerts on",
+                        _ms(on["median"]),
+                        "alerts off",
+                        _ms(off["median"]),
+                        f"**{on['median'] / off['median']:.2f}**",
+                        f"{on['n']} taps per side; queries/tap {on['queries']:g} vs {off['queries']:g}; "
+                        f"p90 {_ms(on['p90'])} vs {_ms(off['p90'])} ms",
+                    ]
+                )
             stored = ", ".join(f"{k} {n}" for k, n in sorted(al["alerts"].items())) or "none"
-            notes.append(f"{kind}: ingest sweeps took {al['took_s']:.0f} s; alerts stored at the end: "
-                         f"{stored} ({al['burst_alerts_extended']} burst alerts extended at least "
-                         f"once); suspect taps {al['problems']['suspect']}, waits for a kiosk's "
-                         f"{GAP_SECONDS:g} s gap {al['problems']['waits']}")
+            notes.append(
+                f"{kind}: ingest sweeps took {al['took_s']:.0f} s; alerts stored at the end: "
+                f"{stored} ({al['burst_alerts_extended']} burst alerts extended at least "
+                f"once); suspect taps {al['problems']['suspect']}, waits for a kiosk's "
+                f"{GAP_SECONDS:g} s gap {al['problems']['waits']}"
+            )
             print(f"[{kind}] {rows[-3:]}", flush=True)
 
             # 2. A-11 per-response CSV vs responses CSV
@@ -531,13 +647,20 @@ def main() -> None:
             a_rows, a_chars = ex["a11"]["out"]
             r_rows, r_chars = ex["responses"]["out"]
             a_ms, r_ms = statistics.median(ex["a11"]["ms"]), statistics.median(ex["responses"]["ms"])
-            rows.append([kind, f"2. A-11 per-response CSV, {export_quarter}, every location",
-                         f"{a_rows:,} rows: {a_rows / a_ms * 1000:,.0f} rows/s", _ms(a_ms),
-                         f"responses CSV, {r_rows:,} rows: {r_rows / r_ms * 1000:,.0f} rows/s", _ms(r_ms),
-                         f"**{(a_ms / a_rows) / (r_ms / r_rows):.2f}** (per row)",
-                         f"rows/s {(a_rows / a_ms) / (r_rows / r_ms):.2f}x the responses CSV's; "
-                         f"{args.export_runs} exports per side; {a_chars / 2**20:.1f} vs {r_chars / 2**20:.1f} MiB; "
-                         f"queries {ex['a11']['queries']} vs {ex['responses']['queries']}"])
+            rows.append(
+                [
+                    kind,
+                    f"2. A-11 per-response CSV, {export_quarter}, every location",
+                    f"{a_rows:,} rows: {a_rows / a_ms * 1000:,.0f} rows/s",
+                    _ms(a_ms),
+                    f"responses CSV, {r_rows:,} rows: {r_rows / r_ms * 1000:,.0f} rows/s",
+                    _ms(r_ms),
+                    f"**{(a_ms / a_rows) / (r_ms / r_rows):.2f}** (per row)",
+                    f"rows/s {(a_rows / a_ms) / (r_rows / r_ms):.2f}x the responses CSV's; "
+                    f"{args.export_runs} exports per side; {a_chars / 2**20:.1f} vs {r_chars / 2**20:.1f} MiB; "
+                    f"queries {ex['a11']['queries']} vs {ex['responses']['queries']}",
+                ]
+            )
             print(f"[{kind}] {rows[-1]}", flush=True)
 
             # 3. quarterly collection vs summarize; 4. standards vs summarize; 6. inbox vs count
@@ -547,54 +670,97 @@ def main() -> None:
                 c, s = _stats(col["collection"]["ms"]), _stats(col["summarize"]["ms"])
                 info_c = col["collection"]["out"]
                 if scope_name == "every location":
-                    checks.append(f"collection respondents {info_c['respondents']:,} "
-                                  f"{'=' if info_c['respondents'] == a_rows else '!='} A-11 per-response rows "
-                                  f"{a_rows:,}")
-                rows.append([kind, f"3. A-11 quarterly collection, {export_quarter}, {scope_name}",
-                             f"collection + CSV ({info_c['rows']} rows)", _ms(c["median"]),
-                             "summarize()", _ms(s["median"]), f"**{c['median'] / s['median']:.2f}**",
-                             f"queries {col['collection']['queries']} vs {col['summarize']['queries']}; "
-                             f"p90 {_ms(c['p90'])} vs {_ms(s['p90'])} ms"])
+                    checks.append(
+                        f"collection respondents {info_c['respondents']:,} "
+                        f"{'=' if info_c['respondents'] == a_rows else '!='} A-11 per-response rows "
+                        f"{a_rows:,}"
+                    )
+                rows.append(
+                    [
+                        kind,
+                        f"3. A-11 quarterly collection, {export_quarter}, {scope_name}",
+                        f"collection + CSV ({info_c['rows']} rows)",
+                        _ms(c["median"]),
+                        "summarize()",
+                        _ms(s["median"]),
+                        f"**{c['median'] / s['median']:.2f}**",
+                        f"queries {col['collection']['queries']} vs {col['summarize']['queries']}; "
+                        f"p90 {_ms(c['p90'])} vs {_ms(s['p90'])} ms",
+                    ]
+                )
                 print(f"[{kind}] {rows[-1]}", flush=True)
                 st = measure_standards(app, ids, std_quarter, args.runs, args.rounds)
                 c, s = _stats(st["standards"]["ms"]), _stats(st["summarize"]["ms"])
                 if st["standards"]["out"] != st["summarize"]["out"]:
-                    checks.append(f"standards {scope_name}: {st['standards']['out']} responses vs summarize "
-                                  f"{st['summarize']['out']}")
-                rows.append([kind, f"4. standards page data, {std_quarter} (current), {scope_name}",
-                             "locations + standards.report()", _ms(c["median"]),
-                             "summarize(followups=False)", _ms(s["median"]), f"**{c['median'] / s['median']:.2f}**",
-                             f"queries {st['standards']['queries']} vs {st['summarize']['queries']}; "
-                             f"p90 {_ms(c['p90'])} vs {_ms(s['p90'])} ms"])
+                    checks.append(
+                        f"standards {scope_name}: {st['standards']['out']} responses vs summarize "
+                        f"{st['summarize']['out']}"
+                    )
+                rows.append(
+                    [
+                        kind,
+                        f"4. standards page data, {std_quarter} (current), {scope_name}",
+                        "locations + standards.report()",
+                        _ms(c["median"]),
+                        "summarize(followups=False)",
+                        _ms(s["median"]),
+                        f"**{c['median'] / s['median']:.2f}**",
+                        f"queries {st['standards']['queries']} vs {st['summarize']['queries']}; "
+                        f"p90 {_ms(c['p90'])} vs {_ms(s['p90'])} ms",
+                    ]
+                )
                 print(f"[{kind}] {rows[-1]}", flush=True)
                 ib = measure_inbox(app, ids, args.runs, args.rounds)
                 c, s = _stats(ib["inbox"]["ms"]), _stats(ib["count"]["ms"])
                 counts = ib["inbox"]["out"]["counts"]
-                rows.append([kind, f"6. comment inbox, first page (open), {scope_name}",
-                             "comments.inbox()", _ms(c["median"]),
-                             f"count(*) of its {ib['count']['out']:,} comments", _ms(s["median"]),
-                             f"**{c['median'] / s['median']:.2f}**",
-                             f"queries {ib['inbox']['queries']} vs {ib['count']['queries']}; tabs "
-                             + ", ".join(f"{t} {n:,}" for t, n in counts.items())])
+                rows.append(
+                    [
+                        kind,
+                        f"6. comment inbox, first page (open), {scope_name}",
+                        "comments.inbox()",
+                        _ms(c["median"]),
+                        f"count(*) of its {ib['count']['out']:,} comments",
+                        _ms(s["median"]),
+                        f"**{c['median'] / s['median']:.2f}**",
+                        f"queries {ib['inbox']['queries']} vs {ib['count']['queries']}; tabs "
+                        + ", ".join(f"{t} {n:,}" for t, n in counts.items()),
+                    ]
+                )
                 print(f"[{kind}] {rows[-1]}", flush=True)
             _dispose(app)
 
             # 5. scoreboard
             sb = measure_scoreboard(url, instance, enrolled["office"]["slug"], args.runs * 2, args.rounds)
             c, u = _stats(sb["cached"]["ms"]), _stats(sb["uncached"]["ms"])
-            rows.append([kind, f"5. GET /scores/<office> ({args.office_locations} counters)",
-                         "cached (300 s, warm)", _ms(c["median"]), "uncached (0 s)", _ms(u["median"]),
-                         f"**{c['median'] / u['median']:.2f}**",
-                         f"queries {sb['cached']['queries']} vs {sb['uncached']['queries']}; "
-                         f"{sb['cached']['bytes'] / 1024:.0f} KiB; p90 {_ms(c['p90'])} vs {_ms(u['p90'])} ms"])
+            rows.append(
+                [
+                    kind,
+                    f"5. GET /scores/<office> ({args.office_locations} counters)",
+                    "cached (300 s, warm)",
+                    _ms(c["median"]),
+                    "uncached (0 s)",
+                    _ms(u["median"]),
+                    f"**{c['median'] / u['median']:.2f}**",
+                    f"queries {sb['cached']['queries']} vs {sb['uncached']['queries']}; "
+                    f"{sb['cached']['bytes'] / 1024:.0f} KiB; p90 {_ms(c['p90'])} vs {_ms(u['p90'])} ms",
+                ]
+            )
             print(f"[{kind}] {rows[-1]}", flush=True)
             notes.append(f"{kind}: checks: " + ("; ".join(checks) if checks else "ok"))
             all_rows.extend(sorted(rows, key=lambda row: row[1].split(".", 1)[0]))
-            fills.append([kind, f"{filled['responses']:,}", n_total, f"{filled['response_hourly']:,}",
-                          f"{filled['followup_daily']:,}", f"{commented:,} ({spam:,} spam)",
-                          f"{filled['total_s']:.0f} s (generate {filled['generate_s']:.0f}, "
-                          f"write {filled['write_s']:.0f}, indexes {filled['index_s']:.0f}) + comments "
-                          f"{comments_s:.0f} s"])
+            fills.append(
+                [
+                    kind,
+                    f"{filled['responses']:,}",
+                    n_total,
+                    f"{filled['response_hourly']:,}",
+                    f"{filled['followup_daily']:,}",
+                    f"{commented:,} ({spam:,} spam)",
+                    f"{filled['total_s']:.0f} s (generate {filled['generate_s']:.0f}, "
+                    f"write {filled['write_s']:.0f}, indexes {filled['index_s']:.0f}) + comments "
+                    f"{comments_s:.0f} s",
+                ]
+            )
     settings = (
         f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location "
         f"per open weekday on average (Mon-Fri 08:00-16:30 local), 15 % QR, 1 % suspect, 60 % with follow-ups; "
@@ -607,21 +773,38 @@ def main() -> None:
         f"alternating), a third negative, 60 % with follow-ups, no e-mail configured; services: in-process, "
         f"one warm-up + {args.runs} timed calls per case in {args.rounds} rounds (exports: "
         f"{args.export_runs} per side, alternating), rollback after each call; scoreboard: Flask test client, "
-        f"{args.runs * 2} requests per side. PostgreSQL after VACUUM ANALYZE, SQLite as loaded (no ANALYZE)")
+        f"{args.runs * 2} requests per side. PostgreSQL after VACUUM ANALYZE, SQLite as loaded (no ANALYZE)"
+    )
     body = [
         "## Accountability features\n",
-        report.header("Accountability features: each against a baseline in the same run", "bench.accountability",
-                      started, settings),
+        report.header(
+            "Accountability features: each against a baseline in the same run",
+            "bench.accountability",
+            started,
+            settings,
+        ),
         "",
         "Ratio = measured median / baseline median (time; for the exports, time per row). "
         "Below 1: cheaper than the baseline.\n",
-        report.table(["database", "what", "measured", "median ms", "baseline", "median ms", "ratio", "detail"], all_rows),
+        report.table(
+            ["database", "what", "measured", "median ms", "baseline", "median ms", "ratio", "detail"], all_rows
+        ),
         "",
         *[f"- {note}" for note in notes],
         "",
         "Data generated (per database; then deleted):\n",
-        report.table(["database", "responses", "locations", "response_hourly rows", "followup_daily rows",
-                      "comments", "fill time"], fills),
+        report.table(
+            [
+                "database",
+                "responses",
+                "locations",
+                "response_hourly rows",
+                "followup_daily rows",
+                "comments",
+                "fill time",
+            ],
+            fills,
+        ),
     ]
     text = "\n".join(body)
     print(text)

@@ -16,13 +16,15 @@ Results go to the ``aggregate`` section of docs/PERFORMANCE.md.
     .venv/bin/python -m bench.aggregate
     .venv/bin/python -m bench.aggregate --databases sqlite --sizes 100000 --runs 5 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import time
 from contextlib import ExitStack
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from bench import bulkgen, report
@@ -35,9 +37,13 @@ def _summarize_runner(url: str):
     from feedback.app import create_app
     from feedback.config import normalize_database_url
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
-                       "INSTANCE_PATH": report.instance_dir(),
-                       "SECRET_KEY": "bench-secret-key"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+            "INSTANCE_PATH": report.instance_dir(),
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
 
 
 def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, rounds: int):
@@ -63,7 +69,7 @@ def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, r
             db.session.rollback()
     for r in range(rounds):
         order = list(range(len(targets)))
-        order = order[r % len(order):] + order[: r % len(order)]
+        order = order[r % len(order) :] + order[: r % len(order)]
         for i in order:
             loc_id = targets[i][1]
             with apps[i].app_context():
@@ -72,7 +78,7 @@ def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, r
                         t0 = time.perf_counter()
                         summarize(db.session, [loc_id], start, end, group=group)
                         times[i][group].append((time.perf_counter() - t0) * 1000)
-                        db.session.rollback()   # as at the end of a request
+                        db.session.rollback()  # as at the end of a request
     out = []
     for i, app in enumerate(apps):
         with app.app_context():
@@ -81,8 +87,12 @@ def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, r
         stats = {}
         for group, ts in times[i].items():
             ts.sort()
-            stats[group] = {"median": report.median(ts), "p90": ts[int(0.9 * (len(ts) - 1))], "max": ts[-1],
-                            "n": len(ts)}
+            stats[group] = {
+                "median": report.median(ts),
+                "p90": ts[int(0.9 * (len(ts) - 1))],
+                "max": ts[-1],
+                "n": len(ts),
+            }
         out.append(stats)
     return out, results
 
@@ -90,14 +100,17 @@ def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, r
 def verify(kind: str, url: str, info: dict, loc: dict, start: date, end: date, summary: dict) -> list[str]:
     """Recount the location's year from ``responses`` and compare with summarize(include_suspect=True)."""
     zone = ZoneInfo(loc["tz"])
-    lo = datetime.combine(start, dtime(0), zone).astimezone(timezone.utc)
-    hi = datetime.combine(end + timedelta(days=1), dtime(0), zone).astimezone(timezone.utc)
+    lo = datetime.combine(start, dtime(0), zone).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), dtime(0), zone).astimezone(UTC)
     if kind == "sqlite":
         import sqlite3
 
         conn = sqlite3.connect(info["path"])
-        args = (loc["id"], lo.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
-                hi.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"))
+        args = (
+            loc["id"],
+            lo.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+            hi.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+        )
         ph, as_text = "?", "followup_offered"
         chosen_text = "followup_chosen"
     else:
@@ -124,8 +137,9 @@ def verify(kind: str, url: str, info: dict, loc: dict, start: date, end: date, s
             fu[item["choice"]][0] += item["offered"]
             fu[item["choice"]][1] += item["chosen"]
     for choice, (off, cho) in fu.items():
-        chosen = conn.execute(f"SELECT count(*) FROM responses WHERE {where} AND {chosen_text} LIKE {ph}",
-                              (*args, f'%"{choice}"%')).fetchone()[0]
+        chosen = conn.execute(
+            f"SELECT count(*) FROM responses WHERE {where} AND {chosen_text} LIKE {ph}", (*args, f'%"{choice}"%')
+        ).fetchone()[0]
         if off != offered or cho != chosen:
             problems.append(f"follow-up {choice}: rollups {off}/{cho} vs responses {offered}/{chosen}")
     n_resp = conn.execute("SELECT count(*) FROM responses").fetchone()[0]
@@ -142,9 +156,10 @@ def db_size(kind: str, url: str, info: dict) -> str:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        size = conn.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
-                            "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
-                            ).fetchone()[0]
+        size = conn.execute(
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        ).fetchone()[0]
     return f"{size / 2**30:.1f} GiB"
 
 
@@ -153,14 +168,18 @@ def rollup_rows(kind, url, info, loc_id, start, end) -> int:
         import sqlite3
 
         conn = sqlite3.connect(info["path"])
-        n = conn.execute("SELECT count(*) FROM response_hourly WHERE location_id = ? AND local_date BETWEEN ? AND ?",
-                         (loc_id, start.isoformat(), end.isoformat())).fetchone()[0]
+        n = conn.execute(
+            "SELECT count(*) FROM response_hourly WHERE location_id = ? AND local_date BETWEEN ? AND ?",
+            (loc_id, start.isoformat(), end.isoformat()),
+        ).fetchone()[0]
     else:
         import psycopg
 
         conn = psycopg.connect(url)
-        n = conn.execute("SELECT count(*) FROM response_hourly WHERE location_id = %s AND local_date BETWEEN %s AND %s",
-                         (loc_id, start, end)).fetchone()[0]
+        n = conn.execute(
+            "SELECT count(*) FROM response_hourly WHERE location_id = %s AND local_date BETWEEN %s AND %s",
+            (loc_id, start, end),
+        ).fetchone()[0]
     conn.close()
     return n
 
@@ -180,12 +199,17 @@ def main() -> None:
     if not (1 <= args.runs <= 200 and 1 <= args.rounds <= args.runs and max(sizes) <= 20_000_000):
         raise SystemExit("--runs 1..200 and sizes up to 20 M (every run is bounded)")
     started = time.time()
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     first_day = today - timedelta(days=args.days)
     q_end = today - timedelta(days=1)
     q_start = q_end - timedelta(days=364)
-    probe = bulkgen.Plan(locations=[{"tz": "America/New_York", "opening_hours": bulkgen.WEEKDAY_HOURS}],
-                         devices={}, first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+    probe = bulkgen.Plan(
+        locations=[{"tz": "America/New_York", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        devices={},
+        first_day=first_day,
+        days=args.days,
+        per_open_day=args.per_open_day,
+    )
     per_location = bulkgen.expected_total(probe)
     rows, fills = [], []
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
@@ -197,36 +221,69 @@ def main() -> None:
                 url, info = stack.enter_context(report.fresh_database(kind, args.pg_url))
                 env = report.app_env(url)
                 report.migrate(url, env)
-                enrolled = report.enroll(url, locations=n_loc, devices_per_location=1,
-                                         instance=env["INSTANCE_PATH"], survey_scales=SCALES_USED)
-                plan = bulkgen.Plan(locations=enrolled["locations"],
-                                    devices={d["location_id"]: d["id"] for d in enrolled["devices"]},
-                                    first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+                enrolled = report.enroll(
+                    url,
+                    locations=n_loc,
+                    devices_per_location=1,
+                    instance=env["INSTANCE_PATH"],
+                    survey_scales=SCALES_USED,
+                )
+                plan = bulkgen.Plan(
+                    locations=enrolled["locations"],
+                    devices={d["location_id"]: d["id"] for d in enrolled["devices"]},
+                    first_day=first_day,
+                    days=args.days,
+                    per_open_day=args.per_open_day,
+                )
                 filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
                 size_text = db_size(kind, url, info)
-                print(f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s "
-                      f"(generate {filled['generate_s']:.0f}, write {filled['write_s']:.0f}, "
-                      f"indexes {filled['index_s']:.0f}); {size_text}", flush=True)
+                print(
+                    f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s "
+                    f"(generate {filled['generate_s']:.0f}, write {filled['write_s']:.0f}, "
+                    f"indexes {filled['index_s']:.0f}); {size_text}",
+                    flush=True,
+                )
                 loc = enrolled["locations"][0]
-                built.append({"size": size, "url": url, "info": info, "loc": loc, "n_loc": n_loc,
-                              "filled": filled, "size_text": size_text,
-                              "read": rollup_rows(kind, url, info, loc["id"], q_start, q_end)})
+                built.append(
+                    {
+                        "size": size,
+                        "url": url,
+                        "info": info,
+                        "loc": loc,
+                        "n_loc": n_loc,
+                        "filled": filled,
+                        "size_text": size_text,
+                        "read": rollup_rows(kind, url, info, loc["id"], q_start, q_end),
+                    }
+                )
             # every size is still there: time them interleaved, so they share the same noise
-            timings, results = measure([(b["url"], b["loc"]["id"]) for b in built], q_start, q_end,
-                                       args.runs, args.rounds)
+            timings, results = measure(
+                [(b["url"], b["loc"]["id"]) for b in built], q_start, q_end, args.runs, args.rounds
+            )
             for i, b in enumerate(built):
                 problems = verify(kind, b["url"], b["info"], b["loc"], q_start, q_end, results[i]["suspect"])
                 if i and results[i] != results[0]:
                     problems.append("the first location's summaries differ from the smallest size's")
                 f = b["filled"]
-                fills.append([kind, f"{f['responses']:,}", b["n_loc"], f"{f['response_hourly']:,}",
-                              f"{f['followup_daily']:,}", b["size_text"],
-                              f"{f['total_s']:.0f} s (generate {f['generate_s']:.0f}, "
-                              f"write {f['write_s']:.0f}, indexes {f['index_s']:.0f})",
-                              "ok" if not problems else "; ".join(problems)])
-                print(f"[{kind}] {b['size']:,}: " + ", ".join(f"{g or 'none'} {t['median']:.1f} ms"
-                                                           for g, t in timings[i].items())
-                      + f"; checks: {problems or 'ok'}", flush=True)
+                fills.append(
+                    [
+                        kind,
+                        f"{f['responses']:,}",
+                        b["n_loc"],
+                        f"{f['response_hourly']:,}",
+                        f"{f['followup_daily']:,}",
+                        b["size_text"],
+                        f"{f['total_s']:.0f} s (generate {f['generate_s']:.0f}, "
+                        f"write {f['write_s']:.0f}, indexes {f['index_s']:.0f})",
+                        "ok" if not problems else "; ".join(problems),
+                    ]
+                )
+                print(
+                    f"[{kind}] {b['size']:,}: "
+                    + ", ".join(f"{g or 'none'} {t['median']:.1f} ms" for g, t in timings[i].items())
+                    + f"; checks: {problems or 'ok'}",
+                    flush=True,
+                )
         for group in GROUPS:
             cells = [kind, group or "(none)"]
             for i in range(len(sizes)):
@@ -237,27 +294,55 @@ def main() -> None:
             worst = max(timings[i][group]["median"] for i in range(len(sizes)))
             cells.append("met" if worst < 50 else "NOT met")
             rows.append(cells)
-        rows.append([kind, "hourly rollup rows in the range", *[str(b["read"]) for b in built],
-                     *([""] if len(sizes) > 1 else []), ""])
+        rows.append(
+            [
+                kind,
+                "hourly rollup rows in the range",
+                *[str(b["read"]) for b in built],
+                *([""] if len(sizes) > 1 else []),
+                "",
+            ]
+        )
     size_names = [f"{s / 1e6:g} M: median ms" for s in sizes]
-    body = [report.header(
-        "Aggregation: summarize() for one location over one year", "bench.aggregate", started,
-        f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location per "
-        f"open weekday on average (Mon-Fri 08:00-16:30 local, demo hour/weekday weights), 15 % QR, 1 % suspect, "
-        f"60 % with follow-ups, locations in 6 time zones with faces5/faces4/thumbs surveys, more locations for "
-        f"more responses, heap in arrival order; query: first location, {q_start}..{q_end}, "
-        f"one warm-up + {args.runs} timed calls per group ({args.rounds} rounds, the sizes interleaved while both "
-        f"databases exist, so they share the machine's noise), session rolled back after each call (as a request "
-        f"ends); PostgreSQL after VACUUM ANALYZE (what autovacuum does), SQLite as loaded (no ANALYZE)"),
+    body = [
+        report.header(
+            "Aggregation: summarize() for one location over one year",
+            "bench.aggregate",
+            started,
+            f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location per "
+            f"open weekday on average (Mon-Fri 08:00-16:30 local, demo hour/weekday weights), 15 % QR, 1 % suspect, "
+            f"60 % with follow-ups, locations in 6 time zones with faces5/faces4/thumbs surveys, more locations for "
+            f"more responses, heap in arrival order; query: first location, {q_start}..{q_end}, "
+            f"one warm-up + {args.runs} timed calls per group ({args.rounds} rounds, the sizes interleaved while both "
+            f"databases exist, so they share the machine's noise), session rolled back after each call (as a request "
+            f"ends); PostgreSQL after VACUUM ANALYZE (what autovacuum does), SQLite as loaded (no ANALYZE)",
+        ),
         "",
-        report.table(["database", "group", *size_names,
-                      *([f"{sizes[-1] / 1e6:g}M/{sizes[0] / 1e6:g}M ratio"] if len(sizes) > 1 else []),
-                      "goal < 50 ms"], rows),
+        report.table(
+            [
+                "database",
+                "group",
+                *size_names,
+                *([f"{sizes[-1] / 1e6:g}M/{sizes[0] / 1e6:g}M ratio"] if len(sizes) > 1 else []),
+                "goal < 50 ms",
+            ],
+            rows,
+        ),
         "",
         "Data generated (per database and size; then deleted):\n",
-        report.table(["database", "responses", "locations", "response_hourly rows", "followup_daily rows",
-                      "size on disk", "fill time", "checks (recount from responses; equal results across sizes)"],
-                     fills),
+        report.table(
+            [
+                "database",
+                "responses",
+                "locations",
+                "response_hourly rows",
+                "followup_daily rows",
+                "size on disk",
+                "fill time",
+                "checks (recount from responses; equal results across sizes)",
+            ],
+            fills,
+        ),
     ]
     text = "\n".join(body)
     print(text)

@@ -3,6 +3,7 @@
 Served by the same gunicorn.conf.py (workers, threads, worker class, access log) as the
 real app, so the ratio app/bare is what the real app's own work costs.
 """
+
 from flask import Flask, jsonify
 
 app = Flask(__name__)

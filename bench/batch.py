@@ -18,6 +18,7 @@ section of docs/PERFORMANCE.md.
     .venv/bin/python -m bench.batch
     .venv/bin/python -m bench.batch --databases sqlite --rounds 1 --batches 2 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,10 +28,9 @@ import json
 import logging
 import pstats
 import random
-import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench import report
 
@@ -43,9 +43,12 @@ def make_items(rng: random.Random, n: int, now: datetime) -> list[dict]:
     times = sorted(start + timedelta(seconds=rng.uniform(0, 3 * 3600 - 60)) for _ in range(n))
     items = []
     for t in times:
-        item = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "rating": rng.randint(1, 5),
-                "language": "es" if rng.random() < 0.2 else "en",
-                "client_time": t.isoformat(timespec="milliseconds")}
+        item = {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "rating": rng.randint(1, 5),
+            "language": "es" if rng.random() < 0.2 else "en",
+            "client_time": t.isoformat(timespec="milliseconds"),
+        }
         if rng.random() < 0.6:
             item["followup_offered"] = DRIVERS6
             item["followup_chosen"] = rng.sample(DRIVERS6, k=rng.choice((0, 1, 1, 2)))
@@ -57,25 +60,55 @@ def raw_rows(items: list[dict], device: dict, version_id: int, now: datetime, ki
     """The rows the app would store for ``items``, in the driver's own parameter types."""
     rows = []
     for it in items:
-        ct = datetime.fromisoformat(it["client_time"]).astimezone(timezone.utc)
+        ct = datetime.fromisoformat(it["client_time"]).astimezone(UTC)
         offered, chosen = it.get("followup_offered", []), it.get("followup_chosen", [])
         digest = hashlib.sha256(json.dumps(it, sort_keys=True).encode()).hexdigest()
         if kind == "sqlite":
-            rows.append((uuid.UUID(it["id"]).hex, device["location_id"], version_id, device["id"], "kiosk",
-                         it["rating"], json.dumps(offered), json.dumps(chosen), it["language"],
-                         ct.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
-                         now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"), 0, digest))
+            rows.append(
+                (
+                    uuid.UUID(it["id"]).hex,
+                    device["location_id"],
+                    version_id,
+                    device["id"],
+                    "kiosk",
+                    it["rating"],
+                    json.dumps(offered),
+                    json.dumps(chosen),
+                    it["language"],
+                    ct.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+                    now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
+                    0,
+                    digest,
+                )
+            )
         else:
             from psycopg.types.json import Json
 
-            rows.append((uuid.UUID(it["id"]), device["location_id"], version_id, device["id"], "kiosk",
-                         it["rating"], Json(offered), Json(chosen), it["language"], ct, now, False, digest))
+            rows.append(
+                (
+                    uuid.UUID(it["id"]),
+                    device["location_id"],
+                    version_id,
+                    device["id"],
+                    "kiosk",
+                    it["rating"],
+                    Json(offered),
+                    Json(chosen),
+                    it["language"],
+                    ct,
+                    now,
+                    False,
+                    digest,
+                )
+            )
     return rows
 
 
-INSERT = ("INSERT INTO responses (id, location_id, survey_version_id, device_id, channel, rating, "
-          "followup_offered, followup_chosen, language, client_time, received_at, suspect, payload_hash) "
-          "VALUES ({})")
+INSERT = (
+    "INSERT INTO responses (id, location_id, survey_version_id, device_id, channel, rating, "
+    "followup_offered, followup_chosen, language, client_time, received_at, suspect, payload_hash) "
+    "VALUES ({})"
+)
 
 
 class Raw:
@@ -165,8 +198,13 @@ def main() -> None:
             from feedback.config import normalize_database_url
             from feedback.extensions import db
 
-            app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
-                              "INSTANCE_PATH": env["INSTANCE_PATH"], "SECRET_KEY": "bench-secret-key"})
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+                    "INSTANCE_PATH": env["INSTANCE_PATH"],
+                    "SECRET_KEY": "bench-secret-key",
+                }
+            )
             client = app.test_client()
             raw = Raw(kind, url, info)
             app_rates, raw_rates, k = [], [], 0
@@ -179,9 +217,8 @@ def main() -> None:
                 for _ in range(n):
                     dev = devices[k % len(devices)]
                     k += 1
-                    body = json.dumps({"responses": make_items(rng, args.batch_size, datetime.now(timezone.utc))})
-                    out.append((body, {"Authorization": f"Bearer {dev['token']}",
-                                       "Content-Type": "application/json"}))
+                    body = json.dumps({"responses": make_items(rng, args.batch_size, datetime.now(UTC))})
+                    out.append((body, {"Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json"}))
                 return out
 
             def raw_batches(n):
@@ -190,7 +227,7 @@ def main() -> None:
                 for _ in range(n):
                     dev = devices[k % len(devices)]
                     k += 1
-                    now = datetime.now(timezone.utc)
+                    now = datetime.now(UTC)
                     out.append(raw_rows(make_items(rng, args.batch_size, now), dev, version_id, now, kind))
                 return out
 
@@ -235,35 +272,71 @@ def main() -> None:
                 if ":" in func:  # a comprehension, told apart by the source line it starts on
                     func, marker = func.split(":", 1)
                     line = _line_of(marker)
-                ct = sum(v[3] for kk, v in stats.items() if kk[0].endswith("/" + fname) and kk[2] == func
-                         and (line is None or kk[1] == line))
+                ct = sum(
+                    v[3]
+                    for kk, v in stats.items()
+                    if kk[0].endswith("/" + fname) and kk[2] == func and (line is None or kk[1] == line)
+                )
                 if func == "post_batch":
-                    ct = sum(v[3] for kk, v in stats.items() if kk[0].endswith("marshmallow/schema.py")
-                             and kk[2] == "dump") + sum(v[3] for kk, v in stats.items() if kk[2] == "jsonify")
+                    ct = sum(
+                        v[3] for kk, v in stats.items() if kk[0].endswith("marshmallow/schema.py") and kk[2] == "dump"
+                    ) + sum(v[3] for kk, v in stats.items() if kk[2] == "jsonify")
                 watched.append((label, ct / total))
-            results[kind] = {"app": app_rates, "raw": raw_rates, "rows": total_rows, "watched": watched,
-                             "app_rows": stored_app}
+            results[kind] = {
+                "app": app_rates,
+                "raw": raw_rates,
+                "rows": total_rows,
+                "watched": watched,
+                "app_rows": stored_app,
+            }
 
     rows = []
     for kind, res in results.items():
         a, b = report.median(res["app"]), report.median(res["raw"])
-        rows.append([kind, f"{a:,.0f}", " / ".join(f"{x:,.0f}" for x in res["app"]), f"{b:,.0f}",
-                     " / ".join(f"{x:,.0f}" for x in res["raw"]),
-                     f"**{a / b:.2f}** ({'met' if a / b >= 0.5 else 'NOT met'})", f"{res['rows']:,}"])
-    body = [report.header(
-        "Batch ingest: POST /responses/batch vs raw driver executemany", "bench.batch", started,
-        f"{args.batch_size} items per batch (one kiosk's queue over the last 3 h, 60 % with follow-ups); "
-        f"app via the Flask test client in-process (one thread, no HTTP server); raw = sqlite3 / psycopg "
-        f"executemany of the same columns into the same table, one commit per batch (SQLite with the app's pragmas: "
-        f"WAL, synchronous=NORMAL, BEGIN IMMEDIATE; PostgreSQL default synchronous_commit=on); "
-        f"{args.rounds} rounds x {args.batches} batches per side, interleaved; fresh SQLite file / PostgreSQL schema"),
+        rows.append(
+            [
+                kind,
+                f"{a:,.0f}",
+                " / ".join(f"{x:,.0f}" for x in res["app"]),
+                f"{b:,.0f}",
+                " / ".join(f"{x:,.0f}" for x in res["raw"]),
+                f"**{a / b:.2f}** ({'met' if a / b >= 0.5 else 'NOT met'})",
+                f"{res['rows']:,}",
+            ]
+        )
+    body = [
+        report.header(
+            "Batch ingest: POST /responses/batch vs raw driver executemany",
+            "bench.batch",
+            started,
+            f"{args.batch_size} items per batch (one kiosk's queue over the last 3 h, 60 % with follow-ups); "
+            f"app via the Flask test client in-process (one thread, no HTTP server); raw = sqlite3 / psycopg "
+            f"executemany of the same columns into the same table, one commit per batch (SQLite with the app's pragmas: "
+            f"WAL, synchronous=NORMAL, BEGIN IMMEDIATE; PostgreSQL default synchronous_commit=on); "
+            f"{args.rounds} rounds x {args.batches} batches per side, interleaved; fresh SQLite file / PostgreSQL schema",
+        ),
         "",
-        report.table(["database", "app responses/s (median)", "per round", "raw driver responses/s (median)",
-                      "per round", "app/raw (goal >= 0.5)", "rows at end"], rows),
+        report.table(
+            [
+                "database",
+                "app responses/s (median)",
+                "per round",
+                "raw driver responses/s (median)",
+                "per round",
+                "app/raw (goal >= 0.5)",
+                "rows at end",
+            ],
+            rows,
+        ),
         "",
         "Where a batch request's time goes (cProfile of one extra round, inclusive share):\n",
-        report.table(["", *results], [[f"`{label}`", *[f"{res['watched'][i][1] * 100:.0f} %" for res in results.values()]]
-                                      for i, (label, _f, _fn) in enumerate(WATCH)]),
+        report.table(
+            ["", *results],
+            [
+                [f"`{label}`", *[f"{res['watched'][i][1] * 100:.0f} %" for res in results.values()]]
+                for i, (label, _f, _fn) in enumerate(WATCH)
+            ],
+        ),
     ]
     text = "\n".join(body)
     print(text)

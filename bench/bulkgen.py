@@ -16,19 +16,20 @@ PostgreSQL ``COPY FROM STDIN`` with the three tables' indexes and constraints dr
 during the load and re-created after (same names and definitions), then VACUUM ANALYZE
 (which autovacuum would do on a live database).
 """
+
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import SCALES, polarity
-from feedback.services.org import WEEKDAY_HOURS
 from feedback.services.rollups import FOLLOWUP_ADD, FOLLOWUP_KEY, HOURLY_ADD, HOURLY_KEY
 
 TABLES = ("responses", "response_hourly", "followup_daily")
@@ -37,9 +38,21 @@ WEEKDAY_WEIGHT = np.array([1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0])
 HOUR_WEIGHT = {8: 0.6, 9: 1.0, 10: 1.3, 11: 1.2, 12: 0.7, 13: 0.9, 14: 1.2, 15: 1.0, 16: 0.6}
 US = 1_000_000
 DAY_US = 86_400 * US
-RESPONSE_COLUMNS = ("id", "location_id", "survey_version_id", "device_id", "channel", "rating",
-                    "followup_offered", "followup_chosen", "language", "client_time", "received_at",
-                    "suspect", "payload_hash")
+RESPONSE_COLUMNS = (
+    "id",
+    "location_id",
+    "survey_version_id",
+    "device_id",
+    "channel",
+    "rating",
+    "followup_offered",
+    "followup_chosen",
+    "language",
+    "client_time",
+    "received_at",
+    "suspect",
+    "payload_hash",
+)
 HOURLY_COLUMNS = (*HOURLY_KEY, "weekday", *HOURLY_ADD)
 FOLLOWUP_COLUMNS = (*FOLLOWUP_KEY, *FOLLOWUP_ADD)
 CHANNELS = ("kiosk", "qr")
@@ -63,11 +76,11 @@ def opening_slots(hours: dict) -> dict[int, list[tuple[int, int]]]:
 
 @dataclass
 class Plan:
-    locations: list[dict]      # from bench.report.enroll: id, tz, version_id, scale, followup_choices, opening_hours
-    devices: dict[int, int]    # location id -> kiosk device id
+    locations: list[dict]  # from bench.report.enroll: id, tz, version_id, scale, followup_choices, opening_hours
+    devices: dict[int, int]  # location id -> kiosk device id
     first_day: date
-    days: int                  # local dates first_day .. first_day + days - 1
-    per_open_day: float        # mean responses per location per (weekday-weighted) open day
+    days: int  # local dates first_day .. first_day + days - 1
+    per_open_day: float  # mean responses per location per (weekday-weighted) open day
     seed: int = 2026
     chunk_days: int = 14
 
@@ -87,8 +100,13 @@ def expected_total(plan: Plan) -> int:
 def _offsets(tz: str, first: date, days: int) -> np.ndarray:
     """UTC offset (microseconds) of each local date at noon; opening hours never straddle a DST change."""
     zone = ZoneInfo(tz)
-    return np.array([int(datetime.combine(first + timedelta(days=d), dtime(12), zone).utcoffset().total_seconds())
-                     * US for d in range(days)], dtype=np.int64)
+    return np.array(
+        [
+            int(datetime.combine(first + timedelta(days=d), dtime(12), zone).utcoffset().total_seconds()) * US
+            for d in range(days)
+        ],
+        dtype=np.int64,
+    )
 
 
 def _generate_location(plan: Plan, li: int, loc: dict, d0: int, d1: int, offsets, slots) -> dict | None:
@@ -144,15 +162,29 @@ def _generate_location(plan: Plan, li: int, loc: dict, d0: int, d1: int, offsets
     chosen = np.where(offered, chosen, 0)
     spanish = rng.random(n) < 0.2
     received = client + rng.integers(0, 5 * US, size=n)
-    return {"loc": np.full(n, li, dtype=np.int64), "day": day, "wday": wday, "hour": hour, "client": client,
-            "received": received, "rating": rating, "qr": qr, "suspect": suspect, "offered": offered,
-            "chosen": chosen, "spanish": spanish,
-            "positive": rating >= scale.positive_from}
+    return {
+        "loc": np.full(n, li, dtype=np.int64),
+        "day": day,
+        "wday": wday,
+        "hour": hour,
+        "client": client,
+        "received": received,
+        "rating": rating,
+        "qr": qr,
+        "suspect": suspect,
+        "offered": offered,
+        "chosen": chosen,
+        "spanish": spanish,
+        "positive": rating >= scale.positive_from,
+    }
 
 
 def _chunk(plan: Plan, d0: int, d1: int, offsets: dict, slots: dict) -> dict | None:
-    parts = [p for li, loc in enumerate(plan.locations)
-             if (p := _generate_location(plan, li, loc, d0, d1, offsets[loc["tz"]], slots[loc["tz"]])) is not None]
+    parts = [
+        p
+        for li, loc in enumerate(plan.locations)
+        if (p := _generate_location(plan, li, loc, d0, d1, offsets[loc["tz"]], slots[loc["tz"]])) is not None
+    ]
     if not parts:
         return None
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -169,8 +201,10 @@ def _rollups(plan: Plan, c: dict):
     u, inv = np.unique(key, return_inverse=True)
     n = np.bincount(inv, minlength=len(u))
     rsum = np.bincount(inv, weights=c["rating"], minlength=len(u)).astype(np.int64)
-    per_rating = [np.bincount(inv, weights=(c["rating"] == r), minlength=len(u)).astype(np.int64)
-                  for r in range(1, len(RATING_COLUMNS) + 1)]
+    per_rating = [
+        np.bincount(inv, weights=(c["rating"] == r), minlength=len(u)).astype(np.int64)
+        for r in range(1, len(RATING_COLUMNS) + 1)
+    ]
     s_, rest = u % 2, u // 2
     c_, rest = rest % 2, rest // 2
     h_, rest = rest % 24, rest // 24
@@ -180,8 +214,20 @@ def _rollups(plan: Plan, c: dict):
     for i in range(len(u)):
         loc = plan.locations[l_[i]]
         day = date.fromordinal(first_ord + int(d_[i]))
-        hourly.append((loc["id"], day, int(h_[i]), CHANNELS[c_[i]], loc["scale"], bool(s_[i]), day.weekday(),
-                       int(n[i]), int(rsum[i]), *(int(x[i]) for x in per_rating)))
+        hourly.append(
+            (
+                loc["id"],
+                day,
+                int(h_[i]),
+                CHANNELS[c_[i]],
+                loc["scale"],
+                bool(s_[i]),
+                day.weekday(),
+                int(n[i]),
+                int(rsum[i]),
+                *(int(x[i]) for x in per_rating),
+            )
+        )
     followups = []
     m = c["offered"]
     if m.any():
@@ -201,8 +247,18 @@ def _rollups(plan: Plan, c: dict):
                 if j >= len(loc["followup_choices"]):
                     continue
                 side = polarity(SCALES[loc["scale"]], SCALES[loc["scale"]].positive_from if p_[i] else 1)
-                followups.append((loc["id"], date.fromordinal(first_ord + int(d2[i])), CHANNELS[c2[i]], bool(s2[i]),
-                                  side, loc["followup_choices"][j], int(offered[i]), int(chosen[i])))
+                followups.append(
+                    (
+                        loc["id"],
+                        date.fromordinal(first_ord + int(d2[i])),
+                        CHANNELS[c2[i]],
+                        bool(s2[i]),
+                        side,
+                        loc["followup_choices"][j],
+                        int(offered[i]),
+                        int(chosen[i]),
+                    )
+                )
     return hourly, followups
 
 
@@ -213,7 +269,7 @@ def _hex_column(rng: np.random.Generator, n: int, nbytes: int, uuid4: bool = Fal
         raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
     h = raw.tobytes().hex()
     w = 2 * nbytes
-    return [h[i:i + w] for i in range(0, len(h), w)]
+    return [h[i : i + w] for i in range(0, len(h), w)]
 
 
 def _response_columns(plan: Plan, c: dict, rng: np.random.Generator, kind: str):
@@ -221,8 +277,14 @@ def _response_columns(plan: Plan, c: dict, rng: np.random.Generator, kind: str):
     ids = _hex_column(rng, n, 16, uuid4=True)
     hashes = _hex_column(rng, n, 32)
     suffix = "+00" if kind == "postgresql" else ""
-    ct = [s.replace("T", " ") + suffix for s in np.datetime_as_string(c["client"].astype("datetime64[us]"), unit="us").tolist()]
-    rt = [s.replace("T", " ") + suffix for s in np.datetime_as_string(c["received"].astype("datetime64[us]"), unit="us").tolist()]
+    ct = [
+        s.replace("T", " ") + suffix
+        for s in np.datetime_as_string(c["client"].astype("datetime64[us]"), unit="us").tolist()
+    ]
+    rt = [
+        s.replace("T", " ") + suffix
+        for s in np.datetime_as_string(c["received"].astype("datetime64[us]"), unit="us").tolist()
+    ]
     locs = plan.locations
     loc_id = [locs[i]["id"] for i in c["loc"].tolist()]
     version = [locs[i]["version_id"] for i in c["loc"].tolist()]
@@ -237,31 +299,48 @@ def _response_columns(plan: Plan, c: dict, rng: np.random.Generator, kind: str):
         got = cache.get(key)
         if got is None:
             choices = locs[li]["followup_choices"]
-            got = (json.dumps(list(choices) if off else []),
-                   json.dumps([ch for j, ch in enumerate(choices) if bits >> j & 1]))
+            got = (
+                json.dumps(list(choices) if off else []),
+                json.dumps([ch for j, ch in enumerate(choices) if bits >> j & 1]),
+            )
             cache[key] = got
         offered_json.append(got[0])
         chosen_json.append(got[1])
     language = ["es" if s else "en" for s in c["spanish"].tolist()]
     suspect = c["suspect"].tolist()
-    return (ids, loc_id, version, device, channel, c["rating"].tolist(), offered_json, chosen_json, language,
-            ct, rt, suspect, hashes)
+    return (
+        ids,
+        loc_id,
+        version,
+        device,
+        channel,
+        c["rating"].tolist(),
+        offered_json,
+        chosen_json,
+        language,
+        ct,
+        rt,
+        suspect,
+        hashes,
+    )
 
 
 # ---------------------------------------------------------------- writers
+
 
 class SqliteWriter:
     def __init__(self, path: str):
         import sqlite3
 
         self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=OFF")       # load only: no rollback journal, no WAL
+        self.conn.execute("PRAGMA journal_mode=OFF")  # load only: no rollback journal, no WAL
         self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute("PRAGMA cache_size=-3000000")    # 3 GB page cache for the random-key inserts
+        self.conn.execute("PRAGMA cache_size=-3000000")  # 3 GB page cache for the random-key inserts
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self.indexes = self.conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL AND tbl_name IN (?, ?, ?)",
-            TABLES).fetchall()
+            TABLES,
+        ).fetchall()
         for name, _sql in self.indexes:
             self.conn.execute(f'DROP INDEX "{name}"')
 
@@ -269,20 +348,26 @@ class SqliteWriter:
         rows = list(zip(*responses))
         rows = [(*r[:11], int(r[11]), r[12]) for r in rows]
         self.conn.execute("BEGIN")
-        self.conn.executemany(f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) "
-                              f"VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})", rows)
-        self.conn.executemany(f"INSERT INTO response_hourly ({', '.join(HOURLY_COLUMNS)}) "
-                              f"VALUES ({', '.join('?' * len(HOURLY_COLUMNS))})",
-                              [(r[0], r[1].isoformat(), *r[2:5], int(r[5]), *r[6:]) for r in hourly])
-        self.conn.executemany(f"INSERT INTO followup_daily ({', '.join(FOLLOWUP_COLUMNS)}) "
-                              f"VALUES ({', '.join('?' * len(FOLLOWUP_COLUMNS))})",
-                              [(r[0], r[1].isoformat(), r[2], int(r[3]), *r[4:]) for r in followups])
+        self.conn.executemany(
+            f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}) VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})",
+            rows,
+        )
+        self.conn.executemany(
+            f"INSERT INTO response_hourly ({', '.join(HOURLY_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(HOURLY_COLUMNS))})",
+            [(r[0], r[1].isoformat(), *r[2:5], int(r[5]), *r[6:]) for r in hourly],
+        )
+        self.conn.executemany(
+            f"INSERT INTO followup_daily ({', '.join(FOLLOWUP_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(FOLLOWUP_COLUMNS))})",
+            [(r[0], r[1].isoformat(), r[2], int(r[3]), *r[4:]) for r in followups],
+        )
         self.conn.execute("COMMIT")
 
     def finish(self) -> None:
         for _name, sql in self.indexes:
             self.conn.execute(sql)
-        self.conn.execute("PRAGMA journal_mode=WAL")       # back to what the app expects
+        self.conn.execute("PRAGMA journal_mode=WAL")  # back to what the app expects
         self.conn.close()
 
 
@@ -293,15 +378,18 @@ class PostgresWriter:
         self.conn = psycopg.connect(url)
         self.conn.execute("SET synchronous_commit = off")
         self.conn.execute("SET maintenance_work_mem = '1GB'")
-        self.saved = []   # (table, kind, name, definition), in re-creation order
+        self.saved = []  # (table, kind, name, definition), in re-creation order
         for table in TABLES:
             cons = self.conn.execute(
                 "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass ORDER BY contype DESC", (table,)).fetchall()
+                "WHERE conrelid = %s::regclass ORDER BY contype DESC",
+                (table,),
+            ).fetchall()
             idx = self.conn.execute(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s "
                 "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-                (table, table)).fetchall()
+                (table, table),
+            ).fetchall()
             for name, contype, definition in cons:
                 if contype in ("p", "u", "f"):
                     self.saved.append((table, contype, name, definition))
@@ -315,21 +403,28 @@ class PostgresWriter:
         self.conn.commit()
 
     def _copy(self, table, columns, lines) -> None:
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for i in range(0, len(lines), 20000):
-                    copy.write("".join(lines[i:i + 20000]))
+        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for i in range(0, len(lines), 20000):
+                copy.write("".join(lines[i : i + 20000]))
 
     def write(self, responses, hourly, followups) -> None:
         null = "\\N"
-        lines = [f"{i}\t{l}\t{v}\t{null if d is None else d}\t{ch}\t{r}\t{o}\t{c}\t{lang}\t{ct}\t{rt}\t"
-                 f"{'t' if s else 'f'}\t{h}\n"
-                 for i, l, v, d, ch, r, o, c, lang, ct, rt, s, h in zip(*responses)]
+        lines = [
+            f"{i}\t{l}\t{v}\t{null if d is None else d}\t{ch}\t{r}\t{o}\t{c}\t{lang}\t{ct}\t{rt}\t"
+            f"{'t' if s else 'f'}\t{h}\n"
+            for i, l, v, d, ch, r, o, c, lang, ct, rt, s, h in zip(*responses)
+        ]
         self._copy("responses", RESPONSE_COLUMNS, lines)
-        self._copy("response_hourly", HOURLY_COLUMNS,
-                   ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in hourly])
-        self._copy("followup_daily", FOLLOWUP_COLUMNS,
-                   ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in followups])
+        self._copy(
+            "response_hourly",
+            HOURLY_COLUMNS,
+            ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in hourly],
+        )
+        self._copy(
+            "followup_daily",
+            FOLLOWUP_COLUMNS,
+            ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in followups],
+        )
         self.conn.commit()
 
     def finish(self) -> None:
@@ -373,10 +468,17 @@ def fill(plan: Plan, kind: str, url: str, info: dict, progress=print) -> dict:
         totals["response_hourly"] += len(hourly)
         totals["followup_daily"] += len(followups)
         if progress and (d0 // plan.chunk_days) % 10 == 0:
-            progress(f"  day {d0 + plan.chunk_days}/{plan.days}: {totals['responses']:,} responses "
-                     f"({time.perf_counter() - started:.0f} s)")
+            progress(
+                f"  day {d0 + plan.chunk_days}/{plan.days}: {totals['responses']:,} responses "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
     t0 = time.perf_counter()
     writer.finish()
     index_s = time.perf_counter() - t0
-    return {**totals, "generate_s": gen_s, "write_s": write_s, "index_s": index_s,
-            "total_s": time.perf_counter() - started}
+    return {
+        **totals,
+        "generate_s": gen_s,
+        "write_s": write_s,
+        "index_s": index_s,
+        "total_s": time.perf_counter() - started,
+    }

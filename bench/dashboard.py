@@ -23,13 +23,14 @@ to the ``dashboard`` section of docs/PERFORMANCE.md.
     .venv/bin/python -m bench.dashboard --size 10000000
     .venv/bin/python -m bench.dashboard --databases sqlite --size 200000 --runs 5 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
 import re
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bench import bulkgen, report
@@ -38,8 +39,13 @@ GOAL_MS = 100.0
 BEYOND = "(no goal) "  # pages outside "one office": shown to say how they grow
 SCALES_USED = ("faces5", "faces4", "thumbs")
 ADMIN = ("bench-admin@example.gov", "bench-admin-password")
-COMMENTS = ("The wait was far too long", "Quick and friendly, thank you!", "Nobody explained which form I needed",
-            "Clear signs, easy to find the right counter", "The line at lunch time was very long")
+COMMENTS = (
+    "The wait was far too long",
+    "Quick and friendly, thank you!",
+    "Nobody explained which form I needed",
+    "Clear signs, easy to find the right counter",
+    "The line at lunch time was very long",
+)
 
 
 def enroll(url: str, instance: str, *, office_locations: int, other_locations: int) -> dict:
@@ -50,8 +56,13 @@ def enroll(url: str, instance: str, *, office_locations: int, other_locations: i
     from feedback.extensions import db
     from feedback.services import devices, org, users
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "bench-secret-key"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     out = {"locations": [], "devices": {}, "office": None, "codes": []}
     with app.app_context():
         s = db.session
@@ -61,15 +72,23 @@ def enroll(url: str, instance: str, *, office_locations: int, other_locations: i
 
             def add(office, n: int, survey_key: str, target: float | None):
                 version = versions[survey_key]
-                loc, _ = org.add_location(s, f"B{n:05d}", office=office, name=f"Counter {n}",
-                                          survey=surveys[survey_key])
+                loc, _ = org.add_location(
+                    s, f"B{n:05d}", office=office, name=f"Counter {n}", survey=surveys[survey_key]
+                )
                 loc.csat_target = target
                 device, _token = devices.enroll(s, loc, label=f"bench {n}")
                 out["devices"][loc.id] = device.id
-                out["locations"].append({"id": loc.id, "code": loc.code, "tz": office.timezone,
-                                         "version_id": version.id, "scale": version.scale,
-                                         "followup_choices": list(version.followup_choices),
-                                         "opening_hours": office.opening_hours})
+                out["locations"].append(
+                    {
+                        "id": loc.id,
+                        "code": loc.code,
+                        "tz": office.timezone,
+                        "version_id": version.id,
+                        "scale": version.scale,
+                        "followup_choices": list(version.followup_choices),
+                        "opening_hours": office.opening_hours,
+                    }
+                )
                 return loc
 
             measured, _ = org.get_or_create_office(s, "Measured office", report.ZONES[1])
@@ -93,8 +112,10 @@ def add_comments(kind: str, url: str, info: dict, location_ids: list[int]) -> in
     pick = "abs(random()) % 3 = 0" if kind == "sqlite" else "random() < 0.34"
     cases = " ".join(f"WHEN {k} THEN '{text}'" for k, text in enumerate(COMMENTS))
     mod = "abs(random()) % 5" if kind == "sqlite" else "floor(random() * 5)::int"
-    sql = (f"UPDATE responses SET comment = CASE {mod} {cases} END "
-           f"WHERE location_id IN ({ids}) AND channel = 'qr' AND {pick}")
+    sql = (
+        f"UPDATE responses SET comment = CASE {mod} {cases} END "
+        f"WHERE location_id IN ({ids}) AND channel = 'qr' AND {pick}"
+    )
     if kind == "sqlite":
         import sqlite3
 
@@ -122,8 +143,10 @@ def pages(office: dict, codes: list[str], start, end) -> list[tuple[str, str]]:
         ("location, a year (by week)", f"/admin/locations/{code}" + q()),
         ("location, a year by day", f"/admin/locations/{code}" + q(group="day")),
         ("location, a year, comment search, page 2", f"/admin/locations/{code}" + q(q="WAIT", page=2)),
-        ("compare, office, a year, sorted by CSAT", "/admin/compare" + q(office=office["slug"], sort="csat",
-                                                                          dir="desc")),
+        (
+            "compare, office, a year, sorted by CSAT",
+            "/admin/compare" + q(office=office["slug"], sort="csat", dir="desc"),
+        ),
         (f"{BEYOND}landing, every office, default 30 days", "/admin/"),
     ]
 
@@ -136,8 +159,14 @@ def measure(url: str, instance: str, targets: list[tuple[str, str]], runs: int, 
     from feedback.config import normalize_database_url
     from feedback.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "INSTANCE_PATH": instance,
-                      "SECRET_KEY": "bench-secret-key", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-key",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     client = app.test_client()
     login = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
@@ -156,7 +185,7 @@ def measure(url: str, instance: str, targets: list[tuple[str, str]], runs: int, 
         counts[name], sizes[name] = queries[0], len(response.data)
     per_round = max(1, -(-runs // rounds))
     for r in range(rounds):
-        order = targets[r % len(targets):] + targets[: r % len(targets)]
+        order = targets[r % len(targets) :] + targets[: r % len(targets)]
         for name, path in order:
             for _ in range(per_round):
                 t0 = time.perf_counter()
@@ -169,8 +198,13 @@ def measure(url: str, instance: str, targets: list[tuple[str, str]], runs: int, 
     out = {}
     for name, ts in times.items():
         ts.sort()
-        out[name] = {"median": statistics.median(ts), "p90": ts[int(0.9 * (len(ts) - 1))], "n": len(ts),
-                     "queries": counts[name], "bytes": sizes[name]}
+        out[name] = {
+            "median": statistics.median(ts),
+            "p90": ts[int(0.9 * (len(ts) - 1))],
+            "n": len(ts),
+            "queries": counts[name],
+            "bytes": sizes[name],
+        }
     return out
 
 
@@ -191,12 +225,17 @@ def main() -> None:
     if not (1 <= args.size <= 20_000_000 and 1 <= args.office_locations <= 100 and 366 <= args.days <= 1500):
         raise SystemExit("--size up to 20 M, --office-locations 1..100, --days 366..1500 (every run is bounded)")
     started = time.time()
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     first_day = today - timedelta(days=args.days)
     end = today - timedelta(days=1)
     start = end - timedelta(days=364)
-    probe = bulkgen.Plan(locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
-                         devices={}, first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+    probe = bulkgen.Plan(
+        locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        devices={},
+        first_day=first_day,
+        days=args.days,
+        per_open_day=args.per_open_day,
+    )
     per_location = bulkgen.expected_total(probe)
     n_total = max(args.office_locations, round(args.size / per_location))
     rows, fills = [], []
@@ -204,31 +243,66 @@ def main() -> None:
         with report.fresh_database(kind, args.pg_url) as (url, info):
             env = report.app_env(url)
             report.migrate(url, env)
-            print(f"[{kind}] {n_total} locations ({args.office_locations} in the measured office) x {args.days} days",
-                  flush=True)
-            enrolled = enroll(url, env["INSTANCE_PATH"], office_locations=args.office_locations,
-                              other_locations=n_total - args.office_locations)
-            plan = bulkgen.Plan(locations=enrolled["locations"], devices=enrolled["devices"],
-                                first_day=first_day, days=args.days, per_open_day=args.per_open_day)
+            print(
+                f"[{kind}] {n_total} locations ({args.office_locations} in the measured office) x {args.days} days",
+                flush=True,
+            )
+            enrolled = enroll(
+                url,
+                env["INSTANCE_PATH"],
+                office_locations=args.office_locations,
+                other_locations=n_total - args.office_locations,
+            )
+            plan = bulkgen.Plan(
+                locations=enrolled["locations"],
+                devices=enrolled["devices"],
+                first_day=first_day,
+                days=args.days,
+                per_open_day=args.per_open_day,
+            )
             filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
             office_ids = [loc["id"] for loc in enrolled["locations"][: args.office_locations]]
             comments = add_comments(kind, url, info, office_ids)
-            print(f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s; "
-                  f"{comments:,} comments", flush=True)
+            print(
+                f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s; "
+                f"{comments:,} comments",
+                flush=True,
+            )
             targets = pages(enrolled["office"], enrolled["codes"], start, end)
             stats = measure(url, env["INSTANCE_PATH"], targets, args.runs, args.rounds)
             base = stats[targets[0][0]]["median"]
             for name, _path in targets:
                 st = stats[name]
                 met = "" if name.startswith(("baseline", BEYOND)) else ("met" if st["median"] < GOAL_MS else "NOT met")
-                rows.append([kind, name, f"{st['median']:.1f}", f"{st['p90']:.1f}", f"{st['median'] / base:.1f}",
-                             st["queries"], f"{st['bytes'] / 1024:.0f}", met])
-                print(f"[{kind}] {name}: median {st['median']:.1f} ms (p90 {st['p90']:.1f}), "
-                      f"{st['queries']} queries, {st['bytes'] / 1024:.0f} KiB", flush=True)
-            fills.append([kind, f"{filled['responses']:,}", n_total, f"{filled['response_hourly']:,}",
-                          f"{filled['followup_daily']:,}", f"{comments:,}",
-                          f"{filled['total_s']:.0f} s (generate {filled['generate_s']:.0f}, "
-                          f"write {filled['write_s']:.0f}, indexes {filled['index_s']:.0f})"])
+                rows.append(
+                    [
+                        kind,
+                        name,
+                        f"{st['median']:.1f}",
+                        f"{st['p90']:.1f}",
+                        f"{st['median'] / base:.1f}",
+                        st["queries"],
+                        f"{st['bytes'] / 1024:.0f}",
+                        met,
+                    ]
+                )
+                print(
+                    f"[{kind}] {name}: median {st['median']:.1f} ms (p90 {st['p90']:.1f}), "
+                    f"{st['queries']} queries, {st['bytes'] / 1024:.0f} KiB",
+                    flush=True,
+                )
+            fills.append(
+                [
+                    kind,
+                    f"{filled['responses']:,}",
+                    n_total,
+                    f"{filled['response_hourly']:,}",
+                    f"{filled['followup_daily']:,}",
+                    f"{comments:,}",
+                    f"{filled['total_s']:.0f} s (generate {filled['generate_s']:.0f}, "
+                    f"write {filled['write_s']:.0f}, indexes {filled['index_s']:.0f})",
+                ]
+            )
     settings = (
         f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location "
         f"per open weekday on average (Mon-Fri 08:00-16:30 local, demo hour/weekday weights), 15 % QR, 1 % suspect, "
@@ -238,18 +312,29 @@ def main() -> None:
         f"measured office over {start}..{end} (a year) unless named otherwise; Flask test client in this process, "
         f"signed in as an admin (scope: every location) through the sign-in form; one warm-up request per page, "
         f"then {args.runs} timed requests per page in {args.rounds} rounds, pages interleaved; PostgreSQL after "
-        f"VACUUM ANALYZE, SQLite as loaded (no ANALYZE)")
+        f"VACUUM ANALYZE, SQLite as loaded (no ANALYZE)"
+    )
     body = [
         "## Dashboard pages\n",
-        report.header("Dashboard pages: server time for one office over a year", "bench.dashboard", started,
-                      settings),
+        report.header("Dashboard pages: server time for one office over a year", "bench.dashboard", started, settings),
         "",
-        report.table(["database", "page", "median ms", "p90 ms", "x /healthz", "queries", "KiB",
-                      f"goal < {GOAL_MS:g} ms"], rows),
+        report.table(
+            ["database", "page", "median ms", "p90 ms", "x /healthz", "queries", "KiB", f"goal < {GOAL_MS:g} ms"], rows
+        ),
         "",
         "Data generated (per database; then deleted):\n",
-        report.table(["database", "responses", "locations", "response_hourly rows", "followup_daily rows",
-                      "comments", "fill time"], fills),
+        report.table(
+            [
+                "database",
+                "responses",
+                "locations",
+                "response_hourly rows",
+                "followup_daily rows",
+                "comments",
+                "fill time",
+            ],
+            fills,
+        ),
     ]
     text = "\n".join(body)
     print(text)

@@ -17,6 +17,7 @@ request's time goes. Results go to the ``ingest`` section of docs/PERFORMANCE.md
     .venv/bin/python -m bench.ingest               # both databases, ~4 minutes
     .venv/bin/python -m bench.ingest --databases sqlite --rounds 1 --duration 5 --no-write
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import report
@@ -56,7 +57,11 @@ class Server:
         env = dict(env, PORT=str(port), HOST="127.0.0.1")
         self.proc = subprocess.Popen(
             [str(report.VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", target],
-            cwd=report.ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=report.ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -117,8 +122,9 @@ class PgWaits(threading.Thread):
                 if self.done.wait(0.25):
                     break
                 for state, wtype, wevent in conn.execute(
-                        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
-                        "WHERE application_name = %s", (self.app_name,)):
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity WHERE application_name = %s",
+                    (self.app_name,),
+                ):
                     if state == "active":
                         key = f"active, waiting on {wtype}:{wevent}" if wtype else "active, on CPU"
                     elif state == "idle in transaction":
@@ -133,14 +139,27 @@ class PgWaits(threading.Thread):
         return self.counts
 
 
-def run_wrk(port: int, tokens_file: Path, *, duration: int, connections: int, threads: int,
-            pg: tuple[str, str] | None = None) -> dict:
+def run_wrk(
+    port: int, tokens_file: Path, *, duration: int, connections: int, threads: int, pg: tuple[str, str] | None = None
+) -> dict:
     sampler = PgWaits(*pg) if pg else None
     if sampler:
         sampler.start()
     busy0, total0 = cpu_times()
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
-           "-s", str(LUA), f"http://127.0.0.1:{port}/api/v1/responses", "--", str(tokens_file)]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}/api/v1/responses",
+        "--",
+        str(tokens_file),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     busy1, total1 = cpu_times()
     waits = sampler.stop() if sampler else {}
@@ -156,7 +175,8 @@ def run_wrk(port: int, tokens_file: Path, *, duration: int, connections: int, th
         "rps": float(rps.group(1)),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(map(int, sock.groups())) if sock else 0,
-        "p50_ms": lat.get("50"), "p99_ms": lat.get("99"),
+        "p50_ms": lat.get("50"),
+        "p99_ms": lat.get("99"),
         "cpu_busy": (busy1 - busy0) / max(1, total1 - total0),
         "pg_waits": waits,
     }
@@ -169,26 +189,45 @@ def count_rows(database_url: str) -> tuple[int, int]:
 
     engine = sa.create_engine(normalize_database_url(database_url))
     with engine.connect() as conn:
-        total, suspect = conn.execute(sa.text(
-            "SELECT count(*), coalesce(sum(CASE WHEN suspect THEN 1 ELSE 0 END), 0) FROM responses")).one()
+        total, suspect = conn.execute(
+            sa.text("SELECT count(*), coalesce(sum(CASE WHEN suspect THEN 1 ELSE 0 END), 0) FROM responses")
+        ).one()
     engine.dispose()
     return int(total), int(suspect)
 
 
 # ---------------------------------------------------------------- in-process look
 
+
 def _body(i: int) -> bytes:
-    now = datetime.now(timezone.utc)
-    return json.dumps({
-        "id": str(uuid.uuid4()), "rating": 1 + i % 5, "language": "en",
-        "client_time": now.isoformat(timespec="milliseconds"),
-        "followup_offered": ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"],
-        "followup_chosen": ["ease"],
-    }).encode()
+    now = datetime.now(UTC)
+    return json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "rating": 1 + i % 5,
+            "language": "en",
+            "client_time": now.isoformat(timespec="milliseconds"),
+            "followup_offered": ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"],
+            "followup_chosen": ["ease"],
+        }
+    ).encode()
 
 
-PACKAGES = ("sqlalchemy", "marshmallow", "werkzeug", "flask", "psycopg", "json", "feedback", "kiosk_app",
-            "hashlib", "zoneinfo", "uuid", "datetime", "logging")
+PACKAGES = (
+    "sqlalchemy",
+    "marshmallow",
+    "werkzeug",
+    "flask",
+    "psycopg",
+    "json",
+    "feedback",
+    "kiosk_app",
+    "hashlib",
+    "zoneinfo",
+    "uuid",
+    "datetime",
+    "logging",
+)
 
 
 def _bucket(key) -> str:
@@ -229,21 +268,27 @@ def profile_in_process(database_url: str, tokens: list[str], n: int) -> dict:
 
     from bench.bare_app import app as bare
     from feedback.app import create_app
+    from feedback.config import normalize_database_url
     from feedback.extensions import db
 
-    from feedback.config import normalize_database_url
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-                      "INSTANCE_PATH": report.instance_dir(),
-                      "SECRET_KEY": "bench-secret-key"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+            "INSTANCE_PATH": report.instance_dir(),
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     logging_disable()
     client, bare_client = app.test_client(), bare.test_client()
     bodies = [_body(i) for i in range(n)]
-    headers = [{"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": "application/json"}
-               for i in range(n)]
+    headers = [
+        {"Authorization": f"Bearer {tokens[i % len(tokens)]}", "Content-Type": "application/json"} for i in range(n)
+    ]
     statements = [0]
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1)
+        )
     # warm up (caches, pool)
     for i in range(20):
         client.post("/api/v1/responses", data=_body(i), headers=headers[i])
@@ -276,9 +321,14 @@ def profile_in_process(database_url: str, tokens: list[str], n: int) -> dict:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    return {"app_ms": app_s * 1000, "bare_ms": bare_s * 1000, "statements": stmts,
-            "by_package": sorted(((k, v / total) for k, v in by_pkg.items()), key=lambda kv: -kv[1]),
-            "watched": watched, "n": n // 2}
+    return {
+        "app_ms": app_s * 1000,
+        "bare_ms": bare_s * 1000,
+        "statements": stmts,
+        "by_package": sorted(((k, v / total) for k, v in by_pkg.items()), key=lambda kv: -kv[1]),
+        "watched": watched,
+        "n": n // 2,
+    }
 
 
 def logging_disable() -> None:
@@ -288,6 +338,7 @@ def logging_disable() -> None:
 
 
 # ---------------------------------------------------------------- main
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -321,14 +372,26 @@ def main() -> None:
             env = report.app_env(url, instance=str(work / f"instance-{kind}"))
             t0 = time.time()
             report.migrate(url, env)
-            enrolled = report.enroll(url, locations=args.locations, devices_per_location=args.devices_per_location,
-                                     instance=env["INSTANCE_PATH"])
+            enrolled = report.enroll(
+                url,
+                locations=args.locations,
+                devices_per_location=args.devices_per_location,
+                instance=env["INSTANCE_PATH"],
+            )
             tokens_file = work / f"tokens-{kind}.txt"
             tokens_file.write_text("\n".join(d["token"] for d in enrolled["devices"]) + "\n")
-            print(f"[{kind}] migrated and enrolled {len(enrolled['devices'])} devices at "
-                  f"{len(enrolled['locations'])} locations in {time.time() - t0:.1f} s", flush=True)
-            dbs[kind] = {"url": url, "env": env, "tokens": tokens_file, "info": info,
-                         "token_list": [d["token"] for d in enrolled["devices"]]}
+            print(
+                f"[{kind}] migrated and enrolled {len(enrolled['devices'])} devices at "
+                f"{len(enrolled['locations'])} locations in {time.time() - t0:.1f} s",
+                flush=True,
+            )
+            dbs[kind] = {
+                "url": url,
+                "env": env,
+                "tokens": tokens_file,
+                "info": info,
+                "token_list": [d["token"] for d in enrolled["devices"]],
+            }
         bare_tokens = dbs[kinds[0]]["tokens"]
 
         servers["bare"] = Server("bare", "bench.bare_app:app", base_env, free_port())
@@ -345,22 +408,36 @@ def main() -> None:
 
         names = list(servers)
         for name in names:
-            run_wrk(servers[name].port, tokens_for(name), duration=args.warmup,
-                    connections=args.connections, threads=args.wrk_threads)
+            run_wrk(
+                servers[name].port,
+                tokens_for(name),
+                duration=args.warmup,
+                connections=args.connections,
+                threads=args.wrk_threads,
+            )
         after_warmup = {k: count_rows(dbs[k]["url"])[0] for k in kinds}
         results: dict[str, list[dict]] = {n: [] for n in names}
         for r in range(args.rounds):
-            order = names[r % len(names):] + names[: r % len(names)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
                 pg = None
                 if name == "postgresql":
                     pg = (dbs[name]["info"]["base_url"], dbs[name]["info"]["schema"])
-                res = run_wrk(servers[name].port, tokens_for(name), duration=args.duration,
-                              connections=args.connections, threads=args.wrk_threads, pg=pg)
+                res = run_wrk(
+                    servers[name].port,
+                    tokens_for(name),
+                    duration=args.duration,
+                    connections=args.connections,
+                    threads=args.wrk_threads,
+                    pg=pg,
+                )
                 results[name].append(res)
-                print(f"round {r + 1} {name:<10} {res['rps']:8.1f} req/s  non-2xx {res['non2xx']}  "
-                      f"socket errors {res['socket_errors']}  p50 {res['p50_ms']} ms  p99 {res['p99_ms']} ms  "
-                      f"CPU busy {res['cpu_busy'] * 100:.0f} %", flush=True)
+                print(
+                    f"round {r + 1} {name:<10} {res['rps']:8.1f} req/s  non-2xx {res['non2xx']}  "
+                    f"socket errors {res['socket_errors']}  p50 {res['p50_ms']} ms  p99 {res['p99_ms']} ms  "
+                    f"CPU busy {res['cpu_busy'] * 100:.0f} %",
+                    flush=True,
+                )
         stored = {k: count_rows(dbs[k]["url"]) for k in kinds}
         for s in servers.values():
             s.stop()
@@ -368,17 +445,28 @@ def main() -> None:
         if args.profile_requests:
             for kind in kinds:
                 looks[kind] = profile_in_process(dbs[kind]["url"], dbs[kind]["token_list"], args.profile_requests)
-                print(f"[{kind}] in-process: app {looks[kind]['app_ms']:.2f} ms/request, "
-                      f"bare {looks[kind]['bare_ms']:.3f} ms, {looks[kind]['statements']:.1f} SQL statements/request",
-                      flush=True)
+                print(
+                    f"[{kind}] in-process: app {looks[kind]['app_ms']:.2f} ms/request, "
+                    f"bare {looks[kind]['bare_ms']:.3f} ms, {looks[kind]['statements']:.1f} SQL statements/request",
+                    flush=True,
+                )
 
     # ------------------------------------------------------------ report
     bare_med = report.median([r["rps"] for r in results["bare"]])
-    rows = [["bare Flask (baseline)", f"{bare_med:.0f}", " / ".join(f"{r['rps']:.0f}" for r in results["bare"]),
-             sum(r["non2xx"] for r in results["bare"]), sum(r["socket_errors"] for r in results["bare"]),
-             f"{report.median([r['p50_ms'] for r in results['bare']]):.1f} / "
-             f"{report.median([r['p99_ms'] for r in results['bare']]):.1f}",
-             f"{report.median([r['cpu_busy'] for r in results['bare']]) * 100:.0f} %", "1.00", "-"]]
+    rows = [
+        [
+            "bare Flask (baseline)",
+            f"{bare_med:.0f}",
+            " / ".join(f"{r['rps']:.0f}" for r in results["bare"]),
+            sum(r["non2xx"] for r in results["bare"]),
+            sum(r["socket_errors"] for r in results["bare"]),
+            f"{report.median([r['p50_ms'] for r in results['bare']]):.1f} / "
+            f"{report.median([r['p99_ms'] for r in results['bare']]):.1f}",
+            f"{report.median([r['cpu_busy'] for r in results['bare']]) * 100:.0f} %",
+            "1.00",
+            "-",
+        ]
+    ]
     summary = {}
     for kind in kinds:
         res = results[kind]
@@ -387,45 +475,74 @@ def main() -> None:
         summary[kind] = ratio
         ok = sum(r["requests"] - r["non2xx"] for r in res)
         total, suspect = stored[kind]
-        rows.append([f"app, {kind}", f"{med:.0f}", " / ".join(f"{r['rps']:.0f}" for r in res),
-                     sum(r["non2xx"] for r in res), sum(r["socket_errors"] for r in res),
-                     f"{report.median([r['p50_ms'] for r in res]):.1f} / {report.median([r['p99_ms'] for r in res]):.1f}",
-                     f"{report.median([r['cpu_busy'] for r in res]) * 100:.0f} %",
-                     f"**{ratio:.2f}** ({'met' if ratio >= 0.6 else 'NOT met'})",
-                     f"{total - after_warmup[kind]} stored / {ok} answered 2xx; {suspect} suspect of {total}"])
-    body = [report.header(
-        "Single-response ingest: app vs bare Flask under gunicorn", "bench.ingest", started,
-        f"gunicorn.conf.py unchanged (workers={_conf('workers')}, threads={_conf('threads')}, "
-        f"worker_class=gthread, access log to a file); load generator wrk {args.wrk_threads} thread(s), "
-        f"{args.connections} connections (= concurrent kiosks), bench/kiosks.lua (fresh UUID v4, current client_time, "
-        f"60 % with follow-ups), {args.locations} locations x {args.devices_per_location} devices = "
-        f"{args.locations * args.devices_per_location} device tokens used round-robin; {args.rounds} rounds x "
-        f"{args.duration} s per server, interleaved, after {args.warmup} s warm-up; fresh SQLite file / fresh "
-        f"PostgreSQL schema, migrated with `flask db upgrade`"),
+        rows.append(
+            [
+                f"app, {kind}",
+                f"{med:.0f}",
+                " / ".join(f"{r['rps']:.0f}" for r in res),
+                sum(r["non2xx"] for r in res),
+                sum(r["socket_errors"] for r in res),
+                f"{report.median([r['p50_ms'] for r in res]):.1f} / {report.median([r['p99_ms'] for r in res]):.1f}",
+                f"{report.median([r['cpu_busy'] for r in res]) * 100:.0f} %",
+                f"**{ratio:.2f}** ({'met' if ratio >= 0.6 else 'NOT met'})",
+                f"{total - after_warmup[kind]} stored / {ok} answered 2xx; {suspect} suspect of {total}",
+            ]
+        )
+    body = [
+        report.header(
+            "Single-response ingest: app vs bare Flask under gunicorn",
+            "bench.ingest",
+            started,
+            f"gunicorn.conf.py unchanged (workers={_conf('workers')}, threads={_conf('threads')}, "
+            f"worker_class=gthread, access log to a file); load generator wrk {args.wrk_threads} thread(s), "
+            f"{args.connections} connections (= concurrent kiosks), bench/kiosks.lua (fresh UUID v4, current client_time, "
+            f"60 % with follow-ups), {args.locations} locations x {args.devices_per_location} devices = "
+            f"{args.locations * args.devices_per_location} device tokens used round-robin; {args.rounds} rounds x "
+            f"{args.duration} s per server, interleaved, after {args.warmup} s warm-up; fresh SQLite file / fresh "
+            f"PostgreSQL schema, migrated with `flask db upgrade`",
+        ),
         "",
-        report.table(["server", "median req/s", "per round", "non-2xx", "socket errors", "p50 / p99 ms",
-                      "CPU busy (both cores)", "app/bare (goal >= 0.6)", "check: rows in DB"], rows),
-        ""]
+        report.table(
+            [
+                "server",
+                "median req/s",
+                "per round",
+                "non-2xx",
+                "socket errors",
+                "p50 / p99 ms",
+                "CPU busy (both cores)",
+                "app/bare (goal >= 0.6)",
+                "check: rows in DB",
+            ],
+            rows,
+        ),
+        "",
+    ]
     if "postgresql" in results:
         waits: dict[str, int] = {}
         for r in results["postgresql"]:
             for k, v in r["pg_waits"].items():
                 waits[k] = waits.get(k, 0) + v
         n = sum(waits.values()) or 1
-        body.append("PostgreSQL sessions of the app during the measured runs (pg_stat_activity sampled 4/s; "
-                    "share of non-idle samples): "
-                    + ", ".join(f"{k} {v / n * 100:.0f} %" for k, v in sorted(waits.items(), key=lambda kv: -kv[1])[:6])
-                    + "\n")
+        body.append(
+            "PostgreSQL sessions of the app during the measured runs (pg_stat_activity sampled 4/s; "
+            "share of non-idle samples): "
+            + ", ".join(f"{k} {v / n * 100:.0f} %" for k, v in sorted(waits.items(), key=lambda kv: -kv[1])[:6])
+            + "\n"
+        )
     if looks:
-        body.append("In-process look (Flask test client, one thread, no HTTP server; "
-                    f"{args.profile_requests // 2} timed + {args.profile_requests // 2} profiled requests):\n")
+        body.append(
+            "In-process look (Flask test client, one thread, no HTTP server; "
+            f"{args.profile_requests // 2} timed + {args.profile_requests // 2} profiled requests):\n"
+        )
         hdr = ["", *[f"{k}" for k in looks]]
-        lines = [["app ms/request", *[f"{v['app_ms']:.2f}" for v in looks.values()]],
-                 ["bare ms/request", *[f"{v['bare_ms']:.3f}" for v in looks.values()]],
-                 ["SQL statements/request", *[f"{v['statements']:.1f}" for v in looks.values()]]]
+        lines = [
+            ["app ms/request", *[f"{v['app_ms']:.2f}" for v in looks.values()]],
+            ["bare ms/request", *[f"{v['bare_ms']:.3f}" for v in looks.values()]],
+            ["SQL statements/request", *[f"{v['statements']:.1f}" for v in looks.values()]],
+        ]
         for i, (label, _f, _fn) in enumerate(WATCH):
-            lines.append([f"`{label}` (inclusive)",
-                          *[f"{v['watched'][i][1] * 100:.0f} %" for v in looks.values()]])
+            lines.append([f"`{label}` (inclusive)", *[f"{v['watched'][i][1] * 100:.0f} %" for v in looks.values()]])
         body.append(report.table(hdr, lines))
         body.append("\nSelf time by package (cProfile):\n")
         for kind, v in looks.items():

@@ -10,6 +10,7 @@ outbox write) over the browser's own input-to-frame cost.
 
     .venv/bin/python -m bench.kiosk [--taps 100] [--no-write]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,13 @@ from datetime import timedelta
 
 from bench import report
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 BARE_PAGE = """<!doctype html><html><body>
 <button id="b" style="width:200px;height:200px">Tap</button><p id="t" hidden>Thank you!</p>
 <script>
@@ -81,9 +87,16 @@ def run(taps: int) -> dict:
     results = {}
     with report.fresh_database("sqlite") as (url, _info):
         report.migrate(url)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(url), "SECRET_KEY": "bench",
-                          "INSTANCE_PATH": report.instance_dir(), "KIOSK_THANKS_SECONDS": 0.15,
-                          "KIOSK_IDLE_SECONDS": 3600, "KIOSK_HEARTBEAT_SECONDS": 60})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": normalize_database_url(url),
+                "SECRET_KEY": "bench",
+                "INSTANCE_PATH": report.instance_dir(),
+                "KIOSK_THANKS_SECONDS": 0.15,
+                "KIOSK_IDLE_SECONDS": 3600,
+                "KIOSK_HEARTBEAT_SECONDS": 60,
+            }
+        )
         with app.app_context():
             with write_transaction(db.session):
                 office, _ = org.get_or_create_office(db.session, "Bench office", "America/Chicago")
@@ -124,8 +137,10 @@ def run(taps: int) -> dict:
                 cold_page.goto(f"{base}/healthz")
                 cold_page.evaluate("(t) => localStorage.setItem('kiosk.token', t)", token)
                 sizes = []
-                cold_page.on("requestfinished", lambda r: sizes.append((r.url, r.sizes()["responseBodySize"],
-                                                                        r.sizes()["responseHeadersSize"])))
+                cold_page.on(
+                    "requestfinished",
+                    lambda r: sizes.append((r.url, r.sizes()["responseBodySize"], r.sizes()["responseHeadersSize"])),
+                )
                 cold_page.goto(f"{base}/kiosk")
                 cold_page.wait_for_selector(ready)
                 cold_page.wait_for_timeout(500)
@@ -152,20 +167,27 @@ def main() -> None:
     rows = []
     for mode in ("online", "offline"):
         med, p95 = stats(results[mode])
-        rows.append([mode, args.taps, f"{med:.1f} ms", f"{p95:.1f} ms", f"{med / bare_median:.2f}",
-                     "yes" if med < 50 else "NO"])
+        rows.append(
+            [mode, args.taps, f"{med:.1f} ms", f"{p95:.1f} ms", f"{med / bare_median:.2f}", "yes" if med < 50 else "NO"]
+        )
     rows.append(["bare page (baseline)", args.taps, f"{bare_median:.1f} ms", f"{bare_p95:.1f} ms", "1.00", ""])
     body_bytes = sum(b for _u, b, _h in results["bytes"])
     header_bytes = sum(h for _u, _b, h in results["bytes"])
     per_file = "\n".join(f"  - `{u.split('//', 1)[1].split('/', 1)[1]}`: {b:,} B" for u, b, _h in results["bytes"])
-    text = report.header("Kiosk tap to thank-you", "bench.kiosk", started,
-                         "headless Debian Chromium, 1280x800, survey without follow-up, SQLite, werkzeug threaded "
-                         "server in-process; time = click event timestamp -> first animation frame after the "
-                         "thank-you screen is shown")
+    text = report.header(
+        "Kiosk tap to thank-you",
+        "bench.kiosk",
+        started,
+        "headless Debian Chromium, 1280x800, survey without follow-up, SQLite, werkzeug threaded "
+        "server in-process; time = click event timestamp -> first animation frame after the "
+        "thank-you screen is shown",
+    )
     text += "\n" + report.table(["mode", "taps", "median", "p95", "median / baseline", "goal < 50 ms"], rows)
-    text += (f"\n\nPage weight (cold load, no service worker, uncompressed): **{body_bytes + header_bytes:,} bytes** "
-             f"({body_bytes:,} B bodies + {header_bytes:,} B headers) in {len(results['bytes'])} requests, "
-             f"goal < 102,400: {'met' if body_bytes + header_bytes < 102400 else 'NOT met'}.\n{per_file}\n")
+    text += (
+        f"\n\nPage weight (cold load, no service worker, uncompressed): **{body_bytes + header_bytes:,} bytes** "
+        f"({body_bytes:,} B bodies + {header_bytes:,} B headers) in {len(results['bytes'])} requests, "
+        f"goal < 102,400: {'met' if body_bytes + header_bytes < 102400 else 'NOT met'}.\n{per_file}\n"
+    )
     print(text)
     if not args.no_write:
         report.write_section("kiosk", text)

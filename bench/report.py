@@ -5,6 +5,7 @@ Every benchmark makes its own database (a SQLite file in a temporary folder, or 
 new PostgreSQL schema) and removes it at the end, so runs never see each other's
 rows and never touch other schemas.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,11 +29,18 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_PG = "postgresql://root@127.0.0.1:5432/test"
 
 # Offices in different time zones, so rollup buckets are computed in several zones.
-ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-         "Pacific/Honolulu", "America/Anchorage")
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "America/Anchorage",
+)
 
 
 # ---------------------------------------------------------------- databases
+
 
 def instance_dir() -> str:
     """A temporary Flask instance folder, removed when the benchmark exits."""
@@ -83,11 +91,13 @@ def fresh_database(kind: str, pg_url: str = DEFAULT_PG, keep: bool = False):
 
 def app_env(database_url: str, instance: str | None = None, **extra) -> dict:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret-key",
-        "INSTANCE_PATH": instance or instance_dir(),
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-key",
+            "INSTANCE_PATH": instance or instance_dir(),
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -95,26 +105,42 @@ def app_env(database_url: str, instance: str | None = None, **extra) -> dict:
 def migrate(database_url: str, env: dict | None = None) -> None:
     """``flask --app feedback.app db upgrade`` against ``database_url`` (the real migrations)."""
     env = env or app_env(database_url)
-    subprocess.run([str(VENV_BIN / "flask"), "--app", "feedback.app", "db", "upgrade"],
-                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "feedback.app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
-def enroll(database_url: str, *, locations: int, devices_per_location: int, scale: str = "faces5",
-           instance: str | None = None, survey_scales: tuple[str, ...] | None = None) -> dict:
+def enroll(
+    database_url: str,
+    *,
+    locations: int,
+    devices_per_location: int,
+    scale: str = "faces5",
+    instance: str | None = None,
+    survey_scales: tuple[str, ...] | None = None,
+) -> dict:
     """Create offices, locations and kiosks with the services; returns ids, tokens and zones.
 
     ``survey_scales``: one survey per scale, assigned to locations round-robin (default: one survey).
     """
     from feedback.app import create_app
+    from feedback.config import normalize_database_url
     from feedback.database import write_transaction
     from feedback.extensions import db
     from feedback.services import devices, org
 
-    from feedback.config import normalize_database_url
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-                      "INSTANCE_PATH": instance or instance_dir(),
-                      "SECRET_KEY": "bench-secret-key"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+            "INSTANCE_PATH": instance or instance_dir(),
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
     out = {"locations": [], "devices": [], "surveys": {}}
     with app.app_context():
         s = db.session
@@ -123,8 +149,11 @@ def enroll(database_url: str, *, locations: int, devices_per_location: int, scal
             surveys = [org.create_survey(s, f"Bench {sc}", scale=sc) for sc in scales]
             for sv in surveys:
                 v = sv.current_version()
-                out["surveys"][sv.id] = {"version_id": v.id, "scale": v.scale,
-                                         "followup_choices": list(v.followup_choices)}
+                out["surveys"][sv.id] = {
+                    "version_id": v.id,
+                    "scale": v.scale,
+                    "followup_choices": list(v.followup_choices),
+                }
             offices = []
             for i, tz in enumerate(ZONES):
                 office, _ = org.get_or_create_office(s, f"Bench office {i}", tz)
@@ -134,10 +163,17 @@ def enroll(database_url: str, *, locations: int, devices_per_location: int, scal
                 survey = surveys[n % len(surveys)]
                 loc, _ = org.add_location(s, f"B{n:04d}", office=office, name=f"Counter {n}", survey=survey)
                 version = out["surveys"][survey.id]
-                out["locations"].append({"id": loc.id, "code": loc.code, "tz": office.timezone,
-                                         "version_id": version["version_id"], "scale": version["scale"],
-                                         "followup_choices": version["followup_choices"],
-                                         "opening_hours": office.opening_hours})
+                out["locations"].append(
+                    {
+                        "id": loc.id,
+                        "code": loc.code,
+                        "tz": office.timezone,
+                        "version_id": version["version_id"],
+                        "scale": version["scale"],
+                        "followup_choices": version["followup_choices"],
+                        "opening_hours": office.opening_hours,
+                    }
+                )
                 for d in range(devices_per_location):
                     dev, token = devices.enroll(s, loc, label=f"bench {n}/{d}")
                     out["devices"].append({"id": dev.id, "location_id": loc.id, "token": token})
@@ -147,6 +183,7 @@ def enroll(database_url: str, *, locations: int, devices_per_location: int, scal
 
 
 # ---------------------------------------------------------------- facts and figures
+
 
 def machine() -> str:
     model = "unknown"
@@ -163,8 +200,10 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, AttributeError):
         pass
-    return (f"nproc={os.cpu_count()}, CPU: {model}{mem}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"nproc={os.cpu_count()}, CPU: {model}{mem}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def versions() -> str:
@@ -194,7 +233,7 @@ def command_line(module: str) -> str:
 
 
 def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def median(values) -> float:
@@ -222,24 +261,32 @@ def write_section(name: str, body: str) -> None:
 
 
 def revision() -> str:
-    marker = ROOT / ".bench-revision"   # a clean export of a commit names it here
+    marker = ROOT / ".bench-revision"  # a clean export of a commit names it here
     if marker.exists():
         return marker.read_text().strip()
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{head}{' + uncommitted changes in the work tree' if dirty else ''}"
 
 
 def header(title: str, module: str, started: float, settings: str) -> str:
-    return (f"### {title}\n\n"
-            f"- Command: `{command_line(module).strip()}`\n"
-            f"- Date: {now_utc()} (took {time.time() - started:.0f} s)\n"
-            f"- Code: {revision()}\n"
-            f"- Machine: {machine()}\n"
-            f"- Software: {versions()}\n"
-            f"- Settings: {settings}\n")
+    return (
+        f"### {title}\n\n"
+        f"- Command: `{command_line(module).strip()}`\n"
+        f"- Date: {now_utc()} (took {time.time() - started:.0f} s)\n"
+        f"- Code: {revision()}\n"
+        f"- Machine: {machine()}\n"
+        f"- Software: {versions()}\n"
+        f"- Settings: {settings}\n"
+    )

@@ -1,4 +1,5 @@
 """The application factory: config, extensions, blueprints, error handlers, CLI."""
+
 from __future__ import annotations
 
 import logging
@@ -44,9 +45,10 @@ def _check_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from feedback import database  # noqa: F401  (installs the SQLite connection hooks)
-    from feedback import models  # noqa: F401  (registers the tables with the metadata)
-
+    from feedback import (
+        database,  # noqa: F401  (installs the SQLite connection hooks)
+        models,  # noqa: F401  (registers the tables with the metadata)
+    )
     from feedback.i18n import select_locale
     from feedback.security import init_app as init_security
 

@@ -1,4 +1,5 @@
 """Flask CLI commands: demo, office, location, device, user, rollups. All idempotent."""
+
 from __future__ import annotations
 
 import functools
@@ -14,11 +15,9 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, User
-from feedback.services import demo, devices, enrollment, org, qr, rollups, survey_links, users
+from feedback.services import a11, demo, devices, enrollment, org, qr, rollups, survey_links, users, volumes
 from feedback.services.errors import ServiceError
-from feedback.services import a11, volumes
 from feedback.services.fiscal import FiscalQuarter
-
 
 _Fail = click.ClickException
 
@@ -55,14 +54,16 @@ def demo_load(weeks: int, seed: int):
         click.echo("Demo data is already loaded; nothing changed.")
         return
     with click.progressbar(length=weeks * 7, label="Generating responses") as bar:
+
         def progress(days):
             for day in days:
                 yield day
                 bar.update(1)
 
         result = demo.load(db.session, weeks=weeks, seed=seed, progress=progress)
-    click.echo(f"Loaded {result['locations']} locations and {result['responses']} responses "
-               f"over {result['days']} days.")
+    click.echo(
+        f"Loaded {result['locations']} locations and {result['responses']} responses over {result['days']} days."
+    )
     click.echo(f"Admin sign-in: {demo.DEMO_ADMIN[0]} / {demo.DEMO_ADMIN[1]}")
     click.echo(f"Manager sign-in (Houston only): {demo.DEMO_MANAGER[0]} / {demo.DEMO_MANAGER[1]}")
 
@@ -78,10 +79,16 @@ def demo_links():
     for office in offices:
         with write_transaction(db.session):
             location = db.session.scalars(
-                select(Location).where(Location.office_id == office.id).order_by(Location.code)).first()
-            device = location and db.session.scalars(
-                select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None))
-                .order_by(Device.id)).first()
+                select(Location).where(Location.office_id == office.id).order_by(Location.code)
+            ).first()
+            device = (
+                location
+                and db.session.scalars(
+                    select(Device)
+                    .where(Device.location_id == location.id, Device.revoked_at.is_(None))
+                    .order_by(Device.id)
+                ).first()
+            )
             if device is None:
                 continue
             _record, code = enrollment.create_code(db.session, device, ttl=_enrollment_ttl())
@@ -133,8 +140,13 @@ def location_link(code: str, rotate: bool):
 @location_cli.command("qr")
 @click.argument("code")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default="png", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="File to write (default: CODE-survey-qr.FORMAT).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="File to write (default: CODE-survey-qr.FORMAT).",
+)
 @_fail_on_service_error
 def location_qr(code: str, fmt: str, output: str | None):
     """Write the location's phone-survey QR code for print."""
@@ -217,8 +229,9 @@ def device_list():
 @click.option("--role", type=click.Choice(["admin", "manager"]), required=True)
 @click.option("--location", "codes", multiple=True, help="Location code a manager sees; repeat for several.")
 @click.option("--office", "office_names", multiple=True, help="Office whose locations a manager sees; repeatable.")
-@click.option("--password", envvar="FEEDBACK_USER_PASSWORD", default=None,
-              help="Default: a generated one, printed once.")
+@click.option(
+    "--password", envvar="FEEDBACK_USER_PASSWORD", default=None, help="Default: a generated one, printed once."
+)
 @_fail_on_service_error
 def user_create(email: str, role: str, codes: tuple[str, ...], office_names: tuple[str, ...], password: str | None):
     """Create a user, or update the role and locations of an existing one."""
@@ -229,8 +242,9 @@ def user_create(email: str, role: str, codes: tuple[str, ...], office_names: tup
         offices = [org.office_by_name(db.session, name) for name in office_names]
         user, created = users.create_user(db.session, email, password, role, locations, offices)
     scope = [c.upper() for c in codes] + list(office_names)
-    click.echo(f"{'Created' if created else 'Updated'}: {user.email} ({user.role}"
-               f"{', ' + ', '.join(scope) if scope else ''})")
+    click.echo(
+        f"{'Created' if created else 'Updated'}: {user.email} ({user.role}{', ' + ', '.join(scope) if scope else ''})"
+    )
     if generated and created:
         click.echo(f"Password: {password}")
 
@@ -274,8 +288,13 @@ def _parse_quarter(text: str) -> FiscalQuarter:
 @export_cli.command("a11")
 @click.option("--quarter", "quarter_text", required=True, help="Federal fiscal quarter, e.g. FY2027Q1.")
 @click.option("--office", "office_name", default=None, help="Only this office's locations (default: all).")
-@click.option("--output-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Folder for the two files (made if needed).")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder for the two files (made if needed).",
+)
 @_fail_on_service_error
 def export_a11(quarter_text: str, office_name: str | None, output_dir: str):
     """Write a11-responses-QUARTER.csv and a11-collection-QUARTER.csv (A-11 Section 280)."""
@@ -358,8 +377,10 @@ def alerts_run():
         return
     retried, released = mailer.requeue(db.session, now)
     report = mailer.deliver(db.session, mail, now)
-    click.echo(f"E-mail: {report.sent} sent, {report.failed} failed, {report.skipped} skipped "
-               f"({retried} failed retried, {released} abandoned sends released).")
+    click.echo(
+        f"E-mail: {report.sent} sent, {report.failed} failed, {report.skipped} skipped "
+        f"({retried} failed retried, {released} abandoned sends released)."
+    )
 
 
 @alerts_cli.command("list")
@@ -369,8 +390,12 @@ def alerts_list(show_all: bool, limit: int):
     """The newest alerts (open ones unless --all)."""
     from feedback.models import Alert, Location
 
-    query = (select(Alert, Location.code).join(Location, Location.id == Alert.location_id)
-             .order_by(Alert.id.desc()).limit(limit))
+    query = (
+        select(Alert, Location.code)
+        .join(Location, Location.id == Alert.location_id)
+        .order_by(Alert.id.desc())
+        .limit(limit)
+    )
     if not show_all:
         query = query.where(Alert.acknowledged_at.is_(None))
     rows = db.session.execute(query).all()
@@ -378,8 +403,10 @@ def alerts_list(show_all: bool, limit: int):
         click.echo("No alerts.")
     for alert, code in rows:
         state = "acknowledged" if alert.acknowledged_at else "open"
-        click.echo(f"#{alert.id}  {alert.raised_at:%Y-%m-%d %H:%M}Z  {code}  {alert.kind}  {state}  "
-                   f"e-mail {alert.email_state}  {alert.summary}")
+        click.echo(
+            f"#{alert.id}  {alert.raised_at:%Y-%m-%d %H:%M}Z  {code}  {alert.kind}  {state}  "
+            f"e-mail {alert.email_state}  {alert.summary}"
+        )
 
 
 def register(app: Flask) -> None:

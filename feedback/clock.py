@@ -4,6 +4,7 @@
 request views read the time here and hand it to the services, which take ``now``
 explicitly. Outside an app context, or with no clock set, it is the real time.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

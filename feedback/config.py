@@ -3,6 +3,7 @@
 Everything has a safe default for a developer's machine; production
 (``FEEDBACK_ENV=production``) refuses to start without a real ``SECRET_KEY``.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ def normalize_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

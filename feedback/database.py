@@ -5,6 +5,7 @@ so concurrent gunicorn workers wait instead of failing, and explicit BEGIN so a
 write transaction can take the lock up front (``BEGIN IMMEDIATE``) instead of
 failing when a read snapshot is upgraded to a write.
 """
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """Error handlers: JSON problems under /api, plain pages elsewhere; never leak a 500's details."""
+
 from __future__ import annotations
 
 import logging

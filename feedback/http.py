@@ -1,4 +1,5 @@
 """Small helpers the blueprints share: problem+json answers, bearer tokens, JSON bodies."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,13 @@ class ApiError(Exception):
 
 
 def problem(status: int, title: str, detail: str, errors: dict | None = None, headers=None) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": _jsonable(errors or {})}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": _jsonable(errors or {}),
+    }
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM_MIME
@@ -56,8 +63,9 @@ def load_json(request: Request, schema: Schema) -> dict:
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "Bad Request", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
     if not isinstance(data, dict):
-        raise ApiError(422, "Unprocessable Content", "The body must be a JSON object.",
-                       {"body": ["Expected an object."]})
+        raise ApiError(
+            422, "Unprocessable Content", "The body must be a JSON object.", {"body": ["Expected an object."]}
+        )
     try:
         return schema.load(data)
     except ValidationError as exc:

@@ -4,6 +4,7 @@ Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds)
 and translated at render time with Flask-Babel, so the catalogues in
 ``feedback/translations`` are the single source of every language's wording.
 """
+
 from __future__ import annotations
 
 LANGUAGES = ("en", "es")
@@ -11,7 +12,7 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language, never translated
 
 
-def N_(text: str) -> str:  # noqa: N802  (the conventional name for a deferred-translation marker)
+def N_(text: str) -> str:
     return text
 
 

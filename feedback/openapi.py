@@ -1,4 +1,5 @@
 """Build the OpenAPI 3 document from the marshmallow schemas and the API views' docstrings."""
+
 from __future__ import annotations
 
 import re
@@ -43,17 +44,22 @@ def _build(app: Flask) -> dict:
         plugins=[MarshmallowPlugin()],
         info={"description": "Kiosk ingestion and the read API. Errors are application/problem+json."},
     )
-    spec.components.security_scheme("deviceToken", {"type": "http", "scheme": "bearer",
-                                                    "description": "A kiosk's device token."})
-    spec.components.security_scheme("apiToken", {"type": "http", "scheme": "bearer",
-                                                 "description": "An admin user's personal API token."})
+    spec.components.security_scheme(
+        "deviceToken", {"type": "http", "scheme": "bearer", "description": "A kiosk's device token."}
+    )
+    spec.components.security_scheme(
+        "apiToken", {"type": "http", "scheme": "bearer", "description": "An admin user's personal API token."}
+    )
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     spec.components.schema("Problem", PROBLEM)
-    spec.components.response("Problem", {
-        "description": "An error, as RFC 9457 problem details.",
-        "content": {"application/problem+json": {"schema": "Problem"}},
-    })
+    spec.components.response(
+        "Problem",
+        {
+            "description": "An error, as RFC 9457 problem details.",
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        },
+    )
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith("/api/v1/"):
             continue

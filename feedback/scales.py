@@ -15,6 +15,7 @@ thumbs    2       2 (thumbs up)
 A rating that is not positive is asked the negative follow-up ("What could be
 better?"), a positive one the positive follow-up ("What went well?").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,10 +38,15 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "faces5": Scale("faces5", 5, 4, (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Neutral"), N_("Satisfied"),
-                                     N_("Very satisfied"))),
-    "faces4": Scale("faces4", 4, 3, (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Satisfied"),
-                                     N_("Very satisfied"))),
+    "faces5": Scale(
+        "faces5",
+        5,
+        4,
+        (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Neutral"), N_("Satisfied"), N_("Very satisfied")),
+    ),
+    "faces4": Scale(
+        "faces4", 4, 3, (N_("Very dissatisfied"), N_("Dissatisfied"), N_("Satisfied"), N_("Very satisfied"))
+    ),
     "three": Scale("three", 3, 3, (N_("Dissatisfied"), N_("Neutral"), N_("Satisfied"))),
     "thumbs": Scale("thumbs", 2, 2, (N_("Thumbs down"), N_("Thumbs up"))),
 }

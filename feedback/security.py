@@ -1,4 +1,5 @@
 """Security headers on every answer: no inline script, no framing, no sniffing."""
+
 from __future__ import annotations
 
 from flask import Flask, Response

@@ -1,6 +1,9 @@
 """Kiosk-facing blueprints: the device JSON API, and the kiosk and phone pages."""
-from kiosk_app import kiosk_api  # noqa: F401  (adds the config route to device_api)
-from kiosk_app import scoreboard  # noqa: F401  (adds the public scoreboard /scores/<slug> to kiosk_bp)
+
+from kiosk_app import (
+    kiosk_api,  # noqa: F401  (adds the config route to device_api)
+    scoreboard,  # noqa: F401  (adds the public scoreboard /scores/<slug> to kiosk_bp)
+)
 from kiosk_app.api import device_api
 from kiosk_app.pages import kiosk_bp
 from kiosk_app.phone import phone_bp

@@ -7,6 +7,7 @@ needs none); ``ALERTS_ON_INGEST=false`` leaves them to ``flask alerts run``. The
 new alert is sent after the answer has gone out (``call_on_close``); if the process dies
 first, the alert stays ``pending`` and ``flask alerts run`` sends it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,7 +35,7 @@ def after_ingest(results: Iterable, now: datetime) -> None:
     try:
         mail = mailer.Mailer.from_config(current_app.config)
         raised = alerts.evaluate_ingested(db.session, created, now, email=mail is not None)
-    except Exception:  # noqa: BLE001 (the response is stored; alerts must not turn it into an error)
+    except Exception:
         db.session.rollback()
         log.exception("Alert evaluation failed after storing %d response(s); they stand", len(created))
         return
@@ -53,6 +54,6 @@ def _deliver(app: Flask, alert_ids: list[int]) -> None:
             mail = mailer.Mailer.from_config(app.config)
             if mail is not None:
                 mailer.deliver(db.session, mail, clock.now(), ids=alert_ids)
-        except Exception:  # noqa: BLE001 (runs after the answer; ``flask alerts run`` retries)
+        except Exception:
             db.session.rollback()
             log.exception("E-mail of alerts %s failed", alert_ids)

@@ -1,4 +1,5 @@
 """Device API under /api/v1: responses, batches, heartbeats, and the OpenAPI document."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -82,8 +83,12 @@ def post_batch():
     body = load_json(request, BatchInSchema())
     limit = current_app.config["BATCH_MAX_ITEMS"]
     if len(body["responses"]) > limit:
-        raise ApiError(413, "Content Too Large", f"A batch holds at most {limit} responses.",
-                       {"responses": [f"At most {limit} items."]})
+        raise ApiError(
+            413,
+            "Content Too Large",
+            f"A batch holds at most {limit} responses.",
+            {"responses": [f"At most {limit} items."]},
+        )
     now = clock.now()
     results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), now=now, batch=True)
     created = sum(r.created for r in results)

@@ -1,4 +1,5 @@
 """Bearer-token authentication of kiosks."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -18,7 +19,9 @@ def device_required(view):
         device = devices.authenticate(db.session, bearer_token(request))
         if device is None:
             raise ApiError(
-                401, "Unauthorized", "A valid, unrevoked device token is required.",
+                401,
+                "Unauthorized",
+                "A valid, unrevoked device token is required.",
                 {"authorization": ["Missing, unknown or revoked bearer token."]},
                 headers={"WWW-Authenticate": 'Bearer realm="kiosk"'},
             )

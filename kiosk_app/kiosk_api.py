@@ -1,4 +1,5 @@
 """The kiosk's survey configuration, served with an ETag so refreshes are cheap."""
+
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
@@ -37,10 +38,7 @@ def get_config():
     config = kiosk_config.kiosk_config(db.session, g.device, timing=_timing())
     db.session.rollback()
     tag = kiosk_config.etag(config)
-    if tag in request.if_none_match:
-        response = current_app.response_class(status=304)
-    else:
-        response = jsonify(config)
+    response = current_app.response_class(status=304) if tag in request.if_none_match else jsonify(config)
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache, private"
     return response

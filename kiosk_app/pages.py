@@ -1,4 +1,5 @@
 """Visitor-facing pages: the kiosk shell, its service worker, enrolment; and /healthz."""
+
 from __future__ import annotations
 
 import hashlib
@@ -66,16 +67,18 @@ def service_worker():
 
 @kiosk_bp.get("/kiosk/manifest.webmanifest")
 def manifest():
-    return jsonify({
-        "name": "Counter feedback kiosk",
-        "short_name": "Feedback",
-        "start_url": url_for("kiosk.kiosk"),
-        "scope": url_for("kiosk.kiosk"),
-        "display": "fullscreen",
-        "background_color": "#ffffff",
-        "theme_color": "#1a4480",
-        "icons": [{"src": url_for("static", filename="kiosk/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
-    })
+    return jsonify(
+        {
+            "name": "Counter feedback kiosk",
+            "short_name": "Feedback",
+            "start_url": url_for("kiosk.kiosk"),
+            "scope": url_for("kiosk.kiosk"),
+            "display": "fullscreen",
+            "background_color": "#ffffff",
+            "theme_color": "#1a4480",
+            "icons": [{"src": url_for("static", filename="kiosk/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        }
+    )
 
 
 @kiosk_bp.get("/kiosk/enroll/<code>")

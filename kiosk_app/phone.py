@@ -5,13 +5,13 @@ script, as one page that posts without reloading. Answers are stored with
 channel ``qr``; a phone that answered here within the last 10 minutes (signed
 session cookie) is thanked but stored as suspect.
 """
+
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -52,8 +52,14 @@ def _message(kind: str, lang: str, status: int, location=None) -> Response:
 
 def _survey_context(location, lang: str, version=None) -> dict:
     version = version or location.survey.current_version()
-    return {"location": location, "version": version, "t": texts(version, lang), "pra": pra_notice(version),
-            "scale_points": version.scale_def.points, "positive_from": version.scale_def.positive_from}
+    return {
+        "location": location,
+        "version": version,
+        "t": texts(version, lang),
+        "pra": pra_notice(version),
+        "scale_points": version.scale_def.points,
+        "positive_from": version.scale_def.positive_from,
+    }
 
 
 def _resolve(slug: str, lang: str):
@@ -77,8 +83,7 @@ def survey(slug: str):
     location, problem = _resolve(slug, lang)
     if problem:
         return problem
-    return _render("phone/survey.html", lang, slug=slug, response_id=uuid.uuid4(),
-                   **_survey_context(location, lang))
+    return _render("phone/survey.html", lang, slug=slug, response_id=uuid.uuid4(), **_survey_context(location, lang))
 
 
 @phone_bp.post("/s/<slug>")
@@ -114,12 +119,18 @@ def answer(slug: str):
     answered = session.get("answered", {})
     try:
         result = phone.submit(
-            db.session, location, response_id=data["id"], rating=data["rating"], language=lang,
-            survey_version=version.id, followup_offered=offered,
+            db.session,
+            location,
+            response_id=data["id"],
+            rating=data["rating"],
+            language=lang,
+            survey_version=version.id,
+            followup_offered=offered,
             followup_chosen=[] if skipped else [c for c in offered if c in data["choice"]],
             comment=None if skipped else data["comment"],
             repeat=phone.is_repeat(answered, location.id, now, window),
-            policy=ingest.IngestPolicy.from_config(current_app.config), now=now,
+            policy=ingest.IngestPolicy.from_config(current_app.config),
+            now=now,
         )
     except Conflict:
         pass  # the same form sent again with other answers: the first one stands
@@ -137,8 +148,15 @@ def _invalid(slug: str, location, lang: str, errors: dict, wants_json: bool):
     """422: the script gets the errors, a plain form the survey again (with a new id)."""
     if wants_json:
         return jsonify(status=422, errors=errors), 422
-    return _render("phone/survey.html", lang, 422, slug=slug, response_id=uuid.uuid4(), errors=errors,
-                   **_survey_context(location, lang))
+    return _render(
+        "phone/survey.html",
+        lang,
+        422,
+        slug=slug,
+        response_id=uuid.uuid4(),
+        errors=errors,
+        **_survey_context(location, lang),
+    )
 
 
 @phone_bp.get("/s/<slug>/thanks")

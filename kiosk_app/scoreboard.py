@@ -12,6 +12,7 @@ proxies, an ETag for conditional GETs (304), and the rendered page kept in this 
 same time per (office, language), so a busy page costs one rollup query per interval. The office
 is looked up on every request, so withdrawing the scoreboard takes effect at once here.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,14 +68,19 @@ def page_cache(app) -> PageCache:
 
 def _formats() -> dict:
     """Number and date formatting in the page's language (called inside ``force_locale``)."""
+
     def share(value) -> str:  # whole percentages, in the locale's own pattern (es: "85 %")
         return format_percent(value)
 
     def target(value) -> str:  # as published: 85.5 % stays 85.5 %
         return babel.numbers.format_percent(round(value, 6), locale=get_locale(), decimal_quantization=False)
 
-    return {"share": share, "target": target, "count": lambda n: format_decimal(n, "#,##0"),
-            "date": lambda day: format_date(day, "long")}
+    return {
+        "share": share,
+        "target": target,
+        "count": lambda n: format_decimal(n, "#,##0"),
+        "date": lambda day: format_date(day, "long"),
+    }
 
 
 def _render(office, lang: str) -> str:
@@ -82,9 +88,15 @@ def _render(office, lang: str) -> str:
     board = standards.scoreboard(db.session, office, now=now)
     with force_locale(lang):
         return render_template(
-            "scoreboard/office.html", lang=lang, language_names=LANGUAGE_NAMES, board=board, office=office,
-            today=standards.local_today(office, now), min_responses=current_app.config["SCOREBOARD_MIN_RESPONSES"],
-            **_formats())
+            "scoreboard/office.html",
+            lang=lang,
+            language_names=LANGUAGE_NAMES,
+            board=board,
+            office=office,
+            today=standards.local_today(office, now),
+            min_responses=current_app.config["SCOREBOARD_MIN_RESPONSES"],
+            **_formats(),
+        )
 
 
 @kiosk_bp.get("/scores/<slug>")

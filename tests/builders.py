@@ -1,9 +1,10 @@
 """Test data builders: short calls that make valid offices, locations, devices and users."""
+
 from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedback.database import write_transaction
 from feedback.scales import DEFAULT_FOLLOWUP
@@ -23,15 +24,17 @@ class Builder:
 
     def survey(self, scale="faces5", followup=DEFAULT_FOLLOWUP, **kwargs):
         with write_transaction(self.session):
-            return org.create_survey(self.session, f"Survey {next(_seq)}", scale=scale,
-                                     followup_choices=followup, **kwargs)
+            return org.create_survey(
+                self.session, f"Survey {next(_seq)}", scale=scale, followup_choices=followup, **kwargs
+            )
 
     def location(self, code=None, office=None, survey=None, **kwargs):
         office = office or self.office()
         survey = survey or self.survey(**kwargs)
         with write_transaction(self.session):
-            location, _ = org.add_location(self.session, code or f"LOC-{next(_seq)}", office=office,
-                                           name="Counter", survey=survey)
+            location, _ = org.add_location(
+                self.session, code or f"LOC-{next(_seq)}", office=office, name="Counter", survey=survey
+            )
         return location
 
     def device(self, location=None, **kwargs):
@@ -43,15 +46,16 @@ class Builder:
     def user_token(self, role="admin", locations=()):
         """Returns (user, api token)."""
         with write_transaction(self.session):
-            user, _ = users.create_user(self.session, f"user{next(_seq)}@example.gov", "password-123456",
-                                        role, list(locations))
+            user, _ = users.create_user(
+                self.session, f"user{next(_seq)}@example.gov", "password-123456", role, list(locations)
+            )
             _api, token = users.create_api_token(self.session, user)
         return user, token
 
 
 def response_body(rating=5, when=None, **overrides):
     """A valid kiosk response body; ``when`` is an aware datetime (default: now)."""
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     body = {"id": str(uuid.uuid4()), "rating": rating, "language": "en", "client_time": when.isoformat()}
     body.update(overrides)
     return body

@@ -4,6 +4,7 @@ The database is SQLite in a temporary folder, or PostgreSQL when
 ``DATABASE_URL`` names one: then a fresh schema is made for this run and
 dropped at the end, so runs never see each other's rows.
 """
+
 from __future__ import annotations
 
 import os
@@ -66,12 +67,14 @@ def _app(database_url, tmp_path_factory):
     from feedback.app import create_app
     from feedback.extensions import db
 
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
-        "PUBLIC_URL": "http://127.0.0.1:8000",  # what the tests expect in links, whatever the environment
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+            "PUBLIC_URL": "http://127.0.0.1:8000",  # what the tests expect in links, whatever the environment
+        }
+    )
     with app.app_context():
         db.create_all()
         yield app

@@ -1,4 +1,5 @@
 """The flask CLI: idempotent commands with clear errors."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -12,8 +13,18 @@ def run(runner, *args):
 
 
 def test_location_add_is_idempotent_and_creates_office(runner, session):
-    first = run(runner, "location", "add", "hou-c9", "--office", "Houston", "--timezone", "America/Chicago",
-                "--name", "Counter 9")
+    first = run(
+        runner,
+        "location",
+        "add",
+        "hou-c9",
+        "--office",
+        "Houston",
+        "--timezone",
+        "America/Chicago",
+        "--name",
+        "Counter 9",
+    )
     assert first.exit_code == 0, first.output
     assert "Created: location HOU-C9 in Houston" in first.output
     again = run(runner, "location", "add", "HOU-C9", "--office", "Houston")
@@ -61,8 +72,18 @@ def test_device_revoke_unknown(runner):
 
 def test_user_create_and_token(runner, client, build, session):
     build.location(code="HOU-C1")
-    created = run(runner, "user", "create", "Boss@Example.gov", "--role", "manager", "--location", "hou-c1",
-                  "--password", "a-long-password")
+    created = run(
+        runner,
+        "user",
+        "create",
+        "Boss@Example.gov",
+        "--role",
+        "manager",
+        "--location",
+        "hou-c1",
+        "--password",
+        "a-long-password",
+    )
     assert created.exit_code == 0, created.output
     assert "Created: boss@example.gov (manager, HOU-C1)" in created.output
     again = run(runner, "user", "create", "boss@example.gov", "--role", "admin", "--password", "a-long-password")

@@ -1,4 +1,5 @@
 """Settings from the environment, and the SQLite connection settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,8 +62,13 @@ def test_a_malformed_smtp_url_stops_the_start(tmp_path, url):
 def test_a_good_smtp_url_starts(tmp_path):
     from feedback.app import create_app
 
-    app = create_app({"SMTP_URL": "smtp+starttls://alerts%40example.gov:secret@mail.example.gov:587",
-                      "INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {
+            "SMTP_URL": "smtp+starttls://alerts%40example.gov:secret@mail.example.gov:587",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
     assert app.config["SMTP_URL"].startswith("smtp+starttls://")
 
 

@@ -1,4 +1,5 @@
 """Catalogues: every visitor string has a Spanish translation, and the compiled .mo is current."""
+
 from __future__ import annotations
 
 import io
@@ -25,9 +26,27 @@ def test_every_message_is_translated_to_spanish():
 
 def test_catalogue_covers_every_marked_string(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-                    "-k", "N_", "-k", "_l", "--no-location", "-o", str(pot), str(ROOT)],
-                   check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "-k",
+            "_l",
+            "--no-location",
+            "-o",
+            str(pot),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     wanted = {m.id for m in read_po(pot.open("rb")) if m.id}
     have = {m.id for m in read_po(PO.open("rb"), locale="es") if m.id}
     assert wanted - have == set(), "run `make translations` and translate the new strings"

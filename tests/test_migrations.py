@@ -1,4 +1,5 @@
 """Migrations build the schema the models describe, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 import flask_migrate

@@ -1,4 +1,5 @@
 """ORM models, one module per aggregate. Importing this package registers them all."""
+
 from feedback.models.alerts import Alert, AlertRule
 from feedback.models.audit import AuditEntry
 from feedback.models.devices import Device, EnrollmentCode
@@ -24,8 +25,8 @@ __all__ = [
     "Office",
     "Response",
     "ResponseHourly",
-    "Survey",
     "SignInThrottle",
+    "Survey",
     "SurveyLink",
     "SurveyVersion",
     "User",

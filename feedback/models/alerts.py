@@ -7,6 +7,7 @@ time of the first negative rating of a burst), so a second evaluator's insert of
 the same episode conflicts and is dropped. E-mail delivery is claimed the same
 way, by an UPDATE that only one node can win (``email_state`` pending -> sending).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,7 +37,7 @@ class AlertRule(db.Model):
     recipients: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821
 
 
 class Alert(db.Model):
@@ -64,4 +65,4 @@ class Alert(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     rule: Mapped[AlertRule] = relationship()
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821

@@ -1,4 +1,5 @@
 """Who changed what, when: every change made through the admin site or the CLI."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,4 +24,4 @@ class AuditEntry(db.Model):
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # changed fields: {"field": [old, new]}
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()  # noqa: F821

@@ -1,4 +1,5 @@
 """Kiosks enrolled at a location, authenticated by a revocable bearer token."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,7 @@ class Device(db.Model):
     queue_length: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821
 
     @property
     def active(self) -> bool:

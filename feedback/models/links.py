@@ -1,4 +1,5 @@
 """Phone-survey links: each location's unguessable short slug, printed as a QR code."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,4 +22,4 @@ class SurveyLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821

@@ -1,4 +1,5 @@
 """Offices (service sites) and the locations (counters) inside them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,7 +32,7 @@ class Office(db.Model):
     scoreboard_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    locations: Mapped[list["Location"]] = relationship(back_populates="office", order_by="Location.code")
+    locations: Mapped[list[Location]] = relationship(back_populates="office", order_by="Location.code")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -62,7 +63,7 @@ class Location(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     office: Mapped[Office] = relationship(back_populates="locations")
-    survey: Mapped["Survey"] = relationship()  # noqa: F821 (resolved by the registry)
+    survey: Mapped[Survey] = relationship()  # noqa: F821 (resolved by the registry)
 
     @property
     def effective_csat_target(self) -> float | None:

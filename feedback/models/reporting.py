@@ -1,4 +1,5 @@
 """Figures a manager enters for the A-11 Section 280 quarterly collection."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,4 +34,4 @@ class CustomerVolume(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(254))  # e-mail or "cli"
 
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821

@@ -1,4 +1,5 @@
 """One visitor's answer. No personal data: no IP, no user agent; a phone comment is scrubbed before storage."""
+
 from __future__ import annotations
 
 import uuid
@@ -22,8 +23,15 @@ class Response(db.Model):
         Index("ix_responses_location_client_time", "location_id", "client_time"),
         # The comment inbox: tab counts and pages per state read only rows with a comment.
         # comment_flagged last, so the tab counts read the index alone.
-        Index("ix_responses_comment_inbox", "location_id", "comment_state", "client_time", "comment_flagged",
-              sqlite_where=text("comment_state IS NOT NULL"), postgresql_where=text("comment_state IS NOT NULL")),
+        Index(
+            "ix_responses_comment_inbox",
+            "location_id",
+            "comment_state",
+            "client_time",
+            "comment_flagged",
+            sqlite_where=text("comment_state IS NOT NULL"),
+            postgresql_where=text("comment_state IS NOT NULL"),
+        ),
     )
 
     # Made by the client, so a retry of the same tap is recognised.
@@ -50,4 +58,4 @@ class Response(db.Model):
     comment_state: Mapped[str | None] = mapped_column(String(16))
     comment_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    location: Mapped["Location"] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()  # noqa: F821

@@ -5,6 +5,7 @@ asked range (locations x days x opening hours), not on how many responses are
 stored. Buckets are in the office's local time, computed once at ingest with
 the IANA zone, so DST days simply have 23 or 25 hourly buckets.
 """
+
 from __future__ import annotations
 
 from datetime import date

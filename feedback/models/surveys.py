@@ -3,6 +3,7 @@
 A location points at a survey; editing a survey adds a new version, and every
 response keeps the version it answered, so past ratings never change meaning.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,8 +12,8 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from feedback.extensions import db
-from feedback.sqltypes import UTCDateTime, utcnow
 from feedback.scales import SCALES, Scale
+from feedback.sqltypes import UTCDateTime, utcnow
 
 
 class Survey(db.Model):
@@ -22,11 +23,11 @@ class Survey(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    versions: Mapped[list["SurveyVersion"]] = relationship(
+    versions: Mapped[list[SurveyVersion]] = relationship(
         back_populates="survey", order_by="SurveyVersion.version", lazy="raise_on_sql"
     )
 
-    def current_version(self) -> "SurveyVersion":
+    def current_version(self) -> SurveyVersion:
         return SurveyVersion.current_for(object_session(self), self.id)
 
 
@@ -56,7 +57,7 @@ class SurveyVersion(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="versions")
 
     @staticmethod
-    def current_for(session, survey_id: int) -> "SurveyVersion":
+    def current_for(session, survey_id: int) -> SurveyVersion:
         """The newest version of a survey (what kiosks and phones show now)."""
         return session.scalars(
             select(SurveyVersion)

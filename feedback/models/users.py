@@ -1,4 +1,5 @@
 """Admin-site users, their location scope and personal API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -41,8 +42,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # A manager sees these locations and every location of these offices.
-    locations: Mapped[list["Location"]] = relationship(secondary=user_locations)  # noqa: F821
-    offices: Mapped[list["Office"]] = relationship(secondary=user_offices)  # noqa: F821
+    locations: Mapped[list[Location]] = relationship(secondary=user_locations)  # noqa: F821
+    offices: Mapped[list[Office]] = relationship(secondary=user_offices)  # noqa: F821
 
     @property
     def is_admin(self) -> bool:

@@ -1,4 +1,5 @@
 """The comment inbox's URL: tab, filters and page, so every view can be shared and bookmarked."""
+
 from __future__ import annotations
 
 from marshmallow import fields, validate
@@ -16,4 +17,3 @@ class InboxQuerySchema(DateRangeSchema):
     office = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     q = fields.String(load_default=None, validate=validate.Length(max=SEARCH_MAX))
     after = fields.String(load_default=None, validate=validate.Length(max=64))
-

@@ -1,4 +1,5 @@
 """Dashboard and export filters, read from the URL so every view can be shared and bookmarked."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema

@@ -1,7 +1,8 @@
 """What a kiosk sends for one response (or a batch), and what it gets back."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -16,7 +17,7 @@ MAX_INT32 = 2**31 - 1
 def _utc_representable(value: datetime) -> None:
     """Refuse instants that cannot be expressed in UTC (e.g. 9999-12-31T23:00-05:00)."""
     try:
-        value.astimezone(timezone.utc)
+        value.astimezone(UTC)
     except OverflowError:
         raise ValidationError("Out of range.") from None
 
@@ -48,9 +49,7 @@ class ResponseInSchema(Schema):
 
 
 class BatchInSchema(Schema):
-    responses = fields.List(
-        fields.Nested(ResponseInSchema), required=True, validate=validate.Length(min=1)
-    )
+    responses = fields.List(fields.Nested(ResponseInSchema), required=True, validate=validate.Length(min=1))
 
     def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs):
         """Key item errors by the item's index at the top level, as the service's rule errors are."""

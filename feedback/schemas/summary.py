@@ -1,4 +1,5 @@
 """Query parameters of the read API: the summary and the raw responses list."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -30,12 +31,18 @@ class ScopedRangeSchema(Schema):
 
 
 class SummaryQuerySchema(ScopedRangeSchema):
-    group = fields.String(load_default=None, validate=validate.OneOf(GROUPS),
-                          metadata={"description": "hour = hour of day x weekday, in the office's local time."})
+    group = fields.String(
+        load_default=None,
+        validate=validate.OneOf(GROUPS),
+        metadata={"description": "hour = hour of day x weekday, in the office's local time."},
+    )
     include_suspect = fields.Boolean(load_default=False)
 
 
 class ResponsesQuerySchema(ScopedRangeSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    after = fields.String(load_default=None, validate=validate.Length(max=100),
-                          metadata={"description": "next_cursor of the previous page."})
+    after = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "next_cursor of the previous page."},
+    )

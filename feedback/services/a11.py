@@ -25,6 +25,7 @@ The files are plain UTF-8 without a byte-order mark, as uploads to Touchpoints e
 that does not strip a BOM would see the first header as ``\\ufeffexternal_id``), with CRLF line
 ends like every other export.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from feedback.models import (CustomerVolume, FollowupDaily, Location, Office, Response, ResponseHourly, Survey,
-                             SurveyVersion)
+from feedback.models import (
+    CustomerVolume,
+    FollowupDaily,
+    Location,
+    Office,
+    Response,
+    ResponseHourly,
+    Survey,
+    SurveyVersion,
+)
 from feedback.models.responses import CHANNELS
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import DRIVERS, MAX_POINTS, SCALES, polarity
@@ -51,19 +60,37 @@ RESPONSE_COLUMNS = ("external_id", "question_1", *DRIVER_COLUMNS, "question_4")
 Q1_COLUMNS = tuple(f"q1_{k}" for k in range(1, MAX_POINTS + 1))
 VOLUME_FIELDS = ("volume_of_customers", "volume_of_customers_provided_survey_opportunity")
 COLLECTION_COLUMNS = (
-    "fiscal_year", "quarter", "service_provided", "transaction_point", "channel", *VOLUME_FIELDS,
-    "volume_of_respondents", "survey_title", "survey_type", "trust_question_text", "omb_control_number",
-    "federal_register_url", *Q1_COLUMNS, *DRIVER_COLUMNS,
+    "fiscal_year",
+    "quarter",
+    "service_provided",
+    "transaction_point",
+    "channel",
+    *VOLUME_FIELDS,
+    "volume_of_respondents",
+    "survey_title",
+    "survey_type",
+    "trust_question_text",
+    "omb_control_number",
+    "federal_register_url",
+    *Q1_COLUMNS,
+    *DRIVER_COLUMNS,
     # Ours, after the A-11 columns: what the counts leave out, and what is missing or doubtful.
-    "suspect_respondents", "spam_respondents", "missing", "warning",
+    "suspect_respondents",
+    "spam_respondents",
+    "missing",
+    "warning",
 )
 WARNING_COLUMN = "warning"
 # Figures a collection row needs that someone has to enter (missing ones are named in ``missing``).
 REQUIRED_FIGURES = ("service_provided", *VOLUME_FIELDS, "omb_control_number", "federal_register_url")
 
 ACCEPTED_SCALES = frozenset({"faces5", "thumbs"})
-SURVEY_TYPES = {"faces5": "5-point scale", "faces4": "4-point scale", "three": "3-point scale",
-                "thumbs": "Thumbs up/down"}
+SURVEY_TYPES = {
+    "faces5": "5-point scale",
+    "faces4": "4-point scale",
+    "three": "3-point scale",
+    "thumbs": "Thumbs up/down",
+}
 SPAM = "spam"
 
 
@@ -91,18 +118,20 @@ class _Places:
     window: object | None  # None when no location was chosen
 
     @classmethod
-    def of(cls, session: Session, location_ids, quarter: FiscalQuarter) -> "_Places":
+    def of(cls, session: Session, location_ids, quarter: FiscalQuarter) -> _Places:
         zones: dict[int, ZoneInfo] = {}
         by_zone: dict[str, list[int]] = defaultdict(list)
-        for loc_id, tz in session.execute(select(Location.id, Office.timezone).join(Location.office)
-                                          .where(Location.id.in_(list(location_ids)))):
+        for loc_id, tz in session.execute(
+            select(Location.id, Office.timezone).join(Location.office).where(Location.id.in_(list(location_ids)))
+        ):
             zones[loc_id] = ZoneInfo(tz)
             by_zone[tz].append(loc_id)
         windows = []
         for tz, ids in sorted(by_zone.items()):
             lo, hi = utc_bounds(ZoneInfo(tz), quarter.start, quarter.end)
-            windows.append(and_(Response.location_id.in_(sorted(ids)), Response.client_time >= lo,
-                                Response.client_time < hi))
+            windows.append(
+                and_(Response.location_id.in_(sorted(ids)), Response.client_time >= lo, Response.client_time < hi)
+            )
         return cls(zones, or_(*windows) if windows else None)
 
 
@@ -116,8 +145,7 @@ def response_scales(session: Session, location_ids, quarter: FiscalQuarter) -> s
     places = _Places.of(session, location_ids, quarter)
     if places.window is None:
         return set()
-    version_ids = session.scalars(select(Response.survey_version_id).distinct()
-                                  .where(places.window, _counted())).all()
+    version_ids = session.scalars(select(Response.survey_version_id).distinct().where(places.window, _counted())).all()
     if not version_ids:
         return set()
     return set(session.scalars(select(SurveyVersion.scale).where(SurveyVersion.id.in_(version_ids)).distinct()))
@@ -146,8 +174,9 @@ class _DriverCells(dict):
         return cells
 
 
-def response_rows(session: Session, location_ids, quarter: FiscalQuarter, *, warning: bool,
-                  yield_per: int = YIELD_PER) -> Iterator[tuple]:
+def response_rows(
+    session: Session, location_ids, quarter: FiscalQuarter, *, warning: bool, yield_per: int = YIELD_PER
+) -> Iterator[tuple]:
     """One tuple per counted response of the quarter, oldest client time first (then id), in the
     order of :data:`RESPONSE_COLUMNS` (plus the warning cell when ``warning``); text cells went
     through :func:`safe_cell` already."""
@@ -157,8 +186,14 @@ def response_rows(session: Session, location_ids, quarter: FiscalQuarter, *, war
     scales = {vid: SCALES[key] for vid, key in session.execute(select(SurveyVersion.id, SurveyVersion.scale))}
     warnings = {vid: scale_warning(scale.key) or "" for vid, scale in scales.items()}
     query = (
-        select(Response.id, Response.survey_version_id, Response.rating,
-               cast(Response.followup_offered, Text), cast(Response.followup_chosen, Text), Response.comment)
+        select(
+            Response.id,
+            Response.survey_version_id,
+            Response.rating,
+            cast(Response.followup_offered, Text),
+            cast(Response.followup_chosen, Text),
+            Response.comment,
+        )
         .where(places.window, _counted())
         .order_by(Response.client_time, Response.id)
     )
@@ -230,12 +265,21 @@ def counts(session: Session, location_ids, quarter: FiscalQuarter) -> dict[tuple
     found: dict[tuple[int, str], Counts] = defaultdict(Counts)
     if not ids:
         return {}
-    in_quarter = (ResponseHourly.location_id.in_(ids), ResponseHourly.local_date >= quarter.start,
-                  ResponseHourly.local_date <= quarter.end)
+    in_quarter = (
+        ResponseHourly.location_id.in_(ids),
+        ResponseHourly.local_date >= quarter.start,
+        ResponseHourly.local_date <= quarter.end,
+    )
     ratings = [func.sum(getattr(ResponseHourly, col)) for col in RATING_COLUMNS]
     for loc_id, channel, scale, suspect, n, *per_rating in session.execute(
-        select(ResponseHourly.location_id, ResponseHourly.channel, ResponseHourly.scale, ResponseHourly.suspect,
-               func.sum(ResponseHourly.n), *ratings)
+        select(
+            ResponseHourly.location_id,
+            ResponseHourly.channel,
+            ResponseHourly.scale,
+            ResponseHourly.suspect,
+            func.sum(ResponseHourly.n),
+            *ratings,
+        )
         .where(*in_quarter)
         .group_by(ResponseHourly.location_id, ResponseHourly.channel, ResponseHourly.scale, ResponseHourly.suspect)
     ):
@@ -250,10 +294,20 @@ def counts(session: Session, location_ids, quarter: FiscalQuarter) -> dict[tuple
         for k, value in enumerate(per_rating):
             dist[k] += value or 0
     for loc_id, channel, side, choice, offered, chosen in session.execute(
-        select(FollowupDaily.location_id, FollowupDaily.channel, FollowupDaily.polarity, FollowupDaily.choice,
-               func.sum(FollowupDaily.offered), func.sum(FollowupDaily.chosen))
-        .where(FollowupDaily.location_id.in_(ids), FollowupDaily.local_date >= quarter.start,
-               FollowupDaily.local_date <= quarter.end, FollowupDaily.suspect == false())
+        select(
+            FollowupDaily.location_id,
+            FollowupDaily.channel,
+            FollowupDaily.polarity,
+            FollowupDaily.choice,
+            func.sum(FollowupDaily.offered),
+            func.sum(FollowupDaily.chosen),
+        )
+        .where(
+            FollowupDaily.location_id.in_(ids),
+            FollowupDaily.local_date >= quarter.start,
+            FollowupDaily.local_date <= quarter.end,
+            FollowupDaily.suspect == false(),
+        )
         .group_by(FollowupDaily.location_id, FollowupDaily.channel, FollowupDaily.polarity, FollowupDaily.choice)
     ):
         if offered:
@@ -265,7 +319,8 @@ def counts(session: Session, location_ids, quarter: FiscalQuarter) -> dict[tuple
         spam = func.sum(case((Response.comment_state == SPAM, 1), else_=0))
         for loc_id, channel, version_id, spam_count in session.execute(
             select(Response.location_id, Response.channel, func.max(Response.survey_version_id), spam)
-            .where(places.window).group_by(Response.location_id, Response.channel)
+            .where(places.window)
+            .group_by(Response.location_id, Response.channel)
         ):
             entry = found[(loc_id, channel)]
             entry.version_id = version_id
@@ -307,19 +362,33 @@ class CollectionRow:
 
     def drivers(self) -> list:
         """Times each driver was chosen; empty when it was never offered here this quarter."""
-        return [self.counts.chosen.get((side, d), 0) if (side, d) in self.counts.offered else None
-                for side in SIDES for d in DRIVERS]
+        return [
+            self.counts.chosen.get((side, d), 0) if (side, d) in self.counts.offered else None
+            for side in SIDES
+            for d in DRIVERS
+        ]
 
     def cells(self) -> tuple:
         loc = self.location
         return (
-            str(self.quarter.fiscal_year), str(self.quarter.quarter), self.service_provided,
-            transaction_point(loc.office.name, loc.name, loc.code), self.channel,
-            *(self.value(name) for name in VOLUME_FIELDS), self.counts.respondents,
-            self.survey_title, SURVEY_TYPES[self.scale], self.version.question.get("en"),
-            self.version.omb_control_number, self.version.federal_register_url,
-            *self.q1(), *self.drivers(),
-            self.counts.suspects, self.counts.spam, ";".join(self.missing), " | ".join(self.warnings),
+            str(self.quarter.fiscal_year),
+            str(self.quarter.quarter),
+            self.service_provided,
+            transaction_point(loc.office.name, loc.name, loc.code),
+            self.channel,
+            *(self.value(name) for name in VOLUME_FIELDS),
+            self.counts.respondents,
+            self.survey_title,
+            SURVEY_TYPES[self.scale],
+            self.version.question.get("en"),
+            self.version.omb_control_number,
+            self.version.federal_register_url,
+            *self.q1(),
+            *self.drivers(),
+            self.counts.suspects,
+            self.counts.spam,
+            ";".join(self.missing),
+            " | ".join(self.warnings),
         )
 
 
@@ -328,13 +397,16 @@ def _warnings(scale: str, counts_: Counts) -> list[str]:
     used = sorted(s for s, dist in counts_.by_scale.items() if sum(dist))
     if len(used) > 1 or (used and used != [scale]):
         reported = sum(counts_.by_scale.get(scale, ()))
-        warnings.append(f"Several scales this quarter ({', '.join(used)}); q1_1..q1_5 count the {scale} "
-                        f"ratings only ({reported} of {counts_.respondents} respondents)")
+        warnings.append(
+            f"Several scales this quarter ({', '.join(used)}); q1_1..q1_5 count the {scale} "
+            f"ratings only ({reported} of {counts_.respondents} respondents)"
+        )
     return warnings
 
 
-def collection(session: Session, location_ids, quarter: FiscalQuarter, *,
-               found: dict[tuple[int, str], Counts] | None = None) -> list[CollectionRow]:
+def collection(
+    session: Session, location_ids, quarter: FiscalQuarter, *, found: dict[tuple[int, str], Counts] | None = None
+) -> list[CollectionRow]:
     """Rows for every location and channel with responses (of any kind) or volumes this quarter,
     ordered by office name, location code and channel (kiosk, qr).
 
@@ -346,17 +418,26 @@ def collection(session: Session, location_ids, quarter: FiscalQuarter, *,
     if not ids:
         return []
     found = counts(session, ids, quarter) if found is None else found
-    volumes = {(v.location_id, v.channel): v for v in session.scalars(
-        select(CustomerVolume).where(CustomerVolume.location_id.in_(ids),
-                                     CustomerVolume.fiscal_year == quarter.fiscal_year,
-                                     CustomerVolume.quarter == quarter.quarter))}
+    volumes = {
+        (v.location_id, v.channel): v
+        for v in session.scalars(
+            select(CustomerVolume).where(
+                CustomerVolume.location_id.in_(ids),
+                CustomerVolume.fiscal_year == quarter.fiscal_year,
+                CustomerVolume.quarter == quarter.quarter,
+            )
+        )
+    }
     keys = set(found) | set(volumes)
     if not keys:
         return []
     locations = {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_({k[0] for k in keys})))}
     version_ids = {c.version_id for c in found.values() if c.version_id is not None}
-    versions = {v.id: v for v in session.scalars(select(SurveyVersion).where(SurveyVersion.id.in_(version_ids)))} \
-        if version_ids else {}
+    versions = (
+        {v.id: v for v in session.scalars(select(SurveyVersion).where(SurveyVersion.id.in_(version_ids)))}
+        if version_ids
+        else {}
+    )
     current: dict[int, SurveyVersion] = {}
     surveys = dict(session.execute(select(Survey.id, Survey.name)).all())
     rows = []
@@ -368,9 +449,18 @@ def collection(session: Session, location_ids, quarter: FiscalQuarter, *,
             if location.survey_id not in current:
                 current[location.survey_id] = SurveyVersion.current_for(session, location.survey_id)
             version = current[location.survey_id]
-        row = CollectionRow(quarter, location, channel, version, surveys[version.survey_id], entry,
-                            volumes.get((loc_id, channel)),
-                            location.effective_service_provided, [], _warnings(version.scale, entry))
+        row = CollectionRow(
+            quarter,
+            location,
+            channel,
+            version,
+            surveys[version.survey_id],
+            entry,
+            volumes.get((loc_id, channel)),
+            location.effective_service_provided,
+            [],
+            _warnings(version.scale, entry),
+        )
         row.missing = [name for name in REQUIRED_FIGURES if row.value(name) in (None, "")]
         rows.append(row)
     rows.sort(key=lambda r: (r.location.office.name, r.location.code, CHANNELS.index(r.channel)))

@@ -8,6 +8,7 @@ CSAT is the share of positive ratings (feedback/scales.py states the rule per
 scale). Suspect responses (repeat taps) are left out unless asked for, and
 always counted in ``suspect_count``.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -154,7 +155,8 @@ def summarize(
         "locations": sorted(codes.values()),
         "total": total.as_dict(),
         "followups": _followups(session, filters_for_followups(location_ids, start, end, channel), include_suspect)
-        if followups else None,
+        if followups
+        else None,
     }
     if group:
         result["group"] = group

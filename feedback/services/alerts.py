@@ -54,12 +54,13 @@ evaluators that saw the same latest alert and decided "new episode" all try the 
 exactly one alert is stored even if their data differed by a response that arrived in
 between; an evaluator that starts after the insert sees the new alert and stays quiet.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -113,19 +114,28 @@ def effective_rules(session: Session, location_ids: Iterable[int]) -> dict[int, 
     ids = set(location_ids)
     if not ids:
         return {}
-    locations = session.scalars(select(Location).options(joinedload(Location.office))
-                                .where(Location.id.in_(ids)).order_by(Location.code))
-    stored = {(r.location_id, r.kind): r
-              for r in session.scalars(select(AlertRule).where(AlertRule.location_id.in_(ids)))}
+    locations = session.scalars(
+        select(Location).options(joinedload(Location.office)).where(Location.id.in_(ids)).order_by(Location.code)
+    )
+    stored = {
+        (r.location_id, r.kind): r for r in session.scalars(select(AlertRule).where(AlertRule.location_id.in_(ids)))
+    }
     out: dict[int, dict[str, Rule]] = {}
     for location in locations:
         rules = out[location.id] = {}
         for kind in ALERT_KINDS:
             row = stored.get((location.id, kind))
-            params = dict(DEFAULT_PARAMS[kind]) | {k: v for k, v in ((row.params if row else None) or {}).items()
-                                                   if k in DEFAULT_PARAMS[kind]}
-            rules[kind] = Rule(location, kind, row.enabled if row else True, params,
-                               list((row.recipients if row else None) or []), row.id if row else None)
+            params = dict(DEFAULT_PARAMS[kind]) | {
+                k: v for k, v in ((row.params if row else None) or {}).items() if k in DEFAULT_PARAMS[kind]
+            }
+            rules[kind] = Rule(
+                location,
+                kind,
+                row.enabled if row else True,
+                params,
+                list((row.recipients if row else None) or []),
+                row.id if row else None,
+            )
     return out
 
 
@@ -135,8 +145,9 @@ def _insert(session: Session):
 
 def _rule_id(session: Session, location_id: int, kind: str) -> int:
     """The stored rule's id, storing the default first if there is none (race-safe)."""
-    stmt = _insert(session)(AlertRule).values(location_id=location_id, kind=kind, enabled=True,
-                                              params=dict(DEFAULT_PARAMS[kind]), recipients=[])
+    stmt = _insert(session)(AlertRule).values(
+        location_id=location_id, kind=kind, enabled=True, params=dict(DEFAULT_PARAMS[kind]), recipients=[]
+    )
     session.execute(stmt.on_conflict_do_nothing(index_elements=["location_id", "kind"]))
     return session.scalar(select(AlertRule.id).where(AlertRule.location_id == location_id, AlertRule.kind == kind))
 
@@ -272,10 +283,12 @@ def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
     rows = session.execute(
         select(Response.client_time, Response.rating, SurveyVersion.scale)
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
-        .where(Response.location_id == location.id,
-               Response.client_time > now - timedelta(minutes=p["within_minutes"]),
-               Response.suspect.is_(False),
-               Response.comment_state.is_distinct_from("spam"))  # as everywhere (comments.py)
+        .where(
+            Response.location_id == location.id,
+            Response.client_time > now - timedelta(minutes=p["within_minutes"]),
+            Response.suspect.is_(False),
+            Response.comment_state.is_distinct_from("spam"),
+        )  # as everywhere (comments.py)
         .order_by(Response.client_time.desc(), Response.id.desc())
         .limit(p["of_last"])
     ).all()
@@ -290,14 +303,22 @@ def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
             if negatives[-1] > through:
                 out.extend[latest.id] = negatives[-1]
             return
-    out.findings.append(Finding(
-        rule, f"burst:after:{latest.id if latest else 0}",
-        f"{location.code}: {len(negatives)} of the last {len(rows)} ratings were negative "
-        f"within {p['within_minutes']} minutes",
-        {"negative": len(negatives), "counted": len(rows), "rule": dict(p),
-         "first_negative_at": _iso(negatives[0]), "last_negative_at": _iso(negatives[-1]),
-         "evaluated_at": _iso(now)},
-    ))
+    out.findings.append(
+        Finding(
+            rule,
+            f"burst:after:{latest.id if latest else 0}",
+            f"{location.code}: {len(negatives)} of the last {len(rows)} ratings were negative "
+            f"within {p['within_minutes']} minutes",
+            {
+                "negative": len(negatives),
+                "counted": len(rows),
+                "rule": dict(p),
+                "first_negative_at": _iso(negatives[0]),
+                "last_negative_at": _iso(negatives[-1]),
+                "evaluated_at": _iso(now),
+            },
+        )
+    )
 
 
 def below_target_figures(session: Session, location: Location, now: datetime, window_days: int) -> dict | None:
@@ -310,9 +331,16 @@ def below_target_figures(session: Session, location: Location, now: datetime, wi
     total = aggregation.summarize(session, [location.id], start, today, followups=False)["total"]
     n, positive = total["count"], total["positive"]
     interval = wilson_interval(positive, n)
-    return {"from": start.isoformat(), "to": today.isoformat(), "n": n, "positive": positive,
-            "csat": positive / n if n else None, "low": interval.low if interval else None,
-            "high": interval.high if interval else None, "target": target}
+    return {
+        "from": start.isoformat(),
+        "to": today.isoformat(),
+        "n": n,
+        "positive": positive,
+        "csat": positive / n if n else None,
+        "low": interval.low if interval else None,
+        "high": interval.high if interval else None,
+        "target": target,
+    }
 
 
 def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
@@ -322,27 +350,34 @@ def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> No
         return
     latest = _latest_alert(session, rule)
     today = now.astimezone(location.office.tz).date()
-    if latest is not None and latest.details.get("to") and \
-            date.fromisoformat(latest.details["to"]) > today - timedelta(days=days):
+    if (
+        latest is not None
+        and latest.details.get("to")
+        and date.fromisoformat(latest.details["to"]) > today - timedelta(days=days)
+    ):
         return  # reported less than a window ago
     figures = below_target_figures(session, location, now, days)
     # The standards page's "not met" (stats.verdict): even the interval's upper bound is below the target.
     if figures is None or verdict(figures["positive"], figures["n"], figures["target"]) != "not_met":
         return
-    out.findings.append(Finding(
-        rule, f"below_target:after:{latest.id if latest else 0}",
-        f"{location.code}: CSAT {_pct(figures['csat'])} over the last {days} days is below the "
-        f"{_pct(figures['target'])} target (95 % interval up to {_pct(figures['high'])}, "
-        f"{figures['n']} responses)",
-        figures | {"window_days": days, "evaluated_at": _iso(now)},
-    ))
+    out.findings.append(
+        Finding(
+            rule,
+            f"below_target:after:{latest.id if latest else 0}",
+            f"{location.code}: CSAT {_pct(figures['csat'])} over the last {days} days is below the "
+            f"{_pct(figures['target'])} target (95 % interval up to {_pct(figures['high'])}, "
+            f"{figures['n']} responses)",
+            figures | {"window_days": days, "evaluated_at": _iso(now)},
+        )
+    )
 
 
 def silence_start(session: Session, location: Location) -> datetime | None:
     """When the current silence began: the last response, or the first active kiosk's enrolment
     if later; None when the location has no active kiosk."""
-    installed = session.scalar(select(func.min(Device.created_at))
-                               .where(Device.location_id == location.id, Device.revoked_at.is_(None)))
+    installed = session.scalar(
+        select(func.min(Device.created_at)).where(Device.location_id == location.id, Device.revoked_at.is_(None))
+    )
     if installed is None:
         return None
     last = session.scalar(select(func.max(Response.client_time)).where(Response.location_id == location.id))
@@ -361,21 +396,36 @@ def _silence(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
     if quiet < wanted:
         return
     quiet = open_time_between(office, since, now)  # the whole silence, for the figures (a rare, longer count)
-    kiosks = session.scalar(select(func.count()).select_from(Device)
-                            .where(Device.location_id == location.id, Device.revoked_at.is_(None)))
-    out.findings.append(Finding(
-        rule, f"silence:{since.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}",
-        f"{location.code}: no response for {rule.params['minutes']} minutes or more of opening hours",
-        {"since": _iso(since), "quiet_minutes": int(quiet.total_seconds() // 60), "rule": dict(rule.params),
-         "active_kiosks": kiosks, "evaluated_at": _iso(now)},
-    ))
+    kiosks = session.scalar(
+        select(func.count()).select_from(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None))
+    )
+    out.findings.append(
+        Finding(
+            rule,
+            f"silence:{since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
+            f"{location.code}: no response for {rule.params['minutes']} minutes or more of opening hours",
+            {
+                "since": _iso(since),
+                "quiet_minutes": int(quiet.total_seconds() // 60),
+                "rule": dict(rule.params),
+                "active_kiosks": kiosks,
+                "evaluated_at": _iso(now),
+            },
+        )
+    )
 
 
 CHECKS = {"burst": _burst, "below_target": _below_target, "silence": _silence}
 
 
-def evaluate(session: Session, location_ids: Iterable[int], now: datetime, *,
-             kinds: Iterable[str] = ALERT_KINDS, email: bool = False) -> list[int]:
+def evaluate(
+    session: Session,
+    location_ids: Iterable[int],
+    now: datetime,
+    *,
+    kinds: Iterable[str] = ALERT_KINDS,
+    email: bool = False,
+) -> list[int]:
     """Evaluate the enabled rules of ``kinds`` at ``location_ids``; returns the ids of new alerts.
 
     ``email`` says whether e-mail delivery is configured: new alerts are then ``pending``
@@ -406,11 +456,22 @@ def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> li
         for finding in found.findings:
             rule = finding.rule
             rule_id = rule.rule_id or _rule_id(session, rule.location.id, rule.kind)
-            stmt = _insert(session)(Alert).values(
-                rule_id=rule_id, location_id=rule.location.id, kind=rule.kind, claim_key=finding.claim_key,
-                raised_at=now, summary=finding.summary[:300], details=finding.details,
-                email_state="pending" if email else "none", email_attempts=0,
-            ).on_conflict_do_nothing(index_elements=["rule_id", "claim_key"]).returning(Alert.id)
+            stmt = (
+                _insert(session)(Alert)
+                .values(
+                    rule_id=rule_id,
+                    location_id=rule.location.id,
+                    kind=rule.kind,
+                    claim_key=finding.claim_key,
+                    raised_at=now,
+                    summary=finding.summary[:300],
+                    details=finding.details,
+                    email_state="pending" if email else "none",
+                    email_attempts=0,
+                )
+                .on_conflict_do_nothing(index_elements=["rule_id", "claim_key"])
+                .returning(Alert.id)
+            )
             alert_id = session.scalar(stmt)
             if alert_id is not None:
                 raised.append(alert_id)
@@ -418,8 +479,9 @@ def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> li
     return raised
 
 
-def evaluate_on_ingest(session: Session, location_ids: Iterable[int], now: datetime, *,
-                       negative: bool = True, email: bool = False) -> list[int]:
+def evaluate_on_ingest(
+    session: Session, location_ids: Iterable[int], now: datetime, *, negative: bool = True, email: bool = False
+) -> list[int]:
     """The checks new responses can trigger: burst and below target, and only when one of them is a
     (non-suspect) negative rating. Positive ratings cannot start either: a burst counts negatives,
     and one more success never lowers the Wilson upper bound (the score statistic at the old bound
@@ -440,10 +502,10 @@ def evaluate_ingested(session: Session, records: Iterable, now: datetime, *, ema
     scales = {r.survey_version_id: r.scale for r in records if getattr(r, "scale", None)}
     missing = {r.survey_version_id for r in records} - scales.keys()
     if missing:
-        scales |= dict(session.execute(select(SurveyVersion.id, SurveyVersion.scale).where(
-            SurveyVersion.id.in_(missing))).all())
-    negative = any(not r.suspect and not SCALES[scales[r.survey_version_id]].is_positive(r.rating)
-                   for r in records)
+        scales |= dict(
+            session.execute(select(SurveyVersion.id, SurveyVersion.scale).where(SurveyVersion.id.in_(missing))).all()
+        )
+    negative = any(not r.suspect and not SCALES[scales[r.survey_version_id]].is_positive(r.rating) for r in records)
     return evaluate_on_ingest(session, {r.location_id for r in records}, now, negative=negative, email=email)
 
 
@@ -456,14 +518,20 @@ def run_periodic(session: Session, now: datetime, *, email: bool = False) -> lis
 # --- the admin site ---------------------------------------------------------------------------
 
 
-def alerts_page(session: Session, actor: User, *, state: str = "open", before: int | None = None,
-                size: int = 50) -> tuple[list[Alert], int | None]:
+def alerts_page(
+    session: Session, actor: User, *, state: str = "open", before: int | None = None, size: int = 50
+) -> tuple[list[Alert], int | None]:
     """The actor's alerts, newest first, and the ``before`` id of the next (older) page."""
     ids = users.scope_location_ids(session, actor)
     if not ids:
         return [], None
-    query = (select(Alert).options(joinedload(Alert.location).joinedload(Location.office))
-             .where(Alert.location_id.in_(ids)).order_by(Alert.id.desc()).limit(size + 1))
+    query = (
+        select(Alert)
+        .options(joinedload(Alert.location).joinedload(Location.office))
+        .where(Alert.location_id.in_(ids))
+        .order_by(Alert.id.desc())
+        .limit(size + 1)
+    )
     if state == "open":
         query = query.where(Alert.acknowledged_at.is_(None))
     elif state == "acknowledged":
@@ -514,25 +582,36 @@ def figures(alert: Alert) -> list[tuple[str, str]]:
 
     if alert.kind == "burst":
         rule = d.get("rule", {})
-        return [(N_("Negative ratings"), f"{d.get('negative')} of the last {d.get('counted')}"),
-                (N_("Rule"), f"{rule.get('negatives')} negative of the last {rule.get('of_last')} "
-                             f"within {rule.get('within_minutes')} minutes"),
-                (N_("First negative rating"), local(d.get("first_negative_at"))),
-                (N_("Latest negative rating"), local(d.get("last_negative_at")))]
+        return [
+            (N_("Negative ratings"), f"{d.get('negative')} of the last {d.get('counted')}"),
+            (
+                N_("Rule"),
+                f"{rule.get('negatives')} negative of the last {rule.get('of_last')} "
+                f"within {rule.get('within_minutes')} minutes",
+            ),
+            (N_("First negative rating"), local(d.get("first_negative_at"))),
+            (N_("Latest negative rating"), local(d.get("last_negative_at"))),
+        ]
     if alert.kind == "below_target":
-        return [(N_("Window (local dates)"), f"{d.get('from')} to {d.get('to')} ({d.get('window_days')} days)"),
-                (N_("Responses"), str(d.get("n"))),
-                (N_("Positive"), str(d.get("positive"))),
-                (N_("CSAT"), _pct(d["csat"]) if d.get("csat") is not None else "–"),
-                # No "%" in the label: Jinja's gettext %-formats every message it renders.
-                (N_("Confidence interval"),
-                 f"{_pct(d['low'])} to {_pct(d['high'])} (95 %)" if d.get("high") is not None else "–"),
-                (N_("Target"), _pct(d["target"]) if d.get("target") is not None else "–")]
+        return [
+            (N_("Window (local dates)"), f"{d.get('from')} to {d.get('to')} ({d.get('window_days')} days)"),
+            (N_("Responses"), str(d.get("n"))),
+            (N_("Positive"), str(d.get("positive"))),
+            (N_("CSAT"), _pct(d["csat"]) if d.get("csat") is not None else "–"),
+            # No "%" in the label: Jinja's gettext %-formats every message it renders.
+            (
+                N_("Confidence interval"),
+                f"{_pct(d['low'])} to {_pct(d['high'])} (95 %)" if d.get("high") is not None else "–",
+            ),
+            (N_("Target"), _pct(d["target"]) if d.get("target") is not None else "–"),
+        ]
     if alert.kind == "silence":
-        return [(N_("Last response (or kiosk enrolment)"), local(d.get("since"))),
-                (N_("Silent for (opening time)"), _duration(d.get("quiet_minutes") or 0)),
-                (N_("Rule"), f"{d.get('rule', {}).get('minutes')} minutes of opening hours"),
-                (N_("Active kiosks"), str(d.get("active_kiosks")))]
+        return [
+            (N_("Last response (or kiosk enrolment)"), local(d.get("since"))),
+            (N_("Silent for (opening time)"), _duration(d.get("quiet_minutes") or 0)),
+            (N_("Rule"), f"{d.get('rule', {}).get('minutes')} minutes of opening hours"),
+            (N_("Active kiosks"), str(d.get("active_kiosks"))),
+        ]
     return []
 
 
@@ -553,9 +632,17 @@ def rules_overview(session: Session, actor: User) -> list[RulesRow]:
     """The actor's locations (by code) with their effective rules and active kiosk counts."""
     ids = users.scope_location_ids(session, actor)
     rules = effective_rules(session, ids)
-    kiosks = dict(session.execute(
-        select(Device.location_id, func.count()).where(Device.location_id.in_(ids), Device.revoked_at.is_(None))
-        .group_by(Device.location_id)).all()) if ids else {}
+    kiosks = (
+        dict(
+            session.execute(
+                select(Device.location_id, func.count())
+                .where(Device.location_id.in_(ids), Device.revoked_at.is_(None))
+                .group_by(Device.location_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     rows = [RulesRow(next(iter(r.values())).location, r, kiosks.get(loc_id, 0)) for loc_id, r in rules.items()]
     return sorted(rows, key=lambda row: row.location.code)
 

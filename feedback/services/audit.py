@@ -1,4 +1,5 @@
 """The audit log: record a change in the same transaction that makes it."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -28,12 +29,23 @@ def changes(obj, values: dict) -> dict:
     return changed
 
 
-def record(session: Session, user: User | None, action: str, target_type: str, target_id: int | None,
-           details: dict | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    user: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    details: dict | None = None,
+) -> AuditEntry:
     """Add an entry (the caller's transaction commits it with the change itself)."""
-    entry = AuditEntry(user_id=user.id if user else None, actor=user.email if user else "cli", action=action,
-                       target_type=target_type, target_id=target_id,
-                       details={k: _plain(v) for k, v in (details or {}).items()})
+    entry = AuditEntry(
+        user_id=user.id if user else None,
+        actor=user.email if user else "cli",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details={k: _plain(v) for k, v in (details or {}).items()},
+    )
     session.add(entry)
     return entry
 

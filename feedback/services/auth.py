@@ -10,6 +10,7 @@ The account row is read and updated under a row lock (``FOR UPDATE`` on
 PostgreSQL; SQLite's write transaction already locks the database), so
 parallel guesses cannot overwrite each other's count and get free attempts.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,10 +93,17 @@ def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
     # Forget addresses that have not failed for a day (an attacker's list of guesses).
     session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - THROTTLE_MEMORY))
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
-    session.execute(insert(SignInThrottle).values(email_digest=digest, failed_logins=0, last_failure_at=now)
-                    .on_conflict_do_nothing(index_elements=["email_digest"]))
-    counter = session.scalar(select(SignInThrottle).where(SignInThrottle.email_digest == digest)
-                             .with_for_update().execution_options(populate_existing=True))
+    session.execute(
+        insert(SignInThrottle)
+        .values(email_digest=digest, failed_logins=0, last_failure_at=now)
+        .on_conflict_do_nothing(index_elements=["email_digest"])
+    )
+    counter = session.scalar(
+        select(SignInThrottle)
+        .where(SignInThrottle.email_digest == digest)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     counter.last_failure_at = now
     return counter
 

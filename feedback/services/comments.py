@@ -15,6 +15,7 @@ Every change is audited, one entry per response (``comment.<action>``, target ty
 ``response``). The audit log's ``target_id`` is an integer and response ids are UUIDs, so
 the id is in the entry's details (``response``) and ``target_id`` is None.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -106,8 +107,9 @@ def _date_window(session: Session, location_ids: Collection[int], start: date | 
     return or_(*windows) if windows else Response.location_id.is_(None)
 
 
-def _filters(session: Session, location_ids: Collection[int], q: str | None, start: date | None,
-             end: date | None) -> list:
+def _filters(
+    session: Session, location_ids: Collection[int], q: str | None, start: date | None, end: date | None
+) -> list:
     """Conditions shared by the list and the tab counts (everything but the tab).
 
     Every tab's condition compares ``comment_state``, which implies ``IS NOT NULL`` (the inbox's
@@ -129,8 +131,14 @@ def _tab_condition(tab: str):
     return Response.comment_state == tab
 
 
-def tab_counts(session: Session, location_ids: Collection[int], *, q: str | None = None,
-               start: date | None = None, end: date | None = None) -> dict[str, int]:
+def tab_counts(
+    session: Session,
+    location_ids: Collection[int],
+    *,
+    q: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, int]:
     """How many comments each tab holds under these filters."""
     if not location_ids:
         return dict.fromkeys(TABS, 0)
@@ -140,8 +148,7 @@ def tab_counts(session: Session, location_ids: Collection[int], *, q: str | None
 def _count_tabs(session: Session, filters: list) -> dict[str, int]:
     counts = dict.fromkeys(TABS, 0)
     filters = [*filters, Response.comment_state.is_not(None)]
-    flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1),
-                            else_=0))
+    flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1), else_=0))
     for state, n, n_flagged in session.execute(
         select(Response.comment_state, func.count(), flagged).where(*filters).group_by(Response.comment_state)
     ):
@@ -151,9 +158,17 @@ def _count_tabs(session: Session, filters: list) -> dict[str, int]:
     return counts
 
 
-def inbox(session: Session, location_ids: Collection[int], *, tab: str = "open", q: str | None = None,
-          start: date | None = None, end: date | None = None, after: str | None = None,
-          per_page: int = PAGE_SIZE) -> InboxPage:
+def inbox(
+    session: Session,
+    location_ids: Collection[int],
+    *,
+    tab: str = "open",
+    q: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    after: str | None = None,
+    per_page: int = PAGE_SIZE,
+) -> InboxPage:
     """One page of the comments of ``location_ids`` in ``tab``, newest first.
 
     ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves);
@@ -167,27 +182,56 @@ def inbox(session: Session, location_ids: Collection[int], *, tab: str = "open",
     filters = _filters(session, location_ids, q, start, end)  # one time-zone lookup for the counts and the page
     counts = _count_tabs(session, filters)
     query = (
-        select(Response.id, Response.location_id, Response.client_time, Response.rating, SurveyVersion.scale,
-               Response.channel, Response.language, Response.comment, Response.comment_state,
-               Response.comment_flagged, Response.suspect)
+        select(
+            Response.id,
+            Response.location_id,
+            Response.client_time,
+            Response.rating,
+            SurveyVersion.scale,
+            Response.channel,
+            Response.language,
+            Response.comment,
+            Response.comment_state,
+            Response.comment_flagged,
+            Response.suspect,
+        )
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(*filters, _tab_condition(tab))
     )
     if after:
         moment, ident = decode_cursor(after)
-        query = query.where(or_(Response.client_time < moment,
-                                and_(Response.client_time == moment, Response.id < ident)))
-    rows = session.execute(
-        query.order_by(Response.client_time.desc(), Response.id.desc()).limit(per_page + 1)
-    ).all()
-    places = {
-        loc.id: loc for loc in session.scalars(
-            select(Location).options(joinedload(Location.office)).where(Location.id.in_({r.location_id for r in rows[:per_page]}))
+        query = query.where(
+            or_(Response.client_time < moment, and_(Response.client_time == moment, Response.id < ident))
         )
-    } if rows else {}
-    items = [InboxItem(r.id, places[r.location_id], r.client_time, r.rating, r.scale, r.channel, r.language,
-                       r.comment or "", r.comment_state, bool(r.comment_flagged), bool(r.suspect))
-             for r in rows[:per_page]]
+    rows = session.execute(query.order_by(Response.client_time.desc(), Response.id.desc()).limit(per_page + 1)).all()
+    places = (
+        {
+            loc.id: loc
+            for loc in session.scalars(
+                select(Location)
+                .options(joinedload(Location.office))
+                .where(Location.id.in_({r.location_id for r in rows[:per_page]}))
+            )
+        }
+        if rows
+        else {}
+    )
+    items = [
+        InboxItem(
+            r.id,
+            places[r.location_id],
+            r.client_time,
+            r.rating,
+            r.scale,
+            r.channel,
+            r.language,
+            r.comment or "",
+            r.comment_state,
+            bool(r.comment_flagged),
+            bool(r.suspect),
+        )
+        for r in rows[:per_page]
+    ]
     return InboxPage(items, counts, encode_cursor(items[-1]) if len(rows) > per_page else None)
 
 
@@ -202,13 +246,22 @@ class ActionResult:
 
 
 def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
-    return rollups.Fact(row.location_id, zones[row.location_id], row.client_time, row.channel, row.scale,
-                        row.suspect, row.rating, tuple(row.followup_offered or ()),
-                        tuple(row.followup_chosen or ()))
+    return rollups.Fact(
+        row.location_id,
+        zones[row.location_id],
+        row.client_time,
+        row.channel,
+        row.scale,
+        row.suspect,
+        row.rating,
+        tuple(row.followup_offered or ()),
+        tuple(row.followup_chosen or ()),
+    )
 
 
-def act(session: Session, actor: User | None, scope: Collection[int], action: str,
-        ids: Iterable[uuid.UUID]) -> ActionResult:
+def act(
+    session: Session, actor: User | None, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
+) -> ActionResult:
     """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
 
     Every id must be a comment of a location in ``scope`` (else NotFound and nothing changes,
@@ -227,10 +280,21 @@ def act(session: Session, actor: User | None, scope: Collection[int], action: st
         # Locked in id order (no deadlocks between two bulk actions); SQLite's BEGIN IMMEDIATE
         # already serialises writers, PostgreSQL re-reads each row once its lock is free.
         rows = session.execute(
-            select(Response.id, Response.location_id, Response.comment_state, Response.comment_flagged,
-                   Response.client_time, Response.channel, Response.suspect, Response.rating,
-                   Response.followup_offered, Response.followup_chosen, SurveyVersion.scale,
-                   Location.code, Office.timezone)
+            select(
+                Response.id,
+                Response.location_id,
+                Response.comment_state,
+                Response.comment_flagged,
+                Response.client_time,
+                Response.channel,
+                Response.suspect,
+                Response.rating,
+                Response.followup_offered,
+                Response.followup_chosen,
+                SurveyVersion.scale,
+                Location.code,
+                Office.timezone,
+            )
             .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
             .join(Location, Location.id == Response.location_id)
             .join(Office, Office.id == Location.office_id)
@@ -252,16 +316,27 @@ def act(session: Session, actor: User | None, scope: Collection[int], action: st
             candidates = [r.id for r in rows if r.comment_state != "spam" and bool(r.comment_flagged) != new]
         changed: set[uuid.UUID] = set()
         if candidates:
-            changed = set(session.scalars(
-                update(table).where(table.c.id.in_(candidates), guard).values(**values).returning(table.c.id)
-            ))
+            changed = set(
+                session.scalars(
+                    update(table).where(table.c.id.in_(candidates), guard).values(**values).returning(table.c.id)
+                )
+            )
         done = [r for r in rows if r.id in changed]
         if action in ("mark_spam", "unmark_spam") and done:
             zones = {r.location_id: ZoneInfo(r.timezone) for r in done}
             rollups.apply(session, [_fact(r, zones) for r in done], sign=-1 if action == "mark_spam" else 1)
         for r in done:
-            field, old = ("comment_state", r.comment_state) if action in STATE_MOVES \
+            field, old = (
+                ("comment_state", r.comment_state)
+                if action in STATE_MOVES
                 else ("comment_flagged", bool(r.comment_flagged))
-            audit.record(session, actor, f"comment.{action}", "response", None,
-                         {"response": str(r.id), "location": r.code, field: [old, new]})
+            )
+            audit.record(
+                session,
+                actor,
+                f"comment.{action}",
+                "response",
+                None,
+                {"response": str(r.id), "location": r.code, field: [old, new]},
+            )
     return ActionResult(action, [r.id for r in done], len(rows) - len(done))

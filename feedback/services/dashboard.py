@@ -15,6 +15,7 @@ period are exactly those ``summarize`` gives for that period; CSAT and means are
 rounded when shown. Views that show no follow-ups ask ``summarize`` to skip them (a second
 rollup scan). Only the phone comments are read from ``responses``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -49,12 +50,16 @@ class Figures:
     distribution: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, entry: dict) -> "Figures":
+    def of(cls, entry: dict) -> Figures:
         """From a ``summarize`` total or group entry."""
-        return cls(entry["count"], entry["positive"], entry["suspect_count"],
-                   {scale: list(counts) for scale, counts in entry["distribution"].items()})
+        return cls(
+            entry["count"],
+            entry["positive"],
+            entry["suspect_count"],
+            {scale: list(counts) for scale, counts in entry["distribution"].items()},
+        )
 
-    def add(self, other: "Figures") -> "Figures":
+    def add(self, other: Figures) -> Figures:
         self.count += other.count
         self.positive += other.positive
         self.suspect_count += other.suspect_count
@@ -64,11 +69,14 @@ class Figures:
                 mine[k] += n
         return self
 
-    def minus(self, other: "Figures") -> "Figures":
+    def minus(self, other: Figures) -> Figures:
         """These counts without ``other``'s (a part of them): a new Figures."""
-        out = Figures(self.count - other.count, self.positive - other.positive,
-                      self.suspect_count - other.suspect_count,
-                      {scale: list(counts) for scale, counts in self.distribution.items()})
+        out = Figures(
+            self.count - other.count,
+            self.positive - other.positive,
+            self.suspect_count - other.suspect_count,
+            {scale: list(counts) for scale, counts in self.distribution.items()},
+        )
         for scale, counts in other.distribution.items():
             mine = out.distribution.setdefault(scale, [0] * len(counts))
             for k, n in enumerate(counts):
@@ -76,7 +84,7 @@ class Figures:
         return out
 
     @classmethod
-    def total(cls, items: Iterable["Figures"]) -> "Figures":
+    def total(cls, items: Iterable[Figures]) -> Figures:
         out = cls()
         for item in items:
             out.add(item)
@@ -196,8 +204,15 @@ class Overview:
     range_total: Figures  # start..end of the filter
 
 
-def overview(session: Session, location_ids: list[int], start: date, end: date, *,
-             channel: str | None = None, group: str | None = None) -> Overview:
+def overview(
+    session: Session,
+    location_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    group: str | None = None,
+) -> Overview:
     """Today, 7 and 30 days ending ``end`` against the periods before them, and the trend of
     ``start..end``: one ``summarize`` call grouped by day."""
     longest = max(days for _key, days in PERIODS)
@@ -208,8 +223,18 @@ def overview(session: Session, location_ids: list[int], start: date, end: date, 
         cur_start = end - timedelta(days=n - 1)
         prev_end = cur_start - timedelta(days=1)
         prev_start = prev_end - timedelta(days=n - 1)
-        periods.append(Period(key, n, cur_start, end, _sum_days(days, cur_start, end),
-                              _sum_days(days, prev_start, prev_end), prev_start, prev_end))
+        periods.append(
+            Period(
+                key,
+                n,
+                cur_start,
+                end,
+                _sum_days(days, cur_start, end),
+                _sum_days(days, prev_start, prev_end),
+                prev_start,
+                prev_end,
+            )
+        )
     group = group or default_group(start, end)
     return Overview(end, periods, buckets(days, start, end, group), group, _sum_days(days, start, end))
 
@@ -267,8 +292,15 @@ def _merge_followups(summaries: Iterable[dict]) -> dict[str, list[Followup]]:
     return out
 
 
-def location_report(session: Session, location: Location, start: date, end: date, *,
-                    channel: str | None = None, group: str | None = None) -> LocationReport:
+def location_report(
+    session: Session,
+    location: Location,
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    group: str | None = None,
+) -> LocationReport:
     """Trend, channel split, follow-ups, suspects and the hour x weekday heatmap of one location.
 
     Three ``summarize`` calls: grouped by day (totals, trend, follow-ups), phone only without
@@ -288,7 +320,11 @@ def location_report(session: Session, location: Location, start: date, end: date
         channels = {"kiosk": total.minus(phone), "qr": phone}
     hours = summarize(session, ids, start, end, channel=channel, group="hour", followups=False)
     return LocationReport(
-        location=location, start=start, end=end, channel=channel, group=group,
+        location=location,
+        start=start,
+        end=end,
+        channel=channel,
+        group=group,
         total=total,
         channels={ch: channels[ch] for ch in CHANNELS if ch in channels},
         trend=buckets(_days(by_day), start, end, group),
@@ -327,8 +363,16 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def comments(session: Session, location: Location, start: date, end: date, *, q: str | None = None,
-             page: int = 1, per_page: int = COMMENTS_PER_PAGE) -> CommentPage:
+def comments(
+    session: Session,
+    location: Location,
+    start: date,
+    end: date,
+    *,
+    q: str | None = None,
+    page: int = 1,
+    per_page: int = COMMENTS_PER_PAGE,
+) -> CommentPage:
     """Phone comments (scrubbed at ingest) of ``start..end`` in the office's local dates, newest first.
 
     ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves).
@@ -338,9 +382,14 @@ def comments(session: Session, location: Location, start: date, end: date, *, q:
     lo, hi = utc_bounds(ZoneInfo(location.office.timezone), start, end)
     # coalesce(comment, '') <> '' rather than "IS NOT NULL AND <> ''": PostgreSQL then estimates the
     # share of rows with a comment well enough to walk the index newest first and stop at a full page.
-    filters = [Response.location_id == location.id, Response.client_time >= lo, Response.client_time < hi,
-               Response.channel == "qr", func.coalesce(Response.comment, "") != "",
-               Response.comment_state.is_distinct_from("spam")]  # marked spam in the inbox: out of sight
+    filters = [
+        Response.location_id == location.id,
+        Response.client_time >= lo,
+        Response.client_time < hi,
+        Response.channel == "qr",
+        func.coalesce(Response.comment, "") != "",
+        Response.comment_state.is_distinct_from("spam"),
+    ]  # marked spam in the inbox: out of sight
     if q:
         filters.append(Response.comment.ilike(_like_pattern(q), escape="\\"))
     rows = session.execute(
@@ -348,7 +397,8 @@ def comments(session: Session, location: Location, start: date, end: date, *, q:
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(*filters)
         .order_by(Response.client_time.desc(), Response.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
     ).all()
     return CommentPage([Comment(*row) for row in rows[:per_page]], page, per_page, len(rows) > per_page)
 
@@ -392,8 +442,16 @@ class CompareRow:
         }[key]
 
 
-def compare(session: Session, locations: list[Location], start: date, end: date, *,
-            channel: str | None = None, sort: str = "location", descending: bool = False) -> list[CompareRow]:
+def compare(
+    session: Session,
+    locations: list[Location],
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    sort: str = "location",
+    descending: bool = False,
+) -> list[CompareRow]:
     """One row per location over ``start..end`` (one ``summarize`` call grouped by location).
 
     Sorted by ``sort``; rows without a value (no responses, no target) come last either way,
@@ -403,13 +461,19 @@ def compare(session: Session, locations: list[Location], start: date, end: date,
         raise ValueError(f"unknown sort {sort!r}")
     by_code = {}
     if locations:
-        summary = summarize(session, [loc.id for loc in locations], start, end, channel=channel, group="location",
-                            followups=False)
+        summary = summarize(
+            session, [loc.id for loc in locations], start, end, channel=channel, group="location", followups=False
+        )
         by_code = {g["key"]: Figures.of(g) for g in summary["groups"]}
-    offices = {o.id: o for o in session.scalars(select(Office).where(
-        Office.id.in_({loc.office_id for loc in locations})))} if locations else {}
-    rows = [CompareRow(loc, offices[loc.office_id], by_code.get(loc.code, Figures()))
-            for loc in sorted(locations, key=lambda loc: loc.code)]
+    offices = (
+        {o.id: o for o in session.scalars(select(Office).where(Office.id.in_({loc.office_id for loc in locations})))}
+        if locations
+        else {}
+    )
+    rows = [
+        CompareRow(loc, offices[loc.office_id], by_code.get(loc.code, Figures()))
+        for loc in sorted(locations, key=lambda loc: loc.code)
+    ]
     present = [r for r in rows if r.sort_value(sort) is not None]
     missing = [r for r in rows if r.sort_value(sort) is None]
     present.sort(key=lambda r: r.sort_value(sort), reverse=descending)  # stable: code order within ties

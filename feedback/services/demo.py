@@ -1,6 +1,7 @@
 """Demo data: three offices in different time zones, their counters and kiosks, and
 thirteen weeks of responses (so the last fiscal quarter has data too) with realistic
 hour-of-day and weekday patterns."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,52 +38,88 @@ class DemoLocation:
 
 
 # The service each office names in the A-11 Section 280 quarterly collection.
-SERVICES = {"Houston Passport Agency": "U.S. passport application and renewal",
-            "Honolulu Passport Agency": "U.S. passport application and renewal",
-            "New York Benefits Office": "Benefit claims and appeals"}
+SERVICES = {
+    "Houston Passport Agency": "U.S. passport application and renewal",
+    "Honolulu Passport Agency": "U.S. passport application and renewal",
+    "New York Benefits Office": "Benefit claims and appeals",
+}
 
 OFFICES = [
-    ("Houston Passport Agency", "America/Chicago",
-     {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [["09:00", "13:00"]], "sun": []},
-     [DemoLocation("HOU-C1", "Counter 1 - Applications", "passport", 0.3),
-      DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6, 0.8),
-      DemoLocation("HOU-C3", "Counter 3 - Pick-up", "passport", 0.6)]),
-    ("Honolulu Passport Agency", "Pacific/Honolulu",
-     {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
-     [DemoLocation("HNL-C1", "Counter 1", "passport", 0.2),
-      DemoLocation("HNL-C2", "Counter 2", "passport", 0.0)]),
-    ("New York Benefits Office", "America/New_York",
-     {d: [["08:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
-     [DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
-      DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
-      DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
-      DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9)]),
+    (
+        "Houston Passport Agency",
+        "America/Chicago",
+        {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+        | {"sat": [["09:00", "13:00"]], "sun": []},
+        [
+            DemoLocation("HOU-C1", "Counter 1 - Applications", "passport", 0.3),
+            DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6, 0.8),
+            DemoLocation("HOU-C3", "Counter 3 - Pick-up", "passport", 0.6),
+        ],
+    ),
+    (
+        "Honolulu Passport Agency",
+        "Pacific/Honolulu",
+        {d: [["08:00", "15:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+        [DemoLocation("HNL-C1", "Counter 1", "passport", 0.2), DemoLocation("HNL-C2", "Counter 2", "passport", 0.0)],
+    ),
+    (
+        "New York Benefits Office",
+        "America/New_York",
+        {d: [["08:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+        [
+            DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
+            DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
+            DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
+            DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9),
+        ],
+    ),
 ]
 
 SURVEYS = {
-    "a11": dict(name="A-11 customer experience", scale="faces5",
-                question={"en": "How satisfied are you with the service you received today?",
-                          "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
-                followup_choices=DEFAULT_FOLLOWUP, omb_control_number="0000-0000",
-                omb_expiration=date(2027, 12, 31),
-                federal_register_url="https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
-                burden_statement="A federal agency may not conduct or sponsor an information collection unless "
-                                 "it displays a valid OMB control number. Public burden is estimated at 1 minute."),
-    "passport": dict(name="Passport counter", scale="faces4",
-                     question={"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
-                     followup_choices=DEFAULT_FOLLOWUP),
-    "info": dict(name="Information desk", scale="thumbs",
-                 question={"en": "Did we help you today?", "es": "¿Le ayudamos hoy?"}, followup_choices=()),
+    "a11": {
+        "name": "A-11 customer experience",
+        "scale": "faces5",
+        "question": {
+            "en": "How satisfied are you with the service you received today?",
+            "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?",
+        },
+        "followup_choices": DEFAULT_FOLLOWUP,
+        "omb_control_number": "0000-0000",
+        "omb_expiration": date(2027, 12, 31),
+        "federal_register_url": "https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
+        "burden_statement": "A federal agency may not conduct or sponsor an information collection unless "
+        "it displays a valid OMB control number. Public burden is estimated at 1 minute.",
+    },
+    "passport": {
+        "name": "Passport counter",
+        "scale": "faces4",
+        "question": {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
+        "followup_choices": DEFAULT_FOLLOWUP,
+    },
+    "info": {
+        "name": "Information desk",
+        "scale": "thumbs",
+        "question": {"en": "Did we help you today?", "es": "¿Le ayudamos hoy?"},
+        "followup_choices": (),
+    },
 }
 
 # Phone comments, some with personal data the scrubber removes before storage.
 COMMENTS = {
-    True: ("Quick and friendly, thank you!", "The staff member at the window was very patient.",
-           "Much faster than last year.", "Clear signs, easy to find the right counter.",
-           "Great service. Call me if you need anything: 713-555-0134"),
-    False: ("Waited over an hour even with an appointment.", "Nobody explained which form I needed.",
-            "The line at lunch time was very long.", "I was sent to three different windows.",
-            "Please e-mail me about my case: jane.doe@example.com, passport 123456789"),
+    True: (
+        "Quick and friendly, thank you!",
+        "The staff member at the window was very patient.",
+        "Much faster than last year.",
+        "Clear signs, easy to find the right counter.",
+        "Great service. Call me if you need anything: 713-555-0134",
+    ),
+    False: (
+        "Waited over an hour even with an appointment.",
+        "Nobody explained which form I needed.",
+        "The line at lunch time was very long.",
+        "I was sent to three different windows.",
+        "Please e-mail me about my case: jane.doe@example.com, passport 123456789",
+    ),
 }
 
 # Relative visitor volume by local hour and weekday (Mon=0): morning rush, lunch dip, afternoon peak.
@@ -94,8 +131,15 @@ def demo_loaded(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Location).where(Location.code == "HOU-C1")) > 0
 
 
-def load(session: Session, *, weeks: int = 13, seed: int = 2026, today: date | None = None,
-         per_hour: float = 7.0, progress: Callable | None = None) -> dict:
+def load(
+    session: Session,
+    *,
+    weeks: int = 13,
+    seed: int = 2026,
+    today: date | None = None,
+    per_hour: float = 7.0,
+    progress: Callable | None = None,
+) -> dict:
     """Create the demo; returns what was made. Does nothing if it is already there."""
     if demo_loaded(session):
         return {"created": False}
@@ -111,18 +155,23 @@ def load(session: Session, *, weeks: int = 13, seed: int = 2026, today: date | N
             office.scoreboard_public = True
             office.service_provided = SERVICES[office_name]
             for spec in locs:
-                location, _ = org.add_location(session, spec.code, office=office, name=spec.name,
-                                               survey=surveys[spec.survey])
+                location, _ = org.add_location(
+                    session, spec.code, office=office, name=spec.name, survey=surveys[spec.survey]
+                )
                 location.csat_target = spec.target
                 device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
                 survey_links.current_link(session, location)
                 made.append((office, location, device, spec))
 
         create_user(session, *DEMO_ADMIN, role="admin")
-        create_user(session, *DEMO_MANAGER, role="manager",
-                    offices=[office for office, *_ in made if office.name.startswith("Houston")][:1])
+        create_user(
+            session,
+            *DEMO_MANAGER,
+            role="manager",
+            offices=[office for office, *_ in made if office.name.startswith("Houston")][:1],
+        )
 
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     days = [today - timedelta(days=d) for d in range(weeks * 7, 0, -1)]
     scales = {v.id: v.scale for v in versions.values()}
     zones = {loc.id: office.tz for office, loc, _, _ in made}
@@ -145,17 +194,26 @@ def _volumes(session: Session, made, today: date) -> None:
     with write_transaction(session):
         for office, location, _device, _spec in made:
             if office.name.startswith("Houston"):
-                session.add(CustomerVolume(location_id=location.id, fiscal_year=quarter.fiscal_year,
-                                           quarter=quarter.quarter, channel="kiosk", volume_of_customers=5200,
-                                           volume_of_customers_provided_survey_opportunity=4900,
-                                           updated_by="demo"))
+                session.add(
+                    CustomerVolume(
+                        location_id=location.id,
+                        fiscal_year=quarter.fiscal_year,
+                        quarter=quarter.quarter,
+                        channel="kiosk",
+                        volume_of_customers=5200,
+                        volume_of_customers_provided_survey_opportunity=4900,
+                        updated_by="demo",
+                    )
+                )
 
 
 def _day_rows(rng, day, office, location, device, spec, version, per_hour):
     scale = SCALES[version.scale]
     rows = []
     last_tap = None
-    for span_start, span_end in office.opening_hours.get(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()], []):
+    for span_start, span_end in office.opening_hours.get(
+        ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()], []
+    ):
         start = datetime.combine(day, time.fromisoformat(span_start), office.tz)
         end = datetime.combine(day, time.fromisoformat(span_end), office.tz)
         moment = start
@@ -179,23 +237,26 @@ def _day_rows(rng, day, office, location, device, spec, version, per_hour):
             if channel == "kiosk" and rng.random() < 0.01 and last_tap is not None:
                 moment = last_tap + timedelta(seconds=1)  # an impatient double tap
                 suspect = True
-            rows.append({
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
-                "location_id": location.id,
-                "survey_version_id": version.id,
-                "device_id": device.id if channel == "kiosk" else None,
-                "channel": channel,
-                "rating": rating,
-                "followup_offered": offered,
-                "followup_chosen": chosen,
-                "language": "es" if rng.random() < 0.2 else "en",
-                "client_time": moment.astimezone(timezone.utc),
-                "received_at": moment.astimezone(timezone.utc) + timedelta(seconds=rng.randint(0, 5)),
-                "suspect": suspect,
-                "payload_hash": hashlib.sha256(f"demo-{location.id}-{moment.isoformat()}".encode()).hexdigest(),
-                "comment": clean_comment(rng.choice(COMMENTS[scale.is_positive(rating)]))
-                if channel == "qr" and rng.random() < 0.3 else None,
-            })
+            rows.append(
+                {
+                    "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "location_id": location.id,
+                    "survey_version_id": version.id,
+                    "device_id": device.id if channel == "kiosk" else None,
+                    "channel": channel,
+                    "rating": rating,
+                    "followup_offered": offered,
+                    "followup_chosen": chosen,
+                    "language": "es" if rng.random() < 0.2 else "en",
+                    "client_time": moment.astimezone(UTC),
+                    "received_at": moment.astimezone(UTC) + timedelta(seconds=rng.randint(0, 5)),
+                    "suspect": suspect,
+                    "payload_hash": hashlib.sha256(f"demo-{location.id}-{moment.isoformat()}".encode()).hexdigest(),
+                    "comment": clean_comment(rng.choice(COMMENTS[scale.is_positive(rating)]))
+                    if channel == "qr" and rng.random() < 0.3
+                    else None,
+                }
+            )
             rows[-1]["comment_state"] = "open" if rows[-1]["comment"] else None
             if channel == "kiosk":
                 last_tap = moment
@@ -206,5 +267,3 @@ def _rating(rng: random.Random, points: int, mood: float) -> int:
     """A rating skewed positive like real counter feedback, shifted by ``mood``."""
     score = rng.gauss(0.78 + 0.12 * mood, 0.22)
     return max(1, min(points, 1 + round(score * (points - 1))))
-
-

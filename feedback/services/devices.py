@@ -1,4 +1,5 @@
 """Kiosk enrolment, token authentication and revocation."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -6,8 +7,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Device, Location
 from feedback.models.devices import hash_token, new_token
-from feedback.sqltypes import utcnow
 from feedback.services.errors import NotFound
+from feedback.sqltypes import utcnow
 
 
 def enroll(session: Session, location: Location, label: str = "") -> tuple[Device, str]:

@@ -4,6 +4,7 @@ Staff open the link on the tablet; redeeming it issues the device a fresh token
 (replacing any earlier one) that the page stores in the browser. A code works
 once and expires, and only its hash is stored.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Device, EnrollmentCode, Location
 from feedback.models.devices import hash_token, new_token
-from feedback.sqltypes import utcnow
 from feedback.services.errors import NotFound, ServiceError
+from feedback.sqltypes import utcnow
 
 
 class CodeUnusable(ServiceError):
@@ -23,8 +24,9 @@ class CodeUnusable(ServiceError):
     title = "Gone"
 
 
-def create_code(session: Session, device: Device, *, ttl: timedelta = timedelta(hours=24),
-                now: datetime | None = None) -> tuple[EnrollmentCode, str]:
+def create_code(
+    session: Session, device: Device, *, ttl: timedelta = timedelta(hours=24), now: datetime | None = None
+) -> tuple[EnrollmentCode, str]:
     code = secrets.token_urlsafe(18)
     now = now or utcnow()
     record = EnrollmentCode(device=device, code_hash=hash_token(code), created_at=now, expires_at=now + ttl)

@@ -1,4 +1,5 @@
 """Errors services raise; the web layer turns each into a problem+json answer."""
+
 from __future__ import annotations
 
 

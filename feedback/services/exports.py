@@ -13,6 +13,7 @@ text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 
 The A-11 Section 280 exports (per response, quarterly collection) live in ``a11.py``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,12 +31,33 @@ from feedback.services import aggregation
 from feedback.services.responses_query import utc_bounds
 
 RESPONSE_COLUMNS = (
-    "id", "location", "office", "channel", "rating", "scale", "survey_version", "language",
-    "client_time_utc", "client_time_local", "received_at_utc", "suspect",
-    "followup_offered", "followup_chosen", "comment", "comment_state",
+    "id",
+    "location",
+    "office",
+    "channel",
+    "rating",
+    "scale",
+    "survey_version",
+    "language",
+    "client_time_utc",
+    "client_time_local",
+    "received_at_utc",
+    "suspect",
+    "followup_offered",
+    "followup_chosen",
+    "comment",
+    "comment_state",
 )
 AGGREGATE_COLUMNS = (
-    "group", "key", "count", "positive", "csat", "mean", "scale", "distribution", "suspect_count",
+    "group",
+    "key",
+    "count",
+    "positive",
+    "csat",
+    "mean",
+    "scale",
+    "distribution",
+    "suspect_count",
 )
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 YIELD_PER = 1000  # rows fetched from the database at a time
@@ -70,8 +92,14 @@ class _Chunks:
         return text
 
 
-def csv_chunks(header: Iterable[str], rows: Iterable[Iterable], *, chunk_size: int = CHUNK_SIZE,
-               bom: bool = True, guard: bool = True) -> Iterator[str]:
+def csv_chunks(
+    header: Iterable[str],
+    rows: Iterable[Iterable],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    bom: bool = True,
+    guard: bool = True,
+) -> Iterator[str]:
     """CSV text for ``header`` and ``rows`` in pieces of about ``chunk_size`` characters.
 
     The first piece is the header alone, given before ``rows`` is touched, so a caller
@@ -107,8 +135,15 @@ class _JoinedChoices(dict):
         return joined
 
 
-def response_rows(session: Session, location_ids: list[int], start: date, end: date, *,
-                  channel: str | None = None, yield_per: int = YIELD_PER) -> Iterator[tuple]:
+def response_rows(
+    session: Session,
+    location_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    yield_per: int = YIELD_PER,
+) -> Iterator[tuple]:
     """One tuple per response (columns :data:`RESPONSE_COLUMNS`), oldest client time first,
     text cells already passed through :func:`safe_cell`.
 
@@ -122,7 +157,8 @@ def response_rows(session: Session, location_ids: list[int], start: date, end: d
     by_zone: dict[str, list[int]] = defaultdict(list)
     for loc_id, code, office, tz in session.execute(
         select(Location.id, Location.code, Office.name, Office.timezone)
-        .join(Location.office).where(Location.id.in_(location_ids))
+        .join(Location.office)
+        .where(Location.id.in_(location_ids))
     ):
         places[loc_id] = (safe_cell(code), safe_cell(office), ZoneInfo(tz))
         by_zone[tz].append(loc_id)
@@ -132,13 +168,23 @@ def response_rows(session: Session, location_ids: list[int], start: date, end: d
     windows = []
     for tz, ids in by_zone.items():
         lo, hi = utc_bounds(ZoneInfo(tz), start, end)
-        windows.append(and_(Response.location_id.in_(sorted(ids)), Response.client_time >= lo,
-                            Response.client_time < hi))
+        windows.append(
+            and_(Response.location_id.in_(sorted(ids)), Response.client_time >= lo, Response.client_time < hi)
+        )
     query = select(
-        Response.id, Response.location_id, Response.channel, Response.rating, Response.survey_version_id,
-        Response.language, Response.client_time, Response.received_at, Response.suspect,
+        Response.id,
+        Response.location_id,
+        Response.channel,
+        Response.rating,
+        Response.survey_version_id,
+        Response.language,
+        Response.client_time,
+        Response.received_at,
+        Response.suspect,
         # The JSON lists as their stored text: few distinct values, parsed once each (_JoinedChoices).
-        cast(Response.followup_offered, Text), cast(Response.followup_chosen, Text), Response.comment,
+        cast(Response.followup_offered, Text),
+        cast(Response.followup_chosen, Text),
+        Response.comment,
         Response.comment_state,
     ).where(or_(*windows))
     if channel:
@@ -148,14 +194,39 @@ def response_rows(session: Session, location_ids: list[int], start: date, end: d
     choices = _JoinedChoices()
     result = session.connection().execute(query, execution_options={"yield_per": yield_per})
     try:
-        for (ident, location_id, channel_, rating, version_id, language, client_time, received_at, suspect,
-             offered, chosen, comment, comment_state) in result:
+        for (
+            ident,
+            location_id,
+            channel_,
+            rating,
+            version_id,
+            language,
+            client_time,
+            received_at,
+            suspect,
+            offered,
+            chosen,
+            comment,
+            comment_state,
+        ) in result:
             code, office, tz = places[location_id]
             yield (
-                str(ident), code, office, channel_, rating, scales.get(version_id), version_id, language,
-                client_time.isoformat(), client_time.astimezone(tz).isoformat(), received_at.isoformat(),
-                "true" if suspect else "false", choices[offered], choices[chosen],
-                safe_cell(comment) if comment else comment, comment_state,
+                str(ident),
+                code,
+                office,
+                channel_,
+                rating,
+                scales.get(version_id),
+                version_id,
+                language,
+                client_time.isoformat(),
+                client_time.astimezone(tz).isoformat(),
+                received_at.isoformat(),
+                "true" if suspect else "false",
+                choices[offered],
+                choices[chosen],
+                safe_cell(comment) if comment else comment,
+                comment_state,
             )
     finally:
         result.close()  # also when the download is cut short: frees the server-side cursor
@@ -173,19 +244,37 @@ def distribution_text(distribution: dict[str, list[int]]) -> str:
 def aggregate_rows(summary: dict) -> Iterator[tuple]:
     """Rows (columns :data:`AGGREGATE_COLUMNS`) of a :func:`aggregation.summarize` result:
     one per group, in its order, then the total."""
+
     def row(group, key, stats):
-        return (group, key, stats["count"], stats["positive"], _number(stats["csat"]), _number(stats["mean"]),
-                stats["scale"], distribution_text(stats["distribution"]), stats["suspect_count"])
+        return (
+            group,
+            key,
+            stats["count"],
+            stats["positive"],
+            _number(stats["csat"]),
+            _number(stats["mean"]),
+            stats["scale"],
+            distribution_text(stats["distribution"]),
+            stats["suspect_count"],
+        )
 
     for entry in summary.get("groups", ()):
         yield row(summary["group"], entry["key"], entry)
     yield row("total", "", summary["total"])
 
 
-def aggregates(session: Session, location_ids: list[int], start: date, end: date, *,
-               channel: str | None = None, group: str | None = "day",
-               include_suspect: bool = False) -> Iterator[tuple]:
+def aggregates(
+    session: Session,
+    location_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    group: str | None = "day",
+    include_suspect: bool = False,
+) -> Iterator[tuple]:
     """The numbers of :func:`aggregation.summarize` for this filter and group, as table rows."""
-    summary = aggregation.summarize(session, location_ids, start, end, channel=channel, group=group,
-                                    include_suspect=include_suspect)
+    summary = aggregation.summarize(
+        session, location_ids, start, end, channel=channel, group=group, include_suspect=include_suspect
+    )
     return aggregate_rows(summary)

@@ -3,6 +3,7 @@
 Quarters are spans of local dates; each office's responses fall into them by
 their local date in the office's time zone (the rollups are keyed that way).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ class FiscalQuarter:
     quarter: int  # 1..4
 
     @classmethod
-    def parse(cls, text: str) -> "FiscalQuarter":
+    def parse(cls, text: str) -> FiscalQuarter:
         """``FY2027Q1`` (case does not matter, fiscal years 1900-2999); raises ValueError otherwise."""
         match = _PATTERN.match(text.strip())
         if not match or not MIN_FISCAL_YEAR <= int(match.group(1)) <= MAX_FISCAL_YEAR:
@@ -28,7 +29,7 @@ class FiscalQuarter:
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def of(cls, day: date) -> "FiscalQuarter":
+    def of(cls, day: date) -> FiscalQuarter:
         """The quarter a local date falls in."""
         fiscal_year = day.year + 1 if day.month >= 10 else day.year
         quarter = ((day.month - 10) % 12) // 3 + 1
@@ -49,13 +50,19 @@ class FiscalQuarter:
         """Last local date of the quarter (inclusive)."""
         return self.next().start - timedelta(days=1)
 
-    def next(self) -> "FiscalQuarter":
-        return FiscalQuarter(self.fiscal_year + 1, 1) if self.quarter == 4 else \
-            FiscalQuarter(self.fiscal_year, self.quarter + 1)
+    def next(self) -> FiscalQuarter:
+        return (
+            FiscalQuarter(self.fiscal_year + 1, 1)
+            if self.quarter == 4
+            else FiscalQuarter(self.fiscal_year, self.quarter + 1)
+        )
 
-    def previous(self) -> "FiscalQuarter":
-        return FiscalQuarter(self.fiscal_year - 1, 4) if self.quarter == 1 else \
-            FiscalQuarter(self.fiscal_year, self.quarter - 1)
+    def previous(self) -> FiscalQuarter:
+        return (
+            FiscalQuarter(self.fiscal_year - 1, 4)
+            if self.quarter == 1
+            else FiscalQuarter(self.fiscal_year, self.quarter - 1)
+        )
 
     def report_due(self) -> date:
         """A-11 Section 280 data is due within 30 days of the quarter's end."""

@@ -7,6 +7,7 @@ conflict. A batch is validated as a whole before anything is written, and
 written in one transaction with its rollups, so it is stored entirely or not at
 all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,8 @@ import json
 import uuid
 from bisect import bisect_right, insort
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,9 @@ from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
-from feedback.sqltypes import utcnow
 from feedback.services import rollups
 from feedback.services.errors import Conflict, InvalidInput
+from feedback.sqltypes import utcnow
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class IngestPolicy:
     max_age: timedelta = timedelta(days=90)
 
     @classmethod
-    def from_config(cls, config) -> "IngestPolicy":
+    def from_config(cls, config) -> IngestPolicy:
         return cls(
             suspect_window=timedelta(seconds=config["SUSPECT_WINDOW_SECONDS"]),
             max_future=timedelta(seconds=config["CLIENT_TIME_MAX_FUTURE_SECONDS"]),
@@ -59,7 +60,7 @@ def payload_hash(item: dict) -> str:
         "id": str(item["id"]),
         "rating": item["rating"],
         "language": item["language"],
-        "client_time": item["client_time"].astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "client_time": item["client_time"].astimezone(UTC).isoformat(timespec="microseconds"),
         "survey_version": item.get("survey_version"),
         "followup_offered": sorted(item.get("followup_offered") or []),
         "followup_chosen": sorted(item.get("followup_chosen") or []),
@@ -98,15 +99,23 @@ def ingest(
     return _ingest(session, source, items, policy=policy, now=now, batch=batch)
 
 
-def ingest_phone(session: Session, location: Location, item: dict, *, repeat: bool,
-                 policy: IngestPolicy = IngestPolicy(), now: datetime | None = None) -> ItemResult:
+def ingest_phone(
+    session: Session,
+    location: Location,
+    item: dict,
+    *,
+    repeat: bool,
+    policy: IngestPolicy = IngestPolicy(),
+    now: datetime | None = None,
+) -> ItemResult:
     """Store one answer from the phone survey (channel ``qr``); ``item["comment"]`` must be scrubbed."""
     [result] = _ingest(session, Source(location, "qr", None, repeat), [item], policy=policy, now=now, batch=False)
     return result
 
 
-def _ingest(session: Session, source: Source, items: list[dict], *, policy: IngestPolicy,
-            now: datetime | None, batch: bool) -> list[ItemResult]:
+def _ingest(
+    session: Session, source: Source, items: list[dict], *, policy: IngestPolicy, now: datetime | None, batch: bool
+) -> list[ItemResult]:
     now = now or utcnow()
     hashes = [payload_hash(item) for item in items]
     first_index = _check_repeats_within(items, hashes, batch)
@@ -153,12 +162,16 @@ def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list
         for i, item in enumerate(items)
         if i not in skip and item.get("survey_version") is not None
     }
-    found = {
-        v.id: v
-        for v in session.scalars(
-            select(SurveyVersion).where(SurveyVersion.id.in_(wanted), SurveyVersion.survey_id == location.survey_id)
-        )
-    } if wanted else {}
+    found = (
+        {
+            v.id: v
+            for v in session.scalars(
+                select(SurveyVersion).where(SurveyVersion.id.in_(wanted), SurveyVersion.survey_id == location.survey_id)
+            )
+        }
+        if wanted
+        else {}
+    )
     needs_current = any(i not in skip and item.get("survey_version") is None for i, item in enumerate(items))
     current = SurveyVersion.current_for(session, location.survey_id) if needs_current else None
     errors: dict = {}
@@ -221,12 +234,18 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
             session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
         if device is not None:
             times = [item["client_time"] for item in items]
-            condition = or_(condition, and_(Response.device_id == device.id,
-                                            Response.client_time >= min(times) - policy.suspect_window,
-                                            Response.client_time <= max(times) + policy.suspect_window))
+            condition = or_(
+                condition,
+                and_(
+                    Response.device_id == device.id,
+                    Response.client_time >= min(times) - policy.suspect_window,
+                    Response.client_time <= max(times) + policy.suspect_window,
+                ),
+            )
         found = session.execute(
-            select(Response.id, Response.payload_hash, Response.location_id, Response.device_id,
-                   Response.client_time).where(condition)
+            select(
+                Response.id, Response.payload_hash, Response.location_id, Response.device_id, Response.client_time
+            ).where(condition)
         ).all()
         wanted = set(ids)
         stored = {row.id: row for row in found if row.id in wanted}
@@ -264,7 +283,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
                     "followup_chosen": list(item.get("followup_chosen") or []),
                     "language": item["language"],
                     # In UTC, as it reads back from the database: a 201 and its replays answer alike.
-                    "client_time": item["client_time"].astimezone(timezone.utc),
+                    "client_time": item["client_time"].astimezone(UTC),
                     "received_at": now,
                     "suspect": suspect,
                     "payload_hash": hashes[i],
@@ -275,12 +294,12 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
         scales = {v.id: v.scale for v in versions if v is not None}
         store_rows(session, rows, scales=scales, zones={location.id: location.office.tz})
         # Full records of replays, for the answer (rare: only a retried request has any).
-        replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} \
-            if stored else {}
+        replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} if stored else {}
     # Plain records for the answer: building ORM objects for a 500-item batch costs more than the insert.
     # With the scale, so the alert hook tells negative from positive without a query.
-    created = {row["id"]: SimpleNamespace(**row, location=location, scale=scales[row["survey_version_id"]])
-               for row in rows}
+    created = {
+        row["id"]: SimpleNamespace(**row, location=location, scale=scales[row["survey_version_id"]]) for row in rows
+    }
     results = []
     for i, item in enumerate(items):
         if item["id"] in created and i not in first_index:
@@ -301,9 +320,17 @@ def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zo
     rollups.apply(
         session,
         (
-            rollups.Fact(r["location_id"], zones[r["location_id"]], r["client_time"], r["channel"],
-                         scales[r["survey_version_id"]], r["suspect"], r["rating"],
-                         tuple(r["followup_offered"]), tuple(r["followup_chosen"]))
+            rollups.Fact(
+                r["location_id"],
+                zones[r["location_id"]],
+                r["client_time"],
+                r["channel"],
+                scales[r["survey_version_id"]],
+                r["suspect"],
+                r["rating"],
+                tuple(r["followup_offered"]),
+                tuple(r["followup_chosen"]),
+            )
             for r in rows
         ),
     )
@@ -331,8 +358,15 @@ def repeat_taps(stored: list[datetime], times: list[datetime], window: timedelta
     return flags
 
 
-def record_heartbeat(session: Session, device: Device, *, app_version: str, queue_length: int,
-                     last_error: str | None, now: datetime | None = None) -> Device:
+def record_heartbeat(
+    session: Session,
+    device: Device,
+    *,
+    app_version: str,
+    queue_length: int,
+    last_error: str | None,
+    now: datetime | None = None,
+) -> Device:
     with write_transaction(session):
         device = session.get(Device, device.id)
         device.last_seen_at = now or utcnow()

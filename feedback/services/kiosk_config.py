@@ -4,6 +4,7 @@ All visitor text comes from here: the survey version's question and the Babel
 catalogues for everything else. The kiosk caches the result (with its ETag) so
 it keeps working offline.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -16,6 +16,7 @@ Recipients: the rule's extra addresses, plus the active managers of the location
 it or to its office). Admins are written to only when the location has no manager, so that
 someone always hears of it without every admin getting every counter's alerts.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,25 +58,35 @@ class Mailer:
     timeout: float = 10.0
 
     @classmethod
-    def parse(cls, url: str, **settings) -> "Mailer":
+    def parse(cls, url: str, **settings) -> Mailer:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in DEFAULT_PORTS or not parts.hostname:
-            raise ValueError(f"SMTP_URL must look like smtp://host:port, smtp+starttls://user:pass@host:587 "
-                             f"or smtps://user:pass@host:465, got scheme {parts.scheme!r}")
-        return cls(scheme, parts.hostname, parts.port or DEFAULT_PORTS[scheme],
-                   unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None, **settings)
+            raise ValueError(
+                f"SMTP_URL must look like smtp://host:port, smtp+starttls://user:pass@host:587 "
+                f"or smtps://user:pass@host:465, got scheme {parts.scheme!r}"
+            )
+        return cls(
+            scheme,
+            parts.hostname,
+            parts.port or DEFAULT_PORTS[scheme],
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+            **settings,
+        )
 
     @classmethod
-    def from_config(cls, config) -> "Mailer | None":
+    def from_config(cls, config) -> Mailer | None:
         """The configured mailer, or None when ``SMTP_URL`` is unset (e-mail off)."""
         url = config.get("SMTP_URL")
         if not url:
             return None
-        return cls.parse(url, sender=config.get("ALERT_MAIL_FROM") or "counter-feedback@localhost",
-                         public_url=(config.get("PUBLIC_URL") or "").rstrip("/"),
-                         timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10))
+        return cls.parse(
+            url,
+            sender=config.get("ALERT_MAIL_FROM") or "counter-feedback@localhost",
+            public_url=(config.get("PUBLIC_URL") or "").rstrip("/"),
+            timeout=float(config.get("SMTP_TIMEOUT_SECONDS") or 10),
+        )
 
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the server; raises smtplib.SMTPException or OSError on failure."""
@@ -95,19 +106,29 @@ class Mailer:
 def recipients(session: Session, alert: Alert) -> list[str]:
     """Who hears of ``alert``: the rule's extra addresses and the location's managers (admins if none)."""
     location = alert.location
-    managers = set(session.scalars(
-        select(User.email).where(User.active.is_(True), User.role == "manager", or_(
-            User.id.in_(select(user_locations.c.user_id).where(user_locations.c.location_id == location.id)),
-            User.id.in_(select(user_offices.c.user_id).where(user_offices.c.office_id == location.office_id)),
-        ))))
+    managers = set(
+        session.scalars(
+            select(User.email).where(
+                User.active.is_(True),
+                User.role == "manager",
+                or_(
+                    User.id.in_(select(user_locations.c.user_id).where(user_locations.c.location_id == location.id)),
+                    User.id.in_(select(user_offices.c.user_id).where(user_offices.c.office_id == location.office_id)),
+                ),
+            )
+        )
+    )
     if not managers:
         managers = set(session.scalars(select(User.email).where(User.active.is_(True), User.role == "admin")))
     extra = [a for a in (alert.rule.recipients or []) if a not in managers]
     return sorted(managers) + extra
 
 
-KIND_TITLES = {"burst": "A burst of negative ratings", "below_target": "Score below target",
-               "silence": "No responses (silent kiosk?)"}
+KIND_TITLES = {
+    "burst": "A burst of negative ratings",
+    "below_target": "Score below target",
+    "silence": "No responses (silent kiosk?)",
+}
 
 
 def compose(alert: Alert, to: list[str], mailer: Mailer, now: datetime) -> EmailMessage:
@@ -151,32 +172,43 @@ class Report:
 def _claim(session: Session, alert_id: int, now: datetime) -> bool:
     with write_transaction(session):
         result = session.execute(
-            update(Alert).where(Alert.id == alert_id, Alert.email_state == "pending")
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.email_state == "pending")
             .values(email_state="sending", email_attempts=Alert.email_attempts + 1, emailed_at=now)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
 def _finish(session: Session, alert_id: int, **values) -> None:
     with write_transaction(session):
-        session.execute(update(Alert).where(Alert.id == alert_id, Alert.email_state == "sending").values(**values)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.email_state == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
-def deliver(session: Session, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None,
-            limit: int = 200) -> Report:
+def deliver(
+    session: Session, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None, limit: int = 200
+) -> Report:
     """Send the pending alerts (``ids``, or every pending one up to ``limit``), each claimed first."""
     report = Report()
     if ids is None:
-        ids = list(session.scalars(select(Alert.id).where(Alert.email_state == "pending")
-                                   .order_by(Alert.id).limit(limit)))
+        ids = list(
+            session.scalars(select(Alert.id).where(Alert.email_state == "pending").order_by(Alert.id).limit(limit))
+        )
         session.commit()
     for alert_id in ids:
         if not _claim(session, alert_id, now):
             report.skipped += 1
             continue
-        alert = session.scalar(select(Alert).options(joinedload(Alert.location).joinedload(Location.office),
-                                                     joinedload(Alert.rule)).where(Alert.id == alert_id))
+        alert = session.scalar(
+            select(Alert)
+            .options(joinedload(Alert.location).joinedload(Location.office), joinedload(Alert.rule))
+            .where(Alert.id == alert_id)
+        )
         to = recipients(session, alert)
         message = compose(alert, to, mailer, now) if to else None
         session.commit()  # no transaction stays open while the SMTP server is talked to
@@ -202,14 +234,22 @@ def requeue(session: Session, now: datetime) -> tuple[int, int]:
     node. Returns (retried, released). Safe to run on several nodes at once."""
     with write_transaction(session):
         retried = session.execute(
-            update(Alert).where(Alert.email_state == "failed", Alert.email_attempts < MAX_ATTEMPTS)
-            .values(email_state="pending").execution_options(synchronize_session=False)).rowcount
+            update(Alert)
+            .where(Alert.email_state == "failed", Alert.email_attempts < MAX_ATTEMPTS)
+            .values(email_state="pending")
+            .execution_options(synchronize_session=False)
+        ).rowcount
         stale = (Alert.email_state == "sending", Alert.emailed_at < now - STALE_SENDING)
         released = session.execute(
-            update(Alert).where(*stale, Alert.email_attempts < MAX_ATTEMPTS)
-            .values(email_state="pending").execution_options(synchronize_session=False)).rowcount
+            update(Alert)
+            .where(*stale, Alert.email_attempts < MAX_ATTEMPTS)
+            .values(email_state="pending")
+            .execution_options(synchronize_session=False)
+        ).rowcount
         released += session.execute(
-            update(Alert).where(*stale).values(email_state="failed", email_error="Stopped while sending.")
-            .execution_options(synchronize_session=False)).rowcount
+            update(Alert)
+            .where(*stale)
+            .values(email_state="failed", email_error="Stopped while sending.")
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return retried, released
-

@@ -12,13 +12,14 @@ Objects are re-read by id with ``populate_existing`` (and a row lock on
 PostgreSQL), so the audit's old values are the stored ones, not those of a
 snapshot the request read earlier.
 """
+
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -183,8 +184,9 @@ def _service_provided(value, errors: dict) -> str | None:
     return text
 
 
-def _standards(values: dict, errors: dict, *, csat_target_percent=KEEP, weekly_response_target=KEEP,
-               service_provided=KEEP) -> dict:
+def _standards(
+    values: dict, errors: dict, *, csat_target_percent=KEEP, weekly_response_target=KEEP, service_provided=KEEP
+) -> dict:
     """The service-standard fields a caller sent, validated into ``values`` (KEEP ones left out)."""
     if csat_target_percent is not KEEP:
         try:
@@ -198,16 +200,18 @@ def _standards(values: dict, errors: dict, *, csat_target_percent=KEEP, weekly_r
     return values
 
 
-def _office_fields(session: Session, name: str, tz: str, opening_hours: Mapping,
-                   office_id: int | None = None, **standards) -> dict:
+def _office_fields(
+    session: Session, name: str, tz: str, opening_hours: Mapping, office_id: int | None = None, **standards
+) -> dict:
     errors: dict[str, list[str]] = {}
     name, tz = _text(name), _text(tz)
     if not name:
         errors["name"] = ["Required."]
     elif len(name) > 120:
         errors["name"] = ["At most 120 characters."]
-    elif session.scalar(select(Office.id).where(func.lower(Office.name) == name.lower(),
-                                                Office.id != (office_id or 0))):
+    elif session.scalar(
+        select(Office.id).where(func.lower(Office.name) == name.lower(), Office.id != (office_id or 0))
+    ):
         errors["name"] = ["Another office has this name."]
     if not valid_timezone(tz):
         errors["timezone"] = ["Not an IANA time zone (e.g. America/Chicago)."]
@@ -227,33 +231,72 @@ def _unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def create_office(session: Session, actor: User, *, name: str, timezone: str, opening_hours: Mapping,
-                  csat_target_percent=None, weekly_response_target=None, service_provided=None,
-                  scoreboard_public: bool = False) -> Office:
+def create_office(
+    session: Session,
+    actor: User,
+    *,
+    name: str,
+    timezone: str,
+    opening_hours: Mapping,
+    csat_target_percent=None,
+    weekly_response_target=None,
+    service_provided=None,
+    scoreboard_public: bool = False,
+) -> Office:
     """A new office; its service standards (CSAT target as a percentage, responses a week per location,
     the A-11 service name) are optional, and its public scoreboard is off unless asked for."""
     _require_admin(actor)
-    values = _office_fields(session, name, timezone, opening_hours, csat_target_percent=csat_target_percent,
-                            weekly_response_target=weekly_response_target, service_provided=service_provided)
+    values = _office_fields(
+        session,
+        name,
+        timezone,
+        opening_hours,
+        csat_target_percent=csat_target_percent,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+    )
     values["scoreboard_public"] = bool(scoreboard_public)
     office = Office(slug=_unique_slug(session, values["name"]), **values)
     session.add(office)
     session.flush()
-    audit.record(session, actor, "office.create", "office", office.id,
-                 {key: [None, value] for key, value in values.items()} | {"slug": [None, office.slug]})
+    audit.record(
+        session,
+        actor,
+        "office.create",
+        "office",
+        office.id,
+        {key: [None, value] for key, value in values.items()} | {"slug": [None, office.slug]},
+    )
     return office
 
 
-def update_office(session: Session, actor: User, office_id: int, *, name: str, timezone: str,
-                  opening_hours: Mapping, csat_target_percent=KEEP, weekly_response_target=KEEP,
-                  service_provided=KEEP, scoreboard_public=KEEP) -> dict:
+def update_office(
+    session: Session,
+    actor: User,
+    office_id: int,
+    *,
+    name: str,
+    timezone: str,
+    opening_hours: Mapping,
+    csat_target_percent=KEEP,
+    weekly_response_target=KEEP,
+    service_provided=KEEP,
+    scoreboard_public=KEEP,
+) -> dict:
     """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
     printed poster addresses keep working. Standards a caller leaves out (KEEP) stay as stored."""
     _require_admin(actor)
     office = _fresh(session, Office, office_id, "office")
-    values = _office_fields(session, name, timezone, opening_hours, office_id=office.id,
-                            csat_target_percent=csat_target_percent, weekly_response_target=weekly_response_target,
-                            service_provided=service_provided)
+    values = _office_fields(
+        session,
+        name,
+        timezone,
+        opening_hours,
+        office_id=office.id,
+        csat_target_percent=csat_target_percent,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+    )
     if scoreboard_public is not KEEP:
         values["scoreboard_public"] = bool(scoreboard_public)
     changed = audit.changes(office, values)
@@ -268,10 +311,14 @@ def update_office(session: Session, actor: User, office_id: int, *, name: str, t
 def scoped_locations(session: Session, actor: User) -> list[Location]:
     """The actor's locations with their office and survey, by code."""
     ids = users.scope_location_ids(session, actor)
-    return list(session.scalars(
-        select(Location).options(joinedload(Location.office), joinedload(Location.survey))
-        .where(Location.id.in_(ids)).order_by(Location.code)
-    ))
+    return list(
+        session.scalars(
+            select(Location)
+            .options(joinedload(Location.office), joinedload(Location.survey))
+            .where(Location.id.in_(ids))
+            .order_by(Location.code)
+        )
+    )
 
 
 def location_in_scope(session: Session, actor: User, location_id: int) -> Location:
@@ -315,13 +362,22 @@ def _location_common(name: str, csat_target_percent, errors: dict) -> tuple[str,
     return name, target
 
 
-def create_location(session: Session, actor: User, *, code: str, name: str, office_id: int, survey_id: int,
-                    active: bool = True, csat_target_percent=None, weekly_response_target=None,
-                    service_provided=None) -> Location:
+def create_location(
+    session: Session,
+    actor: User,
+    *,
+    code: str,
+    name: str,
+    office_id: int,
+    survey_id: int,
+    active: bool = True,
+    csat_target_percent=None,
+    weekly_response_target=None,
+    service_provided=None,
+) -> Location:
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
-    extra = _standards({}, errors, weekly_response_target=weekly_response_target,
-                       service_provided=service_provided)
+    extra = _standards({}, errors, weekly_response_target=weekly_response_target, service_provided=service_provided)
     code = _text(code).upper()
     if not org.CODE_RE.match(code):
         errors["code"] = ["2-32 characters: capital letters, digits and dashes."]
@@ -336,28 +392,49 @@ def create_location(session: Session, actor: User, *, code: str, name: str, offi
         errors["survey"] = ["Choose a survey."]
     if errors:
         raise InvalidInput("The location was not saved.", errors)
-    location = Location(code=code, name=name, office=office, survey=survey, active=bool(active),
-                        csat_target=target, **extra)
+    location = Location(
+        code=code, name=name, office=office, survey=survey, active=bool(active), csat_target=target, **extra
+    )
     session.add(location)
     session.flush()
-    audit.record(session, actor, "location.create", "location", location.id, {
-        "code": [None, code], "name": [None, name], "office": [None, office.name], "survey": [None, survey.name],
-        "active": [None, location.active], "csat_target": [None, target],
-    } | {key: [None, value] for key, value in extra.items() if value is not None})
+    audit.record(
+        session,
+        actor,
+        "location.create",
+        "location",
+        location.id,
+        {
+            "code": [None, code],
+            "name": [None, name],
+            "office": [None, office.name],
+            "survey": [None, survey.name],
+            "active": [None, location.active],
+            "csat_target": [None, target],
+        }
+        | {key: [None, value] for key, value in extra.items() if value is not None},
+    )
     return location
 
 
-def update_location(session: Session, actor: User, location_id: int, *, name: str, active: bool,
-                    csat_target_percent=None, office_id: int | None = None, weekly_response_target=KEEP,
-                    service_provided=KEEP) -> dict:
+def update_location(
+    session: Session,
+    actor: User,
+    location_id: int,
+    *,
+    name: str,
+    active: bool,
+    csat_target_percent=None,
+    office_id: int | None = None,
+    weekly_response_target=KEEP,
+    service_provided=KEEP,
+) -> dict:
     """A manager may change name, active flag, CSAT target, weekly response target and service name
     of a location in scope; an admin may also move it to another office (``office_id``). Returns
     the changes. Weekly target and service left out (KEEP) stay as stored."""
     location = location_in_scope(session, actor, location_id)
     errors: dict[str, list[str]] = {}
     name, target = _location_common(name, csat_target_percent, errors)
-    extra = _standards({}, errors, weekly_response_target=weekly_response_target,
-                       service_provided=service_provided)
+    extra = _standards({}, errors, weekly_response_target=weekly_response_target, service_provided=service_provided)
     office = None
     if office_id is not None and office_id != location.office_id:
         _require_admin(actor)
@@ -396,29 +473,52 @@ class SurveyFields:
     federal_register_url: str | None = None
 
     @classmethod
-    def of(cls, version: SurveyVersion) -> "SurveyFields":
+    def of(cls, version: SurveyVersion) -> SurveyFields:
         stored = list(version.followup_choices or ())
         # In DRIVERS order, as the form gives them; unknown keys kept at the end.
         choices = tuple(d for d in DRIVERS if d in stored) + tuple(c for c in stored if c not in DRIVERS)
         labels = version.labels or {}
-        return cls(version.scale, version.question.get("en", ""), version.question.get("es", ""),
-                   choices, version.omb_control_number, version.omb_expiration, version.burden_statement,
-                   "\n".join(labels.get("en") or ()), "\n".join(labels.get("es") or ()),
-                   version.federal_register_url)
+        return cls(
+            version.scale,
+            version.question.get("en", ""),
+            version.question.get("es", ""),
+            choices,
+            version.omb_control_number,
+            version.omb_expiration,
+            version.burden_statement,
+            "\n".join(labels.get("en") or ()),
+            "\n".join(labels.get("es") or ()),
+            version.federal_register_url,
+        )
 
     def version_kwargs(self) -> dict:
         question = {"en": self.question_en} | ({"es": self.question_es} if self.question_es else {})
         labels = {lang: text.split("\n") for lang, text in (("en", self.labels_en), ("es", self.labels_es)) if text}
-        return {"scale": self.scale, "question": question, "followup_choices": list(self.followup_choices),
-                "omb_control_number": self.omb_control_number, "omb_expiration": self.omb_expiration,
-                "burden_statement": self.burden_statement, "labels": labels or None,
-                "federal_register_url": self.federal_register_url}
+        return {
+            "scale": self.scale,
+            "question": question,
+            "followup_choices": list(self.followup_choices),
+            "omb_control_number": self.omb_control_number,
+            "omb_expiration": self.omb_expiration,
+            "burden_statement": self.burden_statement,
+            "labels": labels or None,
+            "federal_register_url": self.federal_register_url,
+        }
 
 
-def survey_fields(*, scale: str, question_en: str, question_es: str = "", followup_choices: Iterable[str] = (),
-                  omb_control_number: str | None = None, omb_expiration: date | None = None,
-                  burden_statement: str | None = None, labels_en: str | None = "",
-                  labels_es: str | None = "", federal_register_url: str | None = None) -> SurveyFields:
+def survey_fields(
+    *,
+    scale: str,
+    question_en: str,
+    question_es: str = "",
+    followup_choices: Iterable[str] = (),
+    omb_control_number: str | None = None,
+    omb_expiration: date | None = None,
+    burden_statement: str | None = None,
+    labels_en: str | None = "",
+    labels_es: str | None = "",
+    federal_register_url: str | None = None,
+) -> SurveyFields:
     """Validate a survey version's content; raises InvalidInput keyed by form field."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
@@ -452,8 +552,10 @@ def survey_fields(*, scale: str, question_en: str, question_es: str = "", follow
     for key, raw in (("labels_en", labels_en), ("labels_es", labels_es)):
         lines = [_text(line) for line in (raw or "").splitlines() if _text(line)]
         if lines and scale in SCALES and len(lines) != SCALES[scale].points:
-            errors[key] = [f"{SCALES[scale].points} labels for this scale, one per line, worst to best "
-                           f"(or none for the standard ones)."]
+            errors[key] = [
+                f"{SCALES[scale].points} labels for this scale, one per line, worst to best "
+                f"(or none for the standard ones)."
+            ]
         if any(len(line) > 40 for line in lines):
             errors[key] = ["At most 40 characters a label."]
         labels[key] = "\n".join(lines)
@@ -462,15 +564,28 @@ def survey_fields(*, scale: str, question_en: str, question_es: str = "", follow
         errors["federal_register_url"] = [f"A web address (https://...), at most {URL_MAX} characters."]
     if errors:
         raise InvalidInput("The survey was not saved.", errors)
-    return SurveyFields(scale, en, es, tuple(d for d in DRIVERS if d in chosen), omb, omb_expiration, burden,
-                        labels["labels_en"], labels["labels_es"], register_url)
+    return SurveyFields(
+        scale,
+        en,
+        es,
+        tuple(d for d in DRIVERS if d in chosen),
+        omb,
+        omb_expiration,
+        burden,
+        labels["labels_en"],
+        labels["labels_es"],
+        register_url,
+    )
 
 
 def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, int]]:
     """Every survey with its current version and how many locations use it, by name."""
-    latest = (select(SurveyVersion.survey_id, func.max(SurveyVersion.version).label("version"))
-              .group_by(SurveyVersion.survey_id).subquery())
-    used = (select(Location.survey_id, func.count(Location.id).label("n")).group_by(Location.survey_id).subquery())
+    latest = (
+        select(SurveyVersion.survey_id, func.max(SurveyVersion.version).label("version"))
+        .group_by(SurveyVersion.survey_id)
+        .subquery()
+    )
+    used = select(Location.survey_id, func.count(Location.id).label("n")).group_by(Location.survey_id).subquery()
     rows = session.execute(
         select(Survey, SurveyVersion, func.coalesce(used.c.n, 0))
         .join(latest, latest.c.survey_id == Survey.id)
@@ -483,8 +598,11 @@ def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, 
 
 def survey_versions(session: Session, survey_id: int) -> list[SurveyVersion]:
     """All versions, newest first."""
-    return list(session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey_id)
-                                .order_by(SurveyVersion.version.desc())))
+    return list(
+        session.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id == survey_id).order_by(SurveyVersion.version.desc())
+        )
+    )
 
 
 def create_survey(session: Session, actor: User, *, name: str, fields: SurveyFields) -> Survey:
@@ -524,15 +642,24 @@ def assign_survey(session: Session, actor: User, survey_id: int, location_ids: I
     ids = set(location_ids or ())
     if not ids:
         raise InvalidInput("No location chosen.", {"locations": ["Choose at least one location."]})
-    locations = list(session.scalars(select(Location).options(joinedload(Location.survey))
-                                     .where(Location.id.in_(ids)).order_by(Location.code)))
+    locations = list(
+        session.scalars(
+            select(Location).options(joinedload(Location.survey)).where(Location.id.in_(ids)).order_by(Location.code)
+        )
+    )
     if len(locations) != len(ids):
         raise InvalidInput("Unknown location.", {"locations": ["Unknown location."]})
     changed = []
     for location in locations:
         if location.survey_id != survey.id:
-            audit.record(session, actor, "location.assign_survey", "location", location.id,
-                         {"survey": [location.survey.name, survey.name]})
+            audit.record(
+                session,
+                actor,
+                "location.assign_survey",
+                "location",
+                location.id,
+                {"survey": [location.survey.name, survey.name]},
+            )
             location.survey = survey
             changed.append(location)
     session.flush()
@@ -544,16 +671,20 @@ def assign_survey(session: Session, actor: User, survey_id: int, location_ids: I
 
 def _span_bounds(day: date, start: str, end: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     lo = datetime.combine(day, time.fromisoformat(start), tz)
-    hi = (datetime.combine(day + timedelta(days=1), time(0), tz) if end == "24:00"
-          else datetime.combine(day, time.fromisoformat(end), tz))
-    return lo.astimezone(timezone.utc), hi.astimezone(timezone.utc)
+    hi = (
+        datetime.combine(day + timedelta(days=1), time(0), tz)
+        if end == "24:00"
+        else datetime.combine(day, time.fromisoformat(end), tz)
+    )
+    return lo.astimezone(UTC), hi.astimezone(UTC)
 
 
-def open_time_between(office: Office, start: datetime, end: datetime, *, enough: timedelta | None = None,
-                      max_days: int = 366) -> timedelta:
+def open_time_between(
+    office: Office, start: datetime, end: datetime, *, enough: timedelta | None = None, max_days: int = 366
+) -> timedelta:
     """How much of [start, end) falls inside the office's opening hours (real elapsed time, so a
     DST night counts right). Counts backwards from ``end`` and stops once past ``enough``."""
-    start, end = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         return timedelta(0)
     tz, hours = office.tz, office.opening_hours or {}
@@ -605,14 +736,22 @@ def kiosk_rows(session: Session, actor: User, now: datetime | None = None) -> li
     now = now or utcnow()
     ids = users.scope_location_ids(session, actor)
     found = session.scalars(
-        select(Device).join(Device.location)
+        select(Device)
+        .join(Device.location)
         .options(joinedload(Device.location).joinedload(Location.office))
         .where(Device.location_id.in_(ids))
         .order_by(Device.revoked_at.is_not(None), Location.code, Device.id)
     )
-    return [KioskRow(d, d.location, d.location.office,
-                     d.last_seen_at.astimezone(d.location.office.tz) if d.last_seen_at else None,
-                     is_silent(d, now)) for d in found]
+    return [
+        KioskRow(
+            d,
+            d.location,
+            d.location.office,
+            d.last_seen_at.astimezone(d.location.office.tz) if d.last_seen_at else None,
+            is_silent(d, now),
+        )
+        for d in found
+    ]
 
 
 def device_in_scope(session: Session, actor: User, device_id: int) -> Device:
@@ -622,25 +761,29 @@ def device_in_scope(session: Session, actor: User, device_id: int) -> Device:
     return device
 
 
-def enroll_kiosk(session: Session, actor: User, location_id: int, label: str, *,
-                 ttl: timedelta) -> tuple[Device, str, datetime]:
+def enroll_kiosk(
+    session: Session, actor: User, location_id: int, label: str, *, ttl: timedelta
+) -> tuple[Device, str, datetime]:
     """A new kiosk for a location in scope; returns it, its one-time enrolment code and the code's expiry."""
     location = location_in_scope(session, actor, location_id)
     label = _text(label)
     if len(label) > 120:
         raise InvalidInput("The kiosk was not enrolled.", {"label": ["At most 120 characters."]})
     if not location.active:
-        raise InvalidInput("The kiosk was not enrolled.",
-                           {"location": ["This location is switched off; switch it on first."]})
+        raise InvalidInput(
+            "The kiosk was not enrolled.", {"location": ["This location is switched off; switch it on first."]}
+        )
     device, _token = devices.enroll(session, location, label)
     record, code = enrollment.create_code(session, device, ttl=ttl)
-    audit.record(session, actor, "kiosk.enroll", "device", device.id,
-                 {"location": [None, location.code], "label": [None, label]})
+    audit.record(
+        session, actor, "kiosk.enroll", "device", device.id, {"location": [None, location.code], "label": [None, label]}
+    )
     return device, code, record.expires_at
 
 
-def new_enrolment_link(session: Session, actor: User, device_id: int, *,
-                       ttl: timedelta) -> tuple[Device, str, datetime]:
+def new_enrolment_link(
+    session: Session, actor: User, device_id: int, *, ttl: timedelta
+) -> tuple[Device, str, datetime]:
     """Another one-time link for an active kiosk (e.g. a replaced tablet)."""
     device = device_in_scope(session, actor, device_id)
     if device.revoked_at is not None:
@@ -678,8 +821,9 @@ def _scope_names(offices, locations) -> tuple[list[str], list[str]]:
     return sorted(o.name for o in offices), sorted(loc.code for loc in locations)
 
 
-def create_user(session: Session, actor: User, *, email: str, role: str, password: str,
-                office_ids=(), location_ids=()) -> User:
+def create_user(
+    session: Session, actor: User, *, email: str, role: str, password: str, office_ids=(), location_ids=()
+) -> User:
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
     email = _text(email).lower()
@@ -696,9 +840,19 @@ def create_user(session: Session, actor: User, *, email: str, role: str, passwor
         raise InvalidInput("The user was not saved.", errors)
     user, _created = users.create_user(session, email, password, role, locations, offices)
     office_names, codes = _scope_names(offices, locations)
-    audit.record(session, actor, "user.create", "user", user.id, {
-        "email": [None, email], "role": [None, role], "offices": [None, office_names], "locations": [None, codes],
-    })
+    audit.record(
+        session,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        {
+            "email": [None, email],
+            "role": [None, role],
+            "offices": [None, office_names],
+            "locations": [None, codes],
+        },
+    )
     return user
 
 
@@ -740,8 +894,9 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
         return {}
     if not active:
         now = utcnow()
-        tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                             ApiToken.revoked_at.is_(None))))
+        tokens = list(
+            session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+        )
         for token in tokens:
             token.revoked_at = now
         if tokens:
@@ -755,8 +910,13 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
 
 def own_tokens(session: Session, actor: User) -> list[ApiToken]:
     """The actor's tokens: active ones first, newest first."""
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == actor.id)
-                                .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == actor.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+        )
+    )
 
 
 def create_token(session: Session, actor: User, name: str) -> tuple[ApiToken, str]:
@@ -807,8 +967,9 @@ def _target_label(entry, labels: dict) -> str:
     return labels.get((entry.target_type, entry.target_id), f"#{entry.target_id}")
 
 
-def audit_page(session: Session, before: int | None = None,
-               size: int = AUDIT_PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+def audit_page(
+    session: Session, before: int | None = None, size: int = AUDIT_PAGE_SIZE
+) -> tuple[list[AuditRow], int | None]:
     """One page of the audit log, newest first, and the ``before`` id of the next (older) page."""
     entries = audit.recent(session, limit=size + 1, before_id=before)
     more = len(entries) > size

@@ -1,4 +1,5 @@
 """Offices, locations and surveys: create and look up (used by the CLI, demo and admin site)."""
+
 from __future__ import annotations
 
 import re
@@ -20,42 +21,76 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64] or "office"
 
 
-def get_or_create_office(session: Session, name: str, timezone: str | None = None,
-                         opening_hours: dict | None = None) -> tuple[Office, bool]:
+def get_or_create_office(
+    session: Session, name: str, timezone: str | None = None, opening_hours: dict | None = None
+) -> tuple[Office, bool]:
     office = session.scalar(select(Office).where(Office.name == name))
     if office is not None:
         return office, False
     if not timezone:
-        raise InvalidInput(f"Office {name!r} does not exist; give its time zone to create it.",
-                           {"timezone": ["Required for a new office."]})
+        raise InvalidInput(
+            f"Office {name!r} does not exist; give its time zone to create it.",
+            {"timezone": ["Required for a new office."]},
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"Unknown time zone {timezone!r}.", {"timezone": ["Not an IANA time zone."]})
-    office = Office(name=name, slug=slugify(name), timezone=timezone,
-                    opening_hours=opening_hours if opening_hours is not None else WEEKDAY_HOURS)
+    office = Office(
+        name=name,
+        slug=slugify(name),
+        timezone=timezone,
+        opening_hours=opening_hours if opening_hours is not None else WEEKDAY_HOURS,
+    )
     session.add(office)
     session.flush()
     return office, True
 
 
-def create_survey(session: Session, name: str, *, scale: str = DEFAULT_SCALE, question: dict | None = None,
-                  followup_choices=DEFAULT_FOLLOWUP, omb_control_number: str | None = None,
-                  omb_expiration=None, burden_statement: str | None = None, labels: dict | None = None,
-                  federal_register_url: str | None = None) -> Survey:
+def create_survey(
+    session: Session,
+    name: str,
+    *,
+    scale: str = DEFAULT_SCALE,
+    question: dict | None = None,
+    followup_choices=DEFAULT_FOLLOWUP,
+    omb_control_number: str | None = None,
+    omb_expiration=None,
+    burden_statement: str | None = None,
+    labels: dict | None = None,
+    federal_register_url: str | None = None,
+) -> Survey:
     survey = Survey(name=name)
     session.add(survey)
     session.flush()
-    add_survey_version(session, survey, scale=scale, question=question or DEFAULT_QUESTION,
-                       followup_choices=followup_choices, omb_control_number=omb_control_number,
-                       omb_expiration=omb_expiration, burden_statement=burden_statement, labels=labels,
-                       federal_register_url=federal_register_url)
+    add_survey_version(
+        session,
+        survey,
+        scale=scale,
+        question=question or DEFAULT_QUESTION,
+        followup_choices=followup_choices,
+        omb_control_number=omb_control_number,
+        omb_expiration=omb_expiration,
+        burden_statement=burden_statement,
+        labels=labels,
+        federal_register_url=federal_register_url,
+    )
     return survey
 
 
-def add_survey_version(session: Session, survey: Survey, *, scale: str, question: dict, followup_choices,
-                       omb_control_number=None, omb_expiration=None, burden_statement=None,
-                       labels: dict | None = None, federal_register_url: str | None = None) -> SurveyVersion:
+def add_survey_version(
+    session: Session,
+    survey: Survey,
+    *,
+    scale: str,
+    question: dict,
+    followup_choices,
+    omb_control_number=None,
+    omb_expiration=None,
+    burden_statement=None,
+    labels: dict | None = None,
+    federal_register_url: str | None = None,
+) -> SurveyVersion:
     """Editing a survey = adding a version; responses keep the version they answered."""
     errors = {}
     if scale not in SCALES:
@@ -75,10 +110,18 @@ def add_survey_version(session: Session, survey: Survey, *, scale: str, question
     latest = session.scalar(
         select(SurveyVersion.version).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.version.desc())
     )
-    version = SurveyVersion(survey_id=survey.id, version=(latest or 0) + 1, scale=scale, question=dict(question),
-                            followup_choices=list(followup_choices), omb_control_number=omb_control_number,
-                            omb_expiration=omb_expiration, burden_statement=burden_statement,
-                            labels=labels or None, federal_register_url=federal_register_url)
+    version = SurveyVersion(
+        survey_id=survey.id,
+        version=(latest or 0) + 1,
+        scale=scale,
+        question=dict(question),
+        followup_choices=list(followup_choices),
+        omb_control_number=omb_control_number,
+        omb_expiration=omb_expiration,
+        burden_statement=burden_statement,
+        labels=labels or None,
+        federal_register_url=federal_register_url,
+    )
     session.add(version)
     session.flush()
     return version
@@ -89,21 +132,24 @@ def default_survey(session: Session) -> Survey:
     return survey or create_survey(session, "Default")
 
 
-def add_location(session: Session, code: str, *, office: Office, name: str,
-                 survey: Survey | None = None, active: bool = True) -> tuple[Location, bool]:
+def add_location(
+    session: Session, code: str, *, office: Office, name: str, survey: Survey | None = None, active: bool = True
+) -> tuple[Location, bool]:
     """Create a location, or return the existing one with that code (idempotent)."""
     code = code.strip().upper()
     if not CODE_RE.match(code):
-        raise InvalidInput(f"Invalid location code {code!r}.",
-                           {"code": ["2-32 characters: capital letters, digits and dashes."]})
+        raise InvalidInput(
+            f"Invalid location code {code!r}.", {"code": ["2-32 characters: capital letters, digits and dashes."]}
+        )
     location = session.scalar(select(Location).where(Location.code == code))
     if location is not None:
         if location.office_id != office.id:
-            raise InvalidInput(f"Location {code} already exists in office {location.office.name!r}.",
-                               {"code": ["Already used by another office."]})
+            raise InvalidInput(
+                f"Location {code} already exists in office {location.office.name!r}.",
+                {"code": ["Already used by another office."]},
+            )
         return location, False
-    location = Location(code=code, office=office, name=name, active=active,
-                        survey=survey or default_survey(session))
+    location = Location(code=code, office=office, name=name, active=active, survey=survey or default_survey(session))
     session.add(location)
     session.flush()
     return location, True

@@ -1,4 +1,5 @@
 """The phone (QR) survey: store an answer, remember repeat visitors, count dropped posts."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,18 +47,33 @@ def answered_version(session: Session, location: Location, version_id: int | Non
             select(SurveyVersion).where(SurveyVersion.id == version_id, SurveyVersion.survey_id == location.survey_id)
         )
         if version is None:
-            raise InvalidInput("The answer names an unknown survey version.",
-                               {"survey_version": ["Not a version of this location's survey."]})
+            raise InvalidInput(
+                "The answer names an unknown survey version.",
+                {"survey_version": ["Not a version of this location's survey."]},
+            )
     if not version.scale_def.valid(rating):
-        raise InvalidInput("The rating is not on the survey's scale.",
-                           {"rating": [f"Must be between 1 and {version.scale_def.points} for this survey's scale."]})
+        raise InvalidInput(
+            "The rating is not on the survey's scale.",
+            {"rating": [f"Must be between 1 and {version.scale_def.points} for this survey's scale."]},
+        )
     return version
 
 
-def submit(session: Session, location: Location, *, response_id: uuid.UUID, rating: int, language: str,
-           survey_version: int | None, followup_offered: list[str], followup_chosen: list[str],
-           comment: str | None, repeat: bool, policy: ingest.IngestPolicy = ingest.IngestPolicy(),
-           now: datetime | None = None) -> ingest.ItemResult:
+def submit(
+    session: Session,
+    location: Location,
+    *,
+    response_id: uuid.UUID,
+    rating: int,
+    language: str,
+    survey_version: int | None,
+    followup_offered: list[str],
+    followup_chosen: list[str],
+    comment: str | None,
+    repeat: bool,
+    policy: ingest.IngestPolicy = ingest.IngestPolicy(),
+    now: datetime | None = None,
+) -> ingest.ItemResult:
     """Validate and store one phone answer; the comment is scrubbed before anything else sees it."""
     now = now or utcnow()
     item = {
@@ -76,8 +92,12 @@ def submit(session: Session, location: Location, *, response_id: uuid.UUID, rati
 def count_dropped(session: Session, location: Location, reason: str, now: datetime | None = None) -> None:
     """Count a post that was dropped without storing (a filled honeypot, say)."""
     now = now or utcnow()
-    row = {"location_id": location.id, "local_date": now.astimezone(location.office.tz).date(),
-           "reason": reason, "count": 1}
+    row = {
+        "location_id": location.id,
+        "local_date": now.astimezone(location.office.tz).date(),
+        "reason": reason,
+        "count": 1,
+    }
     with write_transaction(session):
         insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
         stmt = insert(DroppedSubmission).values(row)

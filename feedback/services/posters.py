@@ -1,5 +1,6 @@
 """What a printed counter poster shows: office, counter, the question in each language,
 the QR code and the short address written out for people who cannot scan."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ def poster(session: Session, location: Location, public_url: str) -> Poster:
 def office_posters(session: Session, office: Office, public_url: str, location_ids: set[int]) -> list[Poster]:
     """Posters of the office's active locations that are in ``location_ids`` (the user's scope)."""
     locations = session.scalars(
-        select(Location).where(Location.office_id == office.id, Location.active.is_(True),
-                               Location.id.in_(location_ids)).order_by(Location.code)
+        select(Location)
+        .where(Location.office_id == office.id, Location.active.is_(True), Location.id.in_(location_ids))
+        .order_by(Location.code)
     )
     return [poster(session, location, public_url) for location in locations]

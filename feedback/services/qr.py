@@ -1,4 +1,5 @@
 """QR codes of survey links, for print: PNG at 300 dpi sizes and scalable SVG."""
+
 from __future__ import annotations
 
 import io
@@ -48,4 +49,4 @@ def svg(data: str) -> bytes:
 def svg_inline(data: str) -> str:
     """The SVG markup without its XML declaration, to embed in a page."""
     text = svg(data).decode()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]

@@ -1,9 +1,10 @@
 """Raw responses for a set of locations and local dates, in pages (read API, exports)."""
+
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from feedback.models import Location, Office, Response
 from feedback.services.errors import InvalidInput
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utc_bounds(tz: ZoneInfo, start: date, end: date) -> tuple[datetime, datetime]:
@@ -34,9 +35,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raise InvalidInput("Invalid cursor.", {"after": ["Use the next_cursor of a previous page."]}) from None
 
 
-def list_responses(session: Session, location_ids: list[int], start: date, end: date, *,
-                   channel: str | None = None, limit: int = 100, after: str | None = None,
-                   include_spam: bool = False):
+def list_responses(
+    session: Session,
+    location_ids: list[int],
+    start: date,
+    end: date,
+    *,
+    channel: str | None = None,
+    limit: int = 100,
+    after: str | None = None,
+    include_spam: bool = False,
+):
     """Responses whose client time falls on ``start..end`` in their office's time zone.
 
     Ordered by client time then id; returns ``(rows, next_cursor)``, the cursor
@@ -61,8 +70,9 @@ def list_responses(session: Session, location_ids: list[int], start: date, end: 
         query = query.where(Response.comment_state.is_distinct_from("spam"))
     if after:
         moment, ident = decode_cursor(after)
-        query = query.where(or_(Response.client_time > moment,
-                                and_(Response.client_time == moment, Response.id > ident)))
+        query = query.where(
+            or_(Response.client_time > moment, and_(Response.client_time == moment, Response.id > ident))
+        )
     rows = list(session.scalars(query.order_by(Response.client_time, Response.id).limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor

@@ -3,13 +3,14 @@
 Every write path (ingest, demo loader, the comment inbox's spam marks) calls :func:`apply`
 inside its own transaction with the responses it adds (+1) or takes out (-1).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -72,7 +73,7 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
         key = (fact.location_id, day, local.hour, fact.channel, fact.scale, fact.suspect)
         row = hourly.get(key)
         if row is None:
-            row = dict(zip(HOURLY_KEY, key), weekday=day.weekday(), **{c: 0 for c in HOURLY_ADD})
+            row = dict(zip(HOURLY_KEY, key), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
             hourly[key] = row
         row["n"] += sign
         row["rating_sum"] += sign * fact.rating
@@ -102,25 +103,38 @@ def rebuild(session: Session, chunk: int = 5000) -> int:
         for loc_id, tz in session.execute(select(Location.id, Office.timezone).join(Location.office))
     }
     scales = dict(session.execute(select(SurveyVersion.id, SurveyVersion.scale)).all())
-    query = select(
-        Response.location_id,
-        Response.client_time,
-        Response.channel,
-        Response.survey_version_id,
-        Response.suspect,
-        Response.rating,
-        Response.followup_offered,
-        Response.followup_chosen,
-    ).where(
-        Response.comment_state.is_distinct_from("spam")  # spam counts nowhere (services/comments.py)
-    ).execution_options(yield_per=chunk)
+    query = (
+        select(
+            Response.location_id,
+            Response.client_time,
+            Response.channel,
+            Response.survey_version_id,
+            Response.suspect,
+            Response.rating,
+            Response.followup_offered,
+            Response.followup_chosen,
+        )
+        .where(
+            Response.comment_state.is_distinct_from("spam")  # spam counts nowhere (services/comments.py)
+        )
+        .execution_options(yield_per=chunk)
+    )
     total = 0
     for part in session.execute(query).partitions():
         apply(
             session,
             (
-                Fact(r.location_id, zones[r.location_id], r.client_time, r.channel, scales[r.survey_version_id],
-                     r.suspect, r.rating, tuple(r.followup_offered or ()), tuple(r.followup_chosen or ()))
+                Fact(
+                    r.location_id,
+                    zones[r.location_id],
+                    r.client_time,
+                    r.channel,
+                    scales[r.survey_version_id],
+                    r.suspect,
+                    r.rating,
+                    tuple(r.followup_offered or ()),
+                    tuple(r.followup_chosen or ()),
+                )
                 for r in part
             ),
         )

@@ -6,6 +6,7 @@ something was removed but never what. The patterns err on the side of removing
 (any run of 8+ digits goes), because a lost digit run costs nothing and a
 stored passport number is a breach.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,8 +42,7 @@ def _plain(text: str) -> str:
     (zero-width spaces and joiners) removed, so they can neither break storage nor split a number
     past the patterns."""
     text = unicodedata.normalize("NFKC", text)
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text
-                   if unicodedata.category(ch) != "Cf")
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def clean_comment(raw: str | None, max_length: int = 500) -> str | None:

@@ -15,6 +15,7 @@ the office's local time (days elapsed / 7, counting today), or by its full lengt
 over (13 weeks, or 13 1/7 for a 92-day quarter). The divisor is at least one week, so the first
 days of a quarter are not extrapolated from a day or two.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -41,9 +42,8 @@ class Counts:
     positive: int = 0
     suspects: int = 0
 
-    def __add__(self, other: "Counts") -> "Counts":
-        return Counts(self.responses + other.responses, self.positive + other.positive,
-                      self.suspects + other.suspects)
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.responses + other.responses, self.positive + other.positive, self.suspects + other.suspects)
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,9 @@ def weeks_elapsed(quarter: FiscalQuarter, today: date) -> tuple[float | None, st
     return max(days / 7, MIN_WEEKS), "past" if today > quarter.end else "current"
 
 
-def counts(session: Session, location_ids: Sequence[int],
-           quarters: Sequence[FiscalQuarter]) -> dict[tuple[int, FiscalQuarter], Counts]:
+def counts(
+    session: Session, location_ids: Sequence[int], quarters: Sequence[FiscalQuarter]
+) -> dict[tuple[int, FiscalQuarter], Counts]:
     """Responses, positive ratings and suspects per (location, quarter): one query over the hourly
     rollups, a grouped SELECT per quarter joined with UNION ALL.
 
@@ -158,11 +159,19 @@ def counts(session: Session, location_ids: Sequence[int],
     ids = list(location_ids)
     quarters = sorted(set(quarters))
     parts = [
-        select(literal(i).label("which"), ResponseHourly.location_id, ResponseHourly.scale, ResponseHourly.suspect,
-               func.sum(ResponseHourly.n).label("n"),
-               *(func.sum(getattr(ResponseHourly, c)).label(c) for c in RATING_COLUMNS))
-        .where(ResponseHourly.location_id.in_(ids),
-               ResponseHourly.local_date >= q.start, ResponseHourly.local_date <= q.end)
+        select(
+            literal(i).label("which"),
+            ResponseHourly.location_id,
+            ResponseHourly.scale,
+            ResponseHourly.suspect,
+            func.sum(ResponseHourly.n).label("n"),
+            *(func.sum(getattr(ResponseHourly, c)).label(c) for c in RATING_COLUMNS),
+        )
+        .where(
+            ResponseHourly.location_id.in_(ids),
+            ResponseHourly.local_date >= q.start,
+            ResponseHourly.local_date <= q.end,
+        )
         .group_by(ResponseHourly.location_id, ResponseHourly.scale, ResponseHourly.suspect)
         .having(func.sum(ResponseHourly.n) != 0)  # buckets emptied by removals (e.g. spam)
         for i, q in enumerate(quarters)
@@ -177,7 +186,7 @@ def counts(session: Session, location_ids: Sequence[int],
             continue
         spec = SCALES[row.scale]
         ratings = [int(getattr(row, c)) for c in RATING_COLUMNS]
-        found[key] += Counts(responses=n, positive=sum(ratings[spec.positive_from - 1: spec.points]))
+        found[key] += Counts(responses=n, positive=sum(ratings[spec.positive_from - 1 : spec.points]))
     return dict(found)
 
 
@@ -208,8 +217,9 @@ def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[in
     return out
 
 
-def report(session: Session, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *,
-           now: datetime | None = None) -> list[OfficeRows]:
+def report(
+    session: Session, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
+) -> list[OfficeRows]:
     """Standings of ``locations`` (offices loaded) for each of ``quarters``, grouped by office
     (by office name, then location code). Locations in ``locations`` only: the caller scopes."""
     now = now or utcnow()
@@ -233,8 +243,9 @@ def report(session: Session, locations: Sequence[Location], quarters: Sequence[F
                 loc = row.location
                 got = found.get((loc.id, quarter), Counts())
                 total += got
-                row.standings[quarter] = Standing(quarter, got, loc.effective_csat_target,
-                                                  loc.effective_weekly_response_target, weeks, state)
+                row.standings[quarter] = Standing(
+                    quarter, got, loc.effective_csat_target, loc.effective_weekly_response_target, weeks, state
+                )
             rows.total[quarter] = Standing(quarter, total, office.csat_target, _weekly_sum(shown), weeks, state)
     return list(by_office.values())
 

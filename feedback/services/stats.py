@@ -6,6 +6,7 @@ normal interval collapses to a point. A location with 12 responses gets a wide
 interval, so a verdict against a target can say "too few to tell" instead of
 declaring it failing on noise.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Each location's phone-survey slug: create on demand, rotate, resolve."""
+
 from __future__ import annotations
 
 import secrets
@@ -55,7 +56,8 @@ def resolve(session: Session, slug: str) -> Resolved:
     if len(slug) > 64:
         return Resolved("unknown")
     link = session.scalar(
-        select(SurveyLink).options(joinedload(SurveyLink.location).joinedload(Location.office))
+        select(SurveyLink)
+        .options(joinedload(SurveyLink.location).joinedload(Location.office))
         .where(SurveyLink.slug == slug)
     )
     if link is None:

@@ -1,4 +1,5 @@
 """Admin users, their scope, and personal API tokens for the read API."""
+
 from __future__ import annotations
 
 import re
@@ -9,15 +10,16 @@ from werkzeug.security import generate_password_hash
 
 from feedback.models import ApiToken, Location, Office, User
 from feedback.models.devices import hash_token, new_token
-from feedback.sqltypes import utcnow
 from feedback.models.users import ROLES
 from feedback.services.errors import InvalidInput, NotFound
+from feedback.sqltypes import utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def create_user(session: Session, email: str, password: str, role: str,
-                locations: list[Location] = (), offices: list[Office] = ()) -> tuple[User, bool]:
+def create_user(
+    session: Session, email: str, password: str, role: str, locations: list[Location] = (), offices: list[Office] = ()
+) -> tuple[User, bool]:
     """Create a user, or update role and scope of an existing one (idempotent)."""
     email = email.strip().lower()
     errors = {}

@@ -9,6 +9,7 @@ figure is stored as unknown (None), never as 0, so the export can say it is miss
 An import is all or nothing: every row is checked first, and one bad row stores nothing; the
 errors name the file's line numbers (the header is line 1).
 """
+
 from __future__ import annotations
 
 import csv
@@ -48,8 +49,7 @@ class Figures:
                 errors[name] = [f"A whole number from 0 to {MAX_VOLUME:,}."]
         served, offered = self.volume_of_customers, self.volume_of_customers_provided_survey_opportunity
         if not errors and served is not None and offered is not None and offered > served:
-            errors["volume_of_customers_provided_survey_opportunity"] = [
-                "Cannot be more than the customers served."]
+            errors["volume_of_customers_provided_survey_opportunity"] = ["Cannot be more than the customers served."]
         return errors
 
 
@@ -68,10 +68,16 @@ def for_quarter(session: Session, location_ids, quarter: FiscalQuarter) -> dict[
     ids = list(location_ids)
     if not ids:
         return {}
-    return {(v.location_id, v.channel): v for v in session.scalars(
-        select(CustomerVolume).where(CustomerVolume.location_id.in_(ids),
-                                     CustomerVolume.fiscal_year == quarter.fiscal_year,
-                                     CustomerVolume.quarter == quarter.quarter))}
+    return {
+        (v.location_id, v.channel): v
+        for v in session.scalars(
+            select(CustomerVolume).where(
+                CustomerVolume.location_id.in_(ids),
+                CustomerVolume.fiscal_year == quarter.fiscal_year,
+                CustomerVolume.quarter == quarter.quarter,
+            )
+        )
+    }
 
 
 def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = "form") -> dict:
@@ -87,26 +93,42 @@ def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = 
         raise NotFound("No such location.")
     quarter = entry.quarter
     volume = session.scalar(
-        select(CustomerVolume).where(CustomerVolume.location_id == location.id,
-                                     CustomerVolume.fiscal_year == quarter.fiscal_year,
-                                     CustomerVolume.quarter == quarter.quarter,
-                                     CustomerVolume.channel == entry.channel)
-        .with_for_update().execution_options(populate_existing=True))
+        select(CustomerVolume)
+        .where(
+            CustomerVolume.location_id == location.id,
+            CustomerVolume.fiscal_year == quarter.fiscal_year,
+            CustomerVolume.quarter == quarter.quarter,
+            CustomerVolume.channel == entry.channel,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     values = {name: getattr(entry.figures, name) for name in VOLUME_FIELDS}
     created = volume is None
     if created:
         if all(value is None for value in values.values()):
             return {}
-        volume = CustomerVolume(location_id=location.id, fiscal_year=quarter.fiscal_year, quarter=quarter.quarter,
-                                channel=entry.channel, **{name: None for name in VOLUME_FIELDS})
+        volume = CustomerVolume(
+            location_id=location.id,
+            fiscal_year=quarter.fiscal_year,
+            quarter=quarter.quarter,
+            channel=entry.channel,
+            **dict.fromkeys(VOLUME_FIELDS),
+        )
         session.add(volume)
     changed = audit.changes(volume, values)
     if not changed:
         return {}
     volume.updated_by = actor.email if actor else "cli"
     session.flush()
-    audit.record(session, actor, "volume.create" if created else "volume.update", "location", location.id,
-                 {"quarter": str(quarter), "channel": entry.channel, "source": source} | changed)
+    audit.record(
+        session,
+        actor,
+        "volume.create" if created else "volume.update",
+        "location",
+        location.id,
+        {"quarter": str(quarter), "channel": entry.channel, "source": source} | changed,
+    )
     return changed
 
 
@@ -145,8 +167,16 @@ class ImportResult:
     changed: int  # rows that changed a stored figure
 
 
-def _whole(text: str, label: str, messages: list[str], low: int = 0, high: int = MAX_VOLUME, *,
-           required: bool = False, grouped: bool = False) -> int | None:
+def _whole(
+    text: str,
+    label: str,
+    messages: list[str],
+    low: int = 0,
+    high: int = MAX_VOLUME,
+    *,
+    required: bool = False,
+    grouped: bool = False,
+) -> int | None:
     """A whole number cell (``1,200`` allowed when ``grouped``); None when empty or wrong (then a message)."""
     text = text.strip()
     if grouped:
@@ -186,7 +216,7 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
             problems.append(f"Unknown column(s): {', '.join(unknown)}.")
         if len(set(header)) != len(header):
             problems.append("A column appears twice.")
-        return [], [RowError(1, problems + [f"Expected: {','.join(IMPORT_COLUMNS)}."])]
+        return [], [RowError(1, [*problems, f"Expected: {','.join(IMPORT_COLUMNS)}."])]
     records = []
     for line, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
@@ -194,10 +224,10 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
         records.append((line, cells))
     if len(records) > MAX_IMPORT_ROWS:
         return [], [RowError(1, [f"At most {MAX_IMPORT_ROWS:,} rows in one file."])]
-    codes = {cells[header.index("location_code")].strip().upper() for _, cells in records
-             if len(cells) == len(header)}
-    known = dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(codes))).all()) \
-        if codes else {}
+    codes = {cells[header.index("location_code")].strip().upper() for _, cells in records if len(cells) == len(header)}
+    known = (
+        dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(codes))).all()) if codes else {}
+    )
     entries, errors, seen = [], [], {}
     for line, cells in records:
         if len(cells) != len(header):
@@ -247,8 +277,7 @@ def decode_upload(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRejected("The file is not UTF-8 text.", [RowError(1, ["Save the file as CSV UTF-8."])]) \
-            from None
+        raise ImportRejected("The file is not UTF-8 text.", [RowError(1, ["Save the file as CSV UTF-8."])]) from None
 
 
 # --- what is missing ---------------------------------------------------------------------------
@@ -269,8 +298,11 @@ def missing(session: Session, location_ids, quarter: FiscalQuarter) -> list[Miss
     found = counts(session, ids, quarter)
     stored = for_quarter(session, ids, quarter)
     keys = [key for key, c in found.items() if c.respondents or c.suspects or c.spam]
-    locations = {loc.id: loc for loc in session.scalars(select(Location).where(
-        Location.id.in_({k[0] for k in keys})))} if keys else {}
+    locations = (
+        {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_({k[0] for k in keys})))}
+        if keys
+        else {}
+    )
     result = []
     for loc_id, channel in keys:
         volume = stored.get((loc_id, channel))

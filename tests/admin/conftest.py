@@ -5,6 +5,7 @@ current app context, so every request would share ``g`` (where Flask-WTF caches 
 the first session that asked) and the test's database session. Here, as in production, each request
 runs in an app context of its own.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,13 +13,13 @@ import html
 import re
 
 import pytest
-from tests.conftest import OwnContextClient
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from feedback.database import write_transaction
 from feedback.models import SurveyLink
 from feedback.services.users import create_user
+from tests.conftest import OwnContextClient
 
 PASSWORD = "correct-horse-battery"
 _HIDDEN_CSRF = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
@@ -43,8 +44,9 @@ def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = No
     """Post the sign-in form as a browser would: token from the page, then the form."""
     token = csrf_token(client)
     query = {"next": next_} if next_ is not None else None
-    return client.post("/admin/login", query_string=query,
-                       data={"email": email, "password": password, "csrf_token": token})
+    return client.post(
+        "/admin/login", query_string=query, data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 def fresh(session) -> None:
@@ -56,8 +58,9 @@ def fresh(session) -> None:
 
 def current_slug(session, location) -> str:
     fresh(session)
-    return session.scalar(select(SurveyLink.slug).where(SurveyLink.location_id == location.id,
-                                                        SurveyLink.retired_at.is_(None)))
+    return session.scalar(
+        select(SurveyLink.slug).where(SurveyLink.location_id == location.id, SurveyLink.retired_at.is_(None))
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,11 @@
 """The audit log: every management change is recorded (who, what, when, old -> new) in the
 transaction that makes it, and admins read it newest first, in pages."""
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -53,12 +54,22 @@ def test_every_change_is_recorded_and_listed_newest_first(admin, new_client, ses
     survey_id = location.survey_id
     steps = [
         ("/admin/offices/new", {"name": "Bravo Office", "timezone": "Pacific/Honolulu", "hours_mon": "09:00-15:00"}),
-        (f"/admin/offices/{office.id}/edit", {"name": "Alpha Office", "timezone": "America/Denver"}
-         | management.opening_hours_text(office)),
-        ("/admin/locations/new", {"code": "AUD-2", "name": "Counter 2", "office": office.id, "survey": survey_id,
-                                  "active": "y", "csat_target": "80"}),
-        ("/admin/locations/AUD-1/edit", {"name": "Counter 1", "active": "y", "csat_target": "90",
-                                         "office": office.id}),
+        (
+            f"/admin/offices/{office.id}/edit",
+            {"name": "Alpha Office", "timezone": "America/Denver"} | management.opening_hours_text(office),
+        ),
+        (
+            "/admin/locations/new",
+            {
+                "code": "AUD-2",
+                "name": "Counter 2",
+                "office": office.id,
+                "survey": survey_id,
+                "active": "y",
+                "csat_target": "80",
+            },
+        ),
+        ("/admin/locations/AUD-1/edit", {"name": "Counter 1", "active": "y", "csat_target": "90", "office": office.id}),
         (f"/admin/surveys/{survey_id}", {"scale": "thumbs", "question_en": "Did we help?", "question_es": ""}),
         ("/admin/surveys/new", {"name": "Second survey", "scale": "faces5", "question_en": "How was it?"}),
         ("/admin/kiosks/enrol", {"location": location.id, "label": "window"}),
@@ -78,15 +89,31 @@ def test_every_change_is_recorded_and_listed_newest_first(admin, new_client, ses
     token_id = max(e.target_id for e in entries(session) if e.action == "api_token.create")
     assert post(admin, f"/admin/tokens/{token_id}/revoke").status_code == 302
 
-    expected = ["office.create", "office.update", "location.create", "location.update", "survey.update",
-                "survey.create", "kiosk.enroll", "kiosk.link", "kiosk.revoke", "user.create", "user.update",
-                "user.deactivate", "user.activate", "api_token.create", "location.assign_survey", "api_token.revoke"]
+    expected = [
+        "office.create",
+        "office.update",
+        "location.create",
+        "location.update",
+        "survey.update",
+        "survey.create",
+        "kiosk.enroll",
+        "kiosk.link",
+        "kiosk.revoke",
+        "user.create",
+        "user.update",
+        "user.deactivate",
+        "user.activate",
+        "api_token.create",
+        "location.assign_survey",
+        "api_token.revoke",
+    ]
     recorded = entries(session)
     assert [e.action for e in recorded] == expected
     assert {(e.user_id, e.actor) for e in recorded} == {(world["admin"].id, ADMIN)}
     assert all(e.at is not None and e.details for e in recorded)
     assert next(e for e in recorded if e.action == "office.update").details == {
-        "timezone": ["America/Chicago", "America/Denver"]}
+        "timezone": ["America/Chicago", "America/Denver"]
+    }
 
     page = admin.get("/admin/audit")
     assert page.status_code == 200
@@ -100,11 +127,16 @@ def test_every_change_is_recorded_and_listed_newest_first(admin, new_client, ses
 
 
 def test_entries_show_who_when_and_old_new_values(admin, session, world):
-    when = datetime(2026, 3, 2, 15, 4, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 2, 15, 4, tzinfo=UTC)
     with write_transaction(session):
-        entry = audit.record(session, session.get(User, world["manager"].id), "location.update", "location",
-                             world["location"].id, {"name": ["Counter", "Front desk"], "csat_target": [None, 0.9],
-                                                    "active": [True, False]})
+        entry = audit.record(
+            session,
+            session.get(User, world["manager"].id),
+            "location.update",
+            "location",
+            world["location"].id,
+            {"name": ["Counter", "Front desk"], "csat_target": [None, 0.9], "active": [True, False]},
+        )
         entry.at = when
     text = html.unescape(admin.get("/admin/audit").get_data(as_text=True))
     row = re.search(r"<tr>\s*<td><time[^>]*>2026-03-02 15:04 UTC</time></td>.*?</tr>", text, re.S)
@@ -146,16 +178,15 @@ def test_audit_log_is_admin_only(new_client, world):
 
 def test_a_refused_change_writes_no_entry_and_a_failed_transaction_keeps_neither(session, world):
     admin = session.get(User, world["admin"].id)
-    with pytest.raises(InvalidInput):
-        with write_transaction(session):
-            management.update_office(session, admin, world["office"].id, name="Renamed", timezone="Nowhere/Town",
-                                     opening_hours={})
+    with pytest.raises(InvalidInput), write_transaction(session):
+        management.update_office(
+            session, admin, world["office"].id, name="Renamed", timezone="Nowhere/Town", opening_hours={}
+        )
     assert entries(session) == []
     # The change and its entry are one transaction: if anything after them fails, both are gone.
-    with pytest.raises(RuntimeError):
-        with write_transaction(session):
-            management.update_location(session, admin, world["location"].id, name="Renamed", active=True)
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), write_transaction(session):
+        management.update_location(session, admin, world["location"].id, name="Renamed", active=True)
+        raise RuntimeError("boom")
     assert entries(session) == []
     fresh(session)
     assert session.get(Location, world["location"].id).name == "Counter"

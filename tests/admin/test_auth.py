@@ -1,10 +1,11 @@
 """Admin sign-in, sign-out, password change, throttling and CSRF, through the real forms."""
+
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +20,7 @@ from tests.admin.conftest import PASSWORD, csrf_token, current_slug, field_error
 
 EMAIL = "boss@example.gov"
 WRONG = "Wrong e-mail or password."
-T0 = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def signed_in(client) -> bool:
@@ -77,9 +78,9 @@ OFF_SITE = [
     "//evil.example",
     "//evil.example/admin/",
     "///evil.example",
-    "/\\evil.example",        # browsers read a backslash as a slash: //evil.example
+    "/\\evil.example",  # browsers read a backslash as a slash: //evil.example
     "/\\/evil.example",
-    "/\t/evil.example",       # browsers drop tabs and newlines from URLs
+    "/\t/evil.example",  # browsers drop tabs and newlines from URLs
     "/\n/evil.example",
     "javascript:alert(1)",
     "admin/",
@@ -169,10 +170,15 @@ def test_logout_is_a_post_with_csrf_and_ends_the_session(client, make_user):
 
 
 def change_password(client, current, new, confirm=None):
-    return client.post("/admin/password", data={
-        "current_password": current, "new_password": new, "confirm": new if confirm is None else confirm,
-        "csrf_token": csrf_token(client, "/admin/password"),
-    })
+    return client.post(
+        "/admin/password",
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm": new if confirm is None else confirm,
+            "csrf_token": csrf_token(client, "/admin/password"),
+        },
+    )
 
 
 def test_password_change(new_client, client, session, make_user):
@@ -226,8 +232,12 @@ def test_session_cookie_is_secure_when_configured(app, client, make_user, monkey
     https = "https://localhost"
     token = csrf_token(client, base_url=https)
     # Over HTTPS, Flask-WTF also wants a same-site Referer, as a browser sends.
-    response = client.post("/admin/login", base_url=https, headers={"Referer": f"{https}/admin/login"},
-                           data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/admin/login",
+        base_url=https,
+        headers={"Referer": f"{https}/admin/login"},
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302
     cookie = session_cookie(response)
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -243,7 +253,7 @@ def refused(session, password, now):
 
 
 def test_delay_starts_after_five_free_failures_and_doubles_up_to_an_hour():
-    assert [auth.delay_after(n) for n in range(0, 6)] == [timedelta(0)] * 6
+    assert [auth.delay_after(n) for n in range(6)] == [timedelta(0)] * 6
     assert [auth.delay_after(n).total_seconds() for n in range(6, 11)] == [30, 60, 120, 240, 480]
     assert auth.delay_after(50) == auth.delay_after(500) == timedelta(hours=1)
 
@@ -330,8 +340,11 @@ def test_an_unknown_address_is_answered_exactly_like_an_account(new_client, sess
     known = _answers(new_client(), EMAIL, [T0], monkeypatch)
     unknown = _answers(new_client(), "nobody@example.gov", [T0], monkeypatch)
     locked = (429, "30", ["Too many failed attempts. Try again in 30 seconds."])
-    assert known[:8] == unknown[:8] == [(401, None, [WRONG])] * 6 + [locked] + [
-        (429, "1", ["Too many failed attempts. Try again in 1 second."])]
+    assert (
+        known[:8]
+        == unknown[:8]
+        == [(401, None, [WRONG])] * 6 + [locked] + [(429, "1", ["Too many failed attempts. Try again in 1 second."])]
+    )
     # Only the account can then sign in; the unknown address is just refused again.
     assert known[8][0] == 302 and unknown[8] == (401, None, [WRONG])
     # No address is stored, only its digest.
@@ -414,16 +427,24 @@ def test_sign_in_without_csrf_token_is_refused(client, make_user):
     make_user(EMAIL)
     client.get("/admin/login")  # a session exists, but the token is not sent
     assert client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 400
-    assert client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD,
-                                             "csrf_token": "forged"}).status_code == 400
+    assert (
+        client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": "forged"}).status_code
+        == 400
+    )
     assert not signed_in(client)
 
 
 def test_password_change_without_csrf_token_is_refused(client, session, make_user):
     user = make_user(EMAIL)
     sign_in(client, EMAIL, PASSWORD)
-    response = client.post("/admin/password", data={
-        "current_password": PASSWORD, "new_password": "another-long-password", "confirm": "another-long-password"})
+    response = client.post(
+        "/admin/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "another-long-password",
+            "confirm": "another-long-password",
+        },
+    )
     assert response.status_code == 400
     assert check_password_hash(reload(session, user).password_hash, PASSWORD)
 

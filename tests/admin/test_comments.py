@@ -5,12 +5,13 @@ language; per-row buttons and the bulk form (CSRF, POST-redirect-GET with a flas
 spam out of the summary API and back; a manager's scope (404, nothing changed); visitor text
 escaped.
 """
+
 from __future__ import annotations
 
 import html
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -27,13 +28,23 @@ XSS = '<script>alert("hi")</script> & <b>bold</b>'
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def say(session, location, rating, when, comment, language="en"):
-    result = phone.submit(session, location, response_id=uuid.uuid4(), rating=rating, language=language,
-                          survey_version=None, followup_offered=[], followup_chosen=[], comment=comment,
-                          repeat=False, now=when)
+    result = phone.submit(
+        session,
+        location,
+        response_id=uuid.uuid4(),
+        rating=rating,
+        language=language,
+        survey_version=None,
+        followup_offered=[],
+        followup_chosen=[],
+        comment=comment,
+        repeat=False,
+        now=when,
+    )
     return result.response.id
 
 
@@ -59,8 +70,7 @@ def world(session, build, make_user):
     with write_transaction(session):
         session.get(User, manager.id).offices = [session.get(Office, alpha.id)]
         _token, api = users.create_api_token(session, session.get(User, manager.id), "reports")
-    return {"alpha": alpha, "bravo": bravo, "a1": a1, "a2": a2, "b1": b1, "ids": ids, "api": api,
-            "manager": manager}
+    return {"alpha": alpha, "bravo": bravo, "a1": a1, "a2": a2, "b1": b1, "ids": ids, "api": api, "manager": manager}
 
 
 @pytest.fixture
@@ -89,26 +99,33 @@ def shown(body: str) -> list[str]:
 
 
 def tab_counts(body: str) -> dict[str, int]:
-    found = re.findall(r'<li><a href="[^"]*"(?: aria-current="page")?>(\w+) <span class="count">\((\d+)\)</span>',
-                       body)
+    found = re.findall(r'<li><a href="[^"]*"(?: aria-current="page")?>(\w+) <span class="count">\((\d+)\)</span>', body)
     return {label: int(n) for label, n in found}
 
 
 def act(client, action: str, *ids, token: str | None = None, query: dict | None = None, follow=False):
     token = token or csrf_token(client, URL)
-    return client.post(URL, query_string=query, data={"csrf_token": token, "action": action,
-                                                      "ids": [str(i) for i in ids]}, follow_redirects=follow)
+    return client.post(
+        URL,
+        query_string=query,
+        data={"csrf_token": token, "action": action, "ids": [str(i) for i in ids]},
+        follow_redirects=follow,
+    )
 
 
 def state(session, response_id):
     fresh(session)
-    return session.execute(select(Response.comment_state, Response.comment_flagged)
-                           .where(Response.id == response_id)).one()
+    return session.execute(
+        select(Response.comment_state, Response.comment_flagged).where(Response.id == response_id)
+    ).one()
 
 
 def summary(client, world, **query):
-    response = client.get("/api/v1/summary", headers={"Authorization": f"Bearer {world['api']}"},
-                          query_string={"from": "2026-11-01", "to": "2026-11-30", **query})
+    response = client.get(
+        "/api/v1/summary",
+        headers={"Authorization": f"Bearer {world['api']}"},
+        query_string={"from": "2026-11-01", "to": "2026-11-30", **query},
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()["total"]
 
@@ -123,8 +140,10 @@ def test_inbox_shows_the_managers_comments_with_details(manager, world):
     assert tab_counts(body) == {"Open": 4, "Flagged": 0, "Handled": 0, "Archived": 0, "Spam": 0}
     assert '<a href="/admin/comments" aria-current="page">Open' in body
     # Local time in the office's zone, rating in words with the scale, channel, language.
-    assert '<time datetime="2026-11-20T08:05:00-06:00">Nov 20, 2026, 8:05:00\u202fAM</time> CST' in body \
+    assert (
+        '<time datetime="2026-11-20T08:05:00-06:00">Nov 20, 2026, 8:05:00\u202fAM</time> CST' in body
         or '<time datetime="2026-11-20T08:05:00-06:00">Nov 20, 2026, 8:05:00 AM</time> CST' in body
+    )
     assert "Dissatisfied (2 of 5, Five faces)" in body
     assert "Very satisfied (5 of 5, Five faces)" in body
     assert "Thumbs down (1 of 2, Thumbs)" in body
@@ -203,8 +222,12 @@ def test_row_action_handles_redirects_with_a_flash_and_audits(manager, world, se
     assert tab_counts(body)["Handled"] == 1
     assert tuple(state(session, rid)) == ("handled", False)
     [entry] = session.scalars(select(AuditEntry))
-    assert (entry.action, entry.actor, entry.target_type, entry.target_id) == \
-        ("comment.handle", MANAGER, "response", None)
+    assert (entry.action, entry.actor, entry.target_type, entry.target_id) == (
+        "comment.handle",
+        MANAGER,
+        "response",
+        None,
+    )
     assert entry.details == {"response": str(rid), "location": "AAA-1", "comment_state": ["open", "handled"]}
     # Back where the user acted from: the same tab and filters.
     query = {"tab": "handled", "q": "slow"}
@@ -213,11 +236,14 @@ def test_row_action_handles_redirects_with_a_flash_and_audits(manager, world, se
     assert tuple(state(session, rid)) == ("open", False)
 
 
-@pytest.mark.parametrize("action, expected, message", [
-    ("archive", ("archived", False), "1 comment archived."),
-    ("flag", ("open", True), "1 comment flagged."),
-    ("mark_spam", ("spam", False), "1 comment marked as spam; its rating no longer counts in any score."),
-])
+@pytest.mark.parametrize(
+    ("action", "expected", "message"),
+    [
+        ("archive", ("archived", False), "1 comment archived."),
+        ("flag", ("open", True), "1 comment flagged."),
+        ("mark_spam", ("spam", False), "1 comment marked as spam; its rating no longer counts in any score."),
+    ],
+)
 def test_each_row_action(manager, world, session, action, expected, message):
     rid = world["ids"]["kind"]
     body = act(manager, action, rid, follow=True).get_data(as_text=True)
@@ -241,8 +267,9 @@ def test_row_buttons_follow_the_state(manager, world, session):
     assert f'<tr id="c-{rid.hex}" class="flagged">' in body
     assert buttons(page(manager, tab="spam"), world["ids"]["kind"]) == ["unmark_spam"]
     assert shown(page(manager, tab="flagged")) == ["The line was slow"]
-    assert re.findall(r'<option value="(\w+)">', page(manager, tab="spam").split('id="bulk-action"')[1]
-                      .split("</select>")[0]) == ["unmark_spam"]
+    assert re.findall(
+        r'<option value="(\w+)">', page(manager, tab="spam").split('id="bulk-action"')[1].split("</select>")[0]
+    ) == ["unmark_spam"]
 
 
 def test_bulk_spam_leaves_the_summary_api_and_unspam_restores_it(manager, world, session):
@@ -255,11 +282,18 @@ def test_bulk_spam_leaves_the_summary_api_and_unspam_restores_it(manager, world,
     body = manager.get(URL).get_data(as_text=True)
     assert "2 comments marked as spam; their ratings no longer count in any score." in body
     after = summary(manager, world, location="AAA-1")
-    assert (after["count"], after["positive"], after["csat"], after["distribution"]) == \
-        (1, 1, 1.0, {"faces5": [0, 0, 0, 0, 1]})
+    assert (after["count"], after["positive"], after["csat"], after["distribution"]) == (
+        1,
+        1,
+        1.0,
+        {"faces5": [0, 0, 0, 0, 1]},
+    )
     # Spam is also gone from the raw responses of the read API and the location page's comments.
-    raw = manager.get("/api/v1/responses", headers={"Authorization": f"Bearer {world['api']}"},
-                      query_string={"from": "2026-11-01", "to": "2026-11-30", "location": "AAA-1"}).get_json()
+    raw = manager.get(
+        "/api/v1/responses",
+        headers={"Authorization": f"Bearer {world['api']}"},
+        query_string={"from": "2026-11-01", "to": "2026-11-30", "location": "AAA-1"},
+    ).get_json()
     assert [r["id"] for r in raw["responses"]] == [str(ids["kind"])]
     location_page = manager.get("/admin/locations/AAA-1", query_string={"from": "2026-11-01", "to": "2026-11-30"})
     assert "The line was slow" not in location_page.get_data(as_text=True)
@@ -273,20 +307,28 @@ def test_bulk_spam_leaves_the_summary_api_and_unspam_restores_it(manager, world,
     act(manager, "unmark_spam", ids["slow"], ids["xss"], query={"tab": "spam"})
     assert summary(manager, world, location="AAA-1") == before
     fresh(session)
-    assert [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == \
-        ["comment.mark_spam"] * 2 + ["comment.unmark_spam"] * 2
+    assert [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
+        "comment.mark_spam"
+    ] * 2 + ["comment.unmark_spam"] * 2
 
 
 def test_bulk_without_a_choice_or_with_a_bad_value(manager, world, session):
     token = csrf_token(manager, URL)
     response = manager.post(URL, data={"csrf_token": token, "action": "handle"}, follow_redirects=True)
     assert "Choose at least one comment first." in response.get_data(as_text=True)
-    assert manager.post(URL, data={"csrf_token": token, "action": "delete",
-                                   "ids": str(world["ids"]["slow"])}).status_code == 400
+    assert (
+        manager.post(URL, data={"csrf_token": token, "action": "delete", "ids": str(world["ids"]["slow"])}).status_code
+        == 400
+    )
     assert manager.post(URL, data={"csrf_token": token, "action": "handle", "ids": "not-a-uuid"}).status_code == 400
-    assert manager.post(URL, query_string={"tab": "nope"},
-                        data={"csrf_token": token, "action": "handle",
-                              "ids": str(world["ids"]["slow"])}).status_code == 400
+    assert (
+        manager.post(
+            URL,
+            query_string={"tab": "nope"},
+            data={"csrf_token": token, "action": "handle", "ids": str(world["ids"]["slow"])},
+        ).status_code
+        == 400
+    )
     fresh(session)
     assert session.scalars(select(AuditEntry)).all() == []
     assert {s for (s,) in session.execute(select(Response.comment_state))} == {"open"}

@@ -6,6 +6,7 @@ independent computation here: plain SQL over ``responses``, local dates and hour
 with zoneinfo, CSAT by the published rule (top two of five faces, thumbs up), formatted with
 Babel as an English reader sees it.
 """
+
 from __future__ import annotations
 
 import html
@@ -14,7 +15,7 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,9 +35,15 @@ ALPHA_SLUG, BRAVO_SLUG = "alpha-passport-office", "bravo-licence-centre"
 CHICAGO, HONOLULU = ZoneInfo("America/Chicago"), ZoneInfo("Pacific/Honolulu")
 POSITIVE_FROM = {"faces5": 4, "faces4": 3, "three": 3, "thumbs": 2}  # the CSAT rule, restated here on purpose
 CHOICES = ["effectiveness", "ease", "efficiency"]
-COMMENTS = ["The WAIT was far too long", "short wait, friendly staff", "Great staff, thank you",
-            "100% helpful", "Nobody explained the form", "waiting room was cold",
-            "Write to me at jane.doe@example.com please"]
+COMMENTS = [
+    "The WAIT was far too long",
+    "short wait, friendly staff",
+    "Great staff, thank you",
+    "100% helpful",
+    "Nobody explained the form",
+    "waiting room was cold",
+    "Write to me at jane.doe@example.com please",
+]
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -45,8 +52,15 @@ COMMENTS = ["The WAIT was far too long", "short wait, friendly staff", "Great st
 def _kiosk_item(when: datetime, rating: int, rng: random.Random, followups: bool) -> dict:
     offered = list(CHOICES) if followups and rng.random() < 0.5 else []
     chosen = rng.sample(offered, k=rng.choice((0, 1, 2))) if offered else []
-    return {"id": uuid.uuid4(), "rating": rating, "language": "en", "client_time": when, "survey_version": None,
-            "followup_offered": offered, "followup_chosen": chosen}
+    return {
+        "id": uuid.uuid4(),
+        "rating": rating,
+        "language": "en",
+        "client_time": when,
+        "survey_version": None,
+        "followup_offered": offered,
+        "followup_chosen": chosen,
+    }
 
 
 def _fill(session, build, location, *, quality: float, points: int, kiosk: int, phone: int, seed: int):
@@ -61,22 +75,34 @@ def _fill(session, build, location, *, quality: float, points: int, kiosk: int, 
         score = rng.gauss(0.7 + quality, 0.25)
         return max(1, min(points, 1 + round(score * (points - 1))))
 
-    items = [_kiosk_item(now - timedelta(minutes=rng.randint(5, 64 * 24 * 60)), rating(), rng, points > 2)
-             for _ in range(kiosk)]
+    items = [
+        _kiosk_item(now - timedelta(minutes=rng.randint(5, 64 * 24 * 60)), rating(), rng, points > 2)
+        for _ in range(kiosk)
+    ]
     local_now = now.astimezone(tz)
     midnight = datetime.combine(local_now.date(), datetime.min.time(), tz)
-    for moment in (midnight - timedelta(minutes=20), midnight + timedelta(minutes=20),
-                   midnight - timedelta(days=7, minutes=5), midnight - timedelta(days=7) + timedelta(minutes=5)):
+    for moment in (
+        midnight - timedelta(minutes=20),
+        midnight + timedelta(minutes=20),
+        midnight - timedelta(days=7, minutes=5),
+        midnight - timedelta(days=7) + timedelta(minutes=5),
+    ):
         if moment < now - timedelta(minutes=1):
             items.append(_kiosk_item(moment, rating(), rng, points > 2))
     tap = now - timedelta(days=3, hours=2)
     items += [_kiosk_item(tap, points, rng, False), _kiosk_item(tap + timedelta(seconds=1), points, rng, False)]
     ingest.ingest(session, device, items)
     for k in range(phone):
-        item = {"id": uuid.uuid4(), "rating": rating(), "language": "en", "survey_version": None,
-                "client_time": now - timedelta(minutes=rng.randint(5, 60 * 24 * 60)),
-                "followup_offered": [], "followup_chosen": [],
-                "comment": clean_comment(COMMENTS[k % len(COMMENTS)]) if k % 4 != 3 else None}
+        item = {
+            "id": uuid.uuid4(),
+            "rating": rating(),
+            "language": "en",
+            "survey_version": None,
+            "client_time": now - timedelta(minutes=rng.randint(5, 60 * 24 * 60)),
+            "followup_offered": [],
+            "followup_chosen": [],
+            "comment": clean_comment(COMMENTS[k % len(COMMENTS)]) if k % 4 != 3 else None,
+        }
         ingest.ingest_phone(session, location, item, repeat=k % 10 == 9)
 
 
@@ -131,18 +157,23 @@ class Row:
 
 def _utc(value) -> datetime:
     if isinstance(value, str):  # SQLite hands back the stored text
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def responses(session) -> list[Row]:
     session.rollback()
-    rows = session.execute(text(
-        "SELECT l.code, o.timezone, r.client_time, r.rating, r.channel, r.suspect, v.scale, r.comment "
-        "FROM responses r JOIN locations l ON l.id = r.location_id JOIN offices o ON o.id = l.office_id "
-        "JOIN survey_versions v ON v.id = r.survey_version_id")).all()
-    return [Row(code, _utc(when).astimezone(ZoneInfo(tz)), rating, channel, bool(suspect), scale, comment)
-            for code, tz, when, rating, channel, suspect, scale, comment in rows]
+    rows = session.execute(
+        text(
+            "SELECT l.code, o.timezone, r.client_time, r.rating, r.channel, r.suspect, v.scale, r.comment "
+            "FROM responses r JOIN locations l ON l.id = r.location_id JOIN offices o ON o.id = l.office_id "
+            "JOIN survey_versions v ON v.id = r.survey_version_id"
+        )
+    ).all()
+    return [
+        Row(code, _utc(when).astimezone(ZoneInfo(tz)), rating, channel, bool(suspect), scale, comment)
+        for code, tz, when, rating, channel, suspect, scale, comment in rows
+    ]
 
 
 @dataclass
@@ -164,12 +195,20 @@ class Expected:
 
 
 def expect(rows: list[Row], codes, first: date, last: date, channel: str | None = None) -> Expected:
-    chosen = [r for r in rows if r.code in codes and first <= r.local.date() <= last
-              and (channel is None or r.channel == channel)]
+    chosen = [
+        r
+        for r in rows
+        if r.code in codes and first <= r.local.date() <= last and (channel is None or r.channel == channel)
+    ]
     counted = [r for r in chosen if not r.suspect]
-    return Expected(len(counted), sum(r.rating >= POSITIVE_FROM[r.scale] for r in counted),
-                    sum(r.rating for r in counted), sum(r.suspect for r in chosen), {r.scale for r in counted},
-                    Counter((r.scale, r.rating) for r in counted))
+    return Expected(
+        len(counted),
+        sum(r.rating >= POSITIVE_FROM[r.scale] for r in counted),
+        sum(r.rating for r in counted),
+        sum(r.suspect for r in chosen),
+        {r.scale for r in counted},
+        Counter((r.scale, r.rating) for r in counted),
+    )
 
 
 def pct(value) -> str:
@@ -185,7 +224,7 @@ def mean(value) -> str:
 
 
 def today_in(tz: ZoneInfo) -> date:
-    return datetime.now(timezone.utc).astimezone(tz).date()
+    return datetime.now(UTC).astimezone(tz).date()
 
 
 # --- reading the pages ----------------------------------------------------------------------------
@@ -199,7 +238,7 @@ def page(client, url: str) -> str:
 
 def block(body: str, opening: str, closing: str) -> str:
     start = body.index(opening)
-    return body[start:body.index(closing, start)]
+    return body[start : body.index(closing, start)]
 
 
 def figure(part: str, name: str) -> str:
@@ -222,8 +261,10 @@ def chart_table(body: str, chart_id: str) -> list[list[str]]:
 def compare_rows(body: str) -> list[dict]:
     rows = []
     for code, row in re.findall(r'<tr class="[^"]*" data-code="([^"]+)">(.*?)</tr>', body, re.S):
-        cells = {name: html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
-                 for name, value in re.findall(r'data-col="([^"]+)">(.*?)</td>', row, re.S)}
+        cells = {
+            name: html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
+            for name, value in re.findall(r'data-col="([^"]+)">(.*?)</td>', row, re.S)
+        }
         rows.append({"code": code, **cells, "_html": row})
     return rows
 
@@ -308,8 +349,13 @@ def test_the_landing_page_lists_only_the_users_locations_with_their_actions(mana
     mine = page(manager, "/admin/")
     assert re.findall(r'<th scope="row">([^<]+)</th>', mine) == ["A-1", "A-2"]
     assert "B-1" not in mine and BRAVO not in mine
-    for action in ("/admin/locations/A-1/poster", "/admin/locations/A-1/qr.png", "/admin/locations/A-1/qr.svg",
-                   "/admin/locations/A-1/rotate-link", "/admin/locations/A-1?"):
+    for action in (
+        "/admin/locations/A-1/poster",
+        "/admin/locations/A-1/qr.png",
+        "/admin/locations/A-1/qr.svg",
+        "/admin/locations/A-1/rotate-link",
+        "/admin/locations/A-1?",
+    ):
         assert action in mine
     assert re.findall(r'<th scope="row">([^<]+)</th>', page(admin, "/admin/")) == ["A-1", "A-2", "B-1"]
 
@@ -355,8 +401,9 @@ def test_heatmap_is_in_the_offices_local_time(manager, session, world):
     cells = Counter((r.local.weekday(), r.local.hour) for r in rows)
     for weekday, row in enumerate(table):
         shown = row[1:]
-        assert shown == [num(cells[(weekday, h)]) if cells[(weekday, h)] else "—"
-                         for h in range(hours[0], hours[-1] + 1)], weekday
+        assert shown == [
+            num(cells[(weekday, h)]) if cells[(weekday, h)] else "—" for h in range(hours[0], hours[-1] + 1)
+        ], weekday
 
 
 def test_follow_up_reasons_are_ranked(manager, session, world):
@@ -370,8 +417,11 @@ def test_comments_are_searched_case_insensitively_and_paged(manager, session, wo
     rows = responses(session)
     end = today_in(CHICAGO)
     first = end - timedelta(days=63)
-    with_comment = sorted((r for r in rows if r.code == "A-1" and r.channel == "qr" and r.comment
-                           and first <= r.local.date() <= end), key=lambda r: r.local, reverse=True)
+    with_comment = sorted(
+        (r for r in rows if r.code == "A-1" and r.channel == "qr" and r.comment and first <= r.local.date() <= end),
+        key=lambda r: r.local,
+        reverse=True,
+    )
     assert 20 < len(with_comment) <= 40
     base = f"/admin/locations/A-1?from={first}&to={end}"
     body = page(manager, base)
@@ -478,8 +528,14 @@ def test_dashboards_need_sign_in(client, world):
 
 
 def test_bad_parameters_answer_400(admin):
-    for url in ("/admin/?group=year", "/admin/locations/A-1?group=hour", "/admin/locations/A-1?page=0",
-                "/admin/locations/A-1?page=x", "/admin/?from=2026-05-01&to=2026-04-01", "/admin/?channel=fax"):
+    for url in (
+        "/admin/?group=year",
+        "/admin/locations/A-1?group=hour",
+        "/admin/locations/A-1?page=0",
+        "/admin/locations/A-1?page=x",
+        "/admin/?from=2026-05-01&to=2026-04-01",
+        "/admin/?channel=fax",
+    ):
         assert admin.get(url).status_code == 400, url
 
 

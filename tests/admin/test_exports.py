@@ -3,6 +3,7 @@
 Data goes in through ``ingest.store_rows`` (the rows and their rollups in one transaction),
 at fixed instants, so every expected value below is known in advance.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ import re
 import time
 import tracemalloc
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -32,12 +33,15 @@ from feedback.services.exports import RESPONSE_COLUMNS, csv_text, safe_cell
 from feedback.services.ingest import store_rows
 from tests.admin.conftest import PASSWORD, fresh, sign_in
 
-UTC = timezone.utc
+UTC = UTC
 CHICAGO = ZoneInfo("America/Chicago")
 HONOLULU = ZoneInfo("Pacific/Honolulu")
 ALPHA, BETA = "Alpha Passport Office", "Beta Benefits, Hilo"
-RESPONSES, AGGREGATES, SUMMARY = ("/admin/export/responses.csv", "/admin/export/aggregates.csv",
-                                  "/admin/export/summary.json")
+RESPONSES, AGGREGATES, SUMMARY = (
+    "/admin/export/responses.csv",
+    "/admin/export/aggregates.csv",
+    "/admin/export/summary.json",
+)
 EXPORTS = (RESPONSES, AGGREGATES, SUMMARY)
 _ids = itertools.count(1)
 
@@ -46,18 +50,39 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def add(session, location, when: datetime, rating: int, *, channel="kiosk", language="en", suspect=False,
-        offered=(), chosen=(), comment=None) -> uuid.UUID:
+def add(
+    session,
+    location,
+    when: datetime,
+    rating: int,
+    *,
+    channel="kiosk",
+    language="en",
+    suspect=False,
+    offered=(),
+    chosen=(),
+    comment=None,
+) -> uuid.UUID:
     """Store one response (and its rollups) as the write paths do."""
     with write_transaction(session):
         location = session.get(Location, location.id)
         version = SurveyVersion.current_for(session, location.survey_id)
         row = {
-            "id": uuid.UUID(int=next(_ids)), "location_id": location.id, "survey_version_id": version.id,
-            "device_id": None, "channel": channel, "rating": rating, "followup_offered": list(offered),
-            "followup_chosen": list(chosen), "language": language, "client_time": when,
-            "received_at": when + timedelta(seconds=7), "suspect": suspect, "payload_hash": "0" * 64,
-            "comment": comment, "comment_state": "open" if comment else None,
+            "id": uuid.UUID(int=next(_ids)),
+            "location_id": location.id,
+            "survey_version_id": version.id,
+            "device_id": None,
+            "channel": channel,
+            "rating": rating,
+            "followup_offered": list(offered),
+            "followup_chosen": list(chosen),
+            "language": language,
+            "client_time": when,
+            "received_at": when + timedelta(seconds=7),
+            "suspect": suspect,
+            "payload_hash": "0" * 64,
+            "comment": comment,
+            "comment_state": "open" if comment else None,
         }
         store_rows(session, [row], scales={version.id: version.scale}, zones={location.id: location.office.tz})
     return row["id"]
@@ -83,9 +108,17 @@ def world(build, session, make_user):
     b1 = build.location(code="B-1", office=beta)
     ids = {
         "r1": add(session, a1, utc("2026-01-14T15:00:00"), 5, offered=("ease", "efficiency"), chosen=("ease",)),
-        "r2": add(session, a1, utc("2026-01-15T02:30:00.250000"), 2, channel="qr", language="es",
-                  offered=("efficiency", "employee"), chosen=("efficiency", "employee"),
-                  comment='Long wait, "very" slow'),
+        "r2": add(
+            session,
+            a1,
+            utc("2026-01-15T02:30:00.250000"),
+            2,
+            channel="qr",
+            language="es",
+            offered=("efficiency", "employee"),
+            chosen=("efficiency", "employee"),
+            comment='Long wait, "very" slow',
+        ),
         "r3": add(session, a2, utc("2026-01-14T16:00:00"), 1, suspect=True),
         "r4": add(session, a2, utc("2026-01-15T18:00:00"), 2, channel="qr", comment="=1+1"),
         "r5": add(session, b1, utc("2026-01-15T08:30:00"), 4),
@@ -93,8 +126,16 @@ def world(build, session, make_user):
     }
     manager = make_user("manager@example.gov", "manager", [a1, a2])
     admin = make_user("admin@example.gov", "admin")
-    return {"A-1": a1, "A-2": a2, "B-1": b1, "alpha": alpha, "beta": beta, "ids": ids,
-            "manager": manager, "admin": admin}
+    return {
+        "A-1": a1,
+        "A-2": a2,
+        "B-1": b1,
+        "alpha": alpha,
+        "beta": beta,
+        "ids": ids,
+        "manager": manager,
+        "admin": admin,
+    }
 
 
 @pytest.fixture
@@ -148,7 +189,9 @@ def test_response_columns_equal_the_stored_data(admin, world, session):
         assert datetime.fromisoformat(row["client_time_utc"]) == r.client_time
         assert datetime.fromisoformat(row["client_time_utc"]).utcoffset() == timedelta(0)
         local = datetime.fromisoformat(row["client_time_local"])
-        assert local == r.client_time and local.utcoffset() == r.client_time.astimezone(zones[r.location_id]).utcoffset()
+        assert (
+            local == r.client_time and local.utcoffset() == r.client_time.astimezone(zones[r.location_id]).utcoffset()
+        )
         assert datetime.fromisoformat(row["received_at_utc"]) == r.received_at
         assert row["suspect"] == ("true" if r.suspect else "false")
         assert row["followup_offered"] == ";".join(r.followup_offered)
@@ -159,13 +202,22 @@ def test_response_columns_equal_the_stored_data(admin, world, session):
     by_id = {row["id"]: row for row in rows}
     r2 = by_id[str(world["ids"]["r2"])]
     assert r2 == {
-        "id": str(world["ids"]["r2"]), "location": "A-1", "office": ALPHA, "channel": "qr", "rating": "2",
-        "scale": "faces5", "survey_version": r2["survey_version"], "language": "es",
+        "id": str(world["ids"]["r2"]),
+        "location": "A-1",
+        "office": ALPHA,
+        "channel": "qr",
+        "rating": "2",
+        "scale": "faces5",
+        "survey_version": r2["survey_version"],
+        "language": "es",
         "client_time_utc": "2026-01-15T02:30:00.250000+00:00",
         "client_time_local": "2026-01-14T20:30:00.250000-06:00",
-        "received_at_utc": "2026-01-15T02:30:07.250000+00:00", "suspect": "false",
-        "followup_offered": "efficiency;employee", "followup_chosen": "efficiency;employee",
-        "comment": 'Long wait, "very" slow', "comment_state": "open",
+        "received_at_utc": "2026-01-15T02:30:07.250000+00:00",
+        "suspect": "false",
+        "followup_offered": "efficiency;employee",
+        "followup_chosen": "efficiency;employee",
+        "comment": 'Long wait, "very" slow',
+        "comment_state": "open",
     }
     assert by_id[str(world["ids"]["r5"])]["office"] == BETA
     assert by_id[str(world["ids"]["r3"])]["suspect"] == "true"
@@ -174,8 +226,10 @@ def test_response_columns_equal_the_stored_data(admin, world, session):
 def test_local_time_column_is_in_the_office_zone_across_dst(admin, world, session):
     # Chicago is UTC-6 in winter, UTC-5 in summer; Honolulu is UTC-10 all year.
     summer = add(session, world["A-1"], utc("2026-07-04T01:15:00"), 5)
-    rows = {row["id"]: row for row in read_csv(admin.get(RESPONSES, query_string={"from": "2026-01-01",
-                                                                                   "to": "2026-07-31"}))}
+    rows = {
+        row["id"]: row
+        for row in read_csv(admin.get(RESPONSES, query_string={"from": "2026-01-01", "to": "2026-07-31"}))
+    }
     assert rows[str(summer)]["client_time_local"] == "2026-07-03T20:15:00-05:00"
     assert rows[str(world["ids"]["r1"])]["client_time_local"] == "2026-01-14T09:00:00-06:00"
     assert rows[str(world["ids"]["r5"])]["client_time_local"] == "2026-01-14T22:30:00-10:00"
@@ -194,8 +248,10 @@ def test_csv_quoting_and_formula_injection_guard(admin, world, session):
         "plain": "Quick and friendly",
         "inner": "a=b+c-d@e",
     }
-    ids = {name: add(session, world["A-1"], utc("2026-02-02T15:00:00") + timedelta(minutes=k), 4, comment=text)
-           for k, (name, text) in enumerate(nasty.items())}
+    ids = {
+        name: add(session, world["A-1"], utc("2026-02-02T15:00:00") + timedelta(minutes=k), 4, comment=text)
+        for k, (name, text) in enumerate(nasty.items())
+    }
     response = admin.get(RESPONSES, query_string={"from": "2026-02-02", "to": "2026-02-02"})
     raw = response.get_data().decode("utf-8")
     assert raw.startswith("\ufeffid,location,office,")  # BOM for spreadsheets, then the header
@@ -209,8 +265,19 @@ def test_csv_quoting_and_formula_injection_guard(admin, world, session):
 
 
 def test_safe_cell_and_csv_text():
-    assert [safe_cell(v) for v in ("=1", "+1", "-1", "@a", "\ta", "\ra", "a=1", "", None, 5, -5)] == \
-        ["'=1", "'+1", "'-1", "'@a", "'\ta", "'\ra", "a=1", "", "", 5, -5]
+    assert [safe_cell(v) for v in ("=1", "+1", "-1", "@a", "\ta", "\ra", "a=1", "", None, 5, -5)] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@a",
+        "'\ta",
+        "'\ra",
+        "a=1",
+        "",
+        "",
+        5,
+        -5,
+    ]
     assert csv_text(("a", "b"), [("x,y", 'q"')], bom=False) == 'a,b\r\n"x,y","q"""\r\n'
 
 
@@ -240,10 +307,13 @@ def test_default_range_is_the_last_30_days(admin, world, session):
 
 
 def test_download_headers_name_the_filter(admin, world):
-    response = admin.get(RESPONSES, query_string={**DAY14, "office": world["alpha"].slug,
-                                                  "location": "a-2", "channel": "qr"})
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="responses_2026-01-14_2026-01-14_{world["alpha"].slug}_A-2_qr.csv"'
+    response = admin.get(
+        RESPONSES, query_string={**DAY14, "office": world["alpha"].slug, "location": "a-2", "channel": "qr"}
+    )
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="responses_2026-01-14_2026-01-14_{world["alpha"].slug}_A-2_qr.csv"'
+    )
     assert "no-store" in response.headers["Cache-Control"]
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     many = admin.get(RESPONSES, query_string={**JAN, "location": ["A-1", "A-2", "B-1", "A-1"]})
@@ -259,8 +329,13 @@ def test_manager_sees_only_their_locations_and_gets_404_for_other_offices(manage
     summary = manager.get(SUMMARY, query_string=JAN).get_json()
     assert summary["locations"] == ["A-1", "A-2"]
     for url in EXPORTS:
-        for query in ({"location": "B-1"}, {"location": ["A-1", "B-1"]}, {"office": world["beta"].slug},
-                      {"location": "NOPE-1"}, {"office": "no-such-office"}):
+        for query in (
+            {"location": "B-1"},
+            {"location": ["A-1", "B-1"]},
+            {"office": world["beta"].slug},
+            {"location": "NOPE-1"},
+            {"office": "no-such-office"},
+        ):
             response = manager.get(url, query_string={**JAN, **query})
             assert response.status_code == 404, (url, query, response.status_code)
             assert "B-1" not in response.get_data(as_text=True)
@@ -275,10 +350,16 @@ def test_unauthenticated_requests_go_to_sign_in(client, world):
         assert parse_qs(location.query)["next"] == [f"{url}?from=2026-01-01&to=2026-01-31"]
 
 
-@pytest.mark.parametrize("query", [
-    {"from": "2026-13-01"}, {"from": "2026-02-01", "to": "2026-01-01"}, {"channel": "fax"},
-    {"group": "year"}, {"include_suspect": "maybe"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"from": "2026-13-01"},
+        {"from": "2026-02-01", "to": "2026-01-01"},
+        {"channel": "fax"},
+        {"group": "year"},
+        {"include_suspect": "maybe"},
+    ],
+)
 def test_invalid_filters_answer_400(admin, world, query):
     url = AGGREGATES if set(query) & {"group", "include_suspect"} else RESPONSES
     assert admin.get(url, query_string=query).status_code == 400
@@ -322,36 +403,67 @@ def test_a_download_cut_short_gives_back_its_connection(admin, world, session):
 def _parse_distribution(text: str) -> dict:
     if not text:
         return {}
-    return {scale: [int(n) for n in counts.split("/")]
-            for scale, counts in (part.split("=") for part in text.split("; "))}
+    return {
+        scale: [int(n) for n in counts.split("/")] for scale, counts in (part.split("=") for part in text.split("; "))
+    }
 
 
 def _as_summary_entry(row: dict) -> dict:
     return {
-        "count": int(row["count"]), "positive": int(row["positive"]),
-        "csat": float(row["csat"]) if row["csat"] else None, "mean": float(row["mean"]) if row["mean"] else None,
-        "scale": row["scale"] or None, "distribution": _parse_distribution(row["distribution"]),
+        "count": int(row["count"]),
+        "positive": int(row["positive"]),
+        "csat": float(row["csat"]) if row["csat"] else None,
+        "mean": float(row["mean"]) if row["mean"] else None,
+        "scale": row["scale"] or None,
+        "distribution": _parse_distribution(row["distribution"]),
         "suspect_count": int(row["suspect_count"]),
     }
 
 
 @pytest.mark.parametrize("group", GROUPS)
-@pytest.mark.parametrize("query", [JAN, {**JAN, "channel": "kiosk", "include_suspect": "1"},
-                                   {**DAY14, "office": "alpha-passport-office"}, {**JAN, "location": "A-2"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        JAN,
+        {**JAN, "channel": "kiosk", "include_suspect": "1"},
+        {**DAY14, "office": "alpha-passport-office"},
+        {**JAN, "location": "A-2"},
+    ],
+)
 def test_aggregates_csv_equals_summarize(admin, world, session, group, query):
     rows = read_csv(admin.get(AGGREGATES, query_string={**query, "group": group}))
-    assert tuple(rows[0]) == ("group", "key", "count", "positive", "csat", "mean", "scale", "distribution",
-                              "suspect_count")
+    assert tuple(rows[0]) == (
+        "group",
+        "key",
+        "count",
+        "positive",
+        "csat",
+        "mean",
+        "scale",
+        "distribution",
+        "suspect_count",
+    )
     fresh(session)
     codes = query.get("location")
     office = query.get("office")
-    ids = sorted(loc.id for name, loc in world.items() if name in ("A-1", "A-2", "B-1")
-                 and (codes is None or name == codes) and (office is None or loc.office_id == world["alpha"].id))
-    expected = summarize(session, ids, date.fromisoformat(query["from"]), date.fromisoformat(query["to"]),
-                         channel=query.get("channel"), group=group, include_suspect="include_suspect" in query)
+    ids = sorted(
+        loc.id
+        for name, loc in world.items()
+        if name in ("A-1", "A-2", "B-1")
+        and (codes is None or name == codes)
+        and (office is None or loc.office_id == world["alpha"].id)
+    )
+    expected = summarize(
+        session,
+        ids,
+        date.fromisoformat(query["from"]),
+        date.fromisoformat(query["to"]),
+        channel=query.get("channel"),
+        group=group,
+        include_suspect="include_suspect" in query,
+    )
     assert expected["total"]["count"] > 0  # every case has data
-    assert [(r["group"], r["key"]) for r in rows] == \
-        [(group, g["key"]) for g in expected["groups"]] + [("total", "")]
+    assert [(r["group"], r["key"]) for r in rows] == [(group, g["key"]) for g in expected["groups"]] + [("total", "")]
     for row, entry in zip(rows, expected["groups"]):
         assert _as_summary_entry(row) == {k: v for k, v in entry.items() if k not in ("key", "weekday", "hour")}
     assert _as_summary_entry(rows[-1]) == expected["total"]
@@ -365,11 +477,13 @@ def test_aggregates_default_to_days_and_show_the_numbers(admin, world):
         ("day", "2026-01-20", "1", "1.0", "4.0", "faces5=0/0/0/1/0"),
         ("total", "", "3", "0.6667", "3.6667", "faces5=0/1/0/1/1"),
     ]
-    alpha = read_csv(admin.get(AGGREGATES, query_string={**DAY14, "office": world["alpha"].slug,
-                                                         "group": "location"}))
+    alpha = read_csv(admin.get(AGGREGATES, query_string={**DAY14, "office": world["alpha"].slug, "group": "location"}))
     # A-2's only tap that day is suspect: left out of the numbers, counted as suspect; mixed scales.
     assert [(r["key"], r["count"], r["suspect_count"], r["mean"], r["scale"]) for r in alpha] == [
-        ("A-1", "2", "0", "3.5", "faces5"), ("A-2", "0", "1", "", ""), ("", "2", "1", "3.5", "faces5")]
+        ("A-1", "2", "0", "3.5", "faces5"),
+        ("A-2", "0", "1", "", ""),
+        ("", "2", "1", "3.5", "faces5"),
+    ]
 
 
 def test_formula_guard_covers_every_text_column(admin, world, session, build):
@@ -379,10 +493,16 @@ def test_formula_guard_covers_every_text_column(admin, world, session, build):
     assert [row["office"] for row in rows] == ["'=HYPERLINK(1)"]
 
 
-@pytest.mark.parametrize("query", [
-    {**JAN}, {**JAN, "group": "day"}, {**JAN, "group": "hour", "channel": "qr"},
-    {**DAY14, "group": "location", "include_suspect": "true"}, {**JAN, "location": ["A-2", "B-1"], "group": "month"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {**JAN},
+        {**JAN, "group": "day"},
+        {**JAN, "group": "hour", "channel": "qr"},
+        {**DAY14, "group": "location", "include_suspect": "true"},
+        {**JAN, "location": ["A-2", "B-1"], "group": "month"},
+    ],
+)
 def test_summary_json_equals_the_read_api(admin, world, session, query):
     with write_transaction(session):
         _token, secret = users.create_api_token(session, session.get(type(world["admin"]), world["admin"].id))
@@ -397,12 +517,17 @@ def test_summary_json_equals_the_read_api(admin, world, session, query):
 def test_summary_json_for_an_office_equals_the_api_for_its_locations(manager, world, session):
     with write_transaction(session):
         _token, secret = users.create_api_token(session, session.get(type(world["manager"]), world["manager"].id))
-    api = manager.get("/api/v1/summary", query_string={**JAN, "location": ["A-1", "A-2"], "group": "week"},
-                      headers={"Authorization": f"Bearer {secret}"}).get_json()
+    api = manager.get(
+        "/api/v1/summary",
+        query_string={**JAN, "location": ["A-1", "A-2"], "group": "week"},
+        headers={"Authorization": f"Bearer {secret}"},
+    ).get_json()
     export = manager.get(SUMMARY, query_string={**JAN, "office": world["alpha"].slug, "group": "week"}).get_json()
     assert export == api
-    assert manager.get(SUMMARY, query_string=JAN).get_json() == \
-        manager.get("/api/v1/summary", query_string=JAN, headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert (
+        manager.get(SUMMARY, query_string=JAN).get_json()
+        == manager.get("/api/v1/summary", query_string=JAN, headers={"Authorization": f"Bearer {secret}"}).get_json()
+    )
 
 
 # --- the Export section partial ----------------------------------------------------------------------
@@ -412,15 +537,16 @@ def test_export_partial_links_keep_the_filter(app, admin, world):
     query = "from=2026-01-14&to=2026-01-20&location=A-1&location=A-2&channel=kiosk&group=week&sort=csat"
     with app.test_request_context(f"/admin/?{query}"):
         html = render_template("admin/_exports.html")
-    links = dict((label, href.replace("&amp;", "&"))
-                 for href, label in re.findall(r'<a href="([^"]+)" download>([^<]+)</a>', html))
+    links = {
+        label: href.replace("&amp;", "&") for href, label in re.findall(r'<a href="([^"]+)" download>([^<]+)</a>', html)
+    }
     assert links == {
         "Responses (CSV)": "/admin/export/responses.csv?from=2026-01-14&to=2026-01-20&location=A-1&location=A-2"
-                           "&channel=kiosk",
+        "&channel=kiosk",
         "Aggregates (CSV)": "/admin/export/aggregates.csv?from=2026-01-14&to=2026-01-20&location=A-1"
-                            "&location=A-2&channel=kiosk&group=week",
+        "&location=A-2&channel=kiosk&group=week",
         "Summary (JSON)": "/admin/export/summary.json?from=2026-01-14&to=2026-01-20&location=A-1&location=A-2"
-                          "&channel=kiosk&group=week",
+        "&channel=kiosk&group=week",
     }
     for href in links.values():
         assert admin.get(href).status_code == 200
@@ -429,8 +555,11 @@ def test_export_partial_links_keep_the_filter(app, admin, world):
     assert 'href="/admin/export/responses.csv"' in html and 'href="/admin/export/summary.json"' in html
     # A view can set the dates it shows (its defaults may differ) and the group of its aggregates.
     with app.test_request_context("/admin/?channel=qr&group=nonsense"):
-        html = render_template("admin/_exports.html", export_args={"from": "2026-01-01", "to": "2026-01-31"},
-                               export_group={"group": "location"})
+        html = render_template(
+            "admin/_exports.html",
+            export_args={"from": "2026-01-01", "to": "2026-01-31"},
+            export_group={"group": "location"},
+        )
     assert [href.replace("&amp;", "&") for href in re.findall(r'<a href="([^"]+)"', html)] == [
         "/admin/export/responses.csv?from=2026-01-01&to=2026-01-31&channel=qr",
         "/admin/export/aggregates.csv?from=2026-01-01&to=2026-01-31&channel=qr&group=location",
@@ -466,16 +595,25 @@ def _bulk_load(session, location, days: int, per_day: int, first: int) -> None:
         for k in range(per_day):
             n = next(seq)
             when = opening + timedelta(seconds=k * 9 * 3600 // per_day)
-            chunk.append({
-                "id": uuid.UUID(int=n), "location_id": location.id, "survey_version_id": version_id,
-                "device_id": None, "channel": "kiosk" if n % 3 else "qr", "rating": n % 5 + 1,
-                "followup_offered": ["ease", "efficiency"] if n % 2 else [],
-                "followup_chosen": ["ease"] if n % 4 == 1 else [],
-                "language": "es" if n % 7 == 0 else "en", "client_time": when,
-                "received_at": when + timedelta(seconds=3), "suspect": n % 50 == 0,
-                "payload_hash": "0" * 64, "comment": f"Visit {n}, quick" if n % 10 == 0 else None,
-                "comment_state": "open" if n % 10 == 0 else None,
-            })
+            chunk.append(
+                {
+                    "id": uuid.UUID(int=n),
+                    "location_id": location.id,
+                    "survey_version_id": version_id,
+                    "device_id": None,
+                    "channel": "kiosk" if n % 3 else "qr",
+                    "rating": n % 5 + 1,
+                    "followup_offered": ["ease", "efficiency"] if n % 2 else [],
+                    "followup_chosen": ["ease"] if n % 4 == 1 else [],
+                    "language": "es" if n % 7 == 0 else "en",
+                    "client_time": when,
+                    "received_at": when + timedelta(seconds=3),
+                    "suspect": n % 50 == 0,
+                    "payload_hash": "0" * 64,
+                    "comment": f"Visit {n}, quick" if n % 10 == 0 else None,
+                    "comment_state": "open" if n % 10 == 0 else None,
+                }
+            )
             if len(chunk) == 20_000:
                 with write_transaction(session):  # one executemany per chunk
                     session.connection().execute(insert(Response.__table__), chunk)
@@ -544,8 +682,14 @@ def _stream_export(client, query, *, trace: bool = False, keep=()) -> dict:
         tracemalloc.stop()
     if rss_before is not None:
         rss_growth = max(rss_growth, _rss_bytes() - rss_before)
-    return {"rows": count, "kept": kept, "chunks": chunks, "rss_growth": rss_growth if rss_before else None,
-            "peak": peak, "seconds": time.perf_counter() - started}
+    return {
+        "rows": count,
+        "kept": kept,
+        "chunks": chunks,
+        "rss_growth": rss_growth if rss_before else None,
+        "peak": peak,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 @pytest.mark.slow
@@ -570,11 +714,16 @@ def test_export_of_200k_rows_runs_in_constant_memory(admin, world, session, buil
     heap_small = _stream_export(admin, two_k, trace=True)
     heap_big = _stream_export(admin, one_day, trace=True)
     with capsys.disabled():
-        rss = (f"RSS growth 20k +{small['rss_growth'] / MiB:.1f} MiB, 200k +{big['rss_growth'] / MiB:.1f} MiB"
-               if not big_heap else "no /proc")
-        print(f"\n[{db.engine.dialect.name}] load {load_seconds:.1f}s; {rss} "
-              f"(20k in {small['seconds']:.1f}s, 200k in {big['seconds']:.1f}s, {big['chunks']} chunks); "
-              f"tracemalloc peak 2k {heap_small['peak'] / MiB:.2f} MiB, 20k {heap_big['peak'] / MiB:.2f} MiB")
+        rss = (
+            f"RSS growth 20k +{small['rss_growth'] / MiB:.1f} MiB, 200k +{big['rss_growth'] / MiB:.1f} MiB"
+            if not big_heap
+            else "no /proc"
+        )
+        print(
+            f"\n[{db.engine.dialect.name}] load {load_seconds:.1f}s; {rss} "
+            f"(20k in {small['seconds']:.1f}s, 200k in {big['seconds']:.1f}s, {big['chunks']} chunks); "
+            f"tracemalloc peak 2k {heap_small['peak'] / MiB:.2f} MiB, 20k {heap_big['peak'] / MiB:.2f} MiB"
+        )
 
     assert (small["rows"], big["rows"], heap_small["rows"], heap_big["rows"]) == (PER_DAY, total, SMALL, PER_DAY)
     assert big["chunks"] > 100  # sent in pieces, not as one body
@@ -591,9 +740,24 @@ def test_export_of_200k_rows_runs_in_constant_memory(admin, world, session, buil
 
     # A few rows' values: the first, the second, and the last of every day, in client time order.
     first = big["kept"][1]
-    assert first == [str(uuid.UUID(int=FIRST)), "A-1", ALPHA, "kiosk", str(FIRST % 5 + 1), "faces5",
-                     first[6], "en", "2026-03-02T14:00:00+00:00", "2026-03-02T08:00:00-06:00",
-                     "2026-03-02T14:00:03+00:00", "true", "", "", f"Visit {FIRST}, quick", "open"]
+    assert first == [
+        str(uuid.UUID(int=FIRST)),
+        "A-1",
+        ALPHA,
+        "kiosk",
+        str(FIRST % 5 + 1),
+        "faces5",
+        first[6],
+        "en",
+        "2026-03-02T14:00:00+00:00",
+        "2026-03-02T08:00:00-06:00",
+        "2026-03-02T14:00:03+00:00",
+        "true",
+        "",
+        "",
+        f"Visit {FIRST}, quick",
+        "open",
+    ]
     second = big["kept"][2]
     assert second[0] == str(uuid.UUID(int=FIRST + 1)) and second[12:14] == ["ease;efficiency", "ease"]
     assert second[9] == "2026-03-02T08:00:01-06:00"

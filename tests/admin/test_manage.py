@@ -5,11 +5,12 @@ stored, no audit entry), the audit entry with old and new values, and a manager'
 other offices' objects, 403 for admin-only pages). The silent-kiosk rule is tested with exact times.
 CSRF: every form posted without its token is refused (400) and changes nothing.
 """
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,8 +25,10 @@ from tests.admin.test_qr_decode import decode, svg_pixels
 
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
 ADMIN, MANAGER = "admin@example.gov", "manager.a@example.gov"
-WEEKDAYS_0830 = {d: [["08:00", "12:00"], ["13:00", "16:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} \
-    | {"sat": [], "sun": []}
+WEEKDAYS_0830 = {d: [["08:00", "12:00"], ["13:00", "16:30"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {
+    "sat": [],
+    "sun": [],
+}
 
 
 @pytest.fixture
@@ -44,8 +47,18 @@ def world(session, build, make_user):
     admin = make_user(ADMIN, "admin")
     with write_transaction(session):
         session.get(User, manager.id).offices = [session.get(Office, alpha.id)]
-    return {"alpha": alpha, "bravo": bravo, "survey": survey, "a1": a1, "a2": a2, "b1": b1,
-            "kiosk_a": kiosk_a, "kiosk_b": kiosk_b, "manager": manager, "admin": admin}
+    return {
+        "alpha": alpha,
+        "bravo": bravo,
+        "survey": survey,
+        "a1": a1,
+        "a2": a2,
+        "b1": b1,
+        "kiosk_a": kiosk_a,
+        "kiosk_b": kiosk_b,
+        "manager": manager,
+        "admin": admin,
+    }
 
 
 @pytest.fixture
@@ -90,9 +103,17 @@ def count(session, model) -> int:
 
 
 def office_data(name="Charlie Visa Office", tz="America/Denver", **days):
-    data = {"name": name, "timezone": tz, "hours_mon": "08:00-16:30", "hours_tue": "8:00-12:00, 13:00-16:30",
-            "hours_wed": "08:00-16:30", "hours_thu": "08:00-16:30", "hours_fri": "08:00-12:00",
-            "hours_sat": "", "hours_sun": "closed"}
+    data = {
+        "name": name,
+        "timezone": tz,
+        "hours_mon": "08:00-16:30",
+        "hours_tue": "8:00-12:00, 13:00-16:30",
+        "hours_wed": "08:00-16:30",
+        "hours_thu": "08:00-16:30",
+        "hours_fri": "08:00-12:00",
+        "hours_sat": "",
+        "hours_sun": "closed",
+    }
     data.update({f"hours_{day}": value for day, value in days.items()})
     return data
 
@@ -115,28 +136,41 @@ def test_create_office(admin, session, world):
     office = get(session, Office, session.scalar(select(Office.id).where(Office.name == "Charlie Visa Office")))
     assert office.timezone == "America/Denver"
     assert office.slug == "charlie-visa-office"
-    assert office.opening_hours == {"mon": [["08:00", "16:30"]], "tue": [["08:00", "12:00"], ["13:00", "16:30"]],
-                                    "wed": [["08:00", "16:30"]], "thu": [["08:00", "16:30"]],
-                                    "fri": [["08:00", "12:00"]], "sat": [], "sun": []}
+    assert office.opening_hours == {
+        "mon": [["08:00", "16:30"]],
+        "tue": [["08:00", "12:00"], ["13:00", "16:30"]],
+        "wed": [["08:00", "16:30"]],
+        "thu": [["08:00", "16:30"]],
+        "fri": [["08:00", "12:00"]],
+        "sat": [],
+        "sun": [],
+    }
     (entry,) = audit_entries(session, "office.create")
-    assert (entry.actor, entry.user_id, entry.target_type, entry.target_id) == (ADMIN, world["admin"].id, "office",
-                                                                                 office.id)
+    assert (entry.actor, entry.user_id, entry.target_type, entry.target_id) == (
+        ADMIN,
+        world["admin"].id,
+        "office",
+        office.id,
+    )
     assert entry.details["name"] == [None, "Charlie Visa Office"]
     assert entry.details["timezone"] == [None, "America/Denver"]
     assert entry.details["opening_hours"][1]["fri"] == [["08:00", "12:00"]]
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"tz": "Mars/Olympus_Mons"}, "timezone", "Not an IANA time zone"),
-    ({"tz": "../../etc/passwd"}, "timezone", "Not an IANA time zone"),
-    ({"tz": "localtime"}, "timezone", "Not an IANA time zone"),  # the server's own zone: no place
-    ({"mon": "9-5"}, "hours_mon", "not a span like 08:00-16:30"),
-    ({"tue": "16:30-08:00"}, "hours_tue", "the end must be after the start"),
-    ({"wed": "08:00-12:00, 11:00-16:00"}, "hours_wed", "must not overlap"),
-    ({"thu": "08:00-25:00"}, "hours_thu", "not a span"),
-    ({"name": ALPHA}, "name", "Another office has this name"),
-    ({"name": ""}, "name", "This field is required"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"tz": "Mars/Olympus_Mons"}, "timezone", "Not an IANA time zone"),
+        ({"tz": "../../etc/passwd"}, "timezone", "Not an IANA time zone"),
+        ({"tz": "localtime"}, "timezone", "Not an IANA time zone"),  # the server's own zone: no place
+        ({"mon": "9-5"}, "hours_mon", "not a span like 08:00-16:30"),
+        ({"tue": "16:30-08:00"}, "hours_tue", "the end must be after the start"),
+        ({"wed": "08:00-12:00, 11:00-16:00"}, "hours_wed", "must not overlap"),
+        ({"thu": "08:00-25:00"}, "hours_thu", "not a span"),
+        ({"name": ALPHA}, "name", "Another office has this name"),
+        ({"name": ""}, "name", "This field is required"),
+    ],
+)
 def test_invalid_office_is_refused_and_nothing_stored(admin, session, world, change, field, message):
     data = office_data(**{k: v for k, v in change.items() if k not in ("tz", "name")})
     if "tz" in change:
@@ -157,8 +191,11 @@ def test_edit_office_records_old_and_new(admin, session, world):
     form = admin.get(f"/admin/offices/{alpha.id}/edit")
     assert form.status_code == 200
     assert 'value="08:00-12:00, 13:00-16:30"' in form.get_data(as_text=True)
-    response = post(admin, f"/admin/offices/{alpha.id}/edit",
-                    office_data(name="Alpha Passport Agency (Houston)", tz="America/Chicago", sat="09:00-13:00"))
+    response = post(
+        admin,
+        f"/admin/offices/{alpha.id}/edit",
+        office_data(name="Alpha Passport Agency (Houston)", tz="America/Chicago", sat="09:00-13:00"),
+    )
     assert response.status_code == 302
     office = get(session, Office, alpha.id)
     assert office.name == "Alpha Passport Agency (Houston)"
@@ -212,8 +249,15 @@ def test_parse_day_hours():
     assert management.parse_day_hours("00:00-24:00") == [["00:00", "24:00"]]
     assert management.parse_day_hours("08:00\u201312:00") == [["08:00", "12:00"]]  # an en dash
     assert management.parse_day_hours("08:00-12:00, 12:00-13:00") == [["08:00", "12:00"], ["12:00", "13:00"]]
-    for bad in ("8-5", "08:00", "08:60-09:00", "24:00-24:00", "10:00-10:00", "08:00-12:00, 11:59-13:00",
-                "08:00-12:00 13:00-14:00"):
+    for bad in (
+        "8-5",
+        "08:00",
+        "08:60-09:00",
+        "24:00-24:00",
+        "10:00-10:00",
+        "08:00-12:00, 11:59-13:00",
+        "08:00-12:00 13:00-14:00",
+    ):
         with pytest.raises(ValueError):
             management.parse_day_hours(bad)
 
@@ -228,8 +272,14 @@ def test_locations_list_for_an_admin(admin, world, session):
     for code in ("AAA-1", "AAA-2", "BBB-1"):
         assert code in body
     assert "85.5 %" in body and "not set" in body
-    for link in ("/admin/locations/AAA-1/poster", "/admin/locations/AAA-1/qr.png", "/admin/locations/AAA-1/qr.svg",
-                 "/admin/locations/AAA-1/rotate-link", "/admin/locations/AAA-1/edit", "/admin/locations/new"):
+    for link in (
+        "/admin/locations/AAA-1/poster",
+        "/admin/locations/AAA-1/qr.png",
+        "/admin/locations/AAA-1/qr.svg",
+        "/admin/locations/AAA-1/rotate-link",
+        "/admin/locations/AAA-1/edit",
+        "/admin/locations/new",
+    ):
         assert link in body, link
 
 
@@ -243,8 +293,14 @@ def test_locations_list_for_a_manager_shows_only_their_scope(manager, world):
 
 
 def location_data(**overrides):
-    return {"code": "AAA-3", "name": "Counter 3 - Renewals", "office": "", "survey": "", "active": "y",
-            "csat_target": "85"} | overrides
+    return {
+        "code": "AAA-3",
+        "name": "Counter 3 - Renewals",
+        "office": "",
+        "survey": "",
+        "active": "y",
+        "csat_target": "85",
+    } | overrides
 
 
 def test_admin_creates_a_location(admin, session, world):
@@ -256,7 +312,12 @@ def test_admin_creates_a_location(admin, session, world):
     fresh(session)
     location = session.scalar(select(Location).where(Location.code == "AAA-3"))
     assert (location.name, location.office_id, location.survey_id, location.active, location.csat_target) == (
-        "Counter 3 - Renewals", world["alpha"].id, world["survey"].id, True, 0.85)
+        "Counter 3 - Renewals",
+        world["alpha"].id,
+        world["survey"].id,
+        True,
+        0.85,
+    )
     (entry,) = audit_entries(session, "location.create")
     assert entry.target_id == location.id
     assert entry.details["code"] == [None, "AAA-3"]
@@ -264,15 +325,18 @@ def test_admin_creates_a_location(admin, session, world):
     assert entry.details["csat_target"] == [None, 0.85]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"code": "a b"}, "capital letters, digits and dashes"),
-    ({"code": "BBB-1"}, "Another location has this code"),
-    ({"csat_target": "150"}, "Number must be between 0 and 100"),
-    ({"csat_target": "-1"}, "Number must be between 0 and 100"),
-    ({"csat_target": "lots"}, "Not a valid decimal value"),
-    ({"name": "   "}, "This field is required"),
-    ({"office": "999999"}, "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"code": "a b"}, "capital letters, digits and dashes"),
+        ({"code": "BBB-1"}, "Another location has this code"),
+        ({"csat_target": "150"}, "Number must be between 0 and 100"),
+        ({"csat_target": "-1"}, "Number must be between 0 and 100"),
+        ({"csat_target": "lots"}, "Not a valid decimal value"),
+        ({"name": "   "}, "This field is required"),
+        ({"office": "999999"}, "Not a valid choice"),
+    ],
+)
 def test_invalid_location_is_refused_and_nothing_stored(admin, session, world, overrides, message):
     before = count(session, Location)
     data = location_data(office=world["alpha"].id, survey=world["survey"].id) | overrides
@@ -288,16 +352,26 @@ def test_manager_edits_their_location(manager, session, world):
     form = manager.get("/admin/locations/AAA-1/edit")
     assert form.status_code == 200
     assert 'name="office"' not in form.get_data(as_text=True)  # managers cannot move locations
-    response = post(manager, "/admin/locations/AAA-1/edit",
-                    {"name": "Counter 1 - Applications", "csat_target": "92.5", "office": world["bravo"].id})
+    response = post(
+        manager,
+        "/admin/locations/AAA-1/edit",
+        {"name": "Counter 1 - Applications", "csat_target": "92.5", "office": world["bravo"].id},
+    )
     assert response.status_code == 302
     location = get(session, Location, a1.id)
     assert (location.name, location.active, location.csat_target, location.office_id) == (
-        "Counter 1 - Applications", False, 0.925, world["alpha"].id)  # unticked = inactive; office ignored
+        "Counter 1 - Applications",
+        False,
+        0.925,
+        world["alpha"].id,
+    )  # unticked = inactive; office ignored
     (entry,) = audit_entries(session, "location.update")
     assert (entry.actor, entry.target_type, entry.target_id) == (MANAGER, "location", a1.id)
-    assert entry.details == {"name": ["Counter", "Counter 1 - Applications"], "active": [True, False],
-                             "csat_target": [None, 0.925]}
+    assert entry.details == {
+        "name": ["Counter", "Counter 1 - Applications"],
+        "active": [True, False],
+        "csat_target": [None, 0.925],
+    }
     assert "92.5" in text(manager.get("/admin/locations/AAA-1/edit"))
 
 
@@ -313,8 +387,11 @@ def test_clearing_a_csat_target(manager, session, world):
 
 
 def test_admin_moves_a_location_to_another_office(admin, session, world):
-    response = post(admin, "/admin/locations/AAA-2/edit",
-                    {"name": "Counter", "active": "y", "csat_target": "", "office": world["bravo"].id})
+    response = post(
+        admin,
+        "/admin/locations/AAA-2/edit",
+        {"name": "Counter", "active": "y", "csat_target": "", "office": world["bravo"].id},
+    )
     assert response.status_code == 302
     assert get(session, Location, world["a2"].id).office_id == world["bravo"].id
     (entry,) = audit_entries(session, "location.update")
@@ -322,8 +399,10 @@ def test_admin_moves_a_location_to_another_office(admin, session, world):
 
 
 def test_invalid_location_edit_changes_nothing(manager, session, world):
-    for data, message in (({"name": "", "active": "y", "csat_target": "90"}, "This field is required"),
-                          ({"name": "Renamed", "active": "y", "csat_target": "100.5"}, "between 0 and 100")):
+    for data, message in (
+        ({"name": "", "active": "y", "csat_target": "90"}, "This field is required"),
+        ({"name": "Renamed", "active": "y", "csat_target": "100.5"}, "between 0 and 100"),
+    ):
         response = post(manager, "/admin/locations/AAA-1/edit", data)
         assert response.status_code == 422
         assert any(message in e for e in field_errors(response))
@@ -339,8 +418,12 @@ def test_manager_cannot_touch_other_offices_locations_or_create(manager, session
     response = post(manager, "/admin/locations/BBB-1/edit", {"name": "Taken over", "active": "y"})
     assert response.status_code == 404
     assert manager.get("/admin/locations/new").status_code == 403
-    assert post(manager, "/admin/locations/new", location_data(office=world["alpha"].id,
-                                                              survey=world["survey"].id)).status_code == 403
+    assert (
+        post(
+            manager, "/admin/locations/new", location_data(office=world["alpha"].id, survey=world["survey"].id)
+        ).status_code
+        == 403
+    )
     assert get(session, Location, world["b1"].id).name == "Counter"
     assert count(session, Location) == 3
     assert audit_entries(session) == []
@@ -352,8 +435,7 @@ def test_service_refuses_out_of_scope_and_admin_only_location_changes(session, w
         management.update_location(session, manager, world["b1"].id, name="x", active=True)
     session.rollback()
     with pytest.raises(management.Forbidden):
-        management.update_location(session, manager, world["a1"].id, name="x", active=True,
-                                   office_id=world["bravo"].id)
+        management.update_location(session, manager, world["a1"].id, name="x", active=True, office_id=world["bravo"].id)
     session.rollback()
     assert get(session, Location, world["a1"].id).name == "Counter"
 
@@ -374,22 +456,37 @@ def test_percentages():
 
 
 def survey_data(**overrides):
-    return {"scale": "faces5", "question_en": "How did we do?", "question_es": "¿Cómo lo hicimos?",
-            "followup_choices": ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"],
-            "omb_control_number": "", "omb_expiration": "", "burden_statement": ""} | overrides
+    return {
+        "scale": "faces5",
+        "question_en": "How did we do?",
+        "question_es": "¿Cómo lo hicimos?",
+        "followup_choices": ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"],
+        "omb_control_number": "",
+        "omb_expiration": "",
+        "burden_statement": "",
+    } | overrides
 
 
 def versions(session, survey_id) -> list[SurveyVersion]:
     fresh(session)
-    return list(session.scalars(select(SurveyVersion).where(SurveyVersion.survey_id == survey_id)
-                                .order_by(SurveyVersion.version)))
+    return list(
+        session.scalars(
+            select(SurveyVersion).where(SurveyVersion.survey_id == survey_id).order_by(SurveyVersion.version)
+        )
+    )
 
 
 def test_surveys_list_shows_the_current_version(admin, session, world):
     with write_transaction(session):
         from feedback.services import org
-        org.add_survey_version(session, session.get(Survey, world["survey"].id), scale="thumbs",
-                               question={"en": "Were we helpful?"}, followup_choices=[])
+
+        org.add_survey_version(
+            session,
+            session.get(Survey, world["survey"].id),
+            scale="thumbs",
+            question={"en": "Were we helpful?"},
+            followup_choices=[],
+        )
     body = text(admin.get("/admin/surveys"))
     row = re.search(rf"<tr>\s*<th scope=\"row\"><a href=\"/admin/surveys/{world['survey'].id}\">.*?</tr>", body, re.S)
     assert row and "Were we helpful?" in row.group(0) and "thumbs" in row.group(0)
@@ -402,18 +499,30 @@ def test_editing_a_survey_makes_a_new_version(admin, session, world):
     form = admin.get(f"/admin/surveys/{survey_id}")
     assert form.status_code == 200
     assert 'value="How did we do?"' in form.get_data(as_text=True)
-    data = survey_data(scale="faces4", question_en="How was your visit?", followup_choices=["ease", "other"],
-                       omb_control_number="1405-0020", omb_expiration="2027-06-30",
-                       burden_statement="Public burden is estimated at 1 minute.")
+    data = survey_data(
+        scale="faces4",
+        question_en="How was your visit?",
+        followup_choices=["ease", "other"],
+        omb_control_number="1405-0020",
+        omb_expiration="2027-06-30",
+        burden_statement="Public burden is estimated at 1 minute.",
+    )
     response = post(admin, f"/admin/surveys/{survey_id}", data)
     assert response.status_code == 302
     first, second = versions(session, survey_id)
     # Version 1 is untouched (immutable); version 2 holds the edit.
     assert (first.scale, first.question["en"], first.omb_control_number) == ("faces5", "How did we do?", None)
     assert (second.version, second.scale, second.question, second.followup_choices) == (
-        2, "faces4", {"en": "How was your visit?", "es": "¿Cómo lo hicimos?"}, ["ease", "other"])
+        2,
+        "faces4",
+        {"en": "How was your visit?", "es": "¿Cómo lo hicimos?"},
+        ["ease", "other"],
+    )
     assert (second.omb_control_number, second.omb_expiration, second.burden_statement) == (
-        "1405-0020", date(2027, 6, 30), "Public burden is estimated at 1 minute.")
+        "1405-0020",
+        date(2027, 6, 30),
+        "Public burden is estimated at 1 minute.",
+    )
     (entry,) = audit_entries(session, "survey.update")
     assert entry.target_id == survey_id
     assert entry.details["version"] == [1, 2]
@@ -423,7 +532,7 @@ def test_editing_a_survey_makes_a_new_version(admin, session, world):
     assert "question_es" not in entry.details
     # The page lists both versions, the past one read-only (no form fields for it).
     page = text(admin.get(f"/admin/surveys/{survey_id}"))
-    versions_table = page[page.index('id="versions-heading"'):]
+    versions_table = page[page.index('id="versions-heading"') :]
     assert "How did we do?" in versions_table and "How was your visit?" in versions_table
     assert "<input" not in versions_table and "<textarea" not in versions_table
 
@@ -435,18 +544,24 @@ def test_saving_a_survey_unchanged_makes_no_version(admin, session, world):
     assert audit_entries(session) == []
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"question_en": ""}, "question_en", "This field is required"),
-    ({"scale": "faces10"}, "scale", "Not a valid choice"),
-    ({"followup_choices": ["ease", "bribery"]}, "followup_choices", "not a valid choice"),
-    ({"omb_control_number": "1405-20", "omb_expiration": "2027-01-01", "burden_statement": "1 minute."},
-     "omb_control_number", "Four digits, a dash, four digits"),
-    ({"omb_control_number": "1405-0020", "burden_statement": "1 minute."}, "omb_expiration", "Required with"),
-    ({"omb_control_number": "1405-0020", "omb_expiration": "2027-01-01"}, "burden_statement", "Required with"),
-    ({"omb_expiration": "2027-01-01"}, "omb_control_number", "Required when"),
-    ({"omb_expiration": "31/12/2027"}, "omb_expiration", "Not a valid date value"),
-    ({"question_es": "x" * 201}, "question_es", "Field cannot be longer than 200 characters"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"question_en": ""}, "question_en", "This field is required"),
+        ({"scale": "faces10"}, "scale", "Not a valid choice"),
+        ({"followup_choices": ["ease", "bribery"]}, "followup_choices", "not a valid choice"),
+        (
+            {"omb_control_number": "1405-20", "omb_expiration": "2027-01-01", "burden_statement": "1 minute."},
+            "omb_control_number",
+            "Four digits, a dash, four digits",
+        ),
+        ({"omb_control_number": "1405-0020", "burden_statement": "1 minute."}, "omb_expiration", "Required with"),
+        ({"omb_control_number": "1405-0020", "omb_expiration": "2027-01-01"}, "burden_statement", "Required with"),
+        ({"omb_expiration": "2027-01-01"}, "omb_control_number", "Required when"),
+        ({"omb_expiration": "31/12/2027"}, "omb_expiration", "Not a valid date value"),
+        ({"question_es": "x" * 201}, "question_es", "Field cannot be longer than 200 characters"),
+    ],
+)
 def test_invalid_survey_edit_makes_no_version(admin, session, world, overrides, field, message):
     response = post(admin, f"/admin/surveys/{world['survey'].id}", survey_data(question_en="Changed?") | overrides)
     assert response.status_code == 422
@@ -458,9 +573,13 @@ def test_invalid_survey_edit_makes_no_version(admin, session, world, overrides, 
 
 def test_admin_creates_a_survey(admin, session, world):
     assert admin.get("/admin/surveys/new").status_code == 200
-    response = post(admin, "/admin/surveys/new", survey_data(name="Thumbs only", scale="thumbs",
-                                                             question_en="Did we help?", question_es="",
-                                                             followup_choices=[]))
+    response = post(
+        admin,
+        "/admin/surveys/new",
+        survey_data(
+            name="Thumbs only", scale="thumbs", question_en="Did we help?", question_es="", followup_choices=[]
+        ),
+    )
     assert response.status_code == 302
     fresh(session)
     survey = session.scalar(select(Survey).where(Survey.name == "Thumbs only"))
@@ -477,7 +596,7 @@ def test_assign_a_survey_to_locations(admin, session, world):
     old_survey = get(session, Location, other.id).survey
     target = world["survey"]
     page = text(admin.get(f"/admin/surveys/{target.id}"))
-    assert "BBB-1" in page[page.index('id="using-heading"'):]
+    assert "BBB-1" in page[page.index('id="using-heading"') :]
     response = post(admin, f"/admin/surveys/{target.id}/assign", {"locations": [other.id]})
     assert response.status_code == 302
     assert get(session, Location, other.id).survey_id == target.id
@@ -507,7 +626,7 @@ def test_surveys_are_admin_only(manager, session, world):
 def test_kiosks_list_in_scope_with_local_last_seen(manager, session, world):
     with write_transaction(session):
         kiosk = session.get(Device, world["kiosk_a"].id)
-        kiosk.last_seen_at = datetime(2026, 3, 2, 15, 4, tzinfo=timezone.utc)  # 09:04 in Chicago (CST)
+        kiosk.last_seen_at = datetime(2026, 3, 2, 15, 4, tzinfo=UTC)  # 09:04 in Chicago (CST)
         kiosk.app_version, kiosk.queue_length, kiosk.last_error = "2026.03.1", 7, "NetworkError: offline"
     response = manager.get("/admin/kiosks")
     assert response.status_code == 200
@@ -522,9 +641,9 @@ def test_kiosks_list_in_scope_with_local_last_seen(manager, session, world):
 def test_silent_kiosks_are_flagged_on_the_page(manager, session, world):
     with write_transaction(session):
         session.get(Office, world["alpha"].id).opening_hours = {d: [["00:00", "24:00"]] for d in WEEKDAYS_0830}
-        session.get(Device, world["kiosk_a"].id).last_seen_at = datetime.now(timezone.utc) - timedelta(hours=1)
+        session.get(Device, world["kiosk_a"].id).last_seen_at = datetime.now(UTC) - timedelta(hours=1)
         quiet_ok, _ = devices.enroll(session, session.get(Location, world["a2"].id), "fresh tablet")
-        quiet_ok.last_seen_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+        quiet_ok.last_seen_at = datetime.now(UTC) - timedelta(minutes=1)
     body = manager.get("/admin/kiosks").get_data(as_text=True)
     rows = {int(m.group(2)): m.group(1) for m in re.finditer(r'<tr class="([a-z]*)">\s*<th scope="row">#(\d+)', body)}
     assert rows[world["kiosk_a"].id] == "flagged"
@@ -588,7 +707,8 @@ def test_revoke_a_kiosk(manager, session, world, build):
     (entry,) = audit_entries(session, "kiosk.revoke")
     assert entry.target_id == device_id
     assert entry.details["revoked_at"][0] is None and entry.details["revoked_at"][1].startswith(
-        device.revoked_at.isoformat()[:16])
+        device.revoked_at.isoformat()[:16]
+    )
     assert "revoked" in text(manager.get("/admin/kiosks"))
     # Revoking again changes nothing more.
     assert post(manager, f"/admin/kiosks/{device_id}/revoke").status_code == 302
@@ -632,14 +752,20 @@ def chicago(*args) -> datetime:
     """A local Chicago time as an aware UTC datetime (March 2-6 2026 is CST, UTC-6)."""
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo("America/Chicago")).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=ZoneInfo("America/Chicago")).astimezone(UTC)
 
 
 def kiosk(last_seen=None, created=None, hours=CHICAGO_HOURS, tz="America/Chicago", revoked=None, active=True):
     office = Office(name="Alpha", slug="alpha", timezone=tz, opening_hours=hours)
     location = Location(code="A-1", name="Counter", office=office, active=active)
-    return Device(location=location, label="", token_hash="x", last_seen_at=last_seen,
-                  created_at=created or chicago(2026, 2, 1, 9, 0), revoked_at=revoked)
+    return Device(
+        location=location,
+        label="",
+        token_hash="x",
+        last_seen_at=last_seen,
+        created_at=created or chicago(2026, 2, 1, 9, 0),
+        revoked_at=revoked,
+    )
 
 
 def test_silent_for_more_than_15_minutes_while_open():
@@ -657,8 +783,9 @@ def test_never_flagged_outside_opening_hours():
     assert not management.is_silent(device, chicago(2026, 3, 2, 23, 0))  # night
     assert not management.is_silent(device, chicago(2026, 3, 7, 11, 0))  # Saturday
     assert not management.is_silent(device, chicago(2026, 3, 2, 7, 59))  # before opening
-    assert not management.is_silent(kiosk(last_seen=chicago(2026, 3, 2, 10, 0), hours={}),
-                                     chicago(2026, 3, 3, 10, 0))  # an office without opening hours
+    assert not management.is_silent(
+        kiosk(last_seen=chicago(2026, 3, 2, 10, 0), hours={}), chicago(2026, 3, 3, 10, 0)
+    )  # an office without opening hours
 
 
 def test_only_opening_time_counts():
@@ -696,8 +823,9 @@ def test_silence_is_real_time_across_a_dst_change():
     device = kiosk(last_seen=chicago(2026, 3, 8, 1, 50), hours=always)
     assert not management.is_silent(device, chicago(2026, 3, 8, 3, 4))
     assert management.is_silent(device, chicago(2026, 3, 8, 3, 6))
-    assert management.open_time_between(device.location.office, chicago(2026, 3, 8, 1, 50),
-                                        chicago(2026, 3, 8, 3, 4)) == timedelta(minutes=14)
+    assert management.open_time_between(
+        device.location.office, chicago(2026, 3, 8, 1, 50), chicago(2026, 3, 8, 3, 4)
+    ) == timedelta(minutes=14)
 
 
 def test_open_time_between():
@@ -722,9 +850,17 @@ def test_users_list(admin, world):
 
 def test_create_a_user(admin, new_client, session, world):
     assert admin.get("/admin/users/new").status_code == 200
-    response = post(admin, "/admin/users/new", {
-        "email": " New.Manager@Example.gov ", "role": "manager", "password": "a-long-initial-password",
-        "offices": [world["bravo"].id], "locations": [world["a1"].id]})
+    response = post(
+        admin,
+        "/admin/users/new",
+        {
+            "email": " New.Manager@Example.gov ",
+            "role": "manager",
+            "password": "a-long-initial-password",
+            "offices": [world["bravo"].id],
+            "locations": [world["a1"].id],
+        },
+    )
     assert response.status_code == 302 and response.location == "/admin/users"
     fresh(session)
     user = session.scalar(select(User).where(User.email == "new.manager@example.gov"))
@@ -732,20 +868,27 @@ def test_create_a_user(admin, new_client, session, world):
     assert [o.name for o in user.offices] == [BRAVO] and [loc.code for loc in user.locations] == ["AAA-1"]
     assert users.scope_location_ids(session, user) == {world["a1"].id, world["b1"].id}
     (entry,) = audit_entries(session, "user.create")
-    assert entry.details == {"email": [None, "new.manager@example.gov"], "role": [None, "manager"],
-                             "offices": [None, [BRAVO]], "locations": [None, ["AAA-1"]]}
+    assert entry.details == {
+        "email": [None, "new.manager@example.gov"],
+        "role": [None, "manager"],
+        "offices": [None, [BRAVO]],
+        "locations": [None, ["AAA-1"]],
+    }
     assert "a-long-initial-password" not in str(entry.details)
     # The initial password works.
     assert sign_in(new_client(), "new.manager@example.gov", "a-long-initial-password").status_code == 302
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"email": MANAGER.upper()}, "A user with this e-mail already exists."),
-    ({"email": "not-an-address"}, "Not an e-mail address."),
-    ({"password": "short"}, "Field must be between 10 and 200 characters long."),
-    ({"role": "superuser"}, "Not a valid choice."),
-    ({"offices": ["999999"]}, "'999999' is not a valid choice for this field."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": MANAGER.upper()}, "A user with this e-mail already exists."),
+        ({"email": "not-an-address"}, "Not an e-mail address."),
+        ({"password": "short"}, "Field must be between 10 and 200 characters long."),
+        ({"role": "superuser"}, "Not a valid choice."),
+        ({"offices": ["999999"]}, "'999999' is not a valid choice for this field."),
+    ],
+)
 def test_invalid_user_is_refused(admin, session, world, overrides, message):
     before = count(session, User)
     data = {"email": "someone@example.gov", "role": "manager", "password": "a-long-initial-password"} | overrides
@@ -762,8 +905,11 @@ def test_edit_role_and_assignments(admin, session, world):
     assert form.status_code == 200
     boxes = re.findall(r'<input[^>]*name="offices"[^>]*>', form.get_data(as_text=True))
     assert [b for b in boxes if "checked" in b] == [b for b in boxes if f'value="{world["alpha"].id}"' in b]
-    response = post(admin, f"/admin/users/{manager_id}/edit", {
-        "role": "manager", "offices": [world["bravo"].id], "locations": [world["a2"].id]})
+    response = post(
+        admin,
+        f"/admin/users/{manager_id}/edit",
+        {"role": "manager", "offices": [world["bravo"].id], "locations": [world["a2"].id]},
+    )
     assert response.status_code == 302
     user = get(session, User, manager_id)
     assert [o.name for o in user.offices] == [BRAVO] and [loc.code for loc in user.locations] == ["AAA-2"]
@@ -817,8 +963,14 @@ def test_users_are_admin_only(manager, session, world):
     admin_id = world["admin"].id
     for path in ("/admin/users", "/admin/users/new", f"/admin/users/{admin_id}/edit"):
         assert manager.get(path).status_code == 403, path
-    assert post(manager, "/admin/users/new", {"email": "x@example.gov", "role": "admin",
-                                              "password": "a-long-initial-password"}).status_code == 403
+    assert (
+        post(
+            manager,
+            "/admin/users/new",
+            {"email": "x@example.gov", "role": "admin", "password": "a-long-initial-password"},
+        ).status_code
+        == 403
+    )
     assert post(manager, f"/admin/users/{world['manager'].id}/edit", {"role": "admin"}).status_code == 403
     assert post(manager, f"/admin/users/{admin_id}/deactivate").status_code == 403
     assert get(session, User, world["manager"].id).role == "manager"
@@ -869,14 +1021,29 @@ def test_every_management_form_without_csrf_token_is_refused(admin, manager, ses
 
 # --- pages keep to the CSP and need sign-in ---------------------------------------------------
 
-PAGES = ["/admin/offices", "/admin/offices/new", "/admin/locations", "/admin/locations/new",
-         "/admin/locations/AAA-1/edit", "/admin/surveys", "/admin/surveys/new", "/admin/kiosks", "/admin/users",
-         "/admin/users/new", "/admin/tokens", "/admin/audit"]
+PAGES = [
+    "/admin/offices",
+    "/admin/offices/new",
+    "/admin/locations",
+    "/admin/locations/new",
+    "/admin/locations/AAA-1/edit",
+    "/admin/surveys",
+    "/admin/surveys/new",
+    "/admin/kiosks",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/tokens",
+    "/admin/audit",
+]
 
 
 def test_pages_have_no_inline_style_or_script(admin, world):
-    for path in PAGES + [f"/admin/offices/{world['alpha'].id}/edit", f"/admin/surveys/{world['survey'].id}",
-                         f"/admin/users/{world['manager'].id}/edit"]:
+    for path in [
+        *PAGES,
+        f"/admin/offices/{world['alpha'].id}/edit",
+        f"/admin/surveys/{world['survey'].id}",
+        f"/admin/users/{world['manager'].id}/edit",
+    ]:
         response = admin.get(path)
         assert response.status_code == 200, path
         body = response.get_data(as_text=True)
@@ -894,8 +1061,15 @@ def test_pages_need_sign_in(client, world):
 
 def test_menu_links_the_management_pages(admin, manager):
     admin_menu = admin.get("/admin/").get_data(as_text=True)
-    for path in ("/admin/locations", "/admin/kiosks", "/admin/offices", "/admin/surveys", "/admin/users",
-                 "/admin/tokens", "/admin/audit"):
+    for path in (
+        "/admin/locations",
+        "/admin/kiosks",
+        "/admin/offices",
+        "/admin/surveys",
+        "/admin/users",
+        "/admin/tokens",
+        "/admin/audit",
+    ):
         assert f'href="{path}"' in admin_menu, path
     manager_menu = manager.get("/admin/").get_data(as_text=True)
     for path in ("/admin/locations", "/admin/kiosks", "/admin/tokens"):
@@ -915,8 +1089,12 @@ def test_survey_button_labels_per_language_make_a_new_version(client, session, b
     make_user("labels.admin@example.gov", "admin")
     assert sign_in(client, "labels.admin@example.gov").status_code == 302
     url = f"/admin/surveys/{survey.id}"
-    base = {"question_en": "Did we help you today?", "question_es": "¿Le ayudamos hoy?", "scale": "thumbs",
-            "csrf_token": csrf_token(client, url)}
+    base = {
+        "question_en": "Did we help you today?",
+        "question_es": "¿Le ayudamos hoy?",
+        "scale": "thumbs",
+        "csrf_token": csrf_token(client, url),
+    }
     bad = client.post(url, data=base | {"labels_en": "Only one"})
     assert bad.status_code == 422
     session.rollback()
@@ -936,23 +1114,40 @@ def test_survey_button_labels_per_language_make_a_new_version(client, session, b
 
 def test_admin_sets_an_offices_service_standards(admin, session, world):
     alpha = world["alpha"]
-    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
-        "csat_target": "87.5", "weekly_response_target": "25", "service_provided": " Passport application ",
-        "scoreboard_public": "y"}
+    data = (
+        office_data(name=ALPHA, tz="America/Chicago")
+        | management.opening_hours_text(alpha)
+        | {
+            "csat_target": "87.5",
+            "weekly_response_target": "25",
+            "service_provided": " Passport application ",
+            "scoreboard_public": "y",
+        }
+    )
     response = post(admin, f"/admin/offices/{alpha.id}/edit", data)
     assert response.status_code == 302
     office = get(session, Office, alpha.id)
     assert (office.csat_target, office.weekly_response_target, office.service_provided, office.scoreboard_public) == (
-        0.875, 25, "Passport application", True)
+        0.875,
+        25,
+        "Passport application",
+        True,
+    )
     (entry,) = audit_entries(session, "office.update")
-    assert entry.details == {"csat_target": [None, 0.875], "weekly_response_target": [None, 25],
-                             "service_provided": [None, "Passport application"], "scoreboard_public": [False, True]}
+    assert entry.details == {
+        "csat_target": [None, 0.875],
+        "weekly_response_target": [None, 25],
+        "service_provided": [None, "Passport application"],
+        "scoreboard_public": [False, True],
+    }
     form = text(admin.get(f"/admin/offices/{alpha.id}/edit"))
     assert 'value="87.5"' in form and 'value="25"' in form and 'value="Passport application"' in form
-    assert re.search(r'<input[^>]*checked[^>]*name="scoreboard_public"|<input[^>]*name="scoreboard_public"[^>]*checked',
-                     form)
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="scoreboard_public"|<input[^>]*name="scoreboard_public"[^>]*checked', form
+    )
     assert "Publish a public scoreboard at /scores/&lt;slug&gt;" in admin.get(
-        f"/admin/offices/{alpha.id}/edit").get_data(as_text=True)
+        f"/admin/offices/{alpha.id}/edit"
+    ).get_data(as_text=True)
     assert f'href="/scores/{alpha.slug}"' in form
     listing = text(admin.get("/admin/offices"))
     assert "CSAT target 87.5 %; 25 responses a week per location" in listing
@@ -964,14 +1159,20 @@ def test_unticking_the_scoreboard_and_clearing_targets(admin, session, world):
     with write_transaction(session):
         office = session.get(Office, alpha.id)
         office.csat_target, office.weekly_response_target, office.scoreboard_public = 0.8, 10, True
-    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
-        "csat_target": "", "weekly_response_target": ""}  # an unticked box is not sent
+    data = (
+        office_data(name=ALPHA, tz="America/Chicago")
+        | management.opening_hours_text(alpha)
+        | {"csat_target": "", "weekly_response_target": ""}
+    )  # an unticked box is not sent
     assert post(admin, f"/admin/offices/{alpha.id}/edit", data).status_code == 302
     office = get(session, Office, alpha.id)
     assert (office.csat_target, office.weekly_response_target, office.scoreboard_public) == (None, None, False)
     (entry,) = audit_entries(session, "office.update")
-    assert entry.details == {"csat_target": [0.8, None], "weekly_response_target": [10, None],
-                             "scoreboard_public": [True, False]}
+    assert entry.details == {
+        "csat_target": [0.8, None],
+        "weekly_response_target": [10, None],
+        "scoreboard_public": [True, False],
+    }
 
 
 def test_new_office_with_standards(admin, session, world):
@@ -980,21 +1181,32 @@ def test_new_office_with_standards(admin, session, world):
     fresh(session)
     office = session.scalar(select(Office).where(Office.name == "Charlie Visa Office"))
     assert (office.csat_target, office.weekly_response_target, office.service_provided, office.scoreboard_public) == (
-        0.9, 40, "Visas", False)  # the scoreboard is opt-in
+        0.9,
+        40,
+        "Visas",
+        False,
+    )  # the scoreboard is opt-in
     (entry,) = audit_entries(session, "office.create")
     assert entry.details["csat_target"] == [None, 0.9] and entry.details["weekly_response_target"] == [None, 40]
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"csat_target": "101"}, "csat_target", "Number must be between 0 and 100"),
-    ({"weekly_response_target": "0"}, "weekly_response_target", "Number must be between 1 and 100000"),
-    ({"weekly_response_target": "2.5"}, "weekly_response_target", "Not a valid integer value"),
-    ({"service_provided": "x" * 201}, "service_provided", "Field cannot be longer than 200 characters"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"csat_target": "101"}, "csat_target", "Number must be between 0 and 100"),
+        ({"weekly_response_target": "0"}, "weekly_response_target", "Number must be between 1 and 100000"),
+        ({"weekly_response_target": "2.5"}, "weekly_response_target", "Not a valid integer value"),
+        ({"service_provided": "x" * 201}, "service_provided", "Field cannot be longer than 200 characters"),
+    ],
+)
 def test_invalid_office_standards_are_refused(admin, session, world, change, field, message):
     alpha = world["alpha"]
-    data = office_data(name=ALPHA, tz="America/Chicago") | management.opening_hours_text(alpha) | {
-        "scoreboard_public": "y"} | change
+    data = (
+        office_data(name=ALPHA, tz="America/Chicago")
+        | management.opening_hours_text(alpha)
+        | {"scoreboard_public": "y"}
+        | change
+    )
     response = post(admin, f"/admin/offices/{alpha.id}/edit", data)
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.get_data(as_text=True)
@@ -1008,17 +1220,34 @@ def test_service_checks_standards_and_keeps_what_callers_leave_out(session, worl
     admin = get(session, User, world["admin"].id)
     alpha = world["alpha"]
     with pytest.raises(InvalidInput) as refused:
-        management.update_office(session, admin, alpha.id, name=ALPHA, timezone="America/Chicago",
-                                 opening_hours=WEEKDAYS_0830, weekly_response_target=-3, service_provided="x" * 201)
+        management.update_office(
+            session,
+            admin,
+            alpha.id,
+            name=ALPHA,
+            timezone="America/Chicago",
+            opening_hours=WEEKDAYS_0830,
+            weekly_response_target=-3,
+            service_provided="x" * 201,
+        )
     assert set(refused.value.errors) == {"weekly_response_target", "service_provided"}
     session.rollback()
     with write_transaction(session):
-        management.update_office(session, admin, alpha.id, name=ALPHA, timezone="America/Chicago",
-                                 opening_hours=WEEKDAYS_0830, csat_target_percent="85", weekly_response_target=12,
-                                 scoreboard_public=True)
+        management.update_office(
+            session,
+            admin,
+            alpha.id,
+            name=ALPHA,
+            timezone="America/Chicago",
+            opening_hours=WEEKDAYS_0830,
+            csat_target_percent="85",
+            weekly_response_target=12,
+            scoreboard_public=True,
+        )
     with write_transaction(session):  # a caller that knows nothing of standards (e.g. an older script)
-        changed = management.update_office(session, admin, alpha.id, name="Alpha Agency",
-                                           timezone="America/Chicago", opening_hours=WEEKDAYS_0830)
+        changed = management.update_office(
+            session, admin, alpha.id, name="Alpha Agency", timezone="America/Chicago", opening_hours=WEEKDAYS_0830
+        )
     assert changed == {"name": [ALPHA, "Alpha Agency"]}
     office = get(session, Office, alpha.id)
     assert (office.csat_target, office.weekly_response_target, office.scoreboard_public) == (0.85, 12, True)
@@ -1030,14 +1259,21 @@ def test_location_weekly_target_and_service(manager, session, world):
         office.weekly_response_target, office.service_provided = 20, "Passport application"
     form = text(manager.get("/admin/locations/AAA-1/edit"))
     assert "20 responses a week" in form and "“Passport application”" in form  # what empty fields inherit
-    response = post(manager, "/admin/locations/AAA-1/edit", {
-        "name": "Counter", "active": "y", "csat_target": "", "weekly_response_target": "35",
-        "service_provided": "Passport renewal"})
+    response = post(
+        manager,
+        "/admin/locations/AAA-1/edit",
+        {
+            "name": "Counter",
+            "active": "y",
+            "csat_target": "",
+            "weekly_response_target": "35",
+            "service_provided": "Passport renewal",
+        },
+    )
     assert response.status_code == 302
     location = get(session, Location, world["a1"].id)
     assert (location.weekly_response_target, location.service_provided) == (35, "Passport renewal")
-    assert (location.effective_weekly_response_target, location.effective_service_provided) == (35,
-                                                                                                "Passport renewal")
+    assert (location.effective_weekly_response_target, location.effective_service_provided) == (35, "Passport renewal")
     (entry,) = audit_entries(session, "location.update")
     assert entry.details == {"weekly_response_target": [None, 35], "service_provided": [None, "Passport renewal"]}
     assert 'value="35"' in text(manager.get("/admin/locations/AAA-1/edit"))
@@ -1046,15 +1282,22 @@ def test_location_weekly_target_and_service(manager, session, world):
     location = get(session, Location, world["a1"].id)
     assert (location.weekly_response_target, location.service_provided) == (None, None)
     assert (location.effective_weekly_response_target, location.effective_service_provided) == (
-        20, "Passport application")
-    refused = post(manager, "/admin/locations/AAA-1/edit", {"name": "Counter", "active": "y",
-                                                            "weekly_response_target": "-1"})
+        20,
+        "Passport application",
+    )
+    refused = post(
+        manager, "/admin/locations/AAA-1/edit", {"name": "Counter", "active": "y", "weekly_response_target": "-1"}
+    )
     assert refused.status_code == 422 and 'id="weekly_response_target-error"' in refused.get_data(as_text=True)
 
 
 def test_new_location_with_weekly_target(admin, session, world):
-    data = location_data(office=world["alpha"].id, survey=world["survey"].id, weekly_response_target="15",
-                         service_provided="Passport pick-up")
+    data = location_data(
+        office=world["alpha"].id,
+        survey=world["survey"].id,
+        weekly_response_target="15",
+        service_provided="Passport pick-up",
+    )
     assert post(admin, "/admin/locations/new", data).status_code == 302
     fresh(session)
     location = session.scalar(select(Location).where(Location.code == "AAA-3"))
@@ -1094,6 +1337,9 @@ def test_service_refuses_a_federal_register_url_that_is_not_a_web_address():
     with pytest.raises(InvalidInput) as refused:
         management.survey_fields(scale="faces5", question_en="How did we do?", federal_register_url="ftp://x.gov/a")
     assert "federal_register_url" in refused.value.errors
-    fields = management.survey_fields(scale="faces5", question_en="How did we do?",
-                                      federal_register_url=" https://www.federalregister.gov/d/2026-04123 ")
+    fields = management.survey_fields(
+        scale="faces5",
+        question_en="How did we do?",
+        federal_register_url=" https://www.federalregister.gov/d/2026-04123 ",
+    )
     assert fields.federal_register_url == "https://www.federalregister.gov/d/2026-04123"

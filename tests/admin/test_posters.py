@@ -1,4 +1,5 @@
 """Printable posters, QR downloads, the user's scope and link rotation on the admin site."""
+
 from __future__ import annotations
 
 import html
@@ -15,8 +16,10 @@ PUBLIC_URL = "https://feedback.example.gov"
 ALPHA = "Alpha Passport Office"
 BETA = "Beta Benefits Office"
 QUESTION = {"en": "How was your visit today?", "es": "¿Cómo fue su visita hoy?"}
-CALLS = {"en": "Scan with your phone to tell us how we did",
-         "es": "Escanee con su teléfono para decirnos cómo lo hicimos"}
+CALLS = {
+    "en": "Scan with your phone to tell us how we did",
+    "es": "Escanee con su teléfono para decirnos cómo lo hicimos",
+}
 
 ARTICLE = re.compile(r'<article class="poster".*?</article>', re.S)
 
@@ -30,11 +33,14 @@ def world(app, build, session, make_user, monkeypatch):
     a1 = build.location(code="A-1", office=alpha, survey=alpha_survey)
     a2 = build.location(code="A-2", office=alpha, survey=alpha_survey)
     a3 = build.location(code="A-3", office=alpha, survey=alpha_survey)
-    b1 = build.location(code="B-1", office=beta,
-                        question={"en": "Did we help you?", "es": "¿Le ayudamos?"})
+    b1 = build.location(code="B-1", office=beta, question={"en": "Did we help you?", "es": "¿Le ayudamos?"})
     with write_transaction(session):
-        for location, name in ((a1, "Counter 1 - Applications"), (a2, "Counter 2 - Pick-up"),
-                               (a3, "Counter 3 - Closed"), (b1, "Window 1")):
+        for location, name in (
+            (a1, "Counter 1 - Applications"),
+            (a2, "Counter 2 - Pick-up"),
+            (a3, "Counter 3 - Closed"),
+            (b1, "Window 1"),
+        ):
             session.get(Location, location.id).name = name
         session.get(Location, a3.id).active = False
     make_user("manager@example.gov", "manager", [a1, a2, a3])
@@ -102,7 +108,7 @@ def test_poster_address_is_stable_until_rotated(manager, session, world):
     assert first == again == short_url(session, world["A-1"])
 
 
-@pytest.mark.parametrize("paper, size", [("a4", "A4"), ("letter", "letter")])
+@pytest.mark.parametrize(("paper", "size"), [("a4", "A4"), ("letter", "letter")])
 def test_paper_choice_links_its_print_stylesheet(manager, client, paper, size):
     page = manager.get(f"/admin/locations/A-1/poster?paper={paper}").get_data(as_text=True)
     other = "letter" if paper == "a4" else "a4"
@@ -131,9 +137,13 @@ def test_office_posters_print_one_poster_per_active_location(manager, session, w
     assert 'href="/static/admin/poster-a4.css" media="print"' in page
     items = posters(response)
     assert [only(r'<p class="counter">(.*?)</p>', p) for p in items] == [
-        "Counter 1 - Applications", "Counter 2 - Pick-up"]  # not the closed A-3
+        "Counter 1 - Applications",
+        "Counter 2 - Pick-up",
+    ]  # not the closed A-3
     assert [only(r'<p class="url">(.*?)</p>', p) for p in items] == [
-        short_url(session, world["A-1"]), short_url(session, world["A-2"])]
+        short_url(session, world["A-1"]),
+        short_url(session, world["A-2"]),
+    ]
     assert all(only(r'<p class="office">(.*?)</p>', p) == ALPHA for p in items)
     assert all(only(r'<h1 lang="en">(.*?)</h1>', p) == QUESTION["en"] for p in items)
 
@@ -180,9 +190,9 @@ def test_qr_svg_download(manager):
 
 # --- scope ---------------------------------------------------------------------------------------
 
+
 def location_pages(code: str) -> list[str]:
-    return [f"/admin/locations/{code}/poster", f"/admin/locations/{code}/qr.png",
-            f"/admin/locations/{code}/qr.svg"]
+    return [f"/admin/locations/{code}/poster", f"/admin/locations/{code}/qr.png", f"/admin/locations/{code}/qr.svg"]
 
 
 def rotate(client, code: str):
@@ -192,12 +202,12 @@ def rotate(client, code: str):
 def test_a_manager_sees_only_their_offices_locations(manager, session, world):
     for path in location_pages("A-1") + location_pages("A-3") + ["/admin/offices/alpha-passport-office/posters"]:
         assert manager.get(path).status_code == 200, path
-    for path in location_pages("B-1") + ["/admin/offices/beta-benefits-office/posters"]:
+    for path in [*location_pages("B-1"), "/admin/offices/beta-benefits-office/posters"]:
         response = manager.get(path)
         assert response.status_code == 404, path
         assert BETA not in text(response)
     # Another office's location answers exactly like one that does not exist.
-    for path in location_pages("NOPE-1") + ["/admin/offices/nope/posters"]:
+    for path in [*location_pages("NOPE-1"), "/admin/offices/nope/posters"]:
         assert manager.get(path).status_code == 404, path
 
     before = current_slug(session, world["B-1"])

@@ -1,4 +1,5 @@
 """Every printed QR code scans back to its location's survey address (decoded with zxing-cpp)."""
+
 from __future__ import annotations
 
 import io
@@ -43,7 +44,9 @@ def svg_pixels(data: bytes | str, scale: int = 10) -> np.ndarray:
     squares = SQUARE.findall(path.get("d"))
     assert squares and len(squares) == path.get("d").count("M")
     for x0, y0, x1, y1, _x0 in squares:
-        image[round(float(y0) * scale):round(float(y1) * scale), round(float(x0) * scale):round(float(x1) * scale)] = 0
+        image[
+            round(float(y0) * scale) : round(float(y1) * scale), round(float(x0) * scale) : round(float(x1) * scale)
+        ] = 0
     return image
 
 
@@ -143,8 +146,7 @@ def test_office_posters_each_scan_to_their_own_counter(new_client, session, demo
     assert manager.get("/admin/locations/NYC-W1/qr.png").status_code == 404
 
 
-def test_cli_qr_file_scans_and_rotation_prints_a_new_address(app, runner, new_client, session, tmp_path,
-                                                             monkeypatch):
+def test_cli_qr_file_scans_and_rotation_prints_a_new_address(app, runner, new_client, session, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
 
     def run(*args):

@@ -1,9 +1,10 @@
 """The quarter view of service standards, /admin/standards: figures, verdicts in words, scope."""
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,7 @@ _TAG = re.compile(r"<[^>]+>")
 def cells(body: str, row_attr: str) -> dict[str, str]:
     """The data cells of the row carrying ``row_attr`` (e.g. ``data-code="A-1"``), as text."""
     start = body.index(row_attr)
-    row = body[start:body.index("</tr>", start)]
+    row = body[start : body.index("</tr>", start)]
     return {col: " ".join(html.unescape(_TAG.sub("", text)).split()) for col, text in _CELL.findall(row)}
 
 
@@ -32,7 +33,7 @@ def pct(value: float) -> str:
 
 @pytest.fixture
 def this_quarter():
-    return FiscalQuarter.of(datetime.now(timezone.utc).astimezone(ZoneInfo("America/Chicago")).date())
+    return FiscalQuarter.of(datetime.now(UTC).astimezone(ZoneInfo("America/Chicago")).date())
 
 
 @pytest.fixture
@@ -77,12 +78,20 @@ def test_admin_sees_every_office_with_verdicts(client, world, this_quarter):
     a2 = cells(body, 'data-code="A-2"')
     assert (a2["responses"], a2["csat"], a2["target"], a2["verdict"]) == ("100", "95.0%", "90.0%", "Met")
     office = cells(body, 'data-office="' + world["alpha"].slug + '"')
-    assert (office["responses"], office["csat"], office["target"], office["verdict"]) == ("112", "92.9%", "80.0%",
-                                                                                          "Met")
+    assert (office["responses"], office["csat"], office["target"], office["verdict"]) == (
+        "112",
+        "92.9%",
+        "80.0%",
+        "Met",
+    )
     assert office["weekly-target"] == "10"  # 5 for each of its two locations
     b1 = cells(body, 'data-code="B-1"')
-    assert (b1["responses"], b1["target"], b1["verdict"], b1["weekly-verdict"]) == ("3", "not set", "No target",
-                                                                                    "No target")
+    assert (b1["responses"], b1["target"], b1["verdict"], b1["weekly-verdict"]) == (
+        "3",
+        "not set",
+        "No target",
+        "No target",
+    )
     assert "Office total" in body
 
 
@@ -97,8 +106,12 @@ def test_weekly_responses_of_a_past_quarter(client, world, this_quarter):
     assert a1["weekly"] == f"{80 / weeks:.1f}"  # 80 over the whole quarter's 13 weeks: about 6 a week
     assert a1["weekly-verdict"] == "Met"
     a2 = cells(body, 'data-code="A-2"')
-    assert (a2["responses"], a2["verdict"], a2["weekly"], a2["weekly-verdict"]) == ("0", "No responses", "0.0",
-                                                                                    "Not met")
+    assert (a2["responses"], a2["verdict"], a2["weekly"], a2["weekly-verdict"]) == (
+        "0",
+        "No responses",
+        "0.0",
+        "Not met",
+    )
 
 
 def test_manager_sees_only_their_location(client, world):

@@ -3,6 +3,7 @@
 A new token is shown once (only its hash is stored), works against the read API, shows when it
 was last used, and answers 401 once revoked. Nobody sees or revokes another user's tokens.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,13 @@ def world(build, make_user, session):
     other = make_user(OTHER, "manager", [location])
     with write_transaction(session):
         others_token, others_secret = users.create_api_token(session, session.get(User, other.id), "other's script")
-    return {"location": location, "manager": manager, "other": other, "others_token": others_token,
-            "others_secret": others_secret}
+    return {
+        "location": location,
+        "manager": manager,
+        "other": other,
+        "others_token": others_token,
+        "others_secret": others_secret,
+    }
 
 
 @pytest.fixture
@@ -42,8 +48,9 @@ def manager(new_client, world):
 
 def create(client, name: str):
     """Post the form and follow the redirect to the page that shows the new secret."""
-    return client.post("/admin/tokens", data={"name": name, "csrf_token": csrf_token(client, "/admin/tokens")},
-                       follow_redirects=True)
+    return client.post(
+        "/admin/tokens", data={"name": name, "csrf_token": csrf_token(client, "/admin/tokens")}, follow_redirects=True
+    )
 
 
 def shown_secret(response) -> str:
@@ -62,8 +69,9 @@ def tokens_of(session, user) -> list[ApiToken]:
 
 
 def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(manager, session, world):
-    posted = manager.post("/admin/tokens", data={"name": "quarterly report",
-                                                 "csrf_token": csrf_token(manager, "/admin/tokens")})
+    posted = manager.post(
+        "/admin/tokens", data={"name": "quarterly report", "csrf_token": csrf_token(manager, "/admin/tokens")}
+    )
     # Post/redirect/get: reloading the page that shows the secret does not post again.
     assert posted.status_code == 303 and posted.headers["Location"].endswith("/admin/tokens")
     response = manager.get("/admin/tokens")
@@ -73,7 +81,11 @@ def test_a_new_token_is_shown_once_and_only_its_hash_is_stored(manager, session,
     assert len(secret) >= 40
     (token,) = tokens_of(session, world["manager"])
     assert (token.name, token.token_hash, token.revoked_at, token.last_used_at) == (
-        "quarterly report", hash_token(secret), None, None)
+        "quarterly report",
+        hash_token(secret),
+        None,
+        None,
+    )
     # The list shows it, but never the secret again.
     listing = manager.get("/admin/tokens")
     body = html.unescape(listing.get_data(as_text=True))
@@ -117,15 +129,19 @@ def test_tokens_of_other_users_are_neither_listed_nor_revocable(manager, new_cli
     body = manager.get("/admin/tokens").get_data(as_text=True)
     assert "other&#39;s script" not in body and "other's script" not in body
     token_id = world["others_token"].id
-    response = manager.post(f"/admin/tokens/{token_id}/revoke",
-                            data={"csrf_token": csrf_token(manager, "/admin/tokens")})
+    response = manager.post(
+        f"/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(manager, "/admin/tokens")}
+    )
     assert response.status_code == 404
-    assert manager.post("/admin/tokens/999999/revoke",
-                        data={"csrf_token": csrf_token(manager, "/admin/tokens")}).status_code == 404
+    assert (
+        manager.post(
+            "/admin/tokens/999999/revoke", data={"csrf_token": csrf_token(manager, "/admin/tokens")}
+        ).status_code
+        == 404
+    )
     fresh(session)
     assert session.get(ApiToken, token_id).revoked_at is None
-    assert new_client().get(SUMMARY, query_string=RANGE,
-                            headers=bearer(world["others_secret"])).status_code == 200
+    assert new_client().get(SUMMARY, query_string=RANGE, headers=bearer(world["others_secret"])).status_code == 200
 
 
 def test_admins_also_manage_only_their_own_tokens(new_client, make_user, session, world):
@@ -133,18 +149,22 @@ def test_admins_also_manage_only_their_own_tokens(new_client, make_user, session
     admin = new_client()
     assert sign_in(admin, "admin@example.gov").status_code == 302
     assert "other&#39;s script" not in admin.get("/admin/tokens").get_data(as_text=True)
-    response = admin.post(f"/admin/tokens/{world['others_token'].id}/revoke",
-                          data={"csrf_token": csrf_token(admin, "/admin/tokens")})
+    response = admin.post(
+        f"/admin/tokens/{world['others_token'].id}/revoke", data={"csrf_token": csrf_token(admin, "/admin/tokens")}
+    )
     assert response.status_code == 404
     secret = shown_secret(create(admin, "admin script"))
     assert new_client().get(SUMMARY, query_string=RANGE, headers=bearer(secret)).status_code == 200
 
 
-@pytest.mark.parametrize("name, message", [
-    ("", "This field is required."),
-    ("   ", "This field is required."),
-    ("x" * 121, "Field cannot be longer than 120 characters."),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "This field is required."),
+        ("   ", "This field is required."),
+        ("x" * 121, "Field cannot be longer than 120 characters."),
+    ],
+)
 def test_invalid_name_makes_no_token(manager, session, world, name, message):
     response = create(manager, name)
     assert response.status_code == 422

@@ -5,6 +5,7 @@
    ids never show office B's data.
 2. CSRF: every admin form (every POST route) posted without its token gets 400.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,8 +52,14 @@ def world(session, build, make_user):
         enrollment.create_code(session, device_b)
     return {
         "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager, "token_id": None},
-        "b": {"office": office_b, "location": loc_b, "device": device_b, "user": other,
-              "token_id": token_b.id, "survey": loc_b.survey_id},
+        "b": {
+            "office": office_b,
+            "location": loc_b,
+            "device": device_b,
+            "user": other,
+            "token_id": token_b.id,
+            "survey": loc_b.survey_id,
+        },
         "admin": admin,
         "manager_api": manager_api,
     }
@@ -137,8 +144,9 @@ def test_api_routes_refuse_office_b(app, client, world):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             url = _url(rule, world["b"])
             query = {"location": B_CODE, "from": "2026-01-01", "to": "2026-01-31"}
-            response = client.open(url, method=method, headers=headers, query_string=query,
-                                   json={} if method == "POST" else None)
+            response = client.open(
+                url, method=method, headers=headers, query_string=query, json={} if method == "POST" else None
+            )
             if rule.rule == "/api/v1/openapi.json":
                 assert response.status_code == 200  # the public API description
             elif rule.endpoint.startswith("device_api."):

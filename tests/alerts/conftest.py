@@ -3,11 +3,12 @@
 Times are in America/Chicago: Monday 30 November 2026 is CST (UTC-6); the office is open
 Monday to Friday 08:00-16:30 (the default hours).
 """
+
 from __future__ import annotations
 
 import email
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ CHICAGO = ZoneInfo("America/Chicago")
 
 def chicago(*args) -> datetime:
     """A local Chicago time as an aware UTC datetime."""
-    return datetime(*args, tzinfo=CHICAGO).astimezone(timezone.utc)
+    return datetime(*args, tzinfo=CHICAGO).astimezone(UTC)
 
 
 MONDAY_10 = chicago(2026, 11, 30, 10, 0)
@@ -79,8 +80,7 @@ def counter(build, session):
 
 def tap(client, token, rating: int, when: datetime, **extra):
     """POST one kiosk response (closing the answer, as a server does once it is sent)."""
-    resp = client.post("/api/v1/responses", json=response_body(rating=rating, when=when, **extra),
-                       headers=auth(token))
+    resp = client.post("/api/v1/responses", json=response_body(rating=rating, when=when, **extra), headers=auth(token))
     resp.close()
     return resp
 
@@ -109,7 +109,7 @@ class Inbox:
         self.envelopes = []
         self.refuse = False
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "554 5.3.0 Mailbox unavailable for this test"
         self.envelopes.append(envelope)
@@ -117,8 +117,9 @@ class Inbox:
 
     @property
     def messages(self):
-        return [email.message_from_bytes(e.original_content or e.content, policy=policy.default)
-                for e in self.envelopes]
+        return [
+            email.message_from_bytes(e.original_content or e.content, policy=policy.default) for e in self.envelopes
+        ]
 
 
 def free_port() -> int:

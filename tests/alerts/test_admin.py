@@ -1,5 +1,6 @@
 """Alerts in the admin site: the list, one alert, acknowledging with a comment (audited, CSRF), the
 rule settings per location (audited), and the scope: another office's alerts and rules are 404."""
+
 from __future__ import annotations
 
 import html
@@ -29,8 +30,13 @@ def world(session, build, make_user, clock, no_mail, counter):
     raised = alerts.run_periodic(session, clock.set(chicago(2026, 11, 30, 9, 30)))
     by_location = {session.get(Alert, i).location_id: i for i in raised}
     clock.set(chicago(2026, 11, 30, 9, 45))
-    return {"a": by_location[counter["location"].id], "b": by_location[loc_b.id], "token": counter["token"],
-            "location_a": counter["location"], "location_b": loc_b}
+    return {
+        "a": by_location[counter["location"].id],
+        "b": by_location[loc_b.id],
+        "token": counter["token"],
+        "location_a": counter["location"],
+        "location_b": loc_b,
+    }
 
 
 @pytest.fixture
@@ -91,18 +97,26 @@ def test_acknowledge_with_a_comment_is_audited(manager, world, session):
     assert alert.acknowledged_by == MANAGER
     assert alert.comment == "Kiosk was unplugged; fixed."
     [entry] = audit(session)
-    assert (entry.actor, entry.action, entry.target_type, entry.target_id) == (MANAGER, "alert.acknowledge",
-                                                                               "alert", world["a"])
-    assert entry.details == {"comment": [None, "Kiosk was unplugged; fixed."],
-                             "acknowledged_at": [None, chicago(2026, 11, 30, 9, 45).isoformat()],
-                             "acknowledged_by": [None, MANAGER]}
+    assert (entry.actor, entry.action, entry.target_type, entry.target_id) == (
+        MANAGER,
+        "alert.acknowledge",
+        "alert",
+        world["a"],
+    )
+    assert entry.details == {
+        "comment": [None, "Kiosk was unplugged; fixed."],
+        "acknowledged_at": [None, chicago(2026, 11, 30, 9, 45).isoformat()],
+        "acknowledged_by": [None, MANAGER],
+    }
 
     # No longer open; listed among the acknowledged ones.
-    assert f"/admin/alerts/{world['a']}\"" not in manager.get("/admin/alerts").get_data(as_text=True)
-    assert f"/admin/alerts/{world['a']}\"" in manager.get("/admin/alerts?state=acknowledged").get_data(as_text=True)
+    assert f'/admin/alerts/{world["a"]}"' not in manager.get("/admin/alerts").get_data(as_text=True)
+    assert f'/admin/alerts/{world["a"]}"' in manager.get("/admin/alerts?state=acknowledged").get_data(as_text=True)
 
     # A later comment changes the comment only; who acknowledged and when stay.
-    assert post(manager, f"/admin/alerts/{world['a']}/acknowledge", {"comment": "New cable ordered."}).status_code == 302
+    assert (
+        post(manager, f"/admin/alerts/{world['a']}/acknowledge", {"comment": "New cable ordered."}).status_code == 302
+    )
     fresh(session)
     alert = session.get(Alert, world["a"])
     assert (alert.comment, alert.acknowledged_at) == ("New cable ordered.", chicago(2026, 11, 30, 9, 45))
@@ -133,10 +147,16 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
 
 
 RULES_FORM = {
-    "burst_enabled": "y", "burst_negatives": "3", "burst_of_last": "6", "burst_within_minutes": "20",
+    "burst_enabled": "y",
+    "burst_negatives": "3",
+    "burst_of_last": "6",
+    "burst_within_minutes": "20",
     "burst_recipients": "Duty.Officer@example.gov\nlead@example.gov",
-    "below_target_window_days": "14", "below_target_recipients": "",
-    "silence_enabled": "y", "silence_minutes": "45", "silence_recipients": "",
+    "below_target_window_days": "14",
+    "below_target_recipients": "",
+    "silence_enabled": "y",
+    "silence_minutes": "45",
+    "silence_recipients": "",
 }
 
 
@@ -155,18 +175,24 @@ def test_saving_the_rules_stores_them_and_audits_each_change(manager, world, ses
     resp = post(manager, "/admin/alerts/rules/CHI-1", RULES_FORM)
     assert resp.status_code == 302, field_errors(resp)
     fresh(session)
-    rules = {r.kind: r for r in session.scalars(select(AlertRule).where(
-        AlertRule.location_id == world["location_a"].id))}
+    rules = {
+        r.kind: r for r in session.scalars(select(AlertRule).where(AlertRule.location_id == world["location_a"].id))
+    }
     assert (rules["burst"].enabled, rules["burst"].params, rules["burst"].recipients) == (
-        True, {"negatives": 3, "of_last": 6, "within_minutes": 20}, ["duty.officer@example.gov", "lead@example.gov"])
+        True,
+        {"negatives": 3, "of_last": 6, "within_minutes": 20},
+        ["duty.officer@example.gov", "lead@example.gov"],
+    )
     assert (rules["below_target"].enabled, rules["below_target"].params) == (False, {"window_days": 14})
     assert (rules["silence"].enabled, rules["silence"].params) == (True, {"minutes": 45})
     entries = audit(session)
     assert [(e.action, e.target_type, e.target_id, e.details["kind"]) for e in entries] == [
-        ("alert_rule.update", "location", world["location_a"].id, kind) for kind in ("burst", "below_target",
-                                                                                      "silence")]
-    assert entries[0].details["params"] == [{"negatives": 5, "of_last": 8, "within_minutes": 30},
-                                            {"negatives": 3, "of_last": 6, "within_minutes": 20}]
+        ("alert_rule.update", "location", world["location_a"].id, kind) for kind in ("burst", "below_target", "silence")
+    ]
+    assert entries[0].details["params"] == [
+        {"negatives": 5, "of_last": 8, "within_minutes": 30},
+        {"negatives": 3, "of_last": 6, "within_minutes": 20},
+    ]
     # Saved again unchanged: nothing new in the audit log.
     assert post(manager, "/admin/alerts/rules/CHI-1", RULES_FORM).status_code == 302
     assert len(audit(session)) == 3
@@ -176,15 +202,20 @@ def test_invalid_rules_are_shown_again_and_nothing_is_stored(manager, world, ses
     form = RULES_FORM | {"burst_negatives": "9", "silence_minutes": "2", "burst_recipients": "not-an-address"}
     resp = post(manager, "/admin/alerts/rules/CHI-1", form)
     assert resp.status_code == 422
-    assert field_errors(resp) == ["Cannot be more than the number of ratings looked at.",
-                                  "Not an e-mail address: not-an-address.", "A whole number from 5 to 1440."]
+    assert field_errors(resp) == [
+        "Cannot be more than the number of ratings looked at.",
+        "Not an e-mail address: not-an-address.",
+        "A whole number from 5 to 1440.",
+    ]
     form = RULES_FORM | {"burst_negatives": "9"}
     resp = post(manager, "/admin/alerts/rules/CHI-1", form)
     assert field_errors(resp) == ["Cannot be more than the number of ratings looked at."]
     fresh(session)
     # Only the default silence rules stored when the fixture's alerts were raised; nothing from the form.
     assert sorted((r.kind, r.params) for r in session.scalars(select(AlertRule))) == [
-        ("silence", {"minutes": 60}), ("silence", {"minutes": 60})]
+        ("silence", {"minutes": 60}),
+        ("silence", {"minutes": 60}),
+    ]
     assert audit(session) == []
 
 
@@ -209,26 +240,57 @@ def test_saved_rules_apply(manager, world, session, clock):
     assert alerts.run_periodic(session, clock.set(chicago(2026, 12, 1, 11, 0))) == []
 
 
-@pytest.mark.parametrize("kind, details, rows", [
-    ("below_target",
-     {"from": "2026-11-24", "to": "2026-11-30", "window_days": 7, "n": 200, "positive": 140, "csat": 0.7,
-      "low": 0.633, "high": 0.760, "target": 0.8},
-     ["<th scope=\"row\">Confidence interval</th><td>63.3 % to 76.0 % (95 %)</td>",
-      "<th scope=\"row\">Target</th><td>80.0 %</td>"]),
-    ("burst",
-     {"negative": 5, "counted": 8, "first_negative_at": "2026-11-30T15:05:00+00:00",
-      "last_negative_at": "2026-11-30T15:25:00+00:00",
-      "rule": {"negatives": 5, "of_last": 8, "within_minutes": 30}},
-     ["<th scope=\"row\">Negative ratings</th><td>5 of the last 8</td>",
-      "<th scope=\"row\">Latest negative rating</th><td>2026-11-30 09:25 CST</td>"]),
-])
+@pytest.mark.parametrize(
+    ("kind", "details", "rows"),
+    [
+        (
+            "below_target",
+            {
+                "from": "2026-11-24",
+                "to": "2026-11-30",
+                "window_days": 7,
+                "n": 200,
+                "positive": 140,
+                "csat": 0.7,
+                "low": 0.633,
+                "high": 0.760,
+                "target": 0.8,
+            },
+            [
+                '<th scope="row">Confidence interval</th><td>63.3 % to 76.0 % (95 %)</td>',
+                '<th scope="row">Target</th><td>80.0 %</td>',
+            ],
+        ),
+        (
+            "burst",
+            {
+                "negative": 5,
+                "counted": 8,
+                "first_negative_at": "2026-11-30T15:05:00+00:00",
+                "last_negative_at": "2026-11-30T15:25:00+00:00",
+                "rule": {"negatives": 5, "of_last": 8, "within_minutes": 30},
+            },
+            [
+                '<th scope="row">Negative ratings</th><td>5 of the last 8</td>',
+                '<th scope="row">Latest negative rating</th><td>2026-11-30 09:25 CST</td>',
+            ],
+        ),
+    ],
+)
 def test_every_kind_of_alert_page_renders_its_figures(manager, world, session, kind, details, rows):
     with write_transaction(session):
         rule = AlertRule(location_id=world["location_a"].id, kind=kind, params={}, recipients=[])
         session.add(rule)
         session.flush()
-        alert = Alert(rule_id=rule.id, location_id=world["location_a"].id, kind=kind, claim_key=f"{kind}:test",
-                      summary=f"CHI-1: {kind}", details=details, email_state="none")
+        alert = Alert(
+            rule_id=rule.id,
+            location_id=world["location_a"].id,
+            kind=kind,
+            claim_key=f"{kind}:test",
+            summary=f"CHI-1: {kind}",
+            details=details,
+            email_state="none",
+        )
         session.add(alert)
     page = manager.get(f"/admin/alerts/{alert.id}")
     assert page.status_code == 200

@@ -3,6 +3,7 @@
 Responses go in through the kiosk batch API, spread over the days before the clock's Monday
 10:00, so no burst is involved (none falls in the last 30 minutes).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -45,8 +46,9 @@ def test_two_hundred_responses_at_70_percent_against_80_alert_once(client, clock
     [alert] = stored_alerts(session)
     assert alert.kind == "below_target"
     assert alert.claim_key == "below_target:after:0"
-    assert alert.summary == ("CHI-1: CSAT 70.0 % over the last 7 days is below the 80.0 % target "
-                             "(95 % interval up to 75.9 %, 200 responses)")
+    assert alert.summary == (
+        "CHI-1: CSAT 70.0 % over the last 7 days is below the 80.0 % target (95 % interval up to 75.9 %, 200 responses)"
+    )
     d = alert.details
     assert (d["n"], d["positive"], d["target"], d["window_days"]) == (200, 140, 0.80, 7)
     assert (d["from"], d["to"]) == ("2026-11-24", "2026-11-30")  # local dates, today included
@@ -62,7 +64,9 @@ def test_two_hundred_responses_at_70_percent_against_80_alert_once(client, clock
 
     # A week on, the shortfall lasts (new responses at 70 %): reported again, once.
     clock.set(MONDAY_10 + timedelta(days=7))
-    assert tap_batch(client, counter["token"], spread(140, 60, clock.now, step=timedelta(minutes=20))).status_code == 201
+    assert (
+        tap_batch(client, counter["token"], spread(140, 60, clock.now, step=timedelta(minutes=20))).status_code == 201
+    )
     alerts = stored_alerts(session)
     assert len(alerts) == 2
     assert alerts[1].claim_key == f"below_target:after:{alerts[0].id}"

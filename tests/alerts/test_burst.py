@@ -3,6 +3,7 @@
 The default rule: at least 5 negative among the last 8 non-suspect ratings within 30 minutes.
 On faces5, ratings 1-3 are negative and 4-5 positive.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -112,14 +113,16 @@ def test_a_disabled_rule_raises_nothing(client, clock, counter, session, no_mail
 
     admin = make_user("admin@example.gov", "admin")
     with write_transaction(session):
-        alerts.save_rules(session, admin, counter["location"].id,
-                          {"burst": {"enabled": False, "params": {}, "recipients": ""}})
+        alerts.save_rules(
+            session, admin, counter["location"].id, {"burst": {"enabled": False, "params": {}, "recipients": ""}}
+        )
     taps(client, clock, counter["token"], [1] * 8)
     assert stored_alerts(session) == []
 
 
-def test_alerts_on_ingest_off_leaves_the_rules_to_the_periodic_job(app, client, clock, counter, session, no_mail,
-                                                                   monkeypatch):
+def test_alerts_on_ingest_off_leaves_the_rules_to_the_periodic_job(
+    app, client, clock, counter, session, no_mail, monkeypatch
+):
     from feedback.services import alerts
 
     monkeypatch.setitem(app.config, "ALERTS_ON_INGEST", False)

@@ -5,6 +5,7 @@ the claim), then both insert: the unique (rule_id, claim_key) lets one row in an
 ``INSERT ... ON CONFLICT DO NOTHING`` passes without an error. On SQLite the claims are
 serialised by its write lock, on PostgreSQL they really race.
 """
+
 from __future__ import annotations
 
 import threading
@@ -60,8 +61,7 @@ def _race(app, monkeypatch, evaluate) -> list[list[int]]:
     return results
 
 
-def test_two_nodes_running_the_periodic_job_at_once_raise_one_alert(app, clock, counter, session, no_mail,
-                                                                    monkeypatch):
+def test_two_nodes_running_the_periodic_job_at_once_raise_one_alert(app, clock, counter, session, no_mail, monkeypatch):
     moment = clock.set(chicago(2026, 11, 30, 9, 30))
     results = _race(app, monkeypatch, lambda: alerts.run_periodic(db.session, moment))
     [alert] = stored_alerts(session)
@@ -69,8 +69,7 @@ def test_two_nodes_running_the_periodic_job_at_once_raise_one_alert(app, clock, 
     assert alert.kind == "silence"
 
 
-def test_two_evaluators_of_the_same_burst_raise_one_alert(app, client, clock, counter, session, no_mail,
-                                                          monkeypatch):
+def test_two_evaluators_of_the_same_burst_raise_one_alert(app, client, clock, counter, session, no_mail, monkeypatch):
     for minute in range(5):  # five negatives, then no more requests: the evaluators race on them
         with monkeypatch.context() as m:
             m.setattr(alerts, "evaluate_ingested", lambda *a, **k: [])  # (evaluation off while tapping)
@@ -83,8 +82,9 @@ def test_two_evaluators_of_the_same_burst_raise_one_alert(app, client, clock, co
     assert sorted(results, key=len) == [[], [alert.id]]
 
 
-def test_the_default_rule_row_is_made_once_even_when_two_evaluators_need_it(app, clock, counter, session,
-                                                                           no_mail, monkeypatch):
+def test_the_default_rule_row_is_made_once_even_when_two_evaluators_need_it(
+    app, clock, counter, session, no_mail, monkeypatch
+):
     from sqlalchemy import func, select
 
     from feedback.models import AlertRule

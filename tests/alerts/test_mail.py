@@ -1,4 +1,5 @@
 """Alert e-mail through a real SMTP server (aiosmtpd on a free local port), read back and checked."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,8 +23,12 @@ def people(session, counter, build, make_user):
     with write_transaction(session):
         session.get(User, manager.id).offices = [session.merge(counter["office"])]
         session.get(User, elsewhere.id).offices = [session.merge(other_office)]
-        alerts.save_rules(session, admin, counter["location"].id,
-                          {"burst": {"enabled": True, "params": {}, "recipients": "Duty.Officer@example.gov"}})
+        alerts.save_rules(
+            session,
+            admin,
+            counter["location"].id,
+            {"burst": {"enabled": True, "params": {}, "recipients": "Duty.Officer@example.gov"}},
+        )
     return {"manager": manager, "admin": admin}
 
 
@@ -36,8 +41,9 @@ def burst(client, clock, token, count=5):
     return resp
 
 
-def test_the_alert_is_e_mailed_to_the_managers_and_extra_recipients(client, clock, counter, people, session,
-                                                                   smtp_server):
+def test_the_alert_is_e_mailed_to_the_managers_and_extra_recipients(
+    client, clock, counter, people, session, smtp_server
+):
     burst(client, clock, counter["token"])
     [alert] = stored_alerts(session)
     assert (alert.email_state, alert.email_attempts) == ("sent", 1)
@@ -64,10 +70,16 @@ def test_the_alert_is_e_mailed_to_the_managers_and_extra_recipients(client, cloc
 def test_the_e_mail_goes_after_the_answer_is_sent(client, clock, counter, people, session, smtp_server):
     for minute in range(4):
         tap(client, counter["token"], 1, clock.set(chicago(2026, 11, 30, 10, minute)))
-    resp = client.post("/api/v1/responses", json={"id": "6f1c1e52-8d7e-4b0c-9a51-3d1f0f2f5a11", "rating": 1,
-                                                  "language": "en",
-                                                  "client_time": clock.set(chicago(2026, 11, 30, 10, 4)).isoformat()},
-                       headers={"Authorization": f"Bearer {counter['token']}"})
+    resp = client.post(
+        "/api/v1/responses",
+        json={
+            "id": "6f1c1e52-8d7e-4b0c-9a51-3d1f0f2f5a11",
+            "rating": 1,
+            "language": "en",
+            "client_time": clock.set(chicago(2026, 11, 30, 10, 4)).isoformat(),
+        },
+        headers={"Authorization": f"Bearer {counter['token']}"},
+    )
     assert resp.status_code == 201
     # The answer is complete, the alert is stored, the message waits for the answer to be closed.
     [alert] = stored_alerts(session)
@@ -78,8 +90,9 @@ def test_the_e_mail_goes_after_the_answer_is_sent(client, clock, counter, people
     assert stored_alerts(session)[0].email_state == "sent"
 
 
-def test_admins_are_written_to_when_the_location_has_no_manager(client, clock, counter, session, smtp_server,
-                                                                make_user):
+def test_admins_are_written_to_when_the_location_has_no_manager(
+    client, clock, counter, session, smtp_server, make_user
+):
     make_user("ada.admin@example.gov", "admin")
     make_user("bob.admin@example.gov", "admin")
     burst(client, clock, counter["token"])
@@ -87,8 +100,9 @@ def test_admins_are_written_to_when_the_location_has_no_manager(client, clock, c
     assert envelope.rcpt_tos == ["ada.admin@example.gov", "bob.admin@example.gov"]
 
 
-def test_a_failing_smtp_server_never_fails_the_ingest_and_the_job_retries(app, client, runner, clock, counter,
-                                                                         people, session, smtp_server):
+def test_a_failing_smtp_server_never_fails_the_ingest_and_the_job_retries(
+    app, client, runner, clock, counter, people, session, smtp_server
+):
     working = app.config["SMTP_URL"]
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
     resp = burst(client, clock, counter["token"])
@@ -107,8 +121,7 @@ def test_a_failing_smtp_server_never_fails_the_ingest_and_the_job_retries(app, c
     assert len(smtp_server.envelopes) == 1
 
 
-def test_a_refusing_server_is_tried_three_times_in_all(client, runner, clock, counter, people, session,
-                                                       smtp_server):
+def test_a_refusing_server_is_tried_three_times_in_all(client, runner, clock, counter, people, session, smtp_server):
     smtp_server.refuse = True
     burst(client, clock, counter["token"])
     [alert] = stored_alerts(session)
@@ -134,8 +147,9 @@ def test_a_send_abandoned_by_a_dead_node_is_released(runner, clock, counter, peo
     assert stored_alerts(session)[0].email_attempts == 2
 
 
-def test_a_failing_evaluation_still_answers_201_and_stores_the_response(client, clock, counter, session,
-                                                                       monkeypatch, no_mail):
+def test_a_failing_evaluation_still_answers_201_and_stores_the_response(
+    client, clock, counter, session, monkeypatch, no_mail
+):
     def broken(*args, **kwargs):
         raise RuntimeError("the alert rules are broken")
 
@@ -163,12 +177,21 @@ def test_a_bad_smtp_url_is_a_clear_cli_error(app, runner, clock, counter):
     assert "SMTP_URL must look like smtp://host:port" in result.output
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("smtp://mail.example.gov", ("smtp", "mail.example.gov", 25, None, None)),
-    ("smtp://127.0.0.1:2525", ("smtp", "127.0.0.1", 2525, None, None)),
-    ("smtp+starttls://alerts:s%40cret@mail.example.gov", ("smtp+starttls", "mail.example.gov", 587, "alerts", "s@cret")),
-    ("smtps://alerts%40agency.gov:pw@mail.example.gov:465", ("smtps", "mail.example.gov", 465, "alerts@agency.gov", "pw")),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.gov", ("smtp", "mail.example.gov", 25, None, None)),
+        ("smtp://127.0.0.1:2525", ("smtp", "127.0.0.1", 2525, None, None)),
+        (
+            "smtp+starttls://alerts:s%40cret@mail.example.gov",
+            ("smtp+starttls", "mail.example.gov", 587, "alerts", "s@cret"),
+        ),
+        (
+            "smtps://alerts%40agency.gov:pw@mail.example.gov:465",
+            ("smtps", "mail.example.gov", 465, "alerts@agency.gov", "pw"),
+        ),
+    ],
+)
 def test_smtp_urls(url, expected):
     m = mailer.Mailer.parse(url)
     assert (m.scheme, m.host, m.port, m.username, m.password) == expected
@@ -176,8 +199,10 @@ def test_smtp_urls(url, expected):
 
 def test_no_smtp_url_means_no_mailer():
     assert mailer.Mailer.from_config({"SMTP_URL": None}) is None
-    assert mailer.Mailer.from_config({"SMTP_URL": "smtp://h:26", "PUBLIC_URL": "https://x.gov/"}).public_url \
+    assert (
+        mailer.Mailer.from_config({"SMTP_URL": "smtp://h:26", "PUBLIC_URL": "https://x.gov/"}).public_url
         == "https://x.gov"
+    )
     with pytest.raises(ValueError):
         mailer.Mailer.parse("smtp://")
 

@@ -1,4 +1,5 @@
 """Rule settings (validation, defaults) and the statistical fact ingest relies on."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,11 @@ from feedback.services.errors import InvalidInput
 
 def test_params_default_and_validate():
     assert alerts.clean_params("burst", {}) == {"negatives": 5, "of_last": 8, "within_minutes": 30}
-    assert alerts.clean_params("burst", {"negatives": "3", "of_last": 4, "within_minutes": ""}) == \
-        {"negatives": 3, "of_last": 4, "within_minutes": 30}
+    assert alerts.clean_params("burst", {"negatives": "3", "of_last": 4, "within_minutes": ""}) == {
+        "negatives": 3,
+        "of_last": 4,
+        "within_minutes": 30,
+    }
     with pytest.raises(InvalidInput) as exc:
         alerts.clean_params("burst", {"negatives": 9, "of_last": 8})
     assert exc.value.errors == {"burst_negatives": ["Cannot be more than the number of ratings looked at."]}
@@ -24,8 +28,11 @@ def test_params_default_and_validate():
 
 
 def test_recipients_are_cleaned():
-    assert alerts.clean_recipients("silence", " A@x.gov, b@y.gov;a@x.gov\nc@z.gov ") == \
-        ["a@x.gov", "b@y.gov", "c@z.gov"]
+    assert alerts.clean_recipients("silence", " A@x.gov, b@y.gov;a@x.gov\nc@z.gov ") == [
+        "a@x.gov",
+        "b@y.gov",
+        "c@z.gov",
+    ]
     assert alerts.clean_recipients("silence", None) == []
     with pytest.raises(InvalidInput) as exc:
         alerts.clean_recipients("burst", "ok@x.gov nope")

@@ -1,5 +1,6 @@
 """Silence: no response for 60 minutes of opening hours at a location with an active kiosk,
 found by the periodic job (``flask alerts run``, invoked through the CLI runner)."""
+
 from __future__ import annotations
 
 from feedback.database import write_transaction
@@ -13,8 +14,7 @@ def run_alerts(runner) -> str:
     return result.output
 
 
-def test_silence_during_opening_hours_alerts_once_per_silent_spell(client, runner, clock, counter, session,
-                                                                   no_mail):
+def test_silence_during_opening_hours_alerts_once_per_silent_spell(client, runner, clock, counter, session, no_mail):
     clock.set(chicago(2026, 11, 30, 8, 30))
     assert tap(client, counter["token"], 5, clock.now).status_code == 201  # Monday 08:30, then nothing
 
@@ -43,17 +43,21 @@ def test_silence_during_opening_hours_alerts_once_per_silent_spell(client, runne
     assert "Raised 0 alerts." in run_alerts(runner)
     clock.set(chicago(2026, 11, 30, 11, 21))
     assert "Raised 1 alert (silence 1)." in run_alerts(runner)
-    assert [a.claim_key for a in stored_alerts(session)] == ["silence:2026-11-30T14:30:00Z",
-                                                            "silence:2026-11-30T16:20:00Z"]
+    assert [a.claim_key for a in stored_alerts(session)] == [
+        "silence:2026-11-30T14:30:00Z",
+        "silence:2026-11-30T16:20:00Z",
+    ]
 
 
 def test_no_silence_alert_outside_opening_hours(client, runner, clock, counter, session, no_mail):
     clock.set(chicago(2026, 11, 30, 15, 0))
     tap(client, counter["token"], 5, clock.now)
-    for moment in (chicago(2026, 11, 30, 17, 30),  # Monday evening, closed since 16:30
-                   chicago(2026, 11, 30, 23, 0),
-                   chicago(2026, 12, 1, 7, 59),  # Tuesday before opening
-                   chicago(2026, 12, 5, 11, 0)):  # Saturday
+    for moment in (
+        chicago(2026, 11, 30, 17, 30),  # Monday evening, closed since 16:30
+        chicago(2026, 11, 30, 23, 0),
+        chicago(2026, 12, 1, 7, 59),  # Tuesday before opening
+        chicago(2026, 12, 5, 11, 0),
+    ):  # Saturday
         clock.set(moment)
         assert "Raised 0 alerts." in run_alerts(runner), moment
     # Only opening time counts: 90 minutes Monday afternoon, but the office is closed now.
@@ -101,5 +105,7 @@ def test_alerts_list_prints_the_open_alerts(runner, clock, counter, session, no_
     run_alerts(runner)
     [alert] = stored_alerts(session)
     output = runner.invoke(args=["alerts", "list"], catch_exceptions=False).output
-    assert output == (f"#{alert.id}  2026-11-30 15:00Z  CHI-1  silence  open  e-mail none  "
-                      "CHI-1: no response for 60 minutes or more of opening hours\n")
+    assert output == (
+        f"#{alert.id}  2026-11-30 15:00Z  CHI-1  silence  open  e-mail none  "
+        "CHI-1: no response for 60 minutes or more of opening hours\n"
+    )

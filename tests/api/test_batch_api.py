@@ -3,11 +3,12 @@
 Every refused batch is checked to have stored nothing: no row in ``responses``
 and no count in the ``response_hourly`` rollup, read on a separate connection.
 """
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -41,14 +42,12 @@ def stored_row(response_id):
         return conn.execute(select(RESPONSES).where(RESPONSES.c.id == uuid.UUID(str(response_id)))).one()
 
 
-
-
 def post_batch(client, token, items):
     return client.post(URL, json={"responses": items}, headers=auth(token))
 
 
 def base_time() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=2)
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
 
 
 def spaced(n: int, start=None, step=timedelta(seconds=10), **overrides) -> list[dict]:
@@ -104,14 +103,17 @@ def test_the_largest_batch_is_accepted(app, client, kiosk):
 
 
 @pytest.mark.parametrize(
-    "bad, field",
+    ("bad", "field"),
     [
         pytest.param({"rating": 9}, "rating", id="rating-out-of-range"),
         pytest.param({"rating": "4"}, "rating", id="rating-string"),
         pytest.param({"id": "nope"}, "id", id="id-not-uuid"),
         pytest.param({"location": "ELSEWHERE"}, "location", id="unknown-field"),
-        pytest.param({"followup_offered": ["ease"], "followup_chosen": ["ease", "other"]}, "followup_chosen",
-                     id="chosen-not-offered"),
+        pytest.param(
+            {"followup_offered": ["ease"], "followup_chosen": ["ease", "other"]},
+            "followup_chosen",
+            id="chosen-not-offered",
+        ),
         pytest.param("future", "client_time", id="client-time-future"),
         pytest.param("old", "client_time", id="client-time-too-old"),
     ],
@@ -120,9 +122,9 @@ def test_one_invalid_item_refuses_the_whole_batch_with_errors_keyed_by_index(cli
     _device, token = kiosk
     items = spaced(4)
     if bad == "future":
-        bad = {"client_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()}
+        bad = {"client_time": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}
     elif bad == "old":
-        bad = {"client_time": (datetime.now(timezone.utc) - timedelta(days=120)).isoformat()}
+        bad = {"client_time": (datetime.now(UTC) - timedelta(days=120)).isoformat()}
     items[2].update(bad)
 
     problem = assert_problem(post_batch(client, token, items), 422, "2")
@@ -188,7 +190,10 @@ def test_a_batch_mixing_replays_and_new_items_reports_200_and_201_per_item(clien
     body = resp.get_json()
     assert (body["created"], body["replayed"]) == (2, 2)
     assert [(r["id"], r["status"]) for r in body["results"]] == [
-        (c["id"], 201), (a["id"], 200), (d["id"], 201), (b["id"], 200),
+        (c["id"], 201),
+        (a["id"], 200),
+        (d["id"], 201),
+        (b["id"], 200),
     ]
     assert stored_counts() == (4, 4)
     assert stored_ids() == {a["id"], b["id"], c["id"], d["id"]}
@@ -229,8 +234,7 @@ def test_a_stored_item_the_survey_would_now_refuse_is_still_a_replay(client, bui
     a["rating"], b["rating"] = 5, 2
     assert post_batch(client, token, [a]).status_code == 201
     with write_transaction(session):
-        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"},
-                               followup_choices=())
+        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
 
     resp = post_batch(client, token, [a, b])
 
@@ -307,7 +311,7 @@ def test_a_body_over_max_content_length_is_413(app, client, kiosk):
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         pytest.param({"responses": []}, "responses", id="empty-list"),
         pytest.param({}, "responses", id="missing-responses"),
@@ -339,8 +343,7 @@ def test_malformed_json_is_400(client, kiosk):
 
 def test_wrong_content_type_is_415(client, kiosk):
     _device, token = kiosk
-    resp = client.post(URL, data=json.dumps({"responses": spaced(1)}), content_type="text/plain",
-                       headers=auth(token))
+    resp = client.post(URL, data=json.dumps({"responses": spaced(1)}), content_type="text/plain", headers=auth(token))
     assert_problem(resp, 415)
     assert stored_counts() == (0, 0)
 
@@ -380,8 +383,9 @@ def test_a_batch_item_right_after_a_stored_tap_is_suspect(client, kiosk):
     t0 = base_time()
     assert client.post("/api/v1/responses", json=response_body(when=t0), headers=auth(token)).status_code == 201
 
-    resp = post_batch(client, token, [response_body(when=t0 + timedelta(seconds=1)),
-                                      response_body(when=t0 + timedelta(seconds=4))])
+    resp = post_batch(
+        client, token, [response_body(when=t0 + timedelta(seconds=1)), response_body(when=t0 + timedelta(seconds=4))]
+    )
 
     assert [r["suspect"] for r in resp.get_json()["results"]] == [True, False]
 

@@ -1,8 +1,9 @@
 """Concurrent requests (as from several gunicorn workers): nothing doubled, nothing missed."""
+
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -39,12 +40,13 @@ def test_same_id_at_once_is_stored_once(app, session, build):
 
 def test_two_taps_of_one_kiosk_at_once_still_count_as_a_repeat(app, session, build):
     _device, token = build.device()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first = response_body(rating=5, when=now - timedelta(seconds=1))
     second = response_body(rating=5, when=now)
     for _ in range(3):
-        statuses = run_together(app, [("/api/v1/responses", first, auth(token)),
-                                      ("/api/v1/responses", second, auth(token))])
+        statuses = run_together(
+            app, [("/api/v1/responses", first, auth(token)), ("/api/v1/responses", second, auth(token))]
+        )
         assert sorted(statuses) in ([201, 201], [200, 200])
     session.rollback()
     flags = sorted(session.scalars(select(Response.suspect)))

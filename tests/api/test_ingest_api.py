@@ -4,11 +4,12 @@ Every refused request is checked to have stored nothing: no row in
 ``responses`` and no count in the ``response_hourly`` rollup, read on a
 separate connection (what is committed, not what a session has cached).
 """
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,8 +49,6 @@ def device_row(device_id):
         return conn.execute(select(DEVICES).where(DEVICES.c.id == device_id)).one()
 
 
-
-
 def post(client, token, body, url=URL):
     return client.post(url, json=body, headers=auth(token))
 
@@ -62,7 +61,7 @@ def post_raw(client, token, data, content_type="application/json", url=URL):
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def an_hour_ago():
@@ -86,8 +85,9 @@ def test_post_stores_the_response_with_location_channel_and_device_from_the_toke
     device, token = build.device(location)
     device_id = device.id
     when = (utcnow() - timedelta(minutes=3)).astimezone(timezone(timedelta(hours=-5))).replace(microsecond=123456)
-    body = response_body(rating=4, when=when, language="es",
-                         followup_offered=["ease", "humanity"], followup_chosen=["ease"])
+    body = response_body(
+        rating=4, when=when, language="es", followup_offered=["ease", "humanity"], followup_chosen=["ease"]
+    )
 
     resp = post(client, token, body)
 
@@ -106,7 +106,7 @@ def test_post_stores_the_response_with_location_channel_and_device_from_the_toke
         "followup_offered": ["ease", "humanity"],
         "followup_chosen": ["ease"],
         "language": "es",
-        "client_time": when.astimezone(timezone.utc).isoformat(),
+        "client_time": when.astimezone(UTC).isoformat(),
         "suspect": False,
     }
 
@@ -140,8 +140,9 @@ def test_survey_version_may_name_an_older_version_of_the_location_survey(client,
     location = build.location(scale="faces5")
     old_id = location.survey.current_version().id
     with write_transaction(session):
-        new = org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"},
-                                     followup_choices=())
+        new = org.add_survey_version(
+            session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=()
+        )
         new_id = new.id
     _device, token = build.device(location)
 
@@ -162,8 +163,9 @@ def test_survey_version_may_name_an_older_version_of_the_location_survey(client,
 
 def test_replay_with_the_same_body_answers_200_with_the_stored_record(client, kiosk):
     _device, token = kiosk
-    body = response_body(rating=3, when=utcnow().astimezone(timezone(timedelta(hours=9, minutes=30))),
-                         followup_offered=["ease"])
+    body = response_body(
+        rating=3, when=utcnow().astimezone(timezone(timedelta(hours=9, minutes=30))), followup_offered=["ease"]
+    )
     first = post(client, token, body)
     assert first.status_code == 201
 
@@ -180,14 +182,13 @@ def test_replay_with_the_same_body_answers_200_with_the_stored_record(client, ki
     [
         pytest.param(lambda t: t.astimezone(timezone(timedelta(hours=5, minutes=30))).isoformat(), id="+05:30"),
         pytest.param(lambda t: t.astimezone(timezone(timedelta(hours=-8))).isoformat(), id="-08:00"),
-        pytest.param(lambda t: t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), id="Z"),
+        pytest.param(lambda t: t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), id="Z"),
     ],
 )
 def test_replay_with_keys_reordered_and_the_instant_in_another_offset_is_a_replay(client, kiosk, respell):
     _device, token = kiosk
     when = an_hour_ago().replace(microsecond=250000)
-    body = response_body(rating=2, when=when, followup_offered=["ease", "efficiency"],
-                         followup_chosen=["efficiency"])
+    body = response_body(rating=2, when=when, followup_offered=["ease", "efficiency"], followup_chosen=["efficiency"])
     first = post(client, token, body)
     assert first.status_code == 201
 
@@ -260,8 +261,7 @@ def test_a_replay_answers_200_even_after_the_survey_changed_scale(client, build,
     first = post(client, token, body)
     assert first.status_code == 201
     with write_transaction(session):
-        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"},
-                               followup_choices=())
+        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
 
     # A new tap is judged by the new scale...
     assert_problem(post(client, token, response_body(rating=4)), 422, "rating")
@@ -290,7 +290,7 @@ def test_a_replay_answers_200_even_when_the_tap_has_become_too_old(app, client, 
 
 
 @pytest.mark.parametrize(
-    "data, status",
+    ("data", "status"),
     [
         pytest.param('{"id": "x", "rating": ', 400, id="truncated"),
         pytest.param("{'id': 1}", 400, id="single-quotes"),
@@ -321,7 +321,7 @@ def _with(**changes):
 
 
 @pytest.mark.parametrize(
-    "mutate, field",
+    ("mutate", "field"),
     [
         # wrong types
         pytest.param(_with(rating="5"), "rating", id="rating-string"),
@@ -364,12 +364,14 @@ def _with(**changes):
         pytest.param(_with(followup_offered=["ghost"]), "followup_offered", id="followup-unknown-choice"),
         # rules of the survey (checked by the ingest service)
         pytest.param(_with(followup_offered=["other"]), "followup_offered", id="followup-not-in-survey"),
-        pytest.param(_with(followup_offered=["ease"], followup_chosen=["humanity"]), "followup_chosen",
-                     id="chosen-not-offered"),
+        pytest.param(
+            _with(followup_offered=["ease"], followup_chosen=["humanity"]), "followup_chosen", id="chosen-not-offered"
+        ),
         pytest.param(_with(followup_chosen=["ease"]), "followup_chosen", id="chosen-nothing-offered"),
         pytest.param(_with(followup_offered=["ease", "ease"]), "followup_offered", id="offered-repeats"),
-        pytest.param(_with(followup_offered=["ease"], followup_chosen=["ease", "ease"]), "followup_chosen",
-                     id="chosen-repeats"),
+        pytest.param(
+            _with(followup_offered=["ease"], followup_chosen=["ease", "ease"]), "followup_chosen", id="chosen-repeats"
+        ),
     ],
 )
 def test_invalid_body_is_a_422_problem_naming_the_field(client, kiosk, mutate, field):
@@ -389,7 +391,7 @@ def test_every_missing_field_is_reported_at_once(client, kiosk):
 
 
 @pytest.mark.parametrize(
-    "scale, rating, ok",
+    ("scale", "rating", "ok"),
     [
         ("faces4", 5, False),
         ("faces4", 4, True),
@@ -429,7 +431,7 @@ def test_survey_version_of_another_location_survey_is_refused(client, build):
 
 
 @pytest.mark.parametrize(
-    "offset, ok",
+    ("offset", "ok"),
     [
         pytest.param(timedelta(minutes=4), True, id="4-min-ahead-accepted"),
         pytest.param(timedelta(minutes=6), False, id="6-min-ahead-refused"),
@@ -509,8 +511,9 @@ def _user_token(build, session):
         pytest.param(lambda build, session: "Basic " + build.device()[1], id="basic-scheme"),
         pytest.param(lambda build, session: build.device()[1], id="no-scheme"),
         pytest.param(lambda build, session: "Bearer " + _revoked(build, session), id="revoked"),
-        pytest.param(lambda build, session: "Bearer " + _switched_off_location(build, session),
-                     id="location-switched-off"),
+        pytest.param(
+            lambda build, session: "Bearer " + _switched_off_location(build, session), id="location-switched-off"
+        ),
         pytest.param(lambda build, session: "Bearer " + _user_token(build, session), id="personal-api-token"),
     ],
 )
@@ -547,7 +550,7 @@ def test_revoking_a_device_makes_its_next_request_401(client, build, session):
 
 
 @pytest.mark.parametrize(
-    "method, url",
+    ("method", "url"),
     [
         ("patch", URL),
         ("put", URL),
@@ -573,7 +576,7 @@ def test_wrong_method_is_a_405_problem(client, kiosk, method, url):
 
 
 @pytest.mark.parametrize(
-    "gap, suspect",
+    ("gap", "suspect"),
     [
         (timedelta(0), True),
         (timedelta(seconds=1), True),
@@ -642,8 +645,9 @@ def test_heartbeat_records_last_seen_app_version_queue_length_and_last_error(cli
     before = device_row(device_id)
     assert (before.last_seen_at, before.app_version, before.queue_length, before.last_error) == (None,) * 4
 
-    resp = client.post(HEARTBEAT, json={"app_version": "2.3.1", "queue_length": 7, "last_error": "offline 30s"},
-                       headers=auth(token))
+    resp = client.post(
+        HEARTBEAT, json={"app_version": "2.3.1", "queue_length": 7, "last_error": "offline 30s"}, headers=auth(token)
+    )
 
     assert resp.status_code == 200, resp.get_data(as_text=True)
     out = resp.get_json()
@@ -663,7 +667,7 @@ def test_heartbeat_records_last_seen_app_version_queue_length_and_last_error(cli
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         pytest.param({"queue_length": 0}, "app_version", id="missing-app-version"),
         pytest.param({"app_version": "1.0"}, "queue_length", id="missing-queue-length"),
@@ -674,8 +678,9 @@ def test_heartbeat_records_last_seen_app_version_queue_length_and_last_error(cli
         pytest.param({"app_version": "1.0", "queue_length": "3"}, "queue_length", id="queue-string"),
         pytest.param({"app_version": "1.0", "queue_length": 2.5}, "queue_length", id="queue-float"),
         pytest.param({"app_version": "1.0", "queue_length": 2**40}, "queue_length", id="queue-huge"),
-        pytest.param({"app_version": "1.0", "queue_length": 0, "last_error": "e" * 2001}, "last_error",
-                     id="long-last-error"),
+        pytest.param(
+            {"app_version": "1.0", "queue_length": 0, "last_error": "e" * 2001}, "last_error", id="long-last-error"
+        ),
         pytest.param({"app_version": "1.0", "queue_length": 0, "location": "X"}, "location", id="unknown-field"),
     ],
 )

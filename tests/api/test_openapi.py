@@ -1,4 +1,5 @@
 """GET /api/v1/openapi.json: a valid OpenAPI 3 document generated from the app itself."""
+
 from __future__ import annotations
 
 import re
@@ -49,19 +50,16 @@ def test_document_is_valid_openapi(spec):
 
 def test_every_api_route_and_method_is_documented(app, spec):
     rules = api_rules(app)
-    assert {"/api/v1/responses", "/api/v1/responses/batch", "/api/v1/devices/heartbeat", "/api/v1/summary",
-            URL} <= {rule.rule for rule in rules}
+    assert {"/api/v1/responses", "/api/v1/responses/batch", "/api/v1/devices/heartbeat", "/api/v1/summary", URL} <= {
+        rule.rule for rule in rules
+    }
     documented = {
         (path, method.upper())
         for path, operations in spec["paths"].items()
         for method in operations
         if method.upper() not in IGNORED_METHODS
     }
-    served = {
-        (openapi_path(rule), method)
-        for rule in rules
-        for method in rule.methods - IGNORED_METHODS
-    }
+    served = {(openapi_path(rule), method) for rule in rules for method in rule.methods - IGNORED_METHODS}
     assert documented == served
 
 
@@ -97,7 +95,7 @@ def test_response_in_schema_is_generated_from_the_marshmallow_schema(spec):
 
 
 @pytest.mark.parametrize(
-    "name, schema",
+    ("name", "schema"),
     [("ResponseOut", ResponseOutSchema), ("BatchIn", BatchInSchema), ("HeartbeatIn", HeartbeatInSchema)],
 )
 def test_other_components_match_their_schemas(spec, name, schema):

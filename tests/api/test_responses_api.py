@@ -1,11 +1,12 @@
 """GET /api/v1/responses: raw responses in the caller's scope, by local date, in pages."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from tests.builders import auth, response_body
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def post(client, token, when, rating=4, **extra):
@@ -19,7 +20,7 @@ def test_lists_responses_with_device_location_channel_in_pages(client, build):
     device, token = build.device(location=build.location(code="HOU-C1", office=office))
     _user, api = build.user_token("admin")
     # Yesterday 18:00 UTC is midday in Chicago, so all five fall on that local date.
-    base = datetime.combine(NOW.date() - timedelta(days=1), time(18, 0), timezone.utc)
+    base = datetime.combine(NOW.date() - timedelta(days=1), time(18, 0), UTC)
     bodies = [post(client, token, base - timedelta(minutes=10 * i), rating=1 + i) for i in range(5)]
     day = base.date().isoformat()
     url = f"/api/v1/responses?location=HOU-C1&from={day}&to={day}&limit=2"
@@ -30,7 +31,12 @@ def test_lists_responses_with_device_location_channel_in_pages(client, build):
     assert [r["id"] for r in page["responses"]] == [bodies[4]["id"], bodies[3]["id"]]
     row = page["responses"][0]
     assert (row["location"], row["device"], row["channel"], row["rating"], row["language"]) == (
-        "HOU-C1", device.id, "kiosk", 5, "en")
+        "HOU-C1",
+        device.id,
+        "kiosk",
+        5,
+        "en",
+    )
     seen = [r["id"] for r in page["responses"]]
     cursor = page["next_cursor"]
     while cursor:
@@ -39,7 +45,9 @@ def test_lists_responses_with_device_location_channel_in_pages(client, build):
         cursor = page["next_cursor"]
     assert seen == [b["id"] for b in reversed(bodies)]
     assert client.get(f"/api/v1/responses?from={day}&to={day}&channel=qr", headers=auth(api)).get_json() == {
-        "responses": [], "next_cursor": None}
+        "responses": [],
+        "next_cursor": None,
+    }
 
 
 def test_local_dates_per_office(client, build):
@@ -50,7 +58,7 @@ def test_local_dates_per_office(client, build):
     _user, api = build.user_token("admin")
     # 07:30 UTC yesterday is 01:30 or 02:30 that day in Chicago, but 21:30 the day before in Honolulu.
     day = NOW.date() - timedelta(days=1)
-    moment = datetime.combine(day, time(7, 30), timezone.utc)
+    moment = datetime.combine(day, time(7, 30), UTC)
     post(client, t1, moment)
     post(client, t2, moment)
     on_day = client.get(f"/api/v1/responses?from={day}&to={day}", headers=auth(api)).get_json()

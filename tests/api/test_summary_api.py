@@ -3,6 +3,7 @@
 The data goes in through the kiosk API, so these tests cover the whole path
 from a tap to the summary (ingest, rollups in local time, aggregation).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,6 @@ from tests.builders import assert_problem, auth, response_body
 URL = "/api/v1/summary"
 CHICAGO = ZoneInfo("America/Chicago")
 HONOLULU = ZoneInfo("Pacific/Honolulu")
-
-
 
 
 def json_without(body, code: str):
@@ -65,13 +64,20 @@ def world(client, build):
     _, a2_token = build.device(a2)
     _, b1_token = build.device(b1)
     d = day0()
-    store(client, a1_token, [
-        (at(d, 10, 0, CHICAGO), 5, {}),
-        (at(d, 10, 30, CHICAGO), 4, {"followup_offered": ["ease", "humanity"], "followup_chosen": ["humanity"]}),
-        (at(d + timedelta(days=1), 14, 0, CHICAGO), 2,
-         {"followup_offered": ["ease", "humanity"], "followup_chosen": ["ease"]}),
-        (at(d + timedelta(days=8), 9, 0, CHICAGO), 1, {}),
-    ])
+    store(
+        client,
+        a1_token,
+        [
+            (at(d, 10, 0, CHICAGO), 5, {}),
+            (at(d, 10, 30, CHICAGO), 4, {"followup_offered": ["ease", "humanity"], "followup_chosen": ["humanity"]}),
+            (
+                at(d + timedelta(days=1), 14, 0, CHICAGO),
+                2,
+                {"followup_offered": ["ease", "humanity"], "followup_chosen": ["ease"]},
+            ),
+            (at(d + timedelta(days=8), 9, 0, CHICAGO), 1, {}),
+        ],
+    )
     # 23:30 in Chicago is the next day in UTC: it must count on its local date.
     store(client, a2_token, [(at(d + timedelta(days=2), 23, 30, CHICAGO), 3, {})])
     store(client, b1_token, [(at(d, 10, 0, HONOLULU), 5, {}), (at(d, 10, 20, HONOLULU), 5, {})])
@@ -218,16 +224,18 @@ def test_dates_are_the_office_local_dates(client, world):
     late = day0() + timedelta(days=2)  # SUM-A2's 23:30 tap, the next day in UTC
     same_day = summary(client, world["admin"], location="SUM-A2", **{"from": late.isoformat(), "to": late.isoformat()})
     next_day = late + timedelta(days=1)
-    utc_day = summary(client, world["admin"], location="SUM-A2",
-                      **{"from": next_day.isoformat(), "to": next_day.isoformat()})
+    utc_day = summary(
+        client, world["admin"], location="SUM-A2", **{"from": next_day.isoformat(), "to": next_day.isoformat()}
+    )
     assert same_day.get_json()["total"]["count"] == 1
     assert utc_day.get_json()["total"]["count"] == 0
 
 
 def test_the_range_is_inclusive_and_limits_the_count(client, world):
     d = day0()
-    body = summary(client, world["admin"], location="SUM-A1",
-                   **{"from": d.isoformat(), "to": (d + timedelta(days=1)).isoformat()}).get_json()
+    body = summary(
+        client, world["admin"], location="SUM-A1", **{"from": d.isoformat(), "to": (d + timedelta(days=1)).isoformat()}
+    ).get_json()
     assert body["total"]["count"] == 3
     week_later = (d + timedelta(days=8)).isoformat()
     body = summary(client, world["admin"], location="SUM-A1", **{"from": week_later, "to": week_later}).get_json()
@@ -301,8 +309,11 @@ def test_group_by_day(client, world):
     d = day0()
     body = summary(client, world["admin"], location="SUM-A1", group="day").get_json()
     assert body["group"] == "day"
-    assert _counts(body) == {d.isoformat(): 2, (d + timedelta(days=1)).isoformat(): 1,
-                             (d + timedelta(days=8)).isoformat(): 1}
+    assert _counts(body) == {
+        d.isoformat(): 2,
+        (d + timedelta(days=1)).isoformat(): 1,
+        (d + timedelta(days=8)).isoformat(): 1,
+    }
     first = body["groups"][0]
     assert (first["key"], first["csat"], first["mean"]) == (d.isoformat(), 1.0, 4.5)
 
@@ -353,7 +364,7 @@ def test_group_by_location(client, world):
 
 
 @pytest.mark.parametrize(
-    "params, field",
+    ("params", "field"),
     [
         pytest.param({"from": None}, "from", id="missing-from"),
         pytest.param({"to": None}, "to", id="missing-to"),

@@ -4,6 +4,7 @@ Chromium is Debian's (/usr/bin/chromium); `make test-browser` installs it.
 A fault injector in front of the app can fail or stall the next requests, to
 show the kiosk keeps its outbox through server trouble.
 """
+
 from __future__ import annotations
 
 import os
@@ -159,8 +160,11 @@ def signed_in(browser, live, email: str, password: str, viewport: dict = DESK):
 
 def serious(results) -> list:
     """The serious and critical violations of an axe-core run, in a readable form."""
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture

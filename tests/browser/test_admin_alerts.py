@@ -4,6 +4,7 @@ rule settings saved; no serious axe-core violations and no CSP violations on any
 `SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_alerts.py` writes
 admin-alerts.png and admin-alert.png there; a normal run writes them to a temporary folder.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,8 +16,7 @@ from sqlalchemy import select
 
 from feedback.models import Alert, AuditEntry
 from feedback.services import alerts, demo
-from tests.browser.conftest import signed_in, serious
-
+from tests.browser.conftest import serious, signed_in
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ the page's script; each box and the action list have labels).
 `SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_comments.py` writes
 admin-comments.png there; a normal run writes it to a temporary folder.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,7 @@ from sqlalchemy import func, select
 
 from feedback.models import AuditEntry, Response
 from feedback.services import demo
-from tests.browser.conftest import signed_in, serious
-
+from tests.browser.conftest import serious, signed_in
 
 
 @pytest.fixture
@@ -59,8 +59,9 @@ def test_inbox_is_accessible_and_works_from_the_keyboard(desk, live, session, sh
     assert open_count(page) == stored_open - 25
     assert page.inner_text("nav.tabs a[href$='tab=archived'] .count") == "(25)"
     session.rollback()
-    assert session.scalar(select(func.count()).select_from(AuditEntry)
-                          .where(AuditEntry.action == "comment.archive")) == 25
+    assert (
+        session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "comment.archive")) == 25
+    )
 
     # One comment as spam with its own button, then back from the spam tab.
     first = rows.first

@@ -6,10 +6,11 @@ violations (axe-core), no CSP violations; screenshots for the docs.
 admin-dashboard.png, admin-location.png and admin-compare.png there; a normal run writes them to a
 temporary folder.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,7 @@ from feedback.database import write_transaction
 from feedback.models import Location
 from feedback.services import demo
 from tests.admin.test_dashboard import expect, num, pct, responses
-from tests.browser.conftest import signed_in, serious
+from tests.browser.conftest import serious, signed_in
 
 ZONES = ("America/Chicago", "Pacific/Honolulu", "America/New_York")  # the demo's offices
 
@@ -38,7 +39,7 @@ def desk(browser, live, demo_data):
 
 
 def local_today(*zones: str):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return max(now.astimezone(ZoneInfo(z)).date() for z in zones)
 
 
@@ -114,8 +115,11 @@ def test_compare_sorts_by_a_column_and_flags_locations_below_target(desk, live, 
 def test_dashboards_are_accessible_and_screenshots(desk, live, shots):
     page = desk
     axe = Axe()
-    pages = (("admin-dashboard.png", "/admin/"), ("admin-location.png", "/admin/locations/NYC-W1"),
-             ("admin-compare.png", "/admin/compare?sort=csat&dir=desc"))
+    pages = (
+        ("admin-dashboard.png", "/admin/"),
+        ("admin-location.png", "/admin/locations/NYC-W1"),
+        ("admin-compare.png", "/admin/compare?sort=csat&dir=desc"),
+    )
     for name, path in pages:
         page.goto(f"{live.url}{path}")
         page.screenshot(path=str(shots / name), full_page=True)

@@ -4,6 +4,7 @@ violations (axe-core), no CSP violations, volumes saved with the keyboard; a scr
 `SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_reporting.py` writes
 admin-reporting.png there; a normal run writes it to a temporary folder.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,7 +16,6 @@ from sqlalchemy import select
 from feedback.models import CustomerVolume, Location
 from feedback.services import demo
 from tests.browser.conftest import serious, signed_in
-
 
 
 @pytest.fixture
@@ -48,8 +48,11 @@ def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, sho
     assert page.inner_text("p.flash") == "Saved the customer volumes of FY2027Q1 (1 changed)."
     assert page.input_value(f"#served-{hou_c1}-kiosk") == "1200"
     session.rollback()
-    assert session.scalars(select(CustomerVolume.volume_of_customers_provided_survey_opportunity)
-                           .where(CustomerVolume.fiscal_year == 2027, CustomerVolume.quarter == 1)).all() == [1100]
+    assert session.scalars(
+        select(CustomerVolume.volume_of_customers_provided_survey_opportunity).where(
+            CustomerVolume.fiscal_year == 2027, CustomerVolume.quarter == 1
+        )
+    ).all() == [1100]
 
     page.screenshot(path=str(shots / "admin-reporting.png"), full_page=False)
     assert page.problems == []

@@ -3,6 +3,7 @@
 The same route enumeration as tests/admin/test_walks.py: every /admin route of the URL map,
 so routes added later are walked too.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,14 @@ def world(session, build):
         token_b, _ = users.create_api_token(session, other, "b")
     return {
         "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager},
-        "b": {"office": office_b, "location": loc_b, "device": device_b, "user": other,
-              "token_id": token_b.id, "survey": loc_b.survey_id},
+        "b": {
+            "office": office_b,
+            "location": loc_b,
+            "device": device_b,
+            "user": other,
+            "token_id": token_b.id,
+            "survey": loc_b.survey_id,
+        },
     }
 
 
@@ -55,8 +62,9 @@ def test_manager_walk_in_the_browser(app, browser, live, world):
             url = live.url + _url(rule, world["b"])
             if object_arguments(rule):
                 for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                    response = page.request.fetch(url, method=method, form={"csrf_token": token},
-                                                  max_redirects=0, fail_on_status_code=False)
+                    response = page.request.fetch(
+                        url, method=method, form={"csrf_token": token}, max_redirects=0, fail_on_status_code=False
+                    )
                     assert response.status in (403, 404), f"{method} {url}: {response.status}"
                     walked += 1
             elif "GET" in rule.methods and rule.rule != "/admin/login":

@@ -1,8 +1,9 @@
 """The kiosk in real headless Chromium: one tap, offline queue, faults, languages, keyboard, a11y."""
+
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -42,8 +43,13 @@ def wait_until(predicate, timeout=20.0, interval=0.1, message="condition"):
 
 @pytest.fixture
 def kiosk_location(build):
-    survey = build.survey(scale="faces5", question={"en": "How satisfied are you with today's visit?",
-                                                   "es": "¿Qué tan satisfecho está con la visita de hoy?"})
+    survey = build.survey(
+        scale="faces5",
+        question={
+            "en": "How satisfied are you with today's visit?",
+            "es": "¿Qué tan satisfecho está con la visita de hoy?",
+        },
+    )
     return build.location(code="HOU-C1", survey=survey)
 
 
@@ -73,10 +79,11 @@ def tap(page, rating):
     page.click(f".rate[data-rating='{rating}']")
 
 
-def test_tap_stores_one_response_with_device_location_and_language(tablet, session, live, kiosk_location,
-                                                                  client, build):
+def test_tap_stores_one_response_with_device_location_and_language(
+    tablet, session, live, kiosk_location, client, build
+):
     device = enrol(tablet, session, live, kiosk_location)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     tap(tablet, 5)
     tablet.wait_for_selector(FOLLOWUP)
     assert tablet.inner_text("#followup-title") == "What went well?"
@@ -87,17 +94,25 @@ def test_tap_stores_one_response_with_device_location_and_language(tablet, sessi
     assert len(rows) == 1
     row = rows[0]
     assert (row.location_id, row.device_id, row.channel, row.rating, row.language) == (
-        kiosk_location.id, device.id, "kiosk", 5, "en")
+        kiosk_location.id,
+        device.id,
+        "kiosk",
+        5,
+        "en",
+    )
     assert row.followup_chosen == ["ease"]
     assert row.followup_offered == ["effectiveness", "ease", "efficiency", "transparency", "humanity", "employee"]
-    assert before <= row.client_time <= datetime.now(timezone.utc)
+    assert before <= row.client_time <= datetime.now(UTC)
     # The same, seen through the read API.
     _user, api_token = build.user_token("admin")
     local_day = row.client_time.astimezone(kiosk_location.office.tz).date().isoformat()
-    listed = client.get(f"/api/v1/responses?location=HOU-C1&from={local_day}&to={local_day}",
-                        headers={"Authorization": f"Bearer {api_token}"}).get_json()["responses"]
+    listed = client.get(
+        f"/api/v1/responses?location=HOU-C1&from={local_day}&to={local_day}",
+        headers={"Authorization": f"Bearer {api_token}"},
+    ).get_json()["responses"]
     assert [(r["id"], r["location"], r["device"], r["channel"], r["rating"], r["language"]) for r in listed] == [
-        (str(row.id), "HOU-C1", device.id, "kiosk", 5, "en")]
+        (str(row.id), "HOU-C1", device.id, "kiosk", 5, "en")
+    ]
     # ... and the screen resets for the next visitor.
     tablet.wait_for_selector(QUESTION)
     assert tablet.is_enabled(".rate[data-rating='1']")
@@ -133,7 +148,7 @@ def test_offline_taps_survive_a_reload_and_arrive_once(tablet, session, live, ki
     tablet.context.set_offline(True)
     windows = []
     for i, rating in enumerate((5, 4, 3, 2, 1)):
-        start = datetime.now(timezone.utc)
+        start = datetime.now(UTC)
         tap(tablet, rating)
         tablet.wait_for_selector(FOLLOWUP)
         if i == 0:
@@ -142,7 +157,7 @@ def test_offline_taps_survive_a_reload_and_arrive_once(tablet, session, live, ki
         else:
             tablet.click("#followup-skip")
         tablet.wait_for_selector(THANKS)
-        windows.append((start, datetime.now(timezone.utc)))
+        windows.append((start, datetime.now(UTC)))
         tablet.wait_for_selector(QUESTION)
         time.sleep(0.3)
     assert tablet.get_attribute("#status", "data-queued") == "5"
@@ -175,7 +190,7 @@ def test_server_errors_keep_the_outbox_until_delivered(tablet, session, live, ki
         tablet.wait_for_selector(FOLLOWUP)
         tablet.click("#followup-skip")
         tablet.wait_for_selector(QUESTION)
-    rows = wait_until(lambda: len(stored(session)) == 2 and stored(session), timeout=40, message="2 responses")
+    wait_until(lambda: len(stored(session)) == 2 and stored(session), timeout=40, message="2 responses")
     assert live.injector.failed == 3
     time.sleep(1.5)
     assert sorted(r.rating for r in stored(session)) == [3, 4]
@@ -335,9 +350,13 @@ def test_changed_question_reaches_the_kiosk(tablet, session, live, kiosk_locatio
     enrol(tablet, session, live, kiosk_location)
     with write_transaction(session):
         survey = session.get(type(kiosk_location), kiosk_location.id).survey
-        org.add_survey_version(session, survey, scale="faces5", question={"en": "Was your wait reasonable?",
-                                                                          "es": "¿Fue razonable su espera?"},
-                               followup_choices=())
+        org.add_survey_version(
+            session,
+            survey,
+            scale="faces5",
+            question={"en": "Was your wait reasonable?", "es": "¿Fue razonable su espera?"},
+            followup_choices=(),
+        )
     wait_js(tablet, "document.getElementById('question').textContent === 'Was your wait reasonable?'")
     tap(tablet, 5)
     tablet.wait_for_selector(THANKS)  # the new version has no follow-up
@@ -346,8 +365,11 @@ def test_changed_question_reaches_the_kiosk(tablet, session, live, kiosk_locatio
 
 
 def test_pra_notice_and_burden_statement(tablet, session, live, build):
-    survey = build.survey(omb_control_number="1234-5678", omb_expiration=date(2027, 6, 30),
-                          burden_statement="Public burden is estimated at 1 minute.")
+    survey = build.survey(
+        omb_control_number="1234-5678",
+        omb_expiration=date(2027, 6, 30),
+        burden_statement="Public burden is estimated at 1 minute.",
+    )
     location = build.location(code="PRA-1", survey=survey)
     enrol(tablet, session, live, location)
     assert tablet.inner_text("#pra-text") == "OMB Control No. 1234-5678 · Expires 2027-06-30"
@@ -400,8 +422,10 @@ def test_page_weight_under_100_kb(browser, session, live, kiosk_location):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
     page = context.new_page()
     sizes = []
-    page.on("requestfinished", lambda request: sizes.append(request.sizes()["responseBodySize"]
-                                                            + request.sizes()["responseHeadersSize"]))
+    page.on(
+        "requestfinished",
+        lambda request: sizes.append(request.sizes()["responseBodySize"] + request.sizes()["responseHeadersSize"]),
+    )
     try:
         enrol(page, session, live, kiosk_location)
         page.wait_for_timeout(500)

@@ -1,4 +1,5 @@
 """The phone survey in headless Chromium at a phone viewport: with and without JavaScript."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,9 @@ from tests.browser.test_kiosk import stored, wait_until
 
 @pytest.fixture
 def slug(session, build):
-    survey = build.survey(scale="faces5", question={"en": "How was your visit today?",
-                                                   "es": "¿Cómo fue su visita hoy?"})
+    survey = build.survey(
+        scale="faces5", question={"en": "How was your visit today?", "es": "¿Cómo fue su visita hoy?"}
+    )
     location = build.location(code="NYC-W2", survey=survey)
     with write_transaction(session):
         return survey_links.current_link(session, location).slug

@@ -1,8 +1,9 @@
 """The public scoreboard in headless Chromium: the table's figures, no accessibility violations
 (axe-core, every impact level), the switch to Spanish, and the print style sheet."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +29,7 @@ def _fresh_cache(app):
 def office(session, build, live):
     """A published office (target 80 %): Counter 1 with 34 of 40 positive this quarter and 10 of 20
     last quarter; Counter 2 with 4 answers (too few to show a share)."""
-    today = datetime.now(timezone.utc).astimezone(ZoneInfo("America/New_York")).date()
+    today = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).date()
     this = FiscalQuarter.of(today)
     office = build.office("New York Passport Agency", "America/New_York")
     c1 = build.location("NYP-1", office=office)
@@ -70,8 +71,15 @@ def test_scoreboard_in_chromium(desk, live, office):
     headers = page.locator("#scores thead th[scope='col']").all_inner_texts()
     assert headers[:3] == ["Counter", "Satisfied this quarter", "Likely range (95%)"]
     assert row(page, "Window 1") == ["85%", "71% to 93%", "40", "80%", "Meets the target", "50%", "20"]
-    assert row(page, "Window 2") == ["Not enough responses yet", "–", "4", "80%", "Not enough responses yet",
-                                     "No responses yet", "0"]
+    assert row(page, "Window 2") == [
+        "Not enough responses yet",
+        "–",
+        "4",
+        "80%",
+        "Not enough responses yet",
+        "No responses yet",
+        "0",
+    ]
     assert row(page, "All counters")[2] == "44"
     assert "Jane" not in page.content()
 

@@ -3,6 +3,7 @@
 `make screenshots` writes them to docs/screenshots/ (shown in the README);
 a normal run writes them to a temporary folder, so the suite leaves the tree clean.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,11 +27,14 @@ def test_kiosk_screenshots(tablet, session, live, build, shots, app, monkeypatch
     monkeypatch.setitem(app.config, "KIOSK_THANKS_SECONDS", 30)
     survey = build.survey(
         scale="faces5",
-        question={"en": "How satisfied are you with the service you received today?",
-                  "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
-        omb_control_number="0000-0000", omb_expiration=date(2027, 12, 31),
+        question={
+            "en": "How satisfied are you with the service you received today?",
+            "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?",
+        },
+        omb_control_number="0000-0000",
+        omb_expiration=date(2027, 12, 31),
         burden_statement="A federal agency may not conduct or sponsor an information collection unless it "
-                         "displays a valid OMB control number.",
+        "displays a valid OMB control number.",
     )
     location = build.location(code="NYC-W1", survey=survey)
     enrol(tablet, session, live, location)
@@ -66,11 +70,16 @@ def test_kiosk_screenshots(tablet, session, live, build, shots, app, monkeypatch
 def test_phone_and_poster_screenshots(browser, session, live, build, shots):
     from feedback.services import survey_links, users
 
-    survey = build.survey(scale="faces5", question={
-        "en": "How satisfied are you with the service you received today?",
-        "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?"},
-        omb_control_number="0000-0000", omb_expiration=date(2027, 12, 31),
-        burden_statement="Public burden is estimated at 1 minute.")
+    survey = build.survey(
+        scale="faces5",
+        question={
+            "en": "How satisfied are you with the service you received today?",
+            "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?",
+        },
+        omb_control_number="0000-0000",
+        omb_expiration=date(2027, 12, 31),
+        burden_statement="Public burden is estimated at 1 minute.",
+    )
     office = build.office(name="New York Benefits Office", tz="America/New_York")
     location = build.location(code="NYC-W1", office=office, survey=survey)
     with write_transaction(session):

@@ -4,10 +4,11 @@ Data goes in through the real write paths (ingest for kiosks, store_rows for
 QR), so these tests also cover the rollups that summarize reads. Every
 expected number is worked out by hand in the comments.
 """
+
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -18,10 +19,11 @@ from feedback.services import org, rollups
 from feedback.services.aggregation import summarize
 from feedback.services.ingest import ingest, payload_hash, store_rows
 
-UTC = timezone.utc
+UTC = UTC
 
 
 # --- helpers -----------------------------------------------------------------
+
 
 def utc(text: str) -> datetime:
     """'2026-11-01T06:30' (or with seconds) read as UTC."""
@@ -99,8 +101,9 @@ D = date.fromisoformat
 
 # --- CSAT, mean, distribution per scale ------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "scale, ratings, expected",
+    ("scale", "ratings", "expected"),
     [
         # faces5, positive = 4, 5: ratings 1,2,3,4,5,5 -> 3 of 6 positive; mean 20/6 = 3.3333.
         ("faces5", [1, 2, 3, 4, 5, 5], stats(6, 3, 0.5, 3.3333, "faces5", {"faces5": [1, 1, 1, 1, 2]})),
@@ -118,8 +121,12 @@ def test_csat_rule_per_scale(session, build, scale, ratings, expected):
     # Every response is offered "ease"; the lowest and highest rating also choose it,
     # so each wording gets exactly one "chosen".
     items = [
-        item(r, utc("2026-11-03T15:00") + k * timedelta(minutes=1), offered=["ease"],
-             chosen=["ease"] if r in (1, max(ratings)) and k == ratings.index(r) else [])
+        item(
+            r,
+            utc("2026-11-03T15:00") + k * timedelta(minutes=1),
+            offered=["ease"],
+            chosen=["ease"] if r in (1, max(ratings)) and k == ratings.index(r) else [],
+        )
         for k, r in enumerate(ratings)
     ]
     kiosk(session, device, items)
@@ -156,15 +163,19 @@ def test_followups_ranked_by_chosen_per_polarity(session, build):
     device, _ = build.device(location)
     t = utc("2026-11-03T15:00")
     m = timedelta(minutes=1)
-    kiosk(session, device, [
-        item(5, t, offered=["effectiveness", "ease", "employee"], chosen=["employee"]),
-        item(4, t + m, offered=["effectiveness", "ease", "employee"], chosen=["employee", "ease"]),
-        item(4, t + 2 * m, offered=["employee", "humanity"], chosen=["employee", "humanity"]),
-        item(2, t + 3 * m, offered=["efficiency", "transparency", "humanity"], chosen=["efficiency"]),
-        # 3 is not positive on faces5, so it got the negative wording.
-        item(3, t + 4 * m, offered=["efficiency", "transparency"], chosen=["transparency", "efficiency"]),
-        item(1, t + 5 * m),  # no follow-up shown
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(5, t, offered=["effectiveness", "ease", "employee"], chosen=["employee"]),
+            item(4, t + m, offered=["effectiveness", "ease", "employee"], chosen=["employee", "ease"]),
+            item(4, t + 2 * m, offered=["employee", "humanity"], chosen=["employee", "humanity"]),
+            item(2, t + 3 * m, offered=["efficiency", "transparency", "humanity"], chosen=["efficiency"]),
+            # 3 is not positive on faces5, so it got the negative wording.
+            item(3, t + 4 * m, offered=["efficiency", "transparency"], chosen=["transparency", "efficiency"]),
+            item(1, t + 5 * m),  # no follow-up shown
+        ],
+    )
 
     result = summarize(session, [location.id], D("2026-11-03"), D("2026-11-03"))
 
@@ -190,6 +201,7 @@ def test_followups_ranked_by_chosen_per_polarity(session, build):
 
 # --- local time: America/Chicago across both 2026 DST changes --------------------
 
+
 @pytest.fixture
 def chicago(build):
     office = build.office("Chicago Field Office", tz="America/Chicago")
@@ -203,11 +215,15 @@ def test_spring_forward_day_has_23_hours(session, chicago):
     # 2026-03-08: CST (UTC-6) until 08:00Z, then CDT (UTC-5). Local midnight Mar 8 is
     # 06:00Z, local midnight Mar 9 is 05:00Z Mar 9: 23 UTC hours, local 02:xx never happens.
     day = [item(4, utc("2026-03-08T06:30") + timedelta(hours=k)) for k in range(23)]
-    kiosk(session, device, [
-        item(2, utc("2026-03-08T05:59")),  # Mar 7 23:59 CST
-        *day,                              # Mar 8 00:30 CST, 01:30 CST, 03:30 CDT ... 23:30 CDT
-        item(5, utc("2026-03-09T05:00")),  # Mar 9 00:00 CDT
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(2, utc("2026-03-08T05:59")),  # Mar 7 23:59 CST
+            *day,  # Mar 8 00:30 CST, 01:30 CST, 03:30 CDT ... 23:30 CDT
+            item(5, utc("2026-03-09T05:00")),  # Mar 9 00:00 CDT
+        ],
+    )
 
     by_day = summarize(session, [location.id], D("2026-03-07"), D("2026-03-09"), group="day")
     assert counts(by_day) == {"2026-03-07": 1, "2026-03-08": 23, "2026-03-09": 1}
@@ -238,11 +254,15 @@ def test_fall_back_day_has_25_hours(session, chicago):
         when = utc("2026-11-01T05:30") + timedelta(hours=k)
         rating = {1: 5, 2: 1}.get(k, 4)  # the two 01:30s rate 5 and 1, the rest 4
         day.append(item(rating, when))
-    kiosk(session, device, [
-        item(3, utc("2026-11-01T04:30")),  # Sat Oct 31 23:30 CDT
-        *day,                              # Sun Nov 1 00:30 CDT .. 23:30 CST
-        item(2, utc("2026-11-02T06:30")),  # Mon Nov 2 00:30 CST
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(3, utc("2026-11-01T04:30")),  # Sat Oct 31 23:30 CDT
+            *day,  # Sun Nov 1 00:30 CDT .. 23:30 CST
+            item(2, utc("2026-11-02T06:30")),  # Mon Nov 2 00:30 CST
+        ],
+    )
     loc = [location.id]
 
     by_day = summarize(session, loc, D("2026-10-31"), D("2026-11-02"), group="day")
@@ -255,8 +275,12 @@ def test_fall_back_day_has_25_hours(session, chicago):
     cells = {g["key"]: g for g in by_hour["groups"]}
     # 24 distinct local hours; hour 1 holds both 01:30s (ratings 5 and 1: mean 3.0, CSAT 0.5).
     assert len(cells) == 24
-    assert cells["sun-01"] == {"key": "sun-01", "weekday": 6, "hour": 1,
-                               **stats(2, 1, 0.5, 3.0, "faces5", {"faces5": [1, 0, 0, 0, 1]})}
+    assert cells["sun-01"] == {
+        "key": "sun-01",
+        "weekday": 6,
+        "hour": 1,
+        **stats(2, 1, 0.5, 3.0, "faces5", {"faces5": [1, 0, 0, 0, 1]}),
+    }
     assert all(g["count"] == 1 for k, g in cells.items() if k != "sun-01")
     assert sorted(g["hour"] for g in by_hour["groups"]) == list(range(24))
 
@@ -267,7 +291,7 @@ def test_fall_back_day_has_25_hours(session, chicago):
     assert around_cells["mon-00"] == 1
     assert around_cells["sun-00"] == 1 and around_cells["sun-23"] == 1
     # Keys sort Monday first: weekday 0 .. 6.
-    assert [g["weekday"] for g in around["groups"]][0] == 0
+    assert next(g["weekday"] for g in around["groups"]) == 0
     assert [g["weekday"] for g in around["groups"]][-1] == 6
 
     # Sat Oct 31 and Sun Nov 1 are ISO 2026-W44, Mon Nov 2 is W45.
@@ -281,14 +305,22 @@ def test_date_range_bounds_are_inclusive_local_dates(session, build, chicago):
     location, outside = chicago
     # A second kiosk, so taps 1 s apart are not repeat taps of one device.
     inside, _ = build.device(location)
-    kiosk(session, outside, [
-        item(1, utc("2026-10-31T04:59:59")),  # Fri Oct 30 23:59:59 CDT: before the range
-        item(1, utc("2026-11-02T06:00")),     # Mon Nov 2 00:00 CST: after the range
-    ])
-    kiosk(session, inside, [
-        item(5, utc("2026-10-31T05:00")),     # Sat Oct 31 00:00 CDT: first instant of the range
-        item(4, utc("2026-11-02T05:59:59")),  # Sun Nov 1 23:59:59 CST: last instant of the range
-    ])
+    kiosk(
+        session,
+        outside,
+        [
+            item(1, utc("2026-10-31T04:59:59")),  # Fri Oct 30 23:59:59 CDT: before the range
+            item(1, utc("2026-11-02T06:00")),  # Mon Nov 2 00:00 CST: after the range
+        ],
+    )
+    kiosk(
+        session,
+        inside,
+        [
+            item(5, utc("2026-10-31T05:00")),  # Sat Oct 31 00:00 CDT: first instant of the range
+            item(4, utc("2026-11-02T05:59:59")),  # Sun Nov 1 23:59:59 CST: last instant of the range
+        ],
+    )
     result = summarize(session, [location.id], D("2026-10-31"), D("2026-11-01"), group="day")
     # Only the ratings 5 and 4 are inside: 2 of 2 positive, mean 4.5.
     assert result["total"] == stats(2, 2, 1.0, 4.5, "faces5", {"faces5": [0, 0, 0, 1, 1]})
@@ -297,21 +329,30 @@ def test_date_range_bounds_are_inclusive_local_dates(session, build, chicago):
 
 # --- two offices in two zones ------------------------------------------------------
 
+
 def test_each_location_in_its_own_zone(session, build, chicago):
     chi, chi_device = chicago
     office = build.office("Honolulu Field Office", tz="Pacific/Honolulu")
     hnl = build.location("HNL-1", office=office, scale="faces5")
     hnl_device, _ = build.device(hnl)
     # The same instant 05:00Z Nov 1 is Nov 1 00:00 CDT in Chicago but Oct 31 19:00 HST.
-    kiosk(session, chi_device, [
-        item(5, utc("2026-11-01T04:30")),  # Chicago Sat Oct 31 23:30
-        item(2, utc("2026-11-01T05:00")),  # Chicago Sun Nov 1 00:00
-    ])
-    kiosk(session, hnl_device, [
-        item(4, utc("2026-11-01T05:00")),  # Honolulu Sat Oct 31 19:00 (UTC date is Nov 1)
-        item(5, utc("2026-11-01T09:30")),  # Honolulu Sat Oct 31 23:30
-        item(1, utc("2026-11-01T10:30")),  # Honolulu Sun Nov 1 00:30
-    ])
+    kiosk(
+        session,
+        chi_device,
+        [
+            item(5, utc("2026-11-01T04:30")),  # Chicago Sat Oct 31 23:30
+            item(2, utc("2026-11-01T05:00")),  # Chicago Sun Nov 1 00:00
+        ],
+    )
+    kiosk(
+        session,
+        hnl_device,
+        [
+            item(4, utc("2026-11-01T05:00")),  # Honolulu Sat Oct 31 19:00 (UTC date is Nov 1)
+            item(5, utc("2026-11-01T09:30")),  # Honolulu Sat Oct 31 23:30
+            item(1, utc("2026-11-01T10:30")),  # Honolulu Sun Nov 1 00:30
+        ],
+    )
     both = [chi.id, hnl.id]
 
     by_day = summarize(session, both, D("2026-10-31"), D("2026-11-01"), group="day")
@@ -345,16 +386,21 @@ def test_each_location_in_its_own_zone(session, build, chicago):
 
 # --- channel, suspects -------------------------------------------------------------
 
+
 def test_channel_filter(session, build):
     location = build.location(scale="faces5")
     device, _ = build.device(location)
     t = utc("2026-11-03T15:00")
     kiosk(session, device, spaced(t, [5, 1], offered=["ease"]))
-    qr(session, location, [
-        item(4, t, offered=["ease"], chosen=["ease"]),
-        item(4, t + timedelta(seconds=1)),  # QR rows carry their own suspect flag; these are not
-        item(2, t + timedelta(hours=1)),
-    ])
+    qr(
+        session,
+        location,
+        [
+            item(4, t, offered=["ease"], chosen=["ease"]),
+            item(4, t + timedelta(seconds=1)),  # QR rows carry their own suspect flag; these are not
+            item(2, t + timedelta(hours=1)),
+        ],
+    )
     loc, day = [location.id], D("2026-11-03")
 
     everything = summarize(session, loc, day, day)
@@ -380,16 +426,19 @@ def test_suspects_excluded_by_default_and_counted(session, build):
     location = build.location(scale="faces5")
     device, _ = build.device(location)
     t = utc("2026-11-03T15:00")
-    kiosk(session, device, [
-        item(5, t),
-        # 1 s after the previous tap on the same kiosk: a repeat tap, stored as suspect.
-        item(1, t + timedelta(seconds=1), offered=["ease"], chosen=["ease"]),
-        item(4, t + timedelta(minutes=5), offered=["ease"], chosen=["ease"]),
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(5, t),
+            # 1 s after the previous tap on the same kiosk: a repeat tap, stored as suspect.
+            item(1, t + timedelta(seconds=1), offered=["ease"], chosen=["ease"]),
+            item(4, t + timedelta(minutes=5), offered=["ease"], chosen=["ease"]),
+        ],
+    )
     qr(session, location, [item(2, t + timedelta(hours=1))], suspect=True)
     # In time order: 5 (kept), 1 (repeat tap), 4 (kept), the QR 2 (flagged by its writer).
-    assert list(session.scalars(select(Response.suspect).order_by(Response.client_time))) == [
-        False, True, False, True]
+    assert list(session.scalars(select(Response.suspect).order_by(Response.client_time))) == [False, True, False, True]
     loc, day = [location.id], D("2026-11-03")
 
     default = summarize(session, loc, day, day, group="day")
@@ -412,6 +461,7 @@ def test_suspects_excluded_by_default_and_counted(session, build):
 
 
 # --- scales across locations and survey versions ---------------------------------
+
 
 def test_mixed_scales_combine_csat_only(session, build):
     faces = build.location("MIX-FACES", scale="faces5")
@@ -437,15 +487,20 @@ def test_old_responses_keep_their_survey_version(session, build):
     v1 = survey.current_version().id
     kiosk(session, device, spaced(utc("2026-11-02T15:00"), [5, 4, 2]))
     with write_transaction(session):
-        v2 = org.add_survey_version(session, survey, scale="thumbs", question={"en": "Did we help?"},
-                                    followup_choices=()).id
+        v2 = org.add_survey_version(
+            session, survey, scale="thumbs", question={"en": "Did we help?"}, followup_choices=()
+        ).id
     t = utc("2026-11-03T15:00")
-    kiosk(session, device, [
-        item(2, t),
-        item(1, t + timedelta(minutes=1)),
-        # A kiosk still showing version 1: a 3 is only valid on faces5.
-        item(3, t + timedelta(minutes=2), version=v1),
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(2, t),
+            item(1, t + timedelta(minutes=1)),
+            # A kiosk still showing version 1: a 3 is only valid on faces5.
+            item(3, t + timedelta(minutes=2), version=v1),
+        ],
+    )
 
     versions = session.scalars(select(Response.survey_version_id).order_by(Response.client_time))
     assert list(versions) == [v1, v1, v1, v2, v2, v1]
@@ -463,29 +518,56 @@ def test_old_responses_keep_their_survey_version(session, build):
 
 def test_iso_weeks_across_the_new_year(session, chicago):
     location, device = chicago
-    kiosk(session, device, [
-        item(5, utc("2026-12-31T18:00")),  # Thu Dec 31 12:00 CST: ISO 2026-W53
-        item(4, utc("2027-01-01T18:00")),  # Fri Jan 1 2027: still ISO week 2026-W53
-        item(1, utc("2027-01-04T18:00")),  # Mon Jan 4 2027: 2027-W01
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(5, utc("2026-12-31T18:00")),  # Thu Dec 31 12:00 CST: ISO 2026-W53
+            item(4, utc("2027-01-01T18:00")),  # Fri Jan 1 2027: still ISO week 2026-W53
+            item(1, utc("2027-01-04T18:00")),  # Mon Jan 4 2027: 2027-W01
+        ],
+    )
     loc = [location.id]
     assert counts(summarize(session, loc, D("2026-12-01"), D("2027-01-31"), group="week")) == {
-        "2026-W53": 2, "2027-W01": 1}
+        "2026-W53": 2,
+        "2027-W01": 1,
+    }
     assert counts(summarize(session, loc, D("2026-12-01"), D("2027-01-31"), group="month")) == {
-        "2026-12": 1, "2027-01": 2}
+        "2026-12": 1,
+        "2027-01": 2,
+    }
 
 
 def test_removed_responses_leave_no_empty_groups(session, chicago):
     """Moderation takes responses out with rollups.apply(sign=-1); emptied buckets must not show."""
     location, device = chicago
-    kiosk(session, device, [
-        item(5, utc("2026-11-03T15:00"), offered=["ease"], chosen=["ease"]),
-        item(2, utc("2026-11-04T15:00"), offered=["humanity"], chosen=["humanity"]),
-    ])
+    kiosk(
+        session,
+        device,
+        [
+            item(5, utc("2026-11-03T15:00"), offered=["ease"], chosen=["ease"]),
+            item(2, utc("2026-11-04T15:00"), offered=["humanity"], chosen=["humanity"]),
+        ],
+    )
     removed = session.scalars(select(Response).where(Response.rating == 2)).one()
     with write_transaction(session):
-        rollups.apply(session, [rollups.Fact(location.id, location.office.tz, removed.client_time, "kiosk",
-                                             "faces5", False, 2, ("humanity",), ("humanity",))], sign=-1)
+        rollups.apply(
+            session,
+            [
+                rollups.Fact(
+                    location.id,
+                    location.office.tz,
+                    removed.client_time,
+                    "kiosk",
+                    "faces5",
+                    False,
+                    2,
+                    ("humanity",),
+                    ("humanity",),
+                )
+            ],
+            sign=-1,
+        )
         session.execute(delete(Response).where(Response.id == removed.id))
 
     result = summarize(session, [location.id], D("2026-11-01"), D("2026-11-30"), group="day")

@@ -3,6 +3,7 @@
 Comments go in through the phone survey's write path (services.phone.submit) and kiosk taps
 through ingest, so the rollups the scores read are the ones production keeps.
 """
+
 from __future__ import annotations
 
 import threading
@@ -27,9 +28,19 @@ NOV = (D("2026-11-01"), D("2026-11-30"))
 
 def say(session, location, rating, when, comment, *, choices=(), offered=("ease", "efficiency")):
     """One phone answer with a comment, stored at ``when`` (UTC) as the phone survey stores it."""
-    result = phone.submit(session, location, response_id=uuid.uuid4(), rating=rating, language="en",
-                          survey_version=None, followup_offered=list(offered), followup_chosen=list(choices),
-                          comment=comment, repeat=False, now=when)
+    result = phone.submit(
+        session,
+        location,
+        response_id=uuid.uuid4(),
+        rating=rating,
+        language="en",
+        survey_version=None,
+        followup_offered=list(offered),
+        followup_chosen=list(choices),
+        comment=comment,
+        repeat=False,
+        now=when,
+    )
     return result.response.id
 
 
@@ -44,8 +55,11 @@ def world(session, build):
     h1 = build.location("H-1", office=honolulu)
     device, _ = build.device(c1)
     # Kiosk: 5, 4, 1 on Nov 10 (Chicago) -> 2 of 3 positive.
-    kiosk(session, device, [item(5, utc("2026-11-10T15:00")), item(4, utc("2026-11-10T15:05")),
-                            item(1, utc("2026-11-10T15:10"))])
+    kiosk(
+        session,
+        device,
+        [item(5, utc("2026-11-10T15:00")), item(4, utc("2026-11-10T15:05")), item(1, utc("2026-11-10T15:10"))],
+    )
     ids = {
         # 2026-11-10 09:20 Chicago
         "slow": say(session, c1, 2, utc("2026-11-10T15:20"), "The line was slow", choices=("efficiency",)),
@@ -63,8 +77,9 @@ def world(session, build):
 
 def state(session, response_id):
     session.rollback()
-    row = session.execute(select(Response.comment_state, Response.comment_flagged)
-                          .where(Response.id == response_id)).one()
+    row = session.execute(
+        select(Response.comment_state, Response.comment_flagged).where(Response.id == response_id)
+    ).one()
     return row.comment_state, row.comment_flagged
 
 
@@ -80,8 +95,9 @@ def snapshot(session):
     """Both rollup tables, emptied buckets left out (taking a response out leaves them at zero)."""
     session.rollback()
     hourly = sorted(tuple(r) for r in session.execute(select(ResponseHourly.__table__)) if r.n != 0)
-    followups = sorted(tuple(r) for r in session.execute(select(FollowupDaily.__table__))
-                       if (r.offered, r.chosen) != (0, 0))
+    followups = sorted(
+        tuple(r) for r in session.execute(select(FollowupDaily.__table__)) if (r.offered, r.chosen) != (0, 0)
+    )
     return hourly, followups
 
 
@@ -94,13 +110,26 @@ def texts(page):
 
 def test_inbox_lists_open_comments_newest_first_with_tab_counts(session, world):
     page = comments.inbox(session, sorted(world["all"]))
-    assert texts(page) == ["Aloha, quick visit", "Parking was hard to find", "Fine, thanks",
-                           "BUY CHEAP WATCHES www.example.com", "Great staff, 100% helpful", "The line was slow"]
+    assert texts(page) == [
+        "Aloha, quick visit",
+        "Parking was hard to find",
+        "Fine, thanks",
+        "BUY CHEAP WATCHES www.example.com",
+        "Great staff, 100% helpful",
+        "The line was slow",
+    ]
     assert page.counts == {"open": 6, "flagged": 0, "handled": 0, "archived": 0, "spam": 0}
     assert page.next_cursor is None
     first = page.items[2]
-    assert (first.location.code, first.rating, first.scale, first.channel, first.language, first.state,
-            first.flagged) == ("C-1", 4, "faces5", "qr", "en", "open", False)
+    assert (
+        first.location.code,
+        first.rating,
+        first.scale,
+        first.channel,
+        first.language,
+        first.state,
+        first.flagged,
+    ) == ("C-1", 4, "faces5", "qr", "en", "open", False)
     # Local time in the office's zone: 16:00 UTC is 10:00 in Chicago (CST, UTC-6).
     assert first.local_time.isoformat() == "2026-11-13T10:00:00-06:00"
     assert first.location.office.name == "Chicago Field Office"
@@ -108,17 +137,24 @@ def test_inbox_lists_open_comments_newest_first_with_tab_counts(session, world):
 
 def test_inbox_filters_location_text_and_local_dates(session, world):
     c1 = [world["C-1"].id]
-    assert texts(comments.inbox(session, c1)) == ["Fine, thanks", "BUY CHEAP WATCHES www.example.com",
-                                                  "Great staff, 100% helpful", "The line was slow"]
+    assert texts(comments.inbox(session, c1)) == [
+        "Fine, thanks",
+        "BUY CHEAP WATCHES www.example.com",
+        "Great staff, 100% helpful",
+        "The line was slow",
+    ]
     # Case-insensitive anywhere; % matches itself only.
     assert texts(comments.inbox(session, c1, q="staff")) == ["Great staff, 100% helpful"]
     assert texts(comments.inbox(session, c1, q="100%")) == ["Great staff, 100% helpful"]
     assert texts(comments.inbox(session, c1, q="0%h")) == []
     # The 21:30 comment is on the 11th in Chicago although it is the 12th in UTC.
-    assert texts(comments.inbox(session, c1, start=D("2026-11-11"), end=D("2026-11-11"))) == \
-        ["Great staff, 100% helpful"]
-    assert texts(comments.inbox(session, c1, start=D("2026-11-12"))) == \
-        ["Fine, thanks", "BUY CHEAP WATCHES www.example.com"]
+    assert texts(comments.inbox(session, c1, start=D("2026-11-11"), end=D("2026-11-11"))) == [
+        "Great staff, 100% helpful"
+    ]
+    assert texts(comments.inbox(session, c1, start=D("2026-11-12"))) == [
+        "Fine, thanks",
+        "BUY CHEAP WATCHES www.example.com",
+    ]
     assert texts(comments.inbox(session, c1, end=D("2026-11-10"))) == ["The line was slow"]
     # Counts follow the filters too.
     assert comments.inbox(session, c1, q="slow").counts["open"] == 1
@@ -145,12 +181,15 @@ def test_inbox_pages_by_keyset(session, world):
 # --- the actions --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("action, before, after", [
-    ("handle", ("open", False), ("handled", False)),
-    ("archive", ("open", False), ("archived", False)),
-    ("flag", ("open", False), ("open", True)),
-    ("mark_spam", ("open", False), ("spam", False)),
-])
+@pytest.mark.parametrize(
+    ("action", "before", "after"),
+    [
+        ("handle", ("open", False), ("handled", False)),
+        ("archive", ("open", False), ("archived", False)),
+        ("flag", ("open", False), ("open", True)),
+        ("mark_spam", ("open", False), ("spam", False)),
+    ],
+)
 def test_each_action_changes_the_state_and_is_audited(session, world, build, action, before, after):
     rid = world["ids"]["fine"]
     actor, _ = build.user_token()
@@ -161,22 +200,40 @@ def test_each_action_changes_the_state_and_is_audited(session, world, build, act
     [entry] = audit_entries(session)
     field = "comment_flagged" if action == "flag" else "comment_state"
     old, new = (before[1], after[1]) if action == "flag" else (before[0], after[0])
-    assert (entry.action, entry.target_type, entry.target_id, entry.user_id, entry.actor) == \
-        (f"comment.{action}", "response", None, actor.id, actor.email)
+    assert (entry.action, entry.target_type, entry.target_id, entry.user_id, entry.actor) == (
+        f"comment.{action}",
+        "response",
+        None,
+        actor.id,
+        actor.email,
+    )
     assert entry.details == {"response": str(rid), "location": "C-1", field: [old, new]}
 
 
 def test_reopen_unflag_and_unmark_spam_undo(session, world):
     rid = world["ids"]["fine"]
-    for action, expected in [("handle", ("handled", False)), ("reopen", ("open", False)),
-                             ("archive", ("archived", False)), ("reopen", ("open", False)),
-                             ("flag", ("open", True)), ("unflag", ("open", False)),
-                             ("mark_spam", ("spam", False)), ("unmark_spam", ("open", False))]:
+    for action, expected in [
+        ("handle", ("handled", False)),
+        ("reopen", ("open", False)),
+        ("archive", ("archived", False)),
+        ("reopen", ("open", False)),
+        ("flag", ("open", True)),
+        ("unflag", ("open", False)),
+        ("mark_spam", ("spam", False)),
+        ("unmark_spam", ("open", False)),
+    ]:
         assert comments.act(session, None, world["all"], action, [rid]).changed == [rid]
         assert state(session, rid) == expected, action
     assert [e.action for e in audit_entries(session)] == [
-        "comment.handle", "comment.reopen", "comment.archive", "comment.reopen", "comment.flag",
-        "comment.unflag", "comment.mark_spam", "comment.unmark_spam"]
+        "comment.handle",
+        "comment.reopen",
+        "comment.archive",
+        "comment.reopen",
+        "comment.flag",
+        "comment.unflag",
+        "comment.mark_spam",
+        "comment.unmark_spam",
+    ]
     assert {e.actor for e in audit_entries(session)} == {"cli"}
 
 
@@ -185,10 +242,15 @@ def test_bulk_action_changes_what_needs_it_and_audits_each(session, world):
     comments.act(session, None, world["all"], "handle", [ids["slow"]])
     result = comments.act(session, None, world["all"], "handle", [ids["slow"], ids["late"], ids["fine"], ids["late"]])
     assert sorted(result.changed) == sorted([ids["late"], ids["fine"]]) and result.unchanged == 1
-    assert [state(session, ids[k])[0] for k in ("slow", "late", "fine", "buy")] == \
-        ["handled", "handled", "handled", "open"]
-    assert sorted(e.details["response"] for e in audit_entries(session, "comment.handle")) == \
-        sorted(str(ids[k]) for k in ("slow", "late", "fine"))
+    assert [state(session, ids[k])[0] for k in ("slow", "late", "fine", "buy")] == [
+        "handled",
+        "handled",
+        "handled",
+        "open",
+    ]
+    assert sorted(e.details["response"] for e in audit_entries(session, "comment.handle")) == sorted(
+        str(ids[k]) for k in ("slow", "late", "fine")
+    )
     counts = comments.tab_counts(session, sorted(world["all"]))
     assert counts == {"open": 3, "flagged": 0, "handled": 3, "archived": 0, "spam": 0}
 
@@ -197,8 +259,10 @@ def test_flagged_tab_and_spam_left_alone_by_other_actions(session, world):
     ids, scope = world["ids"], world["all"]
     comments.act(session, None, scope, "flag", [ids["slow"], ids["buy"]])
     comments.act(session, None, scope, "handle", [ids["slow"]])
-    assert texts(comments.inbox(session, sorted(scope), tab="flagged")) == \
-        ["BUY CHEAP WATCHES www.example.com", "The line was slow"]
+    assert texts(comments.inbox(session, sorted(scope), tab="flagged")) == [
+        "BUY CHEAP WATCHES www.example.com",
+        "The line was slow",
+    ]
     comments.act(session, None, scope, "mark_spam", [ids["buy"]])
     # Spam is out of the flagged tab, and handle / archive / reopen / flag leave it as it is.
     assert texts(comments.inbox(session, sorted(scope), tab="flagged")) == ["The line was slow"]
@@ -207,8 +271,13 @@ def test_flagged_tab_and_spam_left_alone_by_other_actions(session, world):
         assert (result.changed, result.unchanged) == ([], 1), action
     assert state(session, ids["buy"]) == ("spam", True)
     assert texts(comments.inbox(session, sorted(scope), tab="spam")) == ["BUY CHEAP WATCHES www.example.com"]
-    assert comments.tab_counts(session, sorted(scope)) == \
-        {"open": 4, "flagged": 1, "handled": 1, "archived": 0, "spam": 1}
+    assert comments.tab_counts(session, sorted(scope)) == {
+        "open": 4,
+        "flagged": 1,
+        "handled": 1,
+        "archived": 0,
+        "spam": 1,
+    }
 
 
 def test_ids_outside_the_scope_or_without_a_comment_change_nothing(session, world, build):
@@ -241,14 +310,20 @@ def test_spam_leaves_the_summary_and_unspam_restores_it(session, world):
     assert (before["total"]["count"], before["total"]["positive"], before["total"]["csat"]) == (7, 4, 0.5714)
     assert before["total"]["distribution"] == {"faces5": [2, 1, 0, 2, 2]}
     # Asked "what could be better" after the 2 (chose efficiency) and the 1 of the phone.
-    assert before["followups"]["negative"] == [{"choice": "efficiency", "chosen": 1, "offered": 2},
-                                               {"choice": "ease", "chosen": 0, "offered": 2}]
+    assert before["followups"]["negative"] == [
+        {"choice": "efficiency", "chosen": 1, "offered": 2},
+        {"choice": "ease", "chosen": 0, "offered": 2},
+    ]
 
     comments.act(session, None, world["all"], "mark_spam", [world["ids"]["buy"], world["ids"]["slow"]])
     spam = summarize(session, c1, *NOV)
     # Without the 1 and the 2: 5 responses, 4 positive, mean 19 / 5; their follow-ups are gone too.
-    assert (spam["total"]["count"], spam["total"]["positive"], spam["total"]["csat"], spam["total"]["mean"]) == \
-        (5, 4, 0.8, 3.8)
+    assert (spam["total"]["count"], spam["total"]["positive"], spam["total"]["csat"], spam["total"]["mean"]) == (
+        5,
+        4,
+        0.8,
+        3.8,
+    )
     assert spam["total"]["distribution"] == {"faces5": [1, 0, 0, 2, 2]}
     assert spam["followups"]["negative"] == []
     assert spam["followups"]["positive"] == before["followups"]["positive"]
@@ -324,8 +399,12 @@ def test_two_people_marking_the_same_comment_at_once_subtract_once(app, session,
     if session.get_bind().dialect.name == "postgresql":
         # Wait until the second transaction is blocked on the first one's row lock.
         with db.engine.connect() as conn:
-            while not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                        "AND datname = current_database()")).scalar():
+            while not conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            ).scalar():
                 conn.rollback()
                 second.join(0.05)
     # (SQLite: the second cannot even begin before the first commits: BEGIN IMMEDIATE.)

@@ -3,6 +3,7 @@
 The oracle here is written independently of feedback/services: plain SQL over
 ``responses`` and local times from zoneinfo.
 """
+
 from __future__ import annotations
 
 import random
@@ -80,8 +81,9 @@ def varied(session, build):
     location, device, _, choices = locations["CHI-F5"]
     v1 = location.survey.current_version().id
     with write_transaction(session):
-        org.add_survey_version(session, location.survey, scale="faces4", question={"en": "How did we do?"},
-                               followup_choices=choices)
+        org.add_survey_version(
+            session, location.survey, scale="faces4", question={"en": "How did we do?"}, followup_choices=choices
+        )
     load(PERIODS[1], only_scale_of={"CHI-F5": "faces4"})
     kiosk(session, device, _random_items(rng, PERIODS[1], "faces5", choices, 15, version=v1))
     return {code: loc for code, (loc, *_rest) in locations.items()}
@@ -94,6 +96,7 @@ def _snapshot(session):
 
 
 # --- rebuild ---------------------------------------------------------------------
+
 
 def test_rebuild_leaves_rollups_unchanged(session, varied):
     before = _snapshot(session)
@@ -125,8 +128,17 @@ def test_remove_undoes_add(session, build):
     location = build.location(scale="faces5")
     device, _ = build.device(location)
     kiosk(session, device, [item(5, utc("2026-11-01T06:30"), ["ease"], ["ease"])])
-    fact = rollups.Fact(location.id, ZoneInfo("America/Chicago"), utc("2026-11-01T06:30"), "kiosk", "faces5",
-                        False, 5, ("ease",), ("ease",))
+    fact = rollups.Fact(
+        location.id,
+        ZoneInfo("America/Chicago"),
+        utc("2026-11-01T06:30"),
+        "kiosk",
+        "faces5",
+        False,
+        5,
+        ("ease",),
+        ("ease",),
+    )
     with write_transaction(session):
         rollups.apply(session, [fact], sign=-1)
     # The buckets stay, emptied: every count is back to zero.
@@ -222,24 +234,41 @@ def test_summaries_match_raw_responses(session, varied):
     ids = {code: loc.id for code, loc in varied.items()}
     location_sets = [list(ids.values()), [ids["CHI-F5"]], [ids["CHI-T"], ids["HNL-F4"]]]
     # Whole data set; around spring forward (Mar 8); around fall back (Oct 31 .. Nov 1).
-    ranges = [(D("2026-01-01"), D("2026-12-31")), (D("2026-03-08"), D("2026-03-08")),
-              (D("2026-10-31"), D("2026-11-01"))]
+    ranges = [
+        (D("2026-01-01"), D("2026-12-31")),
+        (D("2026-03-08"), D("2026-03-08")),
+        (D("2026-10-31"), D("2026-11-01")),
+    ]
     checked = 0
     for location_ids in location_sets:
         for start, end in ranges:
             for group in (None, "location", "day", "week", "month", "hour"):
                 for channel in (None, "kiosk", "qr"):
                     for include_suspect in (False, True):
-                        got = summarize(session, location_ids, start, end, channel=channel, group=group,
-                                        include_suspect=include_suspect)
+                        got = summarize(
+                            session,
+                            location_ids,
+                            start,
+                            end,
+                            channel=channel,
+                            group=group,
+                            include_suspect=include_suspect,
+                        )
                         want = _raw_summary(rows, set(location_ids), start, end, channel, group, include_suspect)
-                        assert {k: got.get(k) for k in want} == want, (location_ids, start, end, group, channel,
-                                                                       include_suspect)
+                        assert {k: got.get(k) for k in want} == want, (
+                            location_ids,
+                            start,
+                            end,
+                            group,
+                            channel,
+                            include_suspect,
+                        )
                         checked += got["total"]["count"]
     assert checked > 0
 
 
 # --- cost: summarize reads only the rollups, through their primary keys -----------
+
 
 @pytest.fixture
 def captured(session):
@@ -270,7 +299,9 @@ def _plan(session, statement, parameters) -> str:
 def _assert_index_plan(dialect: str, table: str, plan: str) -> None:
     if dialect == "sqlite":
         # e.g. "SEARCH response_hourly USING INDEX sqlite_autoindex_response_hourly_1 (location_id=? AND ...)"
-        assert re.search(rf"SEARCH {table} USING (COVERING )?INDEX sqlite_autoindex_{table}_1 \(location_id=", plan), plan
+        assert re.search(rf"SEARCH {table} USING (COVERING )?INDEX sqlite_autoindex_{table}_1 \(location_id=", plan), (
+            plan
+        )
         assert f"SCAN {table}" not in plan, plan
     else:
         # Primary keys are named by the metadata naming convention: pk_<table>.
@@ -282,8 +313,14 @@ def test_summary_reads_rollups_by_primary_key_only(session, build, captured):
     location = build.location("COST-1", scale="faces5")
     device, _ = build.device(location)
     start = utc("2026-11-03T15:00")
-    kiosk(session, device, [item(r, start + timedelta(minutes=k), ["ease"], ["ease"] if r > 3 else [])
-                            for k, r in enumerate([5, 4, 3, 2, 1])])
+    kiosk(
+        session,
+        device,
+        [
+            item(r, start + timedelta(minutes=k), ["ease"], ["ease"] if r > 3 else [])
+            for k, r in enumerate([5, 4, 3, 2, 1])
+        ],
+    )
     dialect = session.get_bind().dialect.name
 
     def run():

@@ -1,4 +1,5 @@
 """The positive rule per scale, written out rating by rating (feedback/scales.py's table)."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,7 @@ def test_points_and_labels(key):
 
 
 @pytest.mark.parametrize(
-    "key, rating, positive",
+    ("key", "rating", "positive"),
     [(key, rating, rating in RULES[key][1]) for key in sorted(RULES) for rating in range(1, RULES[key][0] + 1)],
 )
 def test_positive_rule_and_polarity(key, rating, positive):
@@ -59,4 +60,4 @@ def test_labels_read_worst_to_best():
 def test_followup_drivers():
     # The six A-11 drivers in export order, plus "other" (never offered by default).
     assert DRIVERS == ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
-    assert DEFAULT_FOLLOWUP == DRIVERS[:6]
+    assert DRIVERS[:6] == DEFAULT_FOLLOWUP

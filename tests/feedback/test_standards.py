@@ -3,11 +3,12 @@
 Responses go in through ``ingest.store_rows`` (the rollups' real write path); every expected
 figure is worked out by hand in the comments.
 """
+
 from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -20,7 +21,7 @@ from feedback.services.ingest import store_rows
 
 Q1 = FiscalQuarter(2027, 1)  # 2026-10-01 .. 2026-12-31
 Q4 = FiscalQuarter(2026, 4)  # 2026-07-01 .. 2026-09-30
-NOW = datetime(2026, 11, 29, 18, 0, tzinfo=timezone.utc)  # Sunday 29 Nov, noon in Chicago
+NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # Sunday 29 Nov, noon in Chicago
 
 
 def put(session, location, ratings, day: date, *, suspect=False, channel="qr", comment=None, hour=10):
@@ -30,13 +31,25 @@ def put(session, location, ratings, day: date, *, suspect=False, channel="qr", c
     rows = []
     for k, rating in enumerate(ratings):
         moment = datetime.combine(day, time(hour), tz) + timedelta(minutes=k)
-        rows.append({
-            "id": uuid.uuid4(), "location_id": location.id, "survey_version_id": version.id, "device_id": None,
-            "channel": channel, "rating": rating, "followup_offered": [], "followup_chosen": [], "language": "en",
-            "client_time": moment.astimezone(timezone.utc), "received_at": moment.astimezone(timezone.utc),
-            "suspect": suspect, "payload_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
-            "comment": comment, "comment_state": "open" if comment else None,
-        })
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "location_id": location.id,
+                "survey_version_id": version.id,
+                "device_id": None,
+                "channel": channel,
+                "rating": rating,
+                "followup_offered": [],
+                "followup_chosen": [],
+                "language": "en",
+                "client_time": moment.astimezone(UTC),
+                "received_at": moment.astimezone(UTC),
+                "suspect": suspect,
+                "payload_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
+                "comment": comment,
+                "comment_state": "open" if comment else None,
+            }
+        )
     with write_transaction(session):
         store_rows(session, rows, scales={version.id: version.scale}, zones={location.id: tz})
 
@@ -77,13 +90,13 @@ def test_weeks_elapsed():
 
 def test_quarter_report_counts_targets_and_verdicts(session, offices):
     c1, c2, c3, h1 = (offices[k] for k in ("c1", "c2", "c3", "h1"))
-    put(session, c1, [5] * 90 + [4] * 5 + [2] * 5, date(2026, 10, 5))   # 95 of 100 positive
+    put(session, c1, [5] * 90 + [4] * 5 + [2] * 5, date(2026, 10, 5))  # 95 of 100 positive
     put(session, c1, [5, 5], date(2026, 10, 5), suspect=True, hour=11)  # suspects: counted apart
-    put(session, c2, [5] * 9 + [3] * 3, date(2026, 11, 2))              # 9 of 12 (75 %)
-    put(session, c3, [1] * 4, date(2026, 11, 3))                        # inactive, but it had visitors
-    put(session, h1, [2, 2, 1], date(2026, 11, 4))                      # thumbs: 2 of 3 up
-    put(session, c2, [5] * 30, date(2026, 9, 30), hour=23)              # 30 Sep: last quarter
-    put(session, c2, [1] * 7, date(2027, 1, 1))                         # next quarter: not counted
+    put(session, c2, [5] * 9 + [3] * 3, date(2026, 11, 2))  # 9 of 12 (75 %)
+    put(session, c3, [1] * 4, date(2026, 11, 3))  # inactive, but it had visitors
+    put(session, h1, [2, 2, 1], date(2026, 11, 4))  # thumbs: 2 of 3 up
+    put(session, c2, [5] * 30, date(2026, 9, 30), hour=23)  # 30 Sep: last quarter
+    put(session, c2, [1] * 7, date(2027, 1, 1))  # next quarter: not counted
     offices_rows = standards.report(session, locations(session), [Q1], now=NOW)
     chicago, honolulu = offices_rows
     assert (chicago.office.name, honolulu.office.name) == ("Chicago Passport Agency", "Honolulu Passport Agency")
@@ -103,8 +116,13 @@ def test_quarter_report_counts_targets_and_verdicts(session, offices):
     assert total.weekly_target == 60 and total.verdict == "met"  # 104 / 116 = 89.7 %
     (h,) = honolulu.locations
     sh = h.standings[Q1]
-    assert (sh.responses, sh.positive, sh.target, sh.verdict, sh.weekly_verdict) == (3, 2, None, "no_target",
-                                                                                     "no_target")
+    assert (sh.responses, sh.positive, sh.target, sh.verdict, sh.weekly_verdict) == (
+        3,
+        2,
+        None,
+        "no_target",
+        "no_target",
+    )
     assert honolulu.total[Q1].weekly_target is None
     assert chicago.complete and honolulu.complete
 
@@ -157,7 +175,7 @@ def test_scoreboard_shows_active_locations_this_and_last_quarter(session, office
 
 def test_current_quarter_in_local_time():
     hawaii = Office(name="x", slug="x", timezone="Pacific/Honolulu")
-    new_year_utc = datetime(2027, 1, 1, 5, 0, tzinfo=timezone.utc)  # still 31 Dec in Honolulu
+    new_year_utc = datetime(2027, 1, 1, 5, 0, tzinfo=UTC)  # still 31 Dec in Honolulu
     assert standards.current_quarter([hawaii], new_year_utc) == Q1
     assert standards.current_quarter([], new_year_utc) == FiscalQuarter(2027, 2)
     assert standards.recent_quarters(Q1, 3) == [Q1, Q4, FiscalQuarter(2026, 3)]
@@ -185,8 +203,11 @@ def test_responses_taken_out_of_the_rollups_are_not_counted(session, offices):
 
     def take_out(rows):
         with write_transaction(session):
-            rollups.apply(session, [rollups.Fact(r.location_id, tz, r.client_time, r.channel, scale, r.suspect,
-                                                 r.rating) for r in rows], sign=-1)
+            rollups.apply(
+                session,
+                [rollups.Fact(r.location_id, tz, r.client_time, r.channel, scale, r.suspect, r.rating) for r in rows],
+                sign=-1,
+            )
 
     take_out(stored[:1])
     found = standards.counts(session, [c2.id], [Q1])

@@ -4,6 +4,7 @@ Reference: Newcombe R.G. (1998), "Two-sided confidence intervals for the single 
 comparison of seven methods", Statistics in Medicine 17:857-872, Table I, method 3 (score
 interval without continuity correction), 95 %. The paper prints four decimals.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,7 @@ NEWCOMBE_TABLE_I_METHOD_3 = [
 ]
 
 
-@pytest.mark.parametrize("positive, n, low, high", NEWCOMBE_TABLE_I_METHOD_3)
+@pytest.mark.parametrize(("positive", "n", "low", "high"), NEWCOMBE_TABLE_I_METHOD_3)
 def test_wilson_interval_matches_newcombe_1998(positive, n, low, high):
     interval = wilson_interval(positive, n)
     assert (round(interval.low, 4), round(interval.high, 4)) == (low, high)
@@ -28,7 +29,7 @@ def test_wilson_interval_matches_newcombe_1998(positive, n, low, high):
 def test_z_is_the_two_sided_95_percent_quantile():
     from statistics import NormalDist
 
-    assert Z_95 == pytest.approx(NormalDist().inv_cdf(0.975), abs=1e-12)
+    assert pytest.approx(NormalDist().inv_cdf(0.975), abs=1e-12) == Z_95
 
 
 def test_interval_at_zero_and_at_all_positive_is_mirrored_and_closed():
@@ -55,19 +56,22 @@ def test_edge_cases():
         wilson_interval(-1, 12)
 
 
-@pytest.mark.parametrize("positive, n, target, expected", [
-    (9, 12, 0.8, "too_few"),        # 75 % of 12: the interval (0.47, 0.91) still reaches 80 %
-    (750, 1000, 0.8, "not_met"),    # 75 % of 1000: upper bound 0.776 < 0.80
-    (700, 1000, 0.8, "not_met"),
-    (85, 100, 0.8, "met"),
-    (80, 100, 0.8, "met"),          # exactly on target
-    (1, 1, 0.8, "met"),             # the observed share reaches it, however few
-    (0, 12, 0.8, "not_met"),        # none positive: upper bound 0.24, clearly short even at 12
-    (76, 100, 0.8, "too_few"),      # a little short at 100: the interval reaches 0.83
-    (10, 12, None, "no_target"),
-    (0, 0, None, "no_target"),
-    (0, 0, 0.8, "no_data"),
-])
+@pytest.mark.parametrize(
+    ("positive", "n", "target", "expected"),
+    [
+        (9, 12, 0.8, "too_few"),  # 75 % of 12: the interval (0.47, 0.91) still reaches 80 %
+        (750, 1000, 0.8, "not_met"),  # 75 % of 1000: upper bound 0.776 < 0.80
+        (700, 1000, 0.8, "not_met"),
+        (85, 100, 0.8, "met"),
+        (80, 100, 0.8, "met"),  # exactly on target
+        (1, 1, 0.8, "met"),  # the observed share reaches it, however few
+        (0, 12, 0.8, "not_met"),  # none positive: upper bound 0.24, clearly short even at 12
+        (76, 100, 0.8, "too_few"),  # a little short at 100: the interval reaches 0.83
+        (10, 12, None, "no_target"),
+        (0, 0, None, "no_target"),
+        (0, 0, 0.8, "no_data"),
+    ],
+)
 def test_verdict(positive, n, target, expected):
     assert verdict(positive, n, target) == expected
     assert expected in VERDICTS

@@ -1,8 +1,9 @@
 """One-time enrolment links: show, redeem once, expire; tokens issued and replaced."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from feedback.database import write_transaction
 from feedback.services import devices, enrollment
@@ -51,7 +52,7 @@ def test_post_without_csrf_token_is_refused(client, session, build):
 
 def test_expired_unknown_and_revoked(client, session, build):
     device, _ = build.device()
-    past = datetime.now(timezone.utc) - timedelta(hours=25)
+    past = datetime.now(UTC) - timedelta(hours=25)
     expired = make_code(session, device, now=past)
     response = client.get(f"/kiosk/enroll/{expired}")
     assert response.status_code == 410 and "expired" in response.get_data(as_text=True)

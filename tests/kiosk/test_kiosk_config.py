@@ -1,4 +1,5 @@
 """The kiosk's config: every visitor text from the survey and the catalogues, with an ETag."""
+
 from __future__ import annotations
 
 from feedback.database import write_transaction
@@ -7,7 +8,7 @@ from tests.builders import auth
 
 
 def test_config_has_both_languages_and_etag(client, build):
-    device, token = build.device(code="HOU-C1", scale="faces4")
+    _device, token = build.device(code="HOU-C1", scale="faces4")
     response = client.get("/api/v1/kiosk/config", headers=auth(token))
     assert response.status_code == 200
     config = response.get_json()
@@ -30,8 +31,13 @@ def test_changed_question_changes_etag(client, session, build):
     device, token = build.device()
     first = client.get("/api/v1/kiosk/config", headers=auth(token))
     with write_transaction(session):
-        org.add_survey_version(session, device.location.survey, scale="faces5",
-                               question={"en": "New question?", "es": "¿Nueva pregunta?"}, followup_choices=())
+        org.add_survey_version(
+            session,
+            device.location.survey,
+            scale="faces5",
+            question={"en": "New question?", "es": "¿Nueva pregunta?"},
+            followup_choices=(),
+        )
     second = client.get("/api/v1/kiosk/config", headers={**auth(token), "If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert second.get_json()["text"]["en"]["question"] == "New question?"
@@ -48,7 +54,7 @@ def test_kiosk_shell_and_service_worker(client):
     page = client.get("/kiosk")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "<script type=\"module\"" in html and "<script>" not in html  # no inline script
+    assert '<script type="module"' in html and "<script>" not in html  # no inline script
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     worker = client.get("/kiosk/sw.js")

@@ -1,10 +1,11 @@
 """The public scoreboard /scores/<office-slug>: opt-in, figures from the rollups, this quarter and last,
 small counts withheld, no comments, English and Spanish, HTTP caching (ETag, 304, in-process cache)."""
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from babel.dates import format_date
@@ -23,11 +24,11 @@ _TAG = re.compile(r"<[^>]+>")
 
 def table(body: str) -> dict[str, list[str]]:
     """The scores table as {row heading: [cell texts]} (heading row under "")."""
-    part = body[body.index('<table class="scores"'):body.index("</table>")]
+    part = body[body.index('<table class="scores"') : body.index("</table>")]
     rows = {}
     for row in _ROW.findall(part):
         cells = [" ".join(html.unescape(_TAG.sub("", c)).split()) for c in _CELL.findall(row)]
-        rows[cells[0] if "<th scope=\"row\"" in row else ""] = cells[1:] if "<th scope=\"row\"" in row else cells
+        rows[cells[0] if '<th scope="row"' in row else ""] = cells[1:] if '<th scope="row"' in row else cells
     return rows
 
 
@@ -47,7 +48,7 @@ def quarters():
     """This quarter and last in Chicago's local time (the tests' office)."""
     from zoneinfo import ZoneInfo
 
-    today = datetime.now(timezone.utc).astimezone(ZoneInfo("America/Chicago")).date()
+    today = datetime.now(UTC).astimezone(ZoneInfo("America/Chicago")).date()
     this = FiscalQuarter.of(today)
     return this, this.previous()
 
@@ -89,19 +90,48 @@ def test_figures_match_the_data(client, office, quarters):
     assert response.status_code == 200 and response.mimetype == "text/html"
     body = response.get_data(as_text=True)
     rows = table(body)
-    assert rows[""] == ["Counter", "Satisfied this quarter", "Likely range (95%)", "Responses this quarter", "Target",
-                        "Result", "Satisfied last quarter", "Responses last quarter"]
+    assert rows[""] == [
+        "Counter",
+        "Satisfied this quarter",
+        "Likely range (95%)",
+        "Responses this quarter",
+        "Target",
+        "Result",
+        "Satisfied last quarter",
+        "Responses last quarter",
+    ]
     c1 = wilson_interval(34, 40)
     assert rows["Counter 1 - Applications"] == [
-        "85%", f"{pct(c1.low)} to {pct(c1.high)}", "40", "80%", "Meets the target", "50%", "20"]
+        "85%",
+        f"{pct(c1.low)} to {pct(c1.high)}",
+        "40",
+        "80%",
+        "Meets the target",
+        "50%",
+        "20",
+    ]
     assert (pct(c1.low), pct(c1.high)) == ("71%", "93%")
     # 5 answers: no share, no range, no verdict; last quarter nothing at all
     assert rows["Counter 2 - Renewals"] == [
-        "Not enough responses yet", "–", "5", "80%", "Not enough responses yet", "No responses yet", "0"]
+        "Not enough responses yet",
+        "–",
+        "5",
+        "80%",
+        "Not enough responses yet",
+        "No responses yet",
+        "0",
+    ]
     # the office: 37 of 45 this quarter (82 %), 10 of 20 last quarter; the switched-off counter is left out
     total = wilson_interval(37, 45)
-    assert rows["All counters"] == ["82%", f"{pct(total.low)} to {pct(total.high)}", "45", "80%",
-                                    "Meets the target", "50%", "20"]
+    assert rows["All counters"] == [
+        "82%",
+        f"{pct(total.low)} to {pct(total.high)}",
+        "45",
+        "80%",
+        "Meets the target",
+        "50%",
+        "20",
+    ]
     assert "Counter 3" not in body
     assert f"Fiscal year {this.fiscal_year}, quarter {this.quarter}" in body
     assert f"Fiscal year {last.fiscal_year}, quarter {last.quarter}" in body
@@ -185,8 +215,10 @@ def test_in_process_cache_keeps_the_page_for_its_time(client, session, app, offi
 def test_threshold_is_configurable(client, app, office, monkeypatch):
     monkeypatch.setitem(app.config, "SCOREBOARD_MIN_RESPONSES", 5)
     rows = table(client.get(f"/scores/{office.slug}").get_data(as_text=True))
-    assert rows["Counter 2 - Renewals"][:2] == ["60%", f"{pct(wilson_interval(3, 5).low)} to "
-                                                       f"{pct(wilson_interval(3, 5).high)}"]
+    assert rows["Counter 2 - Renewals"][:2] == [
+        "60%",
+        f"{pct(wilson_interval(3, 5).low)} to {pct(wilson_interval(3, 5).high)}",
+    ]
     assert rows["Counter 2 - Renewals"][4] == "Too close to tell"
 
 
@@ -196,7 +228,6 @@ def test_office_without_active_counters(client, session, build):
         session.get(Office, office.id).scoreboard_public = True
     body = client.get(f"/scores/{office.slug}").get_data(as_text=True)
     assert "no counters collecting feedback" in body
-
 
 
 def test_demo_offices_publish_scoreboards_and_demo_links_print_them(runner, client, session):

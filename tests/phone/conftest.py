@@ -5,12 +5,13 @@ current app context for its requests, so without care every request would share 
 Flask-WTF caches the CSRF token of the first session that asked) and the test's database session.
 Here each request gets an app context of its own, as it does in production.
 """
+
 from __future__ import annotations
 
 import pytest
-from tests.conftest import OwnContextClient
 
 from feedback.extensions import limiter
+from tests.conftest import OwnContextClient
 from tests.phone.helpers import slug_for
 
 
@@ -39,8 +40,13 @@ def office(build):
 
 @pytest.fixture
 def location(build, office):
-    return build.location(office=office, question={"en": "How was the vehicle registration counter?",
-                                                   "es": "¿Qué tal el mostrador de registro de vehículos?"})
+    return build.location(
+        office=office,
+        question={
+            "en": "How was the vehicle registration counter?",
+            "es": "¿Qué tal el mostrador de registro de vehículos?",
+        },
+    )
 
 
 @pytest.fixture

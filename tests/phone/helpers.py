@@ -1,4 +1,5 @@
 """Helpers for the phone survey tests: open the page, post its form, read what was stored."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,18 @@ def post(client, slug: str, form: dict, *, json: bool = False, environ_base=()):
     return client.post(f"/s/{slug}", data=form, headers=JSON if json else {}, environ_base=dict(environ_base))
 
 
-def answer(client, slug: str, rating: int = 4, *, step: str = "send", choices=(), comment=None,
-           json: bool = False, environ_base=(), **extra):
+def answer(
+    client,
+    slug: str,
+    rating: int = 4,
+    *,
+    step: str = "send",
+    choices=(),
+    comment=None,
+    json: bool = False,
+    environ_base=(),
+    **extra,
+):
     """Open the survey and send one answer the way the page's script does (one post with everything).
 
     Returns (response, form) so a test can post the same form again.

@@ -1,9 +1,10 @@
 """The phone survey at /s/<slug>: pages, plain-form and script posts, repeats, honeypot, comments, privacy."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -25,6 +26,7 @@ def nothing_stored():
 
 
 # --- GET /s/<slug> --------------------------------------------------------------------------------
+
 
 def test_survey_page_shows_the_locations_question(client, slug, location):
     page = client.get(f"/s/{slug}")
@@ -121,13 +123,17 @@ def test_inactive_location_is_gone(client, session, location, slug):
 
 # --- Without JavaScript: rating page, details page, thanks -----------------------------------------
 
-@pytest.mark.parametrize("rating, wording, other", [
-    (1, "What could be better?", "What went well?"),
-    (2, "What could be better?", "What went well?"),
-    (3, "What could be better?", "What went well?"),
-    (4, "What went well?", "What could be better?"),
-    (5, "What went well?", "What could be better?"),
-])
+
+@pytest.mark.parametrize(
+    ("rating", "wording", "other"),
+    [
+        (1, "What could be better?", "What went well?"),
+        (2, "What could be better?", "What went well?"),
+        (3, "What could be better?", "What went well?"),
+        (4, "What went well?", "What could be better?"),
+        (5, "What went well?", "What could be better?"),
+    ],
+)
 def test_rating_alone_shows_the_details_page(client, slug, rating, wording, other):
     form = open_survey(client, slug)
     form["rating"] = str(rating)  # the rating button's name and value; no step
@@ -163,8 +169,9 @@ def _details(client, slug, rating):
 
 def test_send_from_the_details_page_stores_the_answer(client, slug, location):
     details = _details(client, slug, 2)
-    details.update(step="send", choice=["efficiency", "ease"],
-                   comment="  The line was long,\n call me at 713-555-0134 ")
+    details.update(
+        step="send", choice=["efficiency", "ease"], comment="  The line was long,\n call me at 713-555-0134 "
+    )
     sent = post(client, slug, details)
     assert sent.status_code == 303
     target = urlparse(sent.headers["Location"])
@@ -331,6 +338,7 @@ def test_a_version_of_another_survey_is_refused(client, build, session, office, 
 
 # --- With JavaScript: one post with Accept: application/json ---------------------------------------
 
+
 def test_script_post_stores_one_row(client, slug):
     sent, form = answer(client, slug, 5, choices=["employee"], comment="Maria was great", json=True)
     assert sent.status_code == 200
@@ -373,6 +381,7 @@ def test_script_errors_are_json(client, build, session, office, slug):
 
 # --- CSRF ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("script", [False, True])
 def test_post_without_csrf_token_is_refused(client, slug, script):
     form = open_survey(client, slug)
@@ -397,6 +406,7 @@ def test_csrf_token_is_bound_to_the_session(new_client, client, slug):
 
 
 # --- One answer per phone per location per 10 minutes ----------------------------------------------
+
 
 def _suspects():
     return [row["suspect"] for row in sorted(stored(), key=lambda row: row["received_at"])]
@@ -425,7 +435,7 @@ def test_not_suspect_after_the_window(client, slug, location):
     with client.session_transaction() as cookie:
         answered = cookie["answered"]
         assert set(answered) == {str(location.id)}
-        answered[str(location.id)] = (datetime.now(timezone.utc) - timedelta(minutes=11)).timestamp()
+        answered[str(location.id)] = (datetime.now(UTC) - timedelta(minutes=11)).timestamp()
         cookie["answered"] = answered
     answer(client, slug, 4)
     assert _suspects() == [False, False]
@@ -436,7 +446,7 @@ def test_not_suspect_after_the_window(client, slug, location):
 def test_just_inside_the_window_is_suspect(client, slug, location):
     answer(client, slug, 5)
     with client.session_transaction() as cookie:
-        cookie["answered"] = {str(location.id): (datetime.now(timezone.utc) - timedelta(minutes=9)).timestamp()}
+        cookie["answered"] = {str(location.id): (datetime.now(UTC) - timedelta(minutes=9)).timestamp()}
     answer(client, slug, 4)
     assert _suspects() == [False, True]
 
@@ -461,10 +471,10 @@ def test_suspect_answers_go_to_the_suspect_rollup(client, slug):
 
 def test_session_cookie_holds_only_location_ids_and_times(app, client, build, session, office, slug, location):
     other = build.location(office=office)
-    before = datetime.now(timezone.utc).timestamp()
+    before = datetime.now(UTC).timestamp()
     answer(client, slug, 2, choices=["efficiency"], comment="Ask for Dana Smith, dana@example.com")
     answer(client, slug_for(session, other), 5, json=True)
-    after = datetime.now(timezone.utc).timestamp()
+    after = datetime.now(UTC).timestamp()
 
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.http_only
@@ -483,13 +493,14 @@ def test_session_cookie_holds_only_location_ids_and_times(app, client, build, se
 def test_cookie_forgets_old_answers(client, build, session, office, slug, location):
     other = build.location(office=office)
     with client.session_transaction() as cookie:
-        cookie["answered"] = {str(other.id): (datetime.now(timezone.utc) - timedelta(hours=2)).timestamp()}
+        cookie["answered"] = {str(other.id): (datetime.now(UTC) - timedelta(hours=2)).timestamp()}
     answer(client, slug, 5)
     with client.session_transaction() as cookie:
         assert set(cookie["answered"]) == {str(location.id)}
 
 
 # --- Honeypot --------------------------------------------------------------------------------------
+
 
 def test_filled_honeypot_is_thanked_and_counted_not_stored(client, build, session, office, slug, location):
     before = datetime.now(location.office.tz).date()
@@ -517,7 +528,7 @@ def test_filled_honeypot_is_thanked_and_counted_not_stored(client, build, sessio
 def test_honeypot_counts_by_the_offices_local_date(session, build):
     office = build.office(tz="Pacific/Honolulu")
     location = build.location(office=office)
-    late = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)  # still 1 March in Honolulu (UTC-10)
+    late = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # still 1 March in Honolulu (UTC-10)
     phone.count_dropped(session, location, "honeypot", now=late)
     phone.count_dropped(session, location, "honeypot", now=late + timedelta(hours=2))  # 2 March there
     days = {row["local_date"].isoformat(): row["count"] for row in dropped()}
@@ -525,6 +536,7 @@ def test_honeypot_counts_by_the_offices_local_date(session, build):
 
 
 # --- Comments --------------------------------------------------------------------------------------
+
 
 def test_long_comment_is_cut_to_500(client, slug):
     text = "".join(f"word{i} " for i in range(200))  # ~1,300 characters
@@ -563,18 +575,29 @@ def test_comment_with_control_characters_is_stored(client, slug):
 
 
 def test_numbers_hidden_with_invisible_characters_are_removed(client, slug):
-    answer(client, slug, 3, comment="call 713\u200b555\u200b0134 or \uff17\uff11\uff13\uff0d\uff15\uff15\uff15"
-                                    "\uff0d\uff10\uff11\uff13\uff14")
+    answer(
+        client,
+        slug,
+        3,
+        comment="call 713\u200b555\u200b0134 or \uff17\uff11\uff13\uff0d\uff15\uff15\uff15"
+        "\uff0d\uff10\uff11\uff13\uff14",
+    )
     assert stored()[0]["comment"] == "call [removed] or [removed]"
 
 
 def test_comment_with_personal_data_is_stored_scrubbed(client, slug):
-    sent, _ = answer(client, slug, 2, comment="Call me at (713) 555-0134 or write to jo.doe@example.com "
-                                              "about SSN 123-45-6789 at 10:30 on 11/23/2026",
-                     json=True)
+    sent, _ = answer(
+        client,
+        slug,
+        2,
+        comment="Call me at (713) 555-0134 or write to jo.doe@example.com about SSN 123-45-6789 at 10:30 on 11/23/2026",
+        json=True,
+    )
     assert sent.status_code == 200
-    assert stored()[0]["comment"] == "Call me at [removed] or write to [removed] about SSN [removed] " \
-                                     "at 10:30 on 11/23/2026"
+    assert (
+        stored()[0]["comment"] == "Call me at [removed] or write to [removed] about SSN [removed] "
+        "at 10:30 on 11/23/2026"
+    )
 
 
 def test_personal_data_across_the_500_character_cut_is_removed(client, slug):
@@ -669,8 +692,10 @@ def test_personal_data_never_reaches_the_database(client, slug, sql_log):
     for kept in ORDINARY:
         assert kept in saved
     first = next(row["comment"] for row in rows if row["comment"].startswith("Please call"))
-    assert first == ("Please call me at [removed] or [removed] or [removed], e-mail [removed]. Waited 45 minutes at "
-                     "window 3 from 10:30 on 11/23/2026, paid $130.")
+    assert first == (
+        "Please call me at [removed] or [removed] or [removed], e-mail [removed]. Waited 45 minutes at "
+        "window 3 from 10:30 on 11/23/2026, paid $130."
+    )
 
 
 def test_details_page_never_writes_the_comment(client, slug, sql_log):

@@ -4,6 +4,7 @@ Runs with the storage the environment configures: memory by default, Redis when
 REDIS_URL is set (CI: ``REDIS_URL=redis://127.0.0.1:6379/15 pytest tests/phone/test_rate_limits.py``).
 The first test checks which one is really in use, so neither run silently tests the other.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,6 +36,7 @@ def ids_stored() -> set[uuid.UUID]:
 
 
 # --- which storage ---------------------------------------------------------------------------------
+
 
 def test_limits_are_kept_where_the_environment_says(app, client, slug):
     """Redis when REDIS_URL is set, memory otherwise; each run checks that it really uses its own."""
@@ -70,6 +72,7 @@ def _check_memory(app, client, slug):
 
 
 # --- per IP ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("script", [False, True])
 def test_fourth_post_from_one_ip_is_refused(app, client, slug, monkeypatch, script):
@@ -156,11 +159,13 @@ def test_limits_are_read_for_each_request(app, client, slug, monkeypatch):
 
 # --- per location ----------------------------------------------------------------------------------
 
+
 def test_per_location_limit_across_ips(app, new_client, build, session, office, slug, monkeypatch):
     limit(app, monkeypatch, per_ip="100 per minute", per_location="3 per minute")
     phones = {f"192.0.2.{n}": new_client() for n in range(1, 6)}
-    statuses = [answer(phone, slug, 5, json=True, environ_base=ip(addr))[0].status_code
-                for addr, phone in phones.items()]
+    statuses = [
+        answer(phone, slug, 5, json=True, environ_base=ip(addr))[0].status_code for addr, phone in phones.items()
+    ]
     assert statuses == [200, 200, 200, 429, 429]
     refused, _ = answer(phones["192.0.2.1"], slug, 5, environ_base=ip("192.0.2.1"))
     assert refused.status_code == 429 and TOO_MANY in refused.get_data(as_text=True)

@@ -23,6 +23,7 @@ Quarterly collection (golden/a11_collection_FY2027Q1.csv), ordered by office, co
   the newest -> its notice; no service_provided and no volumes this quarter -> missing.
 * HNL-1 qr: 11 (4; offered, none chosen); version 1 -> the notice is missing as well.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,7 +62,8 @@ def test_files_are_plain_utf8_with_crlf_and_the_exact_a11_headers(session, golde
     assert responses.split("\r\n", 1)[0] == (
         "external_id,question_1,positive_effectiveness,positive_ease,positive_efficiency,positive_transparency,"
         "positive_humanity,positive_employee,positive_other,negative_effectiveness,negative_ease,"
-        "negative_efficiency,negative_transparency,negative_humanity,negative_employee,negative_other,question_4")
+        "negative_efficiency,negative_transparency,negative_humanity,negative_employee,negative_other,question_4"
+    )
 
 
 def test_the_quarter_before_and_after_take_the_boundary_responses(session, golden_world):

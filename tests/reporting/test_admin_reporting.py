@@ -1,4 +1,5 @@
 """The reporting page of the admin site: scope, CSRF, the volumes form, the import and the downloads."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,13 @@ def world(session, build, make_user):
     office_b = build.office(name="Bravo Licence Centre", tz="America/New_York")
     a = build.location(code="AAA-1", office=office_a)
     b = build.location(code="BBB-1", office=office_b)
-    store(session, a, a.survey.current_version(), [((2026, 10, 5, 9, 0), "kiosk", 5),
-                                                   ((2026, 10, 5, 9, 1), "kiosk", 4, [], [], True)], start=1)
+    store(
+        session,
+        a,
+        a.survey.current_version(),
+        [((2026, 10, 5, 9, 0), "kiosk", 5), ((2026, 10, 5, 9, 1), "kiosk", 4, [], [], True)],
+        start=1,
+    )
     store(session, b, b.survey.current_version(), [((2026, 10, 5, 9, 0), "qr", 1)], start=3)
     manager = make_user("manager.a@example.gov", "manager")
     make_user("admin@example.gov", "admin")
@@ -47,8 +53,11 @@ def test_manager_sees_only_their_locations(client, world):
     assert 'href="/admin/reporting/FY2027Q1/a11-collection.csv"' in body
     # AAA-1 kiosk: 1 respondent, 1 suspect; the missing volumes are listed.
     assert re.search(r"Kiosk</td>\s*<td>1</td><td>1</td><td>0</td>", body)
-    assert re.search(r"<strong>AAA-1</strong> Counter, Kiosk:\s*missing Service provided \(office or location "
-                     r"settings\), Customers served, Customers offered the survey, OMB control number", body)
+    assert re.search(
+        r"<strong>AAA-1</strong> Counter, Kiosk:\s*missing Service provided \(office or location "
+        r"settings\), Customers served, Customers offered the survey, OMB control number",
+        body,
+    )
     for query in ("location=BBB-1", f"office={world['office_b'].slug}"):
         assert client.get(f"{PAGE}&{query}").status_code == 404
         assert client.get(f"/admin/reporting/FY2027Q1/a11-collection.csv?{query}").status_code == 404
@@ -58,18 +67,35 @@ def test_manager_sees_only_their_locations(client, world):
 def test_saving_the_form_stores_and_audits_the_volumes(client, session, world):
     sign_in(client, "manager.a@example.gov")
     a, b = world["a"], world["b"]
-    response = _post_volumes(client, {f"served-{a.id}-kiosk": "1200", f"offered-{a.id}-kiosk": "1100",
-                                      f"served-{a.id}-qr": "", f"offered-{a.id}-qr": "",
-                                      # a field of office B's location is not in the form: ignored
-                                      f"served-{b.id}-kiosk": "5", f"offered-{b.id}-kiosk": "5"})
+    response = _post_volumes(
+        client,
+        {
+            f"served-{a.id}-kiosk": "1200",
+            f"offered-{a.id}-kiosk": "1100",
+            f"served-{a.id}-qr": "",
+            f"offered-{a.id}-qr": "",
+            # a field of office B's location is not in the form: ignored
+            f"served-{b.id}-kiosk": "5",
+            f"offered-{b.id}-kiosk": "5",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(PAGE)
     fresh(session)
     stored = session.scalars(select(CustomerVolume)).all()
-    assert [(v.location_id, v.channel, v.volume_of_customers, v.volume_of_customers_provided_survey_opportunity,
-             v.updated_by) for v in stored] == [(a.id, "kiosk", 1200, 1100, "manager.a@example.gov")]
+    assert [
+        (
+            v.location_id,
+            v.channel,
+            v.volume_of_customers,
+            v.volume_of_customers_provided_survey_opportunity,
+            v.updated_by,
+        )
+        for v in stored
+    ] == [(a.id, "kiosk", 1200, 1100, "manager.a@example.gov")]
     audit = session.scalars(select(AuditEntry)).all()
     assert [(e.action, e.actor, e.target_id, e.details["quarter"], e.details["channel"]) for e in audit] == [
-        ("volume.create", "manager.a@example.gov", a.id, "FY2027Q1", "kiosk")]
+        ("volume.create", "manager.a@example.gov", a.id, "FY2027Q1", "kiosk")
+    ]
     page = client.get(PAGE).get_data(as_text=True)
     assert 'value="1200"' in page and "Saved the customer volumes of FY2027Q1 (1 changed)." in page
 
@@ -77,8 +103,9 @@ def test_saving_the_form_stores_and_audits_the_volumes(client, session, world):
 def test_bad_figures_show_errors_and_store_nothing(client, session, world):
     sign_in(client, "manager.a@example.gov")
     a = world["a"]
-    response = _post_volumes(client, {f"served-{a.id}-kiosk": "10", f"offered-{a.id}-kiosk": "11",
-                                      f"served-{a.id}-qr": "many"})
+    response = _post_volumes(
+        client, {f"served-{a.id}-kiosk": "10", f"offered-{a.id}-kiosk": "11", f"served-{a.id}-qr": "many"}
+    )
     assert response.status_code == 422
     assert field_errors(response) == ["Not a valid integer value."]  # the form's check comes first
     response = _post_volumes(client, {f"served-{a.id}-kiosk": "10", f"offered-{a.id}-kiosk": "11"})
@@ -101,12 +128,15 @@ def test_posts_without_csrf_token_are_refused(client, session, world):
 
 def test_import_with_a_line_for_another_office_stores_nothing(client, session, world):
     sign_in(client, "manager.a@example.gov")
-    text = ("location_code,fiscal_year,quarter,channel,volume_of_customers,"
-            "volume_of_customers_provided_survey_opportunity\n"
-            "AAA-1,2027,1,kiosk,1200,1100\nBBB-1,2027,1,qr,10,10\n")
+    text = (
+        "location_code,fiscal_year,quarter,channel,volume_of_customers,"
+        "volume_of_customers_provided_survey_opportunity\n"
+        "AAA-1,2027,1,kiosk,1200,1100\nBBB-1,2027,1,qr,10,10\n"
+    )
     url = "/admin/reporting/import?quarter=FY2027Q1"
-    response = client.post(url, data={"csrf_token": csrf_token(client, PAGE),
-                                      "file": (io.BytesIO(text.encode()), "volumes.csv")})
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, PAGE), "file": (io.BytesIO(text.encode()), "volumes.csv")}
+    )
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Line 3:" in body and "location_code: unknown location BBB-1." in body
@@ -115,8 +145,9 @@ def test_import_with_a_line_for_another_office_stores_nothing(client, session, w
     assert session.scalars(select(CustomerVolume)).all() == []
 
     good = text.split("BBB-1")[0]
-    response = client.post(url, data={"csrf_token": csrf_token(client, PAGE),
-                                      "file": (io.BytesIO(good.encode()), "volumes.csv")})
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, PAGE), "file": (io.BytesIO(good.encode()), "volumes.csv")}
+    )
     assert response.status_code == 303
     fresh(session)
     assert session.scalar(select(CustomerVolume.volume_of_customers)) == 1200
@@ -132,7 +163,8 @@ def test_downloads_are_scoped_and_named(client, world):
     rows = read_csv(collection.get_data(as_text=True))
     assert rows[0] == list(a11.COLLECTION_COLUMNS)
     assert [(r[3], r[4], r[7], r[32]) for r in rows[1:]] == [
-        ("Alpha Passport Agency \u2014 Counter (AAA-1)", "kiosk", "1", "1")]
+        ("Alpha Passport Agency \u2014 Counter (AAA-1)", "kiosk", "1", "1")
+    ]
     responses = client.get("/admin/reporting/FY2027Q1/a11-responses.csv")
     assert responses.headers["Content-Disposition"] == 'attachment; filename="a11-responses-FY2027Q1.csv"'
     rows = read_csv(responses.get_data(as_text=True))
@@ -164,8 +196,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
 def test_volume_changes_appear_in_the_audit_log(client, world):
     sign_in(client, "admin@example.gov")
     b = world["b"]
-    response = _post_volumes(client, {f"served-{b.id}-qr": "40", f"offered-{b.id}-qr": "30"},
-                             url=PAGE + "&location=BBB-1")
+    response = _post_volumes(
+        client, {f"served-{b.id}-qr": "40", f"offered-{b.id}-qr": "30"}, url=PAGE + "&location=BBB-1"
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith(PAGE + "&location=BBB-1")
     _post_volumes(client, {f"served-{b.id}-qr": "45", f"offered-{b.id}-qr": "30"}, url=PAGE + "&location=BBB-1")
     audit = client.get("/admin/audit").get_data(as_text=True)

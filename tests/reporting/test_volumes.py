@@ -1,4 +1,5 @@
 """Customer volumes: upsert with audit, and the all-or-nothing CSV import with per-line errors."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,9 @@ from feedback.services.fiscal import FiscalQuarter
 from tests.reporting.conftest import store
 
 Q1 = FiscalQuarter.parse("FY2027Q1")
-HEADER = "location_code,fiscal_year,quarter,channel,volume_of_customers," \
-         "volume_of_customers_provided_survey_opportunity\n"
+HEADER = (
+    "location_code,fiscal_year,quarter,channel,volume_of_customers,volume_of_customers_provided_survey_opportunity\n"
+)
 
 
 def _count(session, model):
@@ -30,21 +32,33 @@ def test_upsert_creates_then_updates_and_audits_each_change(session, build, make
     user = make_user("boss@example.gov")
     with write_transaction(session):
         assert volumes.upsert(session, user, _entry(location, 1200, 900)) == {
-            "volume_of_customers": [None, 1200], "volume_of_customers_provided_survey_opportunity": [None, 900]}
+            "volume_of_customers": [None, 1200],
+            "volume_of_customers_provided_survey_opportunity": [None, 900],
+        }
     with write_transaction(session):
         assert volumes.upsert(session, user, _entry(location, 1250, 900)) == {"volume_of_customers": [1200, 1250]}
     with write_transaction(session):
         assert volumes.upsert(session, None, _entry(location, 1250, 900)) == {}  # unchanged: no entry
     stored = session.scalars(select(CustomerVolume)).one()
-    assert (stored.fiscal_year, stored.quarter, stored.channel, stored.volume_of_customers,
-            stored.volume_of_customers_provided_survey_opportunity, stored.updated_by) == \
-        (2027, 1, "kiosk", 1250, 900, "boss@example.gov")
+    assert (
+        stored.fiscal_year,
+        stored.quarter,
+        stored.channel,
+        stored.volume_of_customers,
+        stored.volume_of_customers_provided_survey_opportunity,
+        stored.updated_by,
+    ) == (2027, 1, "kiosk", 1250, 900, "boss@example.gov")
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor, e.target_type, e.target_id) for e in entries] == [
         ("volume.create", "boss@example.gov", "location", location.id),
-        ("volume.update", "boss@example.gov", "location", location.id)]
-    assert entries[1].details == {"quarter": "FY2027Q1", "channel": "kiosk", "source": "form",
-                                  "volume_of_customers": [1200, 1250]}
+        ("volume.update", "boss@example.gov", "location", location.id),
+    ]
+    assert entries[1].details == {
+        "quarter": "FY2027Q1",
+        "channel": "kiosk",
+        "source": "form",
+        "volume_of_customers": [1200, 1250],
+    }
 
 
 def test_empty_figures_make_no_row_and_clearing_one_is_audited(session, build):
@@ -60,11 +74,14 @@ def test_empty_figures_make_no_row_and_clearing_one_is_audited(session, build):
     assert session.scalars(select(AuditEntry.actor)).all() == ["cli", "cli"]
 
 
-@pytest.mark.parametrize("customers, offered, field", [
-    (10, 11, "volume_of_customers_provided_survey_opportunity"),
-    (-1, None, "volume_of_customers"),
-    (None, volumes.MAX_VOLUME + 1, "volume_of_customers_provided_survey_opportunity"),
-])
+@pytest.mark.parametrize(
+    ("customers", "offered", "field"),
+    [
+        (10, 11, "volume_of_customers_provided_survey_opportunity"),
+        (-1, None, "volume_of_customers"),
+        (None, volumes.MAX_VOLUME + 1, "volume_of_customers_provided_survey_opportunity"),
+    ],
+)
 def test_upsert_refuses_impossible_figures(session, build, customers, offered, field):
     location = build.location()
     with pytest.raises(InvalidInput) as refused, write_transaction(session):
@@ -75,7 +92,7 @@ def test_upsert_refuses_impossible_figures(session, build, customers, offered, f
 
 def test_import_stores_nothing_when_any_line_is_wrong(session, build, make_user):
     a = build.location(code="AAA-1")
-    b = build.location(code="BBB-1")
+    build.location(code="BBB-1")
     user = make_user("manager@example.gov", "manager", locations=[a])
     text = HEADER + (
         "AAA-1,2027,1,kiosk,1200,1100\n"  # fine
@@ -92,8 +109,14 @@ def test_import_stores_nothing_when_any_line_is_wrong(session, build, make_user)
     assert rejected.value.detail == "6 line(s) have errors; nothing was stored."
     assert [(row.line, row.messages) for row in rejected.value.rows] == [
         (3, ["location_code: unknown location BBB-1."]),
-        (4, ["quarter: 5 is not between 1 and 4.", "channel: phone is not one of kiosk, qr.",
-             "volume_of_customers: '12x' is not a whole number."]),
+        (
+            4,
+            [
+                "quarter: 5 is not between 1 and 4.",
+                "channel: phone is not one of kiosk, qr.",
+                "volume_of_customers: '12x' is not a whole number.",
+            ],
+        ),
         (6, ["location_code: unknown location NOPE-9."]),
         (7, ["volume_of_customers_provided_survey_opportunity: Cannot be more than the customers served."]),
         (8, ["The same location, quarter and channel as line 2."]),
@@ -107,31 +130,43 @@ def test_import_upserts_every_line_with_an_audit_entry(session, build):
     with write_transaction(session):
         volumes.upsert(session, None, _entry(a, 1, 1))
     # Any column order, a BOM, upper-case channel, thousands separators, an empty figure.
-    text = ("\ufeffchannel,location_code,quarter,fiscal_year,volume_of_customers_provided_survey_opportunity,"
-            "volume_of_customers\r\n"
-            "KIOSK,aaa-1,1,2027,\"1,100\",\"1,200\"\r\n"
-            "qr,AAA-1,1,2027,300,\r\n"
-            "qr,AAA-1,2,2027,40,50\r\n")
+    text = (
+        "\ufeffchannel,location_code,quarter,fiscal_year,volume_of_customers_provided_survey_opportunity,"
+        "volume_of_customers\r\n"
+        'KIOSK,aaa-1,1,2027,"1,100","1,200"\r\n'
+        "qr,AAA-1,1,2027,300,\r\n"
+        "qr,AAA-1,2,2027,40,50\r\n"
+    )
     with write_transaction(session):
         result = volumes.import_csv(session, None, text, scope=None)
     assert result == volumes.ImportResult(rows=3, changed=3)
-    stored = {(v.quarter, v.channel): (v.volume_of_customers, v.volume_of_customers_provided_survey_opportunity)
-              for v in session.scalars(select(CustomerVolume))}
+    stored = {
+        (v.quarter, v.channel): (v.volume_of_customers, v.volume_of_customers_provided_survey_opportunity)
+        for v in session.scalars(select(CustomerVolume))
+    }
     assert stored == {(1, "kiosk"): (1200, 1100), (1, "qr"): (None, 300), (2, "qr"): (50, 40)}
     details = [e.details for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))][1:]
     assert [(d["quarter"], d["channel"], d["source"]) for d in details] == [
-        ("FY2027Q1", "kiosk", "import"), ("FY2027Q1", "qr", "import"), ("FY2027Q2", "qr", "import")]
+        ("FY2027Q1", "kiosk", "import"),
+        ("FY2027Q1", "qr", "import"),
+        ("FY2027Q2", "qr", "import"),
+    ]
     with write_transaction(session):
         assert volumes.import_csv(session, None, text, scope=None).changed == 0  # the same file again
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "The file is empty."),
-    (HEADER, "The file has a header but no rows."),
-    ("location_code,fiscal_year,quarter,channel,volume_of_customers\nA,2027,1,qr,1\n",
-     "Missing column(s): volume_of_customers_provided_survey_opportunity."),
-    (HEADER.strip() + ",notes\n", "Unknown column(s): notes."),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "The file is empty."),
+        (HEADER, "The file has a header but no rows."),
+        (
+            "location_code,fiscal_year,quarter,channel,volume_of_customers\nA,2027,1,qr,1\n",
+            "Missing column(s): volume_of_customers_provided_survey_opportunity.",
+        ),
+        (HEADER.strip() + ",notes\n", "Unknown column(s): notes."),
+    ],
+)
 def test_import_checks_the_header(session, text, message):
     entries, errors = volumes.parse_import(session, text, scope=None)
     assert entries == [] and errors[0].line == 1 and errors[0].messages[0] == message
@@ -177,16 +212,34 @@ def test_an_insert_that_hits_the_unique_key_is_retried_in_a_fresh_transaction(se
             existing = session.scalar(select(CustomerVolume))
             assert existing is None
             # Two rows for one key, as the two requests would insert: a real unique violation.
-            session.add(CustomerVolume(location_id=location.id, fiscal_year=2027, quarter=1, channel="kiosk",
-                                       volume_of_customers=10, updated_by="other"))
+            session.add(
+                CustomerVolume(
+                    location_id=location.id,
+                    fiscal_year=2027,
+                    quarter=1,
+                    channel="kiosk",
+                    volume_of_customers=10,
+                    updated_by="other",
+                )
+            )
             session.flush()
-            session.add(CustomerVolume(location_id=location.id, fiscal_year=2027, quarter=1, channel="kiosk",
-                                       volume_of_customers=1200, updated_by="cli"))
+            session.add(
+                CustomerVolume(
+                    location_id=location.id,
+                    fiscal_year=2027,
+                    quarter=1,
+                    channel="kiosk",
+                    volume_of_customers=1200,
+                    updated_by="cli",
+                )
+            )
             session.flush()
         return volumes.upsert(session, None, _entry(location, 1200, 1100))
 
-    assert write_retrying(session, work) == {"volume_of_customers": [None, 1200],
-                                               "volume_of_customers_provided_survey_opportunity": [None, 1100]}
+    assert write_retrying(session, work) == {
+        "volume_of_customers": [None, 1200],
+        "volume_of_customers_provided_survey_opportunity": [None, 1100],
+    }
     assert passes == [1, 2]  # the failed pass left nothing behind: the second made the one row
     (row,) = session.scalars(select(CustomerVolume)).all()
     assert (row.volume_of_customers, row.volume_of_customers_provided_survey_opportunity) == (1200, 1100)
