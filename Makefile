@@ -7,18 +7,21 @@ PORT   ?= 8000
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PORT PUBLIC_URL
 
-.PHONY: run test install install-test migrate demo test-browser chromium screenshots translations clean
+.PHONY: run test install install-test migrate demo test-browser chromium screenshots translations clean lock lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Exact versions come from the lock files (requirements/*.txt, made by `make lock` from the
+# ranges in setup.cfg); the project itself is installed on top without resolving anything.
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml requirements/app.txt
+	$(BIN)/pip install --quiet -r requirements/app.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,6 +48,18 @@ run: demo
 
 test: install-test
 	$(BIN)/pytest -q -m "not browser"
+
+# Refresh the lock files from setup.cfg (newest versions the ranges allow).
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --upgrade
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(PIP_COMPILE) -o requirements/app.txt setup.cfg
+	$(PIP_COMPILE) --extra test -o requirements/test.txt setup.cfg
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 chromium:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from feedback.config import ROOT, load_config
+from feedback.config import load_config, resource_dir
 from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -17,7 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.update(config or {})
     app = Flask(
         "feedback",
-        static_folder=str(ROOT / "static"),
+        static_folder=str(resource_dir("static")),
         instance_path=settings["INSTANCE_PATH"],
         instance_relative_config=False,
     )
@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     from feedback.security import init_app as init_security
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 import os
 import secrets
+import sysconfig
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout the code runs from, or None when it runs from an installed wheel.
+CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "migrations" / "env.py").is_file() else None
+# Where a wheel puts the static files and migrations (setup.cfg [options.data_files]).
+SHARE_DIR = Path(sysconfig.get_path("data")) / "share" / "counter-feedback"
+
+
+def resource_dir(name: str) -> Path:
+    """``static`` or ``migrations``: from the checkout, else from the installed share folder.
+
+    ``FEEDBACK_STATIC_DIR`` / ``FEEDBACK_MIGRATIONS_DIR`` point elsewhere when both are wrong.
+    """
+    override = os.environ.get(f"FEEDBACK_{name.upper()}_DIR")
+    if override:
+        return Path(override)
+    return (CHECKOUT or SHARE_DIR) / name
 
 
 def _int(name: str, default: int) -> int:
@@ -72,7 +88,9 @@ def _secret_key(instance_path: Path, production: bool) -> str:
 
 def load_config() -> dict:
     """Return the Flask config mapping for the current environment."""
-    instance_path = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+    # The instance folder (SQLite file, development secret key): in the checkout, or in the
+    # working directory when installed from a wheel.
+    instance_path = Path(os.environ.get("INSTANCE_PATH") or (CHECKOUT or Path.cwd()) / "instance")
     production = os.environ.get("FEEDBACK_ENV", "development") == "production"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'feedback.db'}"
     return {
@@ -102,7 +120,7 @@ def load_config() -> dict:
         # Base of links printed by the CLI (enrolment links, QR codes).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "en",
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "feedback" / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),
         # Session cookies: never readable by scripts, not sent cross-site; Secure under HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
