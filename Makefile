@@ -7,7 +7,7 @@ PORT   ?= 8000
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PORT PUBLIC_URL
 
-.PHONY: run test install install-test migrate demo test-browser chromium screenshots translations clean lock lint
+.PHONY: run test test-slow install install-test migrate demo test-browser chromium screenshots translations clean lock lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,12 @@ run: demo
 	@echo ""
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# The fast suite, for running often. CI also runs the slow tests, PostgreSQL and the browser.
 test: install-test
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -m "not browser and not slow"
+
+test-slow: install-test
+	$(BIN)/pytest -q -m "slow and not browser"
 
 # Refresh the lock files from setup.cfg (newest versions the ranges allow).
 PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --upgrade
