@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
 
+from feedback import clock
+from feedback.deferred import write_after_response
 from feedback.extensions import db
 from feedback.http import ApiError, bearer_token, load_args
 from feedback.schemas.responses import ResponseOutSchema
@@ -18,8 +21,8 @@ admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        user = users.authenticate_api_token(db.session, bearer_token(request))
-        if user is None:
+        api_token = users.find_api_token(db.session, bearer_token(request))
+        if api_token is None:
             raise ApiError(
                 401,
                 "Unauthorized",
@@ -27,8 +30,12 @@ def token_required(view):
                 {"authorization": ["Missing, unknown or revoked bearer token."]},
                 headers={"WWW-Authenticate": 'Bearer realm="api"'},
             )
-        db.session.commit()  # keeps the token's last-used time
-        g.user = user
+        now = clock.now()
+        if users.token_use_due(api_token, now):  # after the answer: a read never takes the write lock
+            write_after_response(
+                functools.partial(users.record_api_token_use, token_id=api_token.id, now=now), "API token use"
+            )
+        g.user = api_token.user
         return view(*args, **kwargs)
 
     return wrapper

@@ -24,10 +24,18 @@ def location_in_scope(code: str) -> Location:
     return location
 
 
+def _make_links(locations) -> None:
+    """Make the survey links these locations still lack (first view of their QR code). Only then:
+    showing a poster or a QR code is a read and must not take the write lock."""
+    if any(survey_links.active_link(db.session, location) is None for location in locations):
+        with write_transaction(db.session):
+            for location in locations:
+                survey_links.current_link(db.session, location)
+
+
 def _survey_url(location: Location) -> str:
-    with write_transaction(db.session):
-        link = survey_links.current_link(db.session, location)
-    return qr.survey_url(current_app.config["PUBLIC_URL"], link.slug)
+    _make_links([location])
+    return qr.survey_url(current_app.config["PUBLIC_URL"], survey_links.active_link(db.session, location).slug)
 
 
 def _paper() -> str:
@@ -58,8 +66,8 @@ def qr_svg(code: str):
 @login_required
 def poster(code: str):
     location = location_in_scope(code)
-    with write_transaction(db.session):
-        item = posters.poster(db.session, location, current_app.config["PUBLIC_URL"])
+    _make_links([location])
+    item = posters.poster(db.session, location, current_app.config["PUBLIC_URL"])
     return render_template("admin/posters.html", posters=[item], paper=_paper(), title=location.name)
 
 
@@ -70,8 +78,8 @@ def office_posters(slug: str):
     scope = users.scope_location_ids(db.session, current_user)
     if office is None:
         abort(404)
-    with write_transaction(db.session):
-        items = posters.office_posters(db.session, office, current_app.config["PUBLIC_URL"], scope)
+    _make_links(posters.office_locations(db.session, office, scope))
+    items = posters.office_posters(db.session, office, current_app.config["PUBLIC_URL"], scope)
     if not items:
         abort(404)  # no location of this office is in the user's scope
     return render_template("admin/posters.html", posters=items, paper=_paper(), title=office.name)

@@ -43,11 +43,17 @@ def poster(session: Session, location: Location, public_url: str) -> Poster:
     )
 
 
+def office_locations(session: Session, office: Office, location_ids: set[int]) -> list[Location]:
+    """The office's active locations that are in ``location_ids`` (the user's scope), by code."""
+    return list(
+        session.scalars(
+            select(Location)
+            .where(Location.office_id == office.id, Location.active.is_(True), Location.id.in_(location_ids))
+            .order_by(Location.code)
+        )
+    )
+
+
 def office_posters(session: Session, office: Office, public_url: str, location_ids: set[int]) -> list[Poster]:
     """Posters of the office's active locations that are in ``location_ids`` (the user's scope)."""
-    locations = session.scalars(
-        select(Location)
-        .where(Location.office_id == office.id, Location.active.is_(True), Location.id.in_(location_ids))
-        .order_by(Location.code)
-    )
-    return [poster(session, location, public_url) for location in locations]
+    return [poster(session, location, public_url) for location in office_locations(session, office, location_ids)]

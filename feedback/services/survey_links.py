@@ -20,11 +20,16 @@ def new_slug() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(SLUG_LENGTH))
 
 
-def current_link(session: Session, location: Location) -> SurveyLink:
-    """The location's active link, made on first use (caller commits)."""
-    link = session.scalar(
+def active_link(session: Session, location: Location) -> SurveyLink | None:
+    """The location's active link, or None before its first use (reads only)."""
+    return session.scalar(
         select(SurveyLink).where(SurveyLink.location_id == location.id, SurveyLink.retired_at.is_(None))
     )
+
+
+def current_link(session: Session, location: Location) -> SurveyLink:
+    """The location's active link, made on first use (caller commits)."""
+    link = active_link(session, location)
     if link is None:
         link = SurveyLink(location_id=location.id, slug=new_slug())
         session.add(link)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
@@ -12,8 +13,9 @@ from feedback.models import ApiToken, Location, Office, User
 from feedback.models.devices import hash_token, new_token
 from feedback.models.users import ROLES
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.sqltypes import utcnow
 
+# "Last used" of a personal API token is kept to the minute: at most one write a minute per token.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -51,7 +53,12 @@ def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiT
     return api_token, token
 
 
-def authenticate_api_token(session: Session, token: str | None) -> User | None:
+def find_api_token(session: Session, token: str | None) -> ApiToken | None:
+    """The active personal token ``token`` with its user, or None (unknown, revoked, user inactive).
+
+    Reads only: the read API calls this on every request, and a read must never need the write
+    lock. The token's last use is recorded afterwards (``record_api_token_use``).
+    """
     if not token:
         return None
     api_token = session.scalar(
@@ -59,8 +66,31 @@ def authenticate_api_token(session: Session, token: str | None) -> User | None:
     )
     if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
         return None
-    api_token.last_used_at = utcnow()
-    return api_token.user
+    return api_token
+
+
+def authenticate_api_token(session: Session, token: str | None) -> User | None:
+    api_token = find_api_token(session, token)
+    return api_token.user if api_token is not None else None
+
+
+def token_use_due(api_token: ApiToken, now: datetime) -> bool:
+    """Whether this use is worth a write: "last used" is kept to the minute, not to the request."""
+    return api_token.last_used_at is None or api_token.last_used_at <= now - TOKEN_USE_RESOLUTION
+
+
+def record_api_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Note that the token was used at ``now``, unless a use within the last minute is already noted
+    (several workers answering the same script at once write once)."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def scope_location_ids(session: Session, user: User) -> set[int]:

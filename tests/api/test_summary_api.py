@@ -129,7 +129,9 @@ def test_a_valid_token_is_accepted_and_its_last_use_recorded(client, build, sess
     user, token = build.user_token("admin")
     assert session.query(ApiToken).filter_by(user_id=user.id).one().last_used_at is None
     d = day0().isoformat()
-    assert client.get(URL, query_string={"from": d, "to": d}, headers=auth(token)).status_code == 200
+    with client.get(URL, query_string={"from": d, "to": d}, headers=auth(token)) as resp:
+        assert resp.status_code == 200
+    # Recorded once the answer was sent (closed), never inside the read (tests/api/test_token_use.py).
     session.rollback()  # end this test's read snapshot to see the request's commit
     session.expire_all()
     assert session.query(ApiToken).filter_by(user_id=user.id).one().last_used_at is not None
