@@ -11,7 +11,7 @@ Then the app runs in this process and the Flask test client, signed in as an adm
 the real sign-in form, asks each dashboard page for the measured office over its last full
 year: one warm-up request per page, then ``--runs`` timed requests per page, interleaved in
 rounds so every page shares the machine's noise; the median is reported with its ratio to
-``/healthz`` (the app's cheapest page: one ``SELECT 1``) timed in the same rounds; the landing page
+``/livez`` (the app's cheapest page: no query) timed in the same rounds; the landing page
 of the admin's whole scope (every office, last 30 days) is timed too, without a goal. Server
 time here is the WSGI call as the test client makes it (routing, sign-in check, queries,
 template rendering), without a network. The queries each page runs are counted too.
@@ -137,7 +137,7 @@ def pages(office: dict, codes: list[str], start, end) -> list[tuple[str, str]]:
     q = lambda **kw: "?" + urlencode({**year, **kw})  # noqa: E731
     code = codes[0]
     return [
-        ("baseline: /healthz", "/healthz"),
+        ("baseline: /livez", "/livez"),
         ("landing, office, a year (by week)", "/admin/" + q(office=office["slug"])),
         ("landing, office, default 30 days", "/admin/?" + urlencode({"office": office["slug"]})),
         ("location, a year (by week)", f"/admin/locations/{code}" + q()),
@@ -319,7 +319,7 @@ def main() -> None:
         report.header("Dashboard pages: server time for one office over a year", "bench.dashboard", started, settings),
         "",
         report.table(
-            ["database", "page", "median ms", "p90 ms", "x /healthz", "queries", "KiB", f"goal < {GOAL_MS:g} ms"], rows
+            ["database", "page", "median ms", "p90 ms", "x /livez", "queries", "KiB", f"goal < {GOAL_MS:g} ms"], rows
         ),
         "",
         "Data generated (per database; then deleted):\n",

@@ -71,7 +71,7 @@ class Server:
                 raise RuntimeError(f"{self.name} exited; see {self.log_path}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    s.sendall(b"GET /livez HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
                     if s.recv(64).startswith(b"HTTP/1."):
                         return
             except OSError:

@@ -134,7 +134,7 @@ def run(taps: int) -> dict:
                 cold = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
                 cold_page = cold.new_page()
                 token = page.evaluate("localStorage.getItem('kiosk.token')")
-                cold_page.goto(f"{base}/healthz")
+                cold_page.goto(f"{base}/livez")
                 cold_page.evaluate("(t) => localStorage.setItem('kiosk.token', t)", token)
                 sizes = []
                 cold_page.on(

@@ -46,12 +46,16 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from feedback import (
-        database,  # noqa: F401  (installs the SQLite connection hooks)
+        database,  # engine options; importing it installs the connection hooks
         models,  # noqa: F401  (registers the tables with the metadata)
     )
     from feedback.i18n import select_locale
     from feedback.security import init_app as init_security
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config),
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     babel.init_app(app, locale_selector=select_locale)
@@ -68,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin_app import admin_api, admin_bp
+    from feedback.health import health_bp
     from kiosk_app import device_api, kiosk_bp, phone_bp
 
     # Token-authenticated JSON APIs send no cookies, so CSRF does not apply to them.
@@ -78,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(phone_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -98,7 +98,17 @@ def load_config() -> dict:
         "INSTANCE_PATH": str(instance_path),
         "SECRET_KEY": _secret_key(instance_path, production),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Extra engine options over feedback.database.engine_options (pre-ping, the timeouts below).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # SQLite: how long a writer waits for the write lock before the request answers 503.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 15),
+        # PostgreSQL: how long to wait for a new connection before the request answers 503.
+        "DATABASE_CONNECT_TIMEOUT_SECONDS": _float("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+        # Faults (feedback/unavailable.py, feedback/health.py): the Retry-After of a 503, how often a
+        # lasting outage is logged again, and how long the readiness check waits for the database.
+        "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
+        "OUTAGE_LOG_SECONDS": _float("OUTAGE_LOG_SECONDS", 60),
+        "READINESS_TIMEOUT_SECONDS": _float("READINESS_TIMEOUT_SECONDS", 2),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "PORT": _int("PORT", 8000),
         # Request bodies above this answer 413; a full 500-item batch is ~150 KB.

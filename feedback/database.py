@@ -1,13 +1,20 @@
-"""Connection-level settings the two supported databases need.
+"""Connection-level settings the two supported databases need, and what a database fault is.
 
 SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout
 so concurrent gunicorn workers wait instead of failing, and explicit BEGIN so a
 write transaction can take the lock up front (``BEGIN IMMEDIATE``) instead of
 failing when a read snapshot is upgraded to a write.
+
+Faults: ``is_unavailable`` tells a database that cannot serve right now (refused or lost
+connection, read-only or locked file, full disk, pool exhausted) from a bug; the app answers
+those 503 with Retry-After (``feedback/unavailable.py``). A connection that can no longer write
+(opened while the SQLite file was read-only; a PostgreSQL server that became a standby) is
+thrown away with its pool, so the node recovers by itself once the database is back.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -15,8 +22,10 @@ from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.pool import Pool
 
 T = TypeVar("T")
 
@@ -24,16 +33,77 @@ SQLITE_IMMEDIATE = "feedback_sqlite_immediate"
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, _record):
+def _sqlite_on_connect(dbapi_connection, record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None  # let the "begin" hook below emit BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")  # the busy timeout is the driver's ``timeout`` (engine_options)
+    # SQLite opens a file it may not write read-only, silently, and the connection stays so.
+    record.info[_READ_ONLY_FILE] = next(
+        (path for _, name, path in cursor.execute("PRAGMA database_list") if name == "main" and _unwritable(path)),
+        None,
+    )
     cursor.close()
+
+
+_READ_ONLY_FILE = "feedback_sqlite_read_only_file"
+
+
+def _unwritable(path: str) -> bool:
+    return bool(path) and not os.access(path, os.W_OK)
+
+
+@event.listens_for(Pool, "checkout")
+def _reopen_once_writable(_dbapi_connection, record, _proxy):
+    """A SQLite connection opened while its file was read-only is replaced as soon as the file is
+    writable again, before it fails a write: the node recovers without a restart."""
+    path = record.info.get(_READ_ONLY_FILE)
+    if path and not _unwritable(path):
+        raise DisconnectionError("The SQLite file is writable again: open a new connection.")
+
+
+def engine_options(uri: str, config) -> dict:
+    """SQLAlchemy engine options for ``uri``: a pre-ping on every checkout (a connection the server
+    dropped is replaced, not used), and how long to wait: SQLite for the write lock
+    (``SQLITE_BUSY_TIMEOUT_SECONDS``), PostgreSQL for a connection (``DATABASE_CONNECT_TIMEOUT_SECONDS``:
+    an unreachable server answers 503 in seconds instead of holding the worker)."""
+    if uri.startswith("sqlite"):
+        connect_args = {"timeout": config["SQLITE_BUSY_TIMEOUT_SECONDS"]}
+    elif uri.startswith("postgresql"):
+        connect_args = {"connect_timeout": max(1, round(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))}
+    else:
+        connect_args = {}
+    return {"pool_pre_ping": True, "connect_args": connect_args}
+
+
+# SQLite errors after which a connection cannot be trusted to write again, even once the file is
+# writable: it was opened read-only, or its file went away. PostgreSQL: the server is a standby.
+_SQLITE_UNUSABLE = ("attempt to write a readonly database", "unable to open database file", "disk i/o error")
+_PG_READ_ONLY = "25006"  # read_only_sql_transaction
+
+
+@event.listens_for(Engine, "handle_error")
+def _replace_unusable_connections(context):
+    error = context.original_exception
+    if isinstance(error, sqlite3.Error):
+        if any(text in str(error).lower() for text in _SQLITE_UNUSABLE):
+            context.is_disconnect = True  # the pool is emptied: the next checkout opens afresh
+    elif getattr(error, "sqlstate", None) == _PG_READ_ONLY:
+        context.is_disconnect = True
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot serve right now (try again later), not that the
+    request or the code is wrong: a refused or lost connection, a timeout, a locked, read-only or
+    full database, the connection pool exhausted, a server in recovery or read-only."""
+    if isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or getattr(exc.orig, "sqlstate", None) == _PG_READ_ONLY
+    )
 
 
 @event.listens_for(Engine, "begin")

@@ -8,9 +8,11 @@ from flask import Flask, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from feedback.database import is_unavailable
 from feedback.extensions import db
 from feedback.http import ApiError, problem
 from feedback.services.errors import ServiceError
+from feedback.unavailable import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_unavailable(exc):  # the database cannot serve right now: 503, not 500
+            return database_unavailable(exc)
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_problem():

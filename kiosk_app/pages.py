@@ -1,4 +1,4 @@
-"""Visitor-facing pages: the kiosk shell, its service worker, enrolment; and /healthz."""
+"""Visitor-facing pages: the kiosk shell, its service worker, enrolment (health checks: feedback/health.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
-from sqlalchemy import text
 
 from feedback.database import write_transaction
 from feedback.extensions import db
@@ -100,11 +99,3 @@ def enroll_redeem(code: str):
     except ServiceError as exc:
         return _no_store(Response(render_template("kiosk/enroll.html", error=exc.detail), status=exc.status))
     return _no_store(Response(render_template("kiosk/enroll.html", token=token, location=location)))
-
-
-@kiosk_bp.get("/healthz")
-def healthz():
-    """Load-balancer check: the app answers and the database is reachable."""
-    db.session.execute(text("SELECT 1"))
-    db.session.rollback()
-    return jsonify(status="ok")

@@ -7,7 +7,9 @@ app and a server (PostgreSQL, Redis) so a test can cut the connection and bring 
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 from contextlib import contextmanager, suppress
 
@@ -82,6 +84,15 @@ class TcpProxy:
 
     stop = cut
 
+    @contextmanager
+    def down(self):
+        """Cut while inside, restored after."""
+        self.cut()
+        try:
+            yield
+        finally:
+            self.restore()
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -120,3 +131,78 @@ def _close(sock: socket.socket) -> None:
     with suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()
+
+
+def make_read_only(path) -> None:
+    """The file can no longer be opened for writing (as root, whom permissions do not stop: the
+    immutable attribute; else the permission bits). Open descriptors keep what they had."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+    else:
+        os.chmod(path, 0o444)
+
+
+def make_writable(path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        os.chmod(path, 0o644)
+
+
+def unreachable_url(database_url: str, tmp_path) -> str:
+    """A database of the same kind that refuses connections: a PostgreSQL port nothing listens
+    on; a SQLite file in a folder that does not exist (it cannot be opened or made)."""
+    if is_sqlite(database_url):
+        return f"sqlite:///{tmp_path / 'missing' / 'feedback.db'}"
+    url = sqlalchemy.engine.make_url(database_url)
+    return url.set(host="127.0.0.1", port=free_port()).render_as_string(hide_password=False)
+
+
+def through_proxy(database_url: str, proxy: TcpProxy) -> str:
+    url = sqlalchemy.engine.make_url(database_url)
+    return url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+def with_pg_options(database_url: str, *settings: str) -> str:
+    """The PostgreSQL URL with more ``-c name=value`` session settings in its ``options``."""
+    url = sqlalchemy.engine.make_url(database_url)
+    options = " ".join([url.query.get("options", ""), *(f"-c{s}" for s in settings)]).strip()
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def create_tables(database_url: str) -> None:
+    from feedback.config import normalize_database_url
+    from feedback.extensions import db
+
+    engine = sqlalchemy.create_engine(normalize_database_url(database_url), poolclass=NullPool)
+    db.metadata.create_all(engine)
+    engine.dispose()
+
+
+@contextmanager
+def isolated_app(suite_app, database_url: str, instance_path, **config):
+    """An app of its own on ``database_url`` (tables made by the caller, or none), for faults the
+    suite's database must not suffer. The extensions are module-wide (Flask-Limiter keeps one
+    storage), so they are given back to the suite's app afterwards."""
+    from feedback.app import create_app
+    from feedback.extensions import db, limiter
+
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "PUBLIC_URL": "http://127.0.0.1:8000",
+        **config,
+    }
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        probe = app.extensions.get("readiness_engine")
+        if probe is not None:
+            probe.dispose()
+        limiter.init_app(suite_app)  # the suite's storage again (its hooks are registered once)
+        limiter._storage_dead = False  # Flask-Limiter's flag: a fallback begun here is not the suite's
