@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     from feedback import (
         database,  # engine options; importing it installs the connection hooks
         models,  # noqa: F401  (registers the tables with the metadata)
+        ratelimit,
     )
     from feedback.i18n import select_locale
     from feedback.security import init_app as init_security
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     init_security(app)
     if app.config["TRUSTED_PROXIES"]:

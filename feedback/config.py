@@ -140,6 +140,14 @@ def load_config() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "feedback"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count the same limits in each process's memory, never fail the request
+        # (feedback/ratelimit.py); a Redis that does not answer costs at most this long per call.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 1),
+            "socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 1),
+        },
         "PHONE_LIMIT_PER_IP": os.environ.get("PHONE_LIMIT_PER_IP", "10 per minute; 60 per hour"),
         "PHONE_LIMIT_PER_LOCATION": os.environ.get("PHONE_LIMIT_PER_LOCATION", "120 per minute"),
         "PHONE_REPEAT_MINUTES": _float("PHONE_REPEAT_MINUTES", 10),

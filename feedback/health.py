@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from feedback import ratelimit
 from feedback.database import SQLITE_IMMEDIATE
 from feedback.extensions import db
 from feedback.models import Response
@@ -45,13 +46,13 @@ def livez():
 @health_bp.get("/healthz")
 def readyz():
     app = current_app._get_current_object()
-    checks = {"database": check_database(app)}
+    checks = {"database": check_database(app), "rate_limits": ratelimit.check(app)}
     if not checks["database"]["ok"]:
         response = jsonify(status="unavailable", checks=checks)
         response.status_code = 503
         response.headers["Retry-After"] = str(app.config["RETRY_AFTER_SECONDS"])
     else:
-        response = jsonify(status="ok", checks=checks)
+        response = jsonify(status="ok" if checks["rate_limits"]["ok"] else "degraded", checks=checks)
     return _no_store(response)
 
 

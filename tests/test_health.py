@@ -61,6 +61,7 @@ def test_a_healthy_node_is_live_and_ready(client):
         body = response.get_json()
         assert body["status"] == "ok"
         assert body["checks"]["database"] == {"ok": True, "read": True, "write": True}
+        assert body["checks"]["rate_limits"]["ok"] is True
 
 
 def test_without_a_database_the_node_is_live_but_not_ready(unreachable_app):
