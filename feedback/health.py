@@ -16,8 +16,6 @@ rolled back): nothing is written, but a read-only, locked or standby database fa
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import create_engine, event, false, select, text, update
 from sqlalchemy.engine import Engine
@@ -29,8 +27,6 @@ from feedback.database import SQLITE_IMMEDIATE
 from feedback.extensions import db
 from feedback.models import Response
 from feedback.outages import outage_log
-
-log = logging.getLogger(__name__)
 
 health_bp = Blueprint("health", __name__)
 
