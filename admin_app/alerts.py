@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from admin_app.filters import older_than
 from admin_app.manage import actor, save, status
 from admin_app.pages import admin_bp
 from admin_app.posters import location_in_scope
@@ -104,7 +105,7 @@ def alerts_list():
     state = request.args.get("state", "open")
     if state not in alerts.STATES:
         state = "open"
-    before = request.args.get("before", type=int)
+    before = older_than()
     rows, older = alerts.alerts_page(db.session, actor(), state=state, before=before)
     return render_template(
         "admin/alerts/list.html",

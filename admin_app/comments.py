@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import Field, SelectField
 from wtforms.validators import ValidationError as FieldError
 
 from admin_app import charts
+from admin_app.filters import load_query
 from admin_app.manage_forms import option
 from admin_app.pages import admin_bp
 from feedback.extensions import db
@@ -118,10 +118,7 @@ class CommentActionForm(FlaskForm):
 
 def _query() -> dict:
     """The URL's tab, filters and cursor; 400 when malformed."""
-    try:
-        return InboxQuerySchema().load(request.args)
-    except ValidationError as exc:
-        abort(400, description=f"Invalid filter: {exc.messages}")
+    return load_query(InboxQuerySchema())
 
 
 def _filtered_ids(query: dict, scope: set[int]) -> list[int]:

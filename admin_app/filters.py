@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import abort, request
 from flask_login import current_user
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Location, Office
-from feedback.schemas.filters import FilterSchema
+from feedback.schemas.filters import FilterSchema, OlderPageSchema
 from feedback.services import users
 
 
@@ -31,6 +31,19 @@ class Selection:
         return (self.end - self.start).days + 1
 
 
+def load_query(schema: Schema, args=None) -> dict:
+    """The URL's parameters loaded with ``schema`` (default: the whole query string); 400 when malformed."""
+    try:
+        return schema.load(request.args if args is None else args)
+    except ValidationError as exc:
+        abort(400, description=f"Invalid filter: {exc.messages}")
+
+
+def older_than() -> int | None:
+    """``before`` of a newest-first list (audit log, alerts): a row id, or None for the first page."""
+    return load_query(OlderPageSchema())["before"]
+
+
 def selection(default_days: int = 30) -> Selection:
     """The filter of this request, limited to the signed-in user's scope.
 
@@ -40,10 +53,7 @@ def selection(default_days: int = 30) -> Selection:
     """
     raw = {key: request.args.get(key) for key in ("from", "to", "office", "channel") if request.args.get(key)}
     raw["location"] = request.args.getlist("location")
-    try:
-        data = FilterSchema().load(raw)
-    except ValidationError as exc:
-        abort(400, description=f"Invalid filter: {exc.messages}")
+    data = load_query(FilterSchema(), raw)
     scope = users.scope_location_ids(db.session, current_user)
     office = None
     if data["office"]:

@@ -7,6 +7,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from admin_app.filters import older_than
 from admin_app.forms import ConfirmForm
 from admin_app.manage import actor, admin_required, no_store, save, status
 from admin_app.manage_forms import TokenForm, UserCreateForm, UserScopeForm, option
@@ -181,6 +182,6 @@ def token_revoke(token_id: int):
 @login_required
 @admin_required
 def audit():
-    before = request.args.get("before", type=int)
+    before = older_than()
     rows, older = management.audit_page(db.session, before=before)
     return render_template("admin/manage/audit.html", rows=rows, older=older, before=before)

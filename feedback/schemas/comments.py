@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from feedback.schemas.fields import Cursor
 from feedback.schemas.filters import DateRangeSchema
 from feedback.services.comments import SEARCH_MAX, TABS
 
@@ -16,4 +17,4 @@ class InboxQuerySchema(DateRangeSchema):
     location = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
     office = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     q = fields.String(load_default=None, validate=validate.Length(max=SEARCH_MAX))
-    after = fields.String(load_default=None, validate=validate.Length(max=64))
+    after = Cursor(load_default=None)

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from marshmallow import Schema, ValidationError, fields, validate
 
 from feedback.i18n import LANGUAGES
 from feedback.scales import DRIVERS, MAX_POINTS
+from feedback.schemas.fields import MAX_INT32, AwareDateTime
 
 _choice = fields.String(validate=validate.OneOf(DRIVERS))
-# Integer columns are 32-bit on PostgreSQL; larger values would fail in the database, not here.
-MAX_INT32 = 2**31 - 1
-
-
-def _utc_representable(value: datetime) -> None:
-    """Refuse instants that cannot be expressed in UTC (e.g. 9999-12-31T23:00-05:00)."""
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValidationError("Out of range.") from None
 
 
 class ResponseInSchema(Schema):
@@ -33,10 +22,9 @@ class ResponseInSchema(Schema):
         metadata={"description": "1 (worst) .. the survey scale's points (best)."},
     )
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    client_time = fields.AwareDateTime(
+    client_time = AwareDateTime(
         required=True,
-        validate=_utc_representable,
-        metadata={"description": "When the visitor tapped, ISO 8601 with offset."},
+        metadata={"description": "When the visitor tapped, ISO 8601 with offset (years 1900-2999)."},
     )
     survey_version = fields.Integer(
         strict=True,

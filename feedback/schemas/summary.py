@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, fields, validate
 
 from feedback.models.responses import CHANNELS
+from feedback.schemas.fields import Cursor, Date
+from feedback.schemas.filters import DateRangeSchema
 from feedback.services.aggregation import GROUPS
 
-MAX_RANGE_DAYS = 3 * 366
 
+class ScopedRangeSchema(DateRangeSchema):
+    """Locations (by code) and an inclusive range of local dates (both required)."""
 
-class ScopedRangeSchema(Schema):
-    """Locations (by code) and an inclusive range of local dates."""
+    class Meta:
+        unknown = RAISE  # a misspelt parameter is an error in the API, not silently ignored
 
     location = fields.List(
         fields.String(validate=validate.Length(min=1, max=32)),
         load_default=list,
         metadata={"description": "Location code; repeat for several. Default: every location in scope."},
     )
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local date, YYYY-MM-DD."})
-    to = fields.Date(required=True, metadata={"description": "Last local date (inclusive), YYYY-MM-DD."})
+    from_ = Date(required=True, data_key="from", metadata={"description": "First local date, YYYY-MM-DD (1900-2999)."})
+    to = Date(required=True, metadata={"description": "Last local date (inclusive), YYYY-MM-DD (1900-2999)."})
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
-
-    @validates_schema
-    def _range(self, data, **_kwargs):
-        if data["to"] < data["from_"]:
-            raise ValidationError("Must not be before 'from'.", "to")
-        if (data["to"] - data["from_"]).days >= MAX_RANGE_DAYS:
-            raise ValidationError(f"A range covers at most {MAX_RANGE_DAYS} days.", "to")
 
 
 class SummaryQuerySchema(ScopedRangeSchema):
@@ -41,8 +37,4 @@ class SummaryQuerySchema(ScopedRangeSchema):
 
 class ResponsesQuerySchema(ScopedRangeSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    after = fields.String(
-        load_default=None,
-        validate=validate.Length(max=100),
-        metadata={"description": "next_cursor of the previous page."},
-    )
+    after = Cursor(load_default=None, metadata={"description": "next_cursor of the previous page."})

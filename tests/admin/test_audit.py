@@ -164,7 +164,7 @@ def test_audit_log_pages(admin, session, world):
     assert 'rel="next"' not in second  # the last page
     assert 'href="/admin/audit">Newest' in second
     assert 'rel="next"' in first and "Newest" not in first
-    assert listed_actions(admin.get("/admin/audit?before=nonsense").get_data(as_text=True)) == actions
+    assert admin.get("/admin/audit?before=nonsense").status_code == 400  # a malformed cursor is an error
 
 
 def test_audit_log_is_admin_only(new_client, world):
