@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
         ratelimit,
     )
     from feedback.i18n import select_locale
+    from feedback.input_guard import init_app as init_input_guard
     from feedback.security import init_app as init_security
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -65,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     ratelimit.init_app(app)
     login_manager.init_app(app)
     init_security(app)
+    init_input_guard(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -1,0 +1,89 @@
+"""Refuse text that no route can store, once, before any view or extension sees the request.
+
+PostgreSQL refuses the NUL character in text, and neither database driver can encode an unpaired
+UTF-16 surrogate (``"\\udc00"``, which JSON can spell but UTF-8 cannot hold). Such input used to
+travel through the views into a query and fail there: a 500, on public pages too. No visitor,
+kiosk or manager ever means to send either, so a request carrying one anywhere (the path, the
+query string, a form field or file name, a JSON body) is answered 400: problem+json under /api/,
+a plain 400 page elsewhere. Checking the request as a whole covers every route, including ones
+added later.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, abort, request
+
+from feedback.http import ApiError
+
+# A JSON escape: ``\\uXXXX`` (group 1 is its hex digits) or any other (``\\\\``, ``\\n``...). Scanning
+# escapes left to right keeps an escaped backslash apart from the escape that follows it.
+_ESCAPE = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def json_flaw(raw: bytes) -> str | None:
+    """What makes a JSON text unstorable, or None: a NUL (escaped or raw) or an unpaired surrogate.
+
+    Works on the raw bytes, whatever their nesting depth, without parsing them (the view parses
+    once, and answers malformed JSON itself).
+    """
+    if b"\x00" in raw:
+        return "Contains a NUL character."
+    if b"\\u" not in raw:
+        return None
+    high_end = None  # where the last high surrogate escape ended, awaiting its low half
+    for match in _ESCAPE.finditer(raw):
+        digits = match.group(1)
+        code = int(digits, 16) if digits is not None else None
+        if high_end is not None:
+            paired = code is not None and 0xDC00 <= code <= 0xDFFF and match.start() == high_end
+            high_end = None
+            if not paired:
+                return "Contains an unpaired surrogate (\\ud800-\\udfff)."
+            continue
+        if code == 0:
+            return "Contains a NUL character."
+        if code is not None and 0xD800 <= code <= 0xDBFF:
+            high_end = match.end()
+        elif code is not None and 0xDC00 <= code <= 0xDFFF:
+            return "Contains an unpaired surrogate (\\ud800-\\udfff)."
+    return "Contains an unpaired surrogate (\\ud800-\\udfff)." if high_end is not None else None
+
+
+def _has_nul(multidict) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in multidict.lists())
+
+
+def _has_nul_name(files) -> bool:
+    return any("\x00" in (upload.filename or "") for _name, uploads in files.lists() for upload in uploads)
+
+
+def request_flaw() -> tuple[str, str] | None:
+    """(where, message) of the first unstorable text in the current request, or None."""
+    if "\x00" in request.path:
+        return "path", "Contains a NUL character."
+    if _has_nul(request.args):
+        return "query", "Contains a NUL character."
+    if request.is_json:
+        message = json_flaw(request.get_data(cache=True))
+        return ("body", message) if message else None
+    forms = ("application/x-www-form-urlencoded", "multipart/form-data")
+    if request.mimetype in forms and (_has_nul(request.form) or _has_nul_name(request.files)):
+        return "body", "Contains a NUL character."
+    return None
+
+
+def _refuse():
+    flaw = request_flaw()
+    if flaw is None:
+        return
+    where, message = flaw
+    if request.path.startswith("/api/"):
+        raise ApiError(400, "Bad Request", f"The request {where} {message[0].lower()}{message[1:]}", {where: [message]})
+    abort(400, description=f"The request {where} {message[0].lower()}{message[1:]}")
+
+
+def init_app(app: Flask) -> None:
+    # First of all before-request hooks: rate limits, CSRF and sign-in look-ups come after.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse)
