@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
-from feedback import clock
+from feedback import clock, input_guard
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
 from feedback.schemas.phone import PhoneAnswerSchema
@@ -87,6 +87,7 @@ def survey(slug: str):
 
 
 @phone_bp.post("/s/<slug>")
+@input_guard.cleans("comment")
 @limiter.limit(_per_ip)
 @limiter.limit(_per_location, key_func=lambda: f"location:{request.view_args['slug']}")
 def answer(slug: str):
