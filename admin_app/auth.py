@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import time
 from urllib.parse import urlparse
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse_many
 
 from admin_app.forms import ConfirmForm, PasswordForm, SignInForm
 from admin_app.pages import admin_bp
-from feedback.extensions import db, login_manager
-from feedback.models import User
+from feedback.extensions import db, limiter, login_manager
 from feedback.services import auth
 from feedback.services.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Please sign in."
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str):
+    """Every request: the cookie's user, unless that user's sessions were ended since."""
+    return auth.session_user(db.session, session_id)
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,11 +47,32 @@ def _safe_next(target: str | None) -> str:
     return url_for("admin.index")
 
 
+def _address_wait() -> int | None:
+    """Count a sign-in attempt against the client's address: the seconds to wait when it is over
+    ``LOGIN_LIMIT_PER_IP``, else None. Counted before the (deliberately slow) password check. Not
+    Flask-Limiter's decorator, which would put its window's Retry-After on every answer. A rate
+    limit store that cannot be reached lets the attempt through: each account and address is
+    still locked by its own count in the database."""
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], "sign-in", get_remote_address())
+    try:
+        for item in parse_many(current_app.config["LOGIN_LIMIT_PER_IP"]):
+            if not limiter.limiter.hit(item, *key):
+                reset, _remaining = limiter.limiter.get_window_stats(item, *key)
+                return max(1, math.ceil(reset - time.time()))
+    except Exception:  # any storage error: fail open, see above
+        log.warning("sign-in rate limit store unreachable; attempt allowed", exc_info=True)
+    return None
+
+
 @admin_bp.route("/login", methods=["GET", "POST"])
 def login():
     form = SignInForm()
     status, headers = 200, {}
-    if form.validate_on_submit():
+    wait = _address_wait() if request.method == "POST" else None
+    if wait:
+        form.password.errors = [f"Too many sign-in attempts from your network. Try again in {auth.seconds(wait)}."]
+        status, headers = 429, {"Retry-After": str(wait)}
+    elif form.validate_on_submit():
         try:
             user = auth.sign_in(db.session, form.email.data, form.password.data)
         except auth.SignInRefused as exc:
@@ -66,6 +92,7 @@ def login():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
+        auth.sign_out(db.session, current_user)  # every session of this user, copies included
         logout_user()
     return redirect(url_for("admin.login"))
 
@@ -76,11 +103,12 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            auth.change_password(db.session, current_user, form.current_password.data, form.new_password.data)
+            user = auth.change_password(db.session, current_user, form.current_password.data, form.new_password.data)
         except InvalidInput as exc:
             for field, messages in exc.errors.items():
                 getattr(form, field).errors.extend(messages)
         else:
-            flash("Your password was changed.")
+            login_user(user)  # every other session ended with the change; this one goes on
+            flash("Your password was changed. You were signed out everywhere else.")
             return redirect(url_for("admin.index"))
     return render_template("admin/password.html", form=form), 200 if request.method == "GET" else 422

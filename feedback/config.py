@@ -1,14 +1,19 @@
 """Settings read from the environment, in one place.
 
 Everything has a safe default for a developer's machine; production
-(``FEEDBACK_ENV=production``) refuses to start without a real ``SECRET_KEY``.
+(``FEEDBACK_ENV=production``) refuses to start without a strong ``SECRET_KEY``, and
+a mode name it does not know (``Production``, ``prod``) stops the start rather than
+quietly running as development.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import secrets
 import sysconfig
+from collections import Counter
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,6 +32,12 @@ def resource_dir(name: str) -> Path:
     if override:
         return Path(override)
     return (CHECKOUT or SHARE_DIR) / name
+
+
+MODES = ("development", "production")
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_BITS = 96  # measured from character frequencies, which undercount a random key
+SECRET_KEY_ADVICE = "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 def _int(name: str, default: int) -> int:
@@ -69,12 +80,45 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def weak_secret_key(key: str) -> str | None:
+    """Why ``key`` is too weak to sign production sessions, or None.
+
+    Every phone visitor receives a cookie signed with it, so a guessable key can be cracked
+    offline and a session (an admin's ``_user_id``) forged. Refused: keys shorter than 32
+    characters, keys whose characters carry under 96 bits by their frequencies (``aaaa...``,
+    ``passwordpassword...``), and keys that repeat a shorter pattern or count up or down.
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"it is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < SECRET_KEY_MIN_BITS:
+        return f"its characters carry about {bits:.0f} bits, fewer than {SECRET_KEY_MIN_BITS}"
+    if any(key == (key[:period] * (len(key) // period + 1))[: len(key)] for period in range(1, len(key) // 2 + 1)):
+        return "it repeats a shorter pattern"
+    steps = Counter(ord(b) - ord(a) for a, b in itertools.pairwise(key))
+    if steps.most_common(1)[0][1] >= len(key) // 2:
+        return "it is mostly a run of consecutive characters"
+    return None
+
+
+def _mode() -> str:
+    mode = os.environ.get("FEEDBACK_ENV") or "development"
+    if mode not in MODES:
+        raise RuntimeError(f"FEEDBACK_ENV must be one of {', '.join(MODES)} (exactly), got {mode!r}")
+    return mode
+
+
 def _secret_key(instance_path: Path, production: bool) -> str:
     key = os.environ.get("SECRET_KEY")
+    if production:
+        if not key:
+            raise RuntimeError(f"SECRET_KEY must be set when FEEDBACK_ENV=production. {SECRET_KEY_ADVICE}")
+        reason = weak_secret_key(key)
+        if reason:
+            raise RuntimeError(f"SECRET_KEY is too weak for production: {reason}. {SECRET_KEY_ADVICE}")
     if key:
         return key
-    if production:
-        raise RuntimeError("SECRET_KEY must be set when FEEDBACK_ENV=production")
     # Development: generate once and keep it, so sessions survive restarts.
     path = instance_path / "secret_key"
     if path.exists():
@@ -91,7 +135,7 @@ def load_config() -> dict:
     # The instance folder (SQLite file, development secret key): in the checkout, or in the
     # working directory when installed from a wheel.
     instance_path = Path(os.environ.get("INSTANCE_PATH") or (CHECKOUT or Path.cwd()) / "instance")
-    production = os.environ.get("FEEDBACK_ENV", "development") == "production"
+    production = _mode() == "production"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'feedback.db'}"
     return {
         "ENV_NAME": "production" if production else "development",
@@ -135,6 +179,9 @@ def load_config() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # Production sends Strict-Transport-Security (feedback/security.py): browsers then refuse
+        # plain HTTP for the site for this long. 0 sends none (a TLS-less test install).
+        "HSTS_SECONDS": _int("HSTS_SECONDS", 365 * 24 * 3600) if production else 0,
         "WTF_CSRF_TIME_LIMIT": None,
         # Phone survey abuse limits (Flask-Limiter syntax), per client IP and per location.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
@@ -151,6 +198,9 @@ def load_config() -> dict:
         "PHONE_LIMIT_PER_IP": os.environ.get("PHONE_LIMIT_PER_IP", "10 per minute; 60 per hour"),
         "PHONE_LIMIT_PER_LOCATION": os.environ.get("PHONE_LIMIT_PER_LOCATION", "120 per minute"),
         "PHONE_REPEAT_MINUTES": _float("PHONE_REPEAT_MINUTES", 10),
+        # Admin sign-in attempts per client IP, counted before the (deliberately slow) password
+        # check; each account and unknown address is also locked after failures (services/auth.py).
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute; 200 per hour"),
         # How many proxies (load balancers) in front set X-Forwarded-For / -Proto; 0 = none.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Alert e-mail (feedback/services/mailer.py): smtp://host:25, smtp+starttls://user:pass@host:587

@@ -85,9 +85,10 @@ def _app(database_url, tmp_path_factory):
 
 @pytest.fixture
 def app(_app):
-    from feedback.extensions import db
+    from feedback.extensions import db, limiter
 
     yield _app
+    limiter.reset()  # each test starts with fresh rate limits (sign-ins, phone answers)
     db.session.remove()
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):

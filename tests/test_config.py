@@ -93,3 +93,66 @@ def test_connection_settings_of_the_database_in_use(session):
     else:
         assert bind.dialect.driver == "psycopg"
         assert session.execute(text("SELECT current_schema()")).scalar().startswith("test_")
+
+
+# --- production mode and its key (issue 11, item 8) ----------------------------------------------
+
+STRONG_KEY = "pV3q9Lx_2mZt8Rk4Wn7Yb1Hc6Jd0Fg5Se-Ua3Oi9Ep2Qr"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x",
+        "short-but-random-Xq9",
+        "a" * 64,
+        "passwordpasswordpasswordpassword",
+        "0123456789abcdef0123456789abcdef",
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "changeme" * 6,
+    ],
+)
+def test_production_refuses_a_weak_secret_key(monkeypatch, tmp_path, key):
+    monkeypatch.setenv("FEEDBACK_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too weak for production"):
+        load_config()
+
+
+def test_production_accepts_a_generated_key_and_sends_hsts(monkeypatch, tmp_path):
+    import secrets
+
+    from feedback.app import create_app
+
+    monkeypatch.setenv("FEEDBACK_ENV", "production")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    for key in (STRONG_KEY, secrets.token_urlsafe(48), secrets.token_hex(32)):
+        monkeypatch.setenv("SECRET_KEY", key)
+        config = load_config()
+        assert config["SECRET_KEY"] == key and config["ENV_NAME"] == "production"
+        assert config["SESSION_COOKIE_SECURE"] is True
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})
+    resp = app.test_client().get("/kiosk/manifest.webmanifest")
+    assert resp.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_development_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/kiosk/manifest.webmanifest").headers
+
+
+@pytest.mark.parametrize("mode", ["Production", "prod", "PRODUCTION", "producton", "dev", "staging", " production"])
+def test_an_unknown_mode_name_stops_the_start(monkeypatch, tmp_path, mode):
+    """A mistyped mode used to run as development: a per-instance random key, cookies without Secure."""
+    monkeypatch.setenv("FEEDBACK_ENV", mode)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="FEEDBACK_ENV must be one of development, production"):
+        load_config()
+
+
+@pytest.mark.parametrize("mode", ["development", ""])
+def test_development_is_the_default_mode(monkeypatch, tmp_path, mode):
+    monkeypatch.setenv("FEEDBACK_ENV", mode)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    assert load_config()["ENV_NAME"] == "development"

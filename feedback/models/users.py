@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     # Sign-in throttling: after 5 failures each further one doubles the wait (services/auth.py).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session cookie's user id; raising it ends all of the user's sessions at once
+    # (sign-out, password, role change, deactivation: services/auth.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # A manager sees these locations and every location of these offices.
     locations: Mapped[list[Location]] = relationship(secondary=user_locations)  # noqa: F821
@@ -52,6 +55,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated user cannot sign in
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
 
 class SignInThrottle(db.Model):

@@ -6,9 +6,17 @@ hour) during which the account refuses sign-in even with the right password; a
 success resets the count. No answer says whether the e-mail has an account: an
 unknown address is counted and locked the same way (``SignInThrottle``).
 
-The account row is read and updated under a row lock (``FOR UPDATE`` on
-PostgreSQL; SQLite's write transaction already locks the database), so
-parallel guesses cannot overwrite each other's count and get free attempts.
+The password is checked outside any transaction (a deliberately slow hash must
+not hold SQLite's write lock, or every kiosk waits behind a burst of guesses);
+the outcome is then recorded with the account row read again under a row lock
+(``FOR UPDATE`` on PostgreSQL; SQLite's write transaction locks the database).
+A lock that a parallel guess set in the meantime wins over this guess's result,
+so parallel guesses get no more attempts than sequential ones, and cannot
+overwrite each other's count.
+
+A session cookie names the user and their ``session_version``; raising the
+version (sign-out, password change, role change, deactivation) ends every
+session of that user at once, on every device, copied cookies included.
 """
 
 from __future__ import annotations
@@ -53,27 +61,34 @@ def delay_after(failures: int) -> timedelta:
     return min(MAX_DELAY, BASE_DELAY * 2 ** min(failures - FREE_ATTEMPTS - 1, 16))
 
 
-def _seconds(n: int) -> str:
+def seconds(n: int) -> str:
     return "1 second" if n == 1 else f"{n} seconds"
 
 
 def sign_in(session: Session, email: str, password: str, *, now: datetime | None = None) -> User:
     now = now or utcnow()
     address = email.strip().lower()
+    # 1. Read the account (or the unknown address's count) and refuse a locked one: no write yet.
+    user = session.scalar(select(User).where(User.email == address))
+    counter = user if user is not None else session.get(SignInThrottle, _digest(address))
+    _refuse_if_locked(counter, now)
+    # 2. The slow hash check, outside any transaction. An unknown address costs the same check,
+    # so neither the answers nor their timing tell whether the account exists.
+    checked_hash = user.password_hash if user is not None else _DUMMY_HASH
+    session.rollback()  # end the read: nothing is held while hashing
+    ok = check_password_hash(checked_hash, password) and user is not None
+    # 3. Record the outcome under the row lock.
     with write_transaction(session):
-        user = session.scalar(select(User).where(User.email == address).with_for_update())
-        # An unknown address is counted and locked like an account, so neither the answers
-        # nor their timing (one hash check either way) tell whether the account exists.
+        user = session.scalar(
+            select(User).where(User.email == address).with_for_update().execution_options(populate_existing=True)
+        )
         counter = user if user is not None else _throttle(session, address, now)
-        if counter.locked_until and counter.locked_until > now:
-            wait = math.ceil((counter.locked_until - now).total_seconds())
-            raise SignInRefused(f"Too many failed attempts. Try again in {_seconds(wait)}.", retry_after=wait)
-        if user is None:
-            check_password_hash(_DUMMY_HASH, password)
-            ok = False
-        else:
-            ok = check_password_hash(user.password_hash, password) and user.active
-        if not ok:
+        # A lock set by a parallel guess meanwhile wins; so does a password changed meanwhile.
+        locked = _locked_for(counter, now)
+        ok = ok and user is not None and user.active and user.password_hash == checked_hash
+        if locked:
+            refusal = locked
+        elif not ok:
             counter.failed_logins += 1
             delay = delay_after(counter.failed_logins)
             counter.locked_until = now + delay if delay else None
@@ -87,9 +102,26 @@ def sign_in(session: Session, email: str, password: str, *, now: datetime | None
     return user
 
 
+def _locked_for(counter, now: datetime) -> SignInRefused | None:
+    if counter is not None and counter.locked_until and counter.locked_until > now:
+        wait = math.ceil((counter.locked_until - now).total_seconds())
+        return SignInRefused(f"Too many failed attempts. Try again in {seconds(wait)}.", retry_after=wait)
+    return None
+
+
+def _refuse_if_locked(counter, now: datetime) -> None:
+    refusal = _locked_for(counter, now)
+    if refusal:
+        raise refusal
+
+
+def _digest(address: str) -> str:
+    return hashlib.sha256(address.encode()).hexdigest()
+
+
 def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
     """The failure count of an address without an account, locked for this transaction."""
-    digest = hashlib.sha256(address.encode()).hexdigest()
+    digest = _digest(address)
     # Forget addresses that have not failed for a day (an attacker's list of guesses).
     session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - THROTTLE_MEMORY))
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
@@ -108,10 +140,39 @@ def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
     return counter
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """Set a new password and end every session of the user (the caller signs this one in again).
+    Both slow hashes run before the write transaction."""
     if not check_password_hash(user.password_hash, current):
         raise InvalidInput("The current password is wrong.", {"current_password": ["Wrong password."]})
     if len(new) < 10:
         raise InvalidInput("The new password is too short.", {"new_password": ["At least 10 characters."]})
+    new_hash = generate_password_hash(new)
     with write_transaction(session):
-        session.get(User, user.id).password_hash = generate_password_hash(new)
+        fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
+        fresh.password_hash = new_hash
+        end_sessions(fresh)
+    return fresh
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (in the caller's transaction): their cookies stop working."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def sign_out(session: Session, user: User) -> None:
+    """Sign the user out everywhere: this session and any copy of its cookie."""
+    with write_transaction(session):
+        end_sessions(session.get(User, user.id, with_for_update=True, populate_existing=True))
+
+
+def session_user(session: Session, session_id: str) -> User | None:
+    """The active user a session cookie's id (``"<id>:<session version>"``) names, or None when
+    the id is malformed, the user is gone or inactive, or the version has moved on."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 10 or len(version) > 10:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user

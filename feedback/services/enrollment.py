@@ -2,7 +2,10 @@
 
 Staff open the link on the tablet; redeeming it issues the device a fresh token
 (replacing any earlier one) that the page stores in the browser. A code works
-once and expires, and only its hash is stored.
+once and expires, and only its hash is stored. A device has at most one open
+link: issuing a link cancels the device's earlier open ones, and redeeming one
+cancels the rest, so an old link (printed, e-mailed, left in a browser
+history) can never take the kiosk over from the tablet that enrolled since.
 """
 
 from __future__ import annotations
@@ -24,11 +27,35 @@ class CodeUnusable(ServiceError):
     title = "Gone"
 
 
+def _cancel_open_codes(session: Session, device_id: int, now: datetime, keep: int | None = None) -> None:
+    """Cancel the device's unused, uncancelled links (but ``keep``)."""
+    condition = [
+        EnrollmentCode.device_id == device_id,
+        EnrollmentCode.used_at.is_(None),
+        EnrollmentCode.cancelled_at.is_(None),
+        EnrollmentCode.expires_at > now,
+    ]
+    if keep is not None:
+        condition.append(EnrollmentCode.id != keep)
+    session.execute(
+        update(EnrollmentCode).where(*condition).values(cancelled_at=now).execution_options(synchronize_session=False)
+    )
+
+
+def _lock_device(session: Session, device_id: int) -> None:
+    """Serialise link changes of one device (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
+
+
 def create_code(
     session: Session, device: Device, *, ttl: timedelta = timedelta(hours=24), now: datetime | None = None
 ) -> tuple[EnrollmentCode, str]:
+    """A new one-time link for ``device``; its earlier open links stop working (caller commits)."""
     code = secrets.token_urlsafe(18)
     now = now or utcnow()
+    _lock_device(session, device.id)
+    _cancel_open_codes(session, device.id, now)
     record = EnrollmentCode(device=device, code_hash=hash_token(code), created_at=now, expires_at=now + ttl)
     session.add(record)
     session.flush()
@@ -47,6 +74,8 @@ def find_code(session: Session, code: str, *, now: datetime | None = None) -> En
     now = now or utcnow()
     if record.used_at is not None:
         raise CodeUnusable("This enrolment link has already been used.")
+    if record.cancelled_at is not None:
+        raise CodeUnusable("This enrolment link was replaced by a newer one.")
     if record.expires_at <= now:
         raise CodeUnusable("This enrolment link has expired.")
     if record.device.revoked_at is not None:
@@ -55,18 +84,25 @@ def find_code(session: Session, code: str, *, now: datetime | None = None) -> En
 
 
 def redeem(session: Session, code: str, *, now: datetime | None = None) -> tuple[Device, str]:
-    """Use the code once: give its device a new token and return it (caller commits)."""
+    """Use the code once: give its device a new token, cancel its other links, and return the
+    token (caller commits). Of two tablets racing for one code, or for two links of one device,
+    exactly one wins; the other gets 410."""
     now = now or utcnow()
     record = find_code(session, code, now=now)
-    # Conditional update: of two tablets racing for one code, exactly one wins.
+    _lock_device(session, record.device_id)
     claimed = session.execute(
         update(EnrollmentCode)
-        .where(EnrollmentCode.id == record.id, EnrollmentCode.used_at.is_(None))
+        .where(
+            EnrollmentCode.id == record.id,
+            EnrollmentCode.used_at.is_(None),
+            EnrollmentCode.cancelled_at.is_(None),
+        )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         raise CodeUnusable("This enrolment link has already been used.")
+    _cancel_open_codes(session, record.device_id, now, keep=record.id)
     token = new_token()
     record.device.token_hash = hash_token(token)
     session.flush()

@@ -30,7 +30,7 @@ from feedback.models import ApiToken, AuditEntry, Device, Location, Office, Surv
 from feedback.models.org import WEEKDAYS
 from feedback.models.users import ROLES
 from feedback.scales import DRIVERS, SCALES
-from feedback.services import audit, devices, enrollment, org, users
+from feedback.services import audit, auth, devices, enrollment, org, users
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.sqltypes import utcnow
 
@@ -872,6 +872,8 @@ def update_user(session: Session, actor: User, user_id: int, *, role: str, offic
     old_offices, old_codes = _scope_names(user.offices, user.locations)
     new_offices, new_codes = _scope_names(offices, locations)
     changed = audit.changes(user, {"role": role})
+    if "role" in changed:
+        auth.end_sessions(user)  # signed in with the old role's rights: sign in again
     if old_offices != new_offices:
         changed["offices"] = [old_offices, new_offices]
         user.offices = offices
@@ -893,6 +895,7 @@ def set_user_active(session: Session, actor: User, user_id: int, active: bool) -
     if not changed:
         return {}
     if not active:
+        auth.end_sessions(user)  # so reactivating the user does not bring old sessions back
         now = utcnow()
         tokens = list(
             session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from feedback.database import write_transaction
 from feedback.services import devices, enrollment
+from tests.admin.conftest import csrf_token
 from tests.builders import auth, response_body
 
 
@@ -73,3 +74,73 @@ def test_cli_enroll_prints_link_and_qr(runner, build):
     device_id = re.search(r"Enrolled device (\d+)", result.output).group(1)
     link = runner.invoke(args=["device", "link", device_id])
     assert link.exit_code == 0 and "/kiosk/enroll/" in link.output
+
+
+# --- one open link per device (issue 11, item 7) ------------------------------------------------
+
+
+def redeem(client, code):
+    """Post the enrolment form as the tablet's browser would (a page opened while the link worked,
+    so with a CSRF token of this browser's session)."""
+    return client.post(f"/kiosk/enroll/{code}", data={"csrf_token": csrf_token(client)})
+
+
+def issued_token(response) -> str:
+    return re.search(r'data-token="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_a_new_link_cancels_the_devices_earlier_one(client, session, build):
+    device, _ = build.device()
+    first, second = make_code(session, device), make_code(session, device)
+    refused = client.get(f"/kiosk/enroll/{first}")
+    assert refused.status_code == 410
+    assert "replaced by a newer one" in refused.get_data(as_text=True)
+    assert redeem(client, second).status_code == 200
+
+
+def test_an_old_link_cannot_take_over_an_enrolled_kiosk(client, session, build):
+    """``flask device link`` twice: B is redeemed by the tablet; A must then answer 410 and leave
+    B's tablet enrolled (it used to succeed and silently unenrol it)."""
+    device, _ = build.device()
+    a, b = make_code(session, device), make_code(session, device)
+    tablet = redeem(client, b)
+    assert tablet.status_code == 200
+    token = issued_token(tablet)
+    assert redeem(client, a).status_code == 410
+    assert client.post("/api/v1/responses", json=response_body(), headers=auth(token)).status_code == 201
+
+
+def test_redeeming_a_link_cancels_the_devices_other_open_links(client, session, build):
+    """Links issued before this rule (or in a race) may both be open: the first redeemed wins."""
+    from sqlalchemy import update
+
+    from feedback.models import EnrollmentCode
+
+    device, _ = build.device()
+    a, b = make_code(session, device), make_code(session, device)
+    with write_transaction(session):  # both open, as links issued before the upgrade are
+        session.execute(update(EnrollmentCode).values(cancelled_at=None))
+    tablet = redeem(client, a)
+    assert tablet.status_code == 200
+    assert redeem(client, b).status_code == 410
+    assert redeem(client, a).status_code == 410  # and a second redemption of anything is 410
+    token = issued_token(tablet)
+    assert client.post("/api/v1/responses", json=response_body(), headers=auth(token)).status_code == 201
+
+
+def test_links_of_other_devices_are_untouched(client, session, build):
+    one, _ = build.device()
+    other, _ = build.device()
+    mine = make_code(session, one)
+    make_code(session, other)
+    assert redeem(client, mine).status_code == 200
+
+
+def test_cli_link_twice_leaves_one_working_link(runner, client, build):
+    build.location(code="HNL-C9")
+    enrolled = runner.invoke(args=["device", "enroll", "HNL-C9"])
+    device_id = re.search(r"Enrolled device (\d+)", enrolled.output).group(1)
+    links = [runner.invoke(args=["device", "link", device_id]).output for _ in range(2)]
+    codes = [re.search(r"/kiosk/enroll/([\w-]{20,})", out).group(1) for out in links]
+    assert client.get(f"/kiosk/enroll/{codes[0]}").status_code == 410
+    assert redeem(client, codes[1]).status_code == 200
