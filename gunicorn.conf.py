@@ -10,7 +10,16 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's largest request line: the app answers URLs over MAX_URL_LENGTH (4000) itself with 414
+# problem+json; only lines over this get gunicorn's bare HTML answer.
+limit_request_line = 8190
+# gunicorn 25.1+ opens a control socket, by default at one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), so a second instance on the host would take the first one's over.
+# None unless GUNICORN_CONTROL_SOCKET names a path of this instance's own (older gunicorns
+# ignore both settings).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")

@@ -55,12 +55,13 @@ def summary():
     ---
     get:
       summary: Count, CSAT, mean, distribution, follow-ups and suspects
+      operationId: summary
       security: [{apiToken: []}]
       parameters:
       - in: query
         schema: SummaryQuerySchema
       responses:
-        200: {description: The summary}
+        200: {description: The summary, content: {application/json: {schema: {type: object}}}}
         401: {$ref: '#/components/responses/Problem'}
         404: {$ref: '#/components/responses/Problem'}
         422: {$ref: '#/components/responses/Problem'}
@@ -86,12 +87,22 @@ def list_responses():
     ---
     get:
       summary: List responses (keyset pages of up to 1000)
+      operationId: listResponses
       security: [{apiToken: []}]
       parameters:
       - in: query
         schema: ResponsesQuerySchema
       responses:
-        200: {description: "{responses: [ResponseOut], next_cursor: string or null}"}
+        200:
+          description: A page of responses, and the cursor of the next one (null on the last page)
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [responses, next_cursor]
+                properties:
+                  responses: {type: array, items: {$ref: '#/components/schemas/ResponseOut'}}
+                  next_cursor: {type: string, nullable: true}
         401: {$ref: '#/components/responses/Problem'}
         404: {$ref: '#/components/responses/Problem'}
         422: {$ref: '#/components/responses/Problem'}

@@ -157,6 +157,9 @@ def load_config() -> dict:
         "PORT": _int("PORT", 8000),
         # Request bodies above this answer 413; a full 500-item batch is ~150 KB.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        # URLs longer than this answer 414 (feedback/input_guard.py); gunicorn's own request-line
+        # limit is set above it (gunicorn.conf.py) so the answer is the app's, not an HTML page.
+        "MAX_URL_LENGTH": _int("MAX_URL_LENGTH", 4000),
         "BATCH_MAX_ITEMS": _int("BATCH_MAX_ITEMS", 500),
         # A second tap from one device within this many seconds is kept but marked suspect.
         "SUSPECT_WINDOW_SECONDS": _float("SUSPECT_WINDOW_SECONDS", 2.0),

@@ -1,4 +1,9 @@
-"""Refuse text that no route can store, once, before any view or extension sees the request.
+"""Refuse what no route can handle, once, before any view or extension sees the request: an
+over-long URL, and text no database can store.
+
+A URL longer than ``MAX_URL_LENGTH`` answers 414. Gunicorn's own request-line limit is set above
+it (gunicorn.conf.py), so a long query string gets this problem+json answer instead of the
+server's bare HTML page.
 
 PostgreSQL refuses the NUL character in text, and neither database driver can encode an unpaired
 UTF-16 surrogate (``"\\udc00"``, which JSON can spell but UTF-8 cannot hold). Such input used to
@@ -90,7 +95,21 @@ def request_flaw() -> tuple[str, str] | None:
     return None
 
 
+def url_length() -> int:
+    """Length of the URL as sent (path and query string), as gunicorn counts it."""
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    rebuilt = len(environ.get("PATH_INFO", "")) + (len(query) + 1 if query else 0)
+    return max(len(environ.get("RAW_URI") or ""), rebuilt)
+
+
 def _refuse():
+    limit = current_app.config.get("MAX_URL_LENGTH")
+    if limit and url_length() > limit:
+        detail = f"The URL is longer than {limit} characters; send fewer or shorter parameters."
+        if request.path.startswith("/api/"):
+            raise ApiError(414, "URI Too Long", detail, {"url": [f"At most {limit} characters."]})
+        abort(414, description=detail)
     flaw = request_flaw()
     if flaw is None:
         return

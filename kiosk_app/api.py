@@ -34,6 +34,7 @@ def post_response():
     ---
     post:
       summary: Store one response (idempotent on its id)
+      operationId: postResponse
       security: [{deviceToken: []}]
       requestBody:
         required: true
@@ -43,12 +44,11 @@ def post_response():
       responses:
         201: {description: Stored now, content: {application/json: {schema: ResponseOut}}}
         200: {description: Already stored with the same body (replay), content: {application/json: {schema: ResponseOut}}}
-        400: {$ref: '#/components/responses/Problem'}
         401: {$ref: '#/components/responses/Problem'}
-        409: {$ref: '#/components/responses/Problem'}
-        413: {$ref: '#/components/responses/Problem'}
-        415: {$ref: '#/components/responses/Problem'}
-        422: {$ref: '#/components/responses/Problem'}
+        409: {$ref: '#/components/responses/Conflict'}
+        413: {$ref: '#/components/responses/TooLarge'}
+        415: {$ref: '#/components/responses/NotJson'}
+        422: {$ref: '#/components/responses/Refused'}
     """
     item = load_json(request, ResponseInSchema())
     now = clock.now()
@@ -65,6 +65,7 @@ def post_batch():
     ---
     post:
       summary: Store a batch of responses (all or nothing; replays reported per item)
+      operationId: postBatch
       security: [{deviceToken: []}]
       requestBody:
         required: true
@@ -74,11 +75,11 @@ def post_batch():
       responses:
         201: {description: At least one response stored now, content: {application/json: {schema: BatchOut}}}
         200: {description: Every item was already stored, content: {application/json: {schema: BatchOut}}}
-        400: {$ref: '#/components/responses/Problem'}
         401: {$ref: '#/components/responses/Problem'}
-        409: {$ref: '#/components/responses/Problem'}
-        413: {$ref: '#/components/responses/Problem'}
-        422: {$ref: '#/components/responses/Problem'}
+        409: {$ref: '#/components/responses/Conflict'}
+        413: {$ref: '#/components/responses/TooLarge'}
+        415: {$ref: '#/components/responses/NotJson'}
+        422: {$ref: '#/components/responses/Refused'}
     """
     body = load_json(request, BatchInSchema())
     limit = current_app.config["BATCH_MAX_ITEMS"]
@@ -109,6 +110,7 @@ def heartbeat():
     ---
     post:
       summary: Kiosk heartbeat
+      operationId: heartbeat
       security: [{deviceToken: []}]
       requestBody:
         required: true
@@ -118,6 +120,8 @@ def heartbeat():
       responses:
         200: {description: Recorded, content: {application/json: {schema: HeartbeatOut}}}
         401: {$ref: '#/components/responses/Problem'}
+        413: {$ref: '#/components/responses/TooLarge'}
+        415: {$ref: '#/components/responses/NotJson'}
         422: {$ref: '#/components/responses/Problem'}
     """
     body = load_json(request, HeartbeatInSchema())
@@ -133,6 +137,7 @@ def openapi():
     ---
     get:
       summary: This document (OpenAPI 3.0, no authentication)
+      operationId: openapi
       security: []
       responses:
         200: {description: The OpenAPI document, content: {application/json: {schema: {type: object}}}}

@@ -29,9 +29,10 @@ def get_config():
     ---
     get:
       summary: Kiosk configuration (supports If-None-Match)
+      operationId: kioskConfig
       security: [{deviceToken: []}]
       responses:
-        200: {description: The configuration; ETag header set}
+        200: {description: The configuration; ETag header set, content: {application/json: {schema: {type: object}}}}
         304: {description: Unchanged since the ETag given in If-None-Match}
         401: {$ref: '#/components/responses/Problem'}
     """

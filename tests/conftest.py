@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from feedback.config import normalize_database_url
+from tests.contract import check as check_contract
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
@@ -75,6 +76,7 @@ def _app(database_url, tmp_path_factory):
             "PUBLIC_URL": "http://127.0.0.1:8000",  # what the tests expect in links, whatever the environment
         }
     )
+    app.test_client_class = OwnContextClient  # app.test_client() checks the contract too
     with app.app_context():
         db.create_all()
         yield app
@@ -109,7 +111,9 @@ class OwnContextClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        check_contract(self.application, response)  # /api/ answers must fit the OpenAPI document
+        return response
 
 
 @pytest.fixture
