@@ -1,7 +1,9 @@
 """Refuse what no route can handle, once, before any view or extension sees the request: an
-over-long URL, and text no database can store.
+over-long URL, an id no column holds, and text no database can store.
 
-A URL longer than ``MAX_URL_LENGTH`` answers 414. Gunicorn's own request-line limit is set above
+An integer in a route's path (``<int:...>``) matches only up to 32 bits, the size of the id
+columns: a larger one is a 404, not a query the database fails on. A URL longer than
+``MAX_URL_LENGTH`` answers 414. Gunicorn's own request-line limit is set above
 it (gunicorn.conf.py), so a long query string gets this problem+json answer instead of the
 server's bare HTML page.
 
@@ -19,8 +21,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask, abort, current_app, request
+from werkzeug.routing import IntegerConverter
 
 from feedback.http import ApiError
+from feedback.schemas.fields import MAX_INT32
 
 # A JSON escape: ``\\uXXXX`` (group 1 is its hex digits) or any other (``\\\\``, ``\\n``...). Scanning
 # escapes left to right keeps an escaped backslash apart from the escape that follows it.
@@ -119,6 +123,15 @@ def _refuse():
     abort(400, description=f"The request {where} {message[0].lower()}{message[1:]}")
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a row id, at most 32 bits (the columns' size), so a larger
+    number matches no route (404) instead of failing in the database."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(url_map, fixed_digits, min, MAX_INT32 if max is None else max, signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their routes
     # First of all before-request hooks: rate limits, CSRF and sign-in look-ups come after.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse)

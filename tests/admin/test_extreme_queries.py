@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.conftest import sign_in
+from tests.admin.conftest import csrf_token, sign_in
 
 ADMIN = "admin@example.gov"
 
@@ -71,3 +71,28 @@ def test_a_valid_page_cursor_still_answers(admin, path):
 def test_a_comment_cursor_beyond_the_calendar_answers_400(admin, after):
     resp = admin.get("/admin/comments", query_string={"after": after})
     assert resp.status_code == 400
+
+
+ID_PAGES = ["/admin/offices/{}/edit", "/admin/surveys/{}", "/admin/users/{}/edit", "/admin/alerts/{}"]
+ID_ACTIONS = [
+    "/admin/users/{}/deactivate",
+    "/admin/tokens/{}/revoke",
+    "/admin/kiosks/{}/link",
+    "/admin/kiosks/{}/revoke",
+    "/admin/alerts/{}/acknowledge",
+    "/admin/surveys/{}/assign",
+]
+HUGE_IDS = ["99999999999999999999", "2147483648"]
+
+
+@pytest.mark.parametrize("path", ID_PAGES)
+@pytest.mark.parametrize("ident", HUGE_IDS)
+def test_ids_in_paths_beyond_a_row_id_answer_404(admin, path, ident):
+    assert admin.get(path.format(ident)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ID_ACTIONS)
+@pytest.mark.parametrize("ident", HUGE_IDS)
+def test_actions_on_ids_beyond_a_row_id_answer_404(admin, path, ident):
+    token = csrf_token(admin, "/admin/password")
+    assert admin.post(path.format(ident), data={"csrf_token": token}).status_code == 404
