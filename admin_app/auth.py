@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ from feedback.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 login_manager.login_view = "admin.login"
+_checking: threading.BoundedSemaphore | None = None  # password checks running in this process
 login_manager.login_message = "Please sign in."
 
 
@@ -64,28 +66,48 @@ def _address_wait() -> int | None:
     return None
 
 
+def _check_slot() -> bool:
+    """Take one of this process's SIGN_IN_CONCURRENCY password-check slots, without waiting.
+
+    A password check costs a quarter of a second of CPU on purpose; a burst of them (from many
+    addresses) would take every thread of a worker and leave kiosk posts queued behind them.
+    Beyond the slots a sign-in is answered at once with 429, and the threads stay free.
+    """
+    global _checking
+    if _checking is None:
+        _checking = threading.BoundedSemaphore(current_app.config["SIGN_IN_CONCURRENCY"])
+    return _checking.acquire(blocking=False)
+
+
+def _page(form: SignInForm, status: int = 200, message: str | None = None, retry_after: int | None = None):
+    if message:
+        form.password.errors = [*form.password.errors, message]
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return render_template("admin/login.html", form=form), status, headers
+
+
 @admin_bp.route("/login", methods=["GET", "POST"])
 def login():
     form = SignInForm()
-    status, headers = 200, {}
-    wait = _address_wait() if request.method == "POST" else None
+    if request.method != "POST":
+        return _page(form)
+    wait = _address_wait()
     if wait:
-        form.password.errors = [f"Too many sign-in attempts from your network. Try again in {auth.seconds(wait)}."]
-        status, headers = 429, {"Retry-After": str(wait)}
-    elif form.validate_on_submit():
-        try:
-            user = auth.sign_in(db.session, form.email.data, form.password.data)
-        except auth.SignInRefused as exc:
-            form.password.errors.append(exc.detail)
-            status = 429 if exc.retry_after else 401
-            if exc.retry_after:
-                headers["Retry-After"] = str(exc.retry_after)
-        else:
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-    elif request.method == "POST":
-        status = 422
-    return render_template("admin/login.html", form=form), status, headers
+        return _page(
+            form, 429, f"Too many sign-in attempts from your network. Try again in {auth.seconds(wait)}.", wait
+        )
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    if not _check_slot():
+        return _page(form, 429, "Many people are signing in right now. Try again in a second.", 1)
+    try:
+        user = auth.sign_in(db.session, form.email.data, form.password.data)
+    except auth.SignInRefused as exc:
+        return _page(form, 429 if exc.retry_after else 401, exc.detail, exc.retry_after)
+    finally:
+        _checking.release()
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @admin_bp.post("/logout")

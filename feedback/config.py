@@ -204,6 +204,9 @@ def load_config() -> dict:
         # Admin sign-in attempts per client IP, counted before the (deliberately slow) password
         # check; each account and unknown address is also locked after failures (services/auth.py).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute; 200 per hour"),
+        # Password checks running at once in one process (each costs ~0.25 s of CPU on purpose);
+        # beyond this a sign-in answers 429 at once, so a burst cannot take every thread from kiosks.
+        "SIGN_IN_CONCURRENCY": _int("SIGN_IN_CONCURRENCY", 2),
         # How many proxies (load balancers) in front set X-Forwarded-For / -Proto; 0 = none.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Alert e-mail (feedback/services/mailer.py): smtp://host:25, smtp+starttls://user:pass@host:587

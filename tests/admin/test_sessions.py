@@ -228,3 +228,26 @@ def test_ordinary_sign_in_answers_carry_no_retry_after(world, new_client):
     client = new_client()
     assert "Retry-After" not in sign_in(client, EMAIL, "wrong-password").headers
     assert "Retry-After" not in sign_in(client, EMAIL).headers
+
+
+def test_a_burst_of_password_checks_cannot_take_every_thread(world, new_client, monkeypatch):
+    """Beyond SIGN_IN_CONCURRENCY checks at once in a process, a sign-in answers 429 at once
+    (no hash, no waiting thread), so kiosk posts keep their threads during a burst."""
+    import threading
+
+    from admin_app import auth as admin_auth
+
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(admin_auth, "_checking", slots)
+    hashed = []
+    real_check = auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda s, p: hashed.append(1) or real_check(s, p))
+    client = new_client()
+    slots.acquire()  # another sign-in is checking its password
+    busy = sign_in(client, EMAIL)
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "1"
+    assert "Many people are signing in right now" in busy.get_data(as_text=True)
+    assert hashed == []
+    slots.release()
+    assert sign_in(client, EMAIL).status_code == 302
+    assert slots.acquire(blocking=False)  # the slot was given back
