@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from gunicorn.config import KNOWN_SETTINGS
 
-from feedback.config import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent  # the checkout, where gunicorn.conf.py and wsgi.py are
 CONF = ROOT / "gunicorn.conf.py"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
