@@ -7,7 +7,7 @@ PORT   ?= 8000
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 export PORT PUBLIC_URL
 
-.PHONY: run test test-slow install install-test migrate demo test-browser chromium screenshots translations clean lock lint
+.PHONY: run test test-slow test-js install install-test migrate demo test-browser chromium screenshots translations clean lock lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The kiosk's JavaScript sender (backoff, 413 halving, refused items, quarantine): node's own test runner.
+test-js:
+	node --test tests/kiosk/
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
 chromium:

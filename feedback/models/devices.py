@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -35,6 +35,10 @@ class Device(db.Model):
     app_version: Mapped[str | None] = mapped_column(String(32))
     queue_length: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Taps the kiosk holds back because they alone kept failing (static/kiosk/sender.js):
+    # how many, and the first ids, as its last heartbeat reported them.
+    quarantined: Mapped[int | None] = mapped_column(Integer)
+    quarantined_ids: Mapped[list | None] = mapped_column(JSON)
 
     location: Mapped[Location] = relationship()  # noqa: F821
 

@@ -78,6 +78,18 @@ class HeartbeatInSchema(Schema):
     app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
     queue_length = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_INT32))
     last_error = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    quarantined = fields.Integer(
+        strict=True,
+        load_default=0,
+        validate=validate.Range(0, MAX_INT32),
+        metadata={"description": "Responses the kiosk holds back because they alone kept failing."},
+    )
+    quarantined_ids = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "The first (at most 20) of those responses' ids."},
+    )
 
 
 class HeartbeatOutSchema(Schema):

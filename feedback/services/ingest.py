@@ -365,6 +365,8 @@ def record_heartbeat(
     app_version: str,
     queue_length: int,
     last_error: str | None,
+    quarantined: int = 0,
+    quarantined_ids: list[uuid.UUID] | None = None,
     now: datetime | None = None,
 ) -> Device:
     with write_transaction(session):
@@ -374,4 +376,6 @@ def record_heartbeat(
         device.queue_length = queue_length
         # The kiosk reports its current error; None means it has recovered.
         device.last_error = last_error
+        device.quarantined = quarantined
+        device.quarantined_ids = [str(i) for i in quarantined_ids or ()]
     return device

@@ -1,5 +1,7 @@
 // The outbox: every tap is written here (IndexedDB) before the thank-you shows,
 // and leaves only when the server has confirmed it. Survives reloads and power cycles.
+// An item that alone keeps failing is quarantined: kept here, out of the send queue
+// (retried once a quarantine period has passed), and reported with the heartbeat.
 
 const DB_NAME = "counter-feedback-kiosk";
 const STORE = "outbox";
@@ -41,6 +43,37 @@ function all(store) {
   });
 }
 
+// Change one stored item in place (nothing if it is gone).
+function patch(id, change) {
+  return withStore("readwrite", (store) => {
+    const request = store.get(id);
+    request.onsuccess = () => {
+      const item = request.result;
+      if (!item) return;
+      change(item);
+      store.put(item);
+    };
+  });
+}
+
+/**
+ * The items to send now, oldest first, at most ``limit``: not in quarantine (or quarantined
+ * until before ``now``), and not pending unless older than ``staleMs`` (the visitor walked
+ * away, or the page reloaded mid follow-up: the rating counts as it is).
+ */
+export function sendable(items, limit, staleMs, now) {
+  return items
+    .filter((item) => !item.quarantine || item.quarantine.until <= now)
+    .filter((item) => !item.pending || now - item.created > staleMs)
+    .slice(0, limit);
+}
+
+/** What the heartbeat reports: items waiting to be sent, and those in quarantine. */
+export function summary(items) {
+  const quarantined = items.filter((item) => item.quarantine);
+  return { queued: items.length - quarantined.length, quarantined: quarantined.map((item) => item.id) };
+}
+
 /** Store a response body; `pending` while its follow-up is still being answered. */
 export function put(body, pending = false) {
   return withStore("readwrite", (store) => {
@@ -49,16 +82,17 @@ export function put(body, pending = false) {
 }
 
 /** Finish a pending item with its follow-up answer. */
-export async function finish(id, patch) {
-  return withStore("readwrite", (store) => {
-    const request = store.get(id);
-    request.onsuccess = () => {
-      const item = request.result;
-      if (!item) return;
-      Object.assign(item.body, patch);
-      item.pending = false;
-      store.put(item);
-    };
+export function finish(id, change) {
+  return patch(id, (item) => {
+    Object.assign(item.body, change);
+    item.pending = false;
+  });
+}
+
+/** Take an item out of the send queue until ``info.until`` (a time in ms), keeping it. */
+export function quarantine(id, info) {
+  return patch(id, (item) => {
+    item.quarantine = info;
   });
 }
 
@@ -68,22 +102,14 @@ export function remove(ids) {
   });
 }
 
-/**
- * Items ready to send, oldest first. A pending item older than `staleMs` (the visitor
- * walked away, or the page reloaded mid follow-up) is sent as it is: the rating counts.
- */
 export async function ready(limit, staleMs) {
-  const items = await withStore("readonly", (store) => all(store));
-  const list = await items;
-  const now = Date.now();
-  return list.filter((item) => !item.pending || now - item.created > staleMs).slice(0, limit);
+  return sendable(await withStore("readonly", all), limit, staleMs, Date.now());
+}
+
+export async function stats() {
+  return summary(await withStore("readonly", all));
 }
 
 export async function count() {
-  const database = await db();
-  return new Promise((resolve, reject) => {
-    const request = database.transaction(STORE, "readonly").objectStore(STORE).count();
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+  return (await stats()).queued;
 }

@@ -1,0 +1,28 @@
+"""kiosk heartbeat: responses held back in quarantine
+
+Revision ID: 0011
+Revises: 0008
+Create Date: 2026-11-29 23:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0011'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('quarantined', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('quarantined_ids', sa.JSON(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.drop_column('quarantined_ids')
+        batch_op.drop_column('quarantined')
