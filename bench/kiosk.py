@@ -113,7 +113,8 @@ def run(taps: int) -> dict:
                 page = context.new_page()
                 page.goto(f"{base}/kiosk/enroll/{code}")
                 page.wait_for_url("**/kiosk")
-                ready = "#screen-question:not([hidden]) .rate:not([disabled])"
+                # Taking input again: the question shown and its input guard passed (static/kiosk/guard.js).
+                ready = "#app[data-guard='off'] #screen-question:not([hidden]) .rate:not([disabled])"
                 page.wait_for_selector(ready)
                 deadline = time.monotonic() + 15
                 while not page.evaluate("navigator.serviceWorker.controller !== null") and time.monotonic() < deadline:

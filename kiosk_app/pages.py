@@ -10,13 +10,25 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 
 from feedback.database import write_transaction
 from feedback.extensions import db
-from feedback.services import enrollment
+from feedback.services import enrollment, kiosk_config
 from feedback.services.errors import ServiceError
 
 kiosk_bp = Blueprint("kiosk", __name__, template_folder="templates")
 
 # Everything the kiosk needs offline; the service worker pre-caches these.
-KIOSK_ASSETS = ("kiosk.css", "kiosk.js", "outbox.js", "sender.js", "faces.js", "icon.svg")
+KIOSK_ASSETS = (
+    "kiosk.css",
+    "kiosk.js",
+    "outbox.js",
+    "sender.js",
+    "faces.js",
+    "guard.js",
+    "limits.js",
+    "speech.js",
+    "audio.js",
+    "status.js",
+    "icon.svg",
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +55,7 @@ def index():
 def kiosk():
     """The kiosk shell. The device token lives in the browser; the page works without the network."""
     version = app_version(current_app.static_folder)
-    response = Response(render_template("kiosk/kiosk.html", app_version=version))
+    response = Response(render_template("kiosk/kiosk.html", app_version=version, boot_text=kiosk_config.boot_texts()))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

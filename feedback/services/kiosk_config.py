@@ -13,16 +13,41 @@ import json
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
-from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, VISITOR_TEXT
+from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, VISITOR_TEXT
 from feedback.models import Device, SurveyVersion
 from feedback.scales import DRIVER_LABELS, SCALES
+
+# The kiosk's own visitor text: time limits, the audio mode, and the staff status. Words in
+# braces are filled in by the kiosk; translations keep them as they are.
+KIOSK_TEXT = {
+    "time_left": N_("Sending in {seconds} s. Touch the screen or press a key for more time."),
+    "idle_warning": N_("Starting again in {seconds} s. Touch the screen or press a key to stay."),
+    "audio": N_("Audio"),
+    "audio_on": N_("Audio guide on."),
+    "audio_help_question": N_(
+        "Use the up and down arrows to hear the answers, and Enter to choose one. "
+        "Press the help key to hear this again."
+    ),
+    "audio_help_followup": N_(
+        "Use the up and down arrows to move, and Enter to tick or untick an answer. Choose Done when you have finished."
+    ),
+    "audio_item": N_("{label}, {position} of {total}"),
+    "audio_ticked": N_("ticked"),
+    "audio_unticked": N_("not ticked"),
+    "audio_time_warning": N_("{seconds} seconds left. Press any key for more time."),
+    "status_online": N_("online · {queued} queued"),
+    "status_offline": N_("offline · {queued} queued"),
+    "status_quarantined": N_("{count} held back"),
+}
+# Shown before the kiosk has its configuration (so before it knows its language): in every language.
+BOOT_TEXT = {"starting": N_("Starting…"), "waiting": N_("Waiting for the network…")}
 
 
 def texts(version: SurveyVersion, language: str) -> dict:
     """Every visitor-facing string of ``version`` in ``language``."""
     scale = SCALES[version.scale]
     with force_locale(language):
-        out = {key: gettext(text) for key, text in VISITOR_TEXT.items()}
+        out = {key: gettext(text) for key, text in {**VISITOR_TEXT, **KIOSK_TEXT}.items()}
         custom = (version.labels or {}).get(language)
         out["labels"] = list(custom) if custom else [gettext(label) for label in scale.labels]
         out["choices"] = {
@@ -32,6 +57,15 @@ def texts(version: SurveyVersion, language: str) -> dict:
     out["question"] = version.question.get(language) or version.question[DEFAULT_LANGUAGE]
     out["language_name"] = LANGUAGE_NAMES[language]
     return out
+
+
+def boot_texts() -> dict[str, dict[str, str]]:
+    """The kiosk page's words before its configuration arrives, per language."""
+    texts_by_language = {}
+    for language in LANGUAGES:
+        with force_locale(language):
+            texts_by_language[language] = {key: gettext(text) for key, text in BOOT_TEXT.items()}
+    return texts_by_language
 
 
 def pra_notice(version: SurveyVersion) -> dict | None:

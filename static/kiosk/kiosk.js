@@ -1,21 +1,46 @@
 // The kiosk: one question, one tap, a thank-you, reset. Works offline: taps go to the
 // IndexedDB outbox first and a Sender delivers them when the server answers.
+// Input: touch, keyboard, a USB button box typing digits (1..N = the scale's ratings), and an
+// audio mode for visitors who cannot see the screen. Every screen change arms the input guard
+// (guard.js), so a tap or key counts only on the screen the visitor saw when it began.
 
+import { AudioGuide } from "./audio.js";
+import { colour, icon } from "./faces.js";
+import { InputGuard } from "./guard.js";
+import { TimeLimit } from "./limits.js";
 import * as outbox from "./outbox.js";
 import { Sender, clearDroppedLog, droppedLog } from "./sender.js";
-import { colour, icon } from "./faces.js";
+import { StaffStatus } from "./status.js";
 
 const TOKEN_KEY = "kiosk.token";
 const CONFIG_KEY = "kiosk.config";
 const ETAG_KEY = "kiosk.etag";
 const API = "/api/v1";
 const APP_VERSION = document.querySelector('meta[name="kiosk-app-version"]').content;
+const VISITOR_SCREENS = new Set(["question", "followup", "thanks", "idle"]);
+const AUDIO_TIME_FACTOR = 3; // a listener needs longer than a reader
+const IDLE_WARNING_SECONDS = 10;
+const SPOKEN_WARNING_SECONDS = 10; // a listener hears once per period that time runs short
+const HELP_KEYS = new Set(["?", "h", "H", "F1", "Help"]);
+const ARROWS = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 };
 
 const $ = (id) => document.getElementById(id);
-const state = { config: null, lang: "en", busy: false, screen: "loading", timers: {}, lastActivity: Date.now() };
+const state = { config: null, lang: "en", busy: false, screen: "loading", current: null, warnedPeriod: 0 };
+const guard = new InputGuard({ onChange: (open) => { $("app").dataset.guard = open ? "off" : "on"; } });
+const limit = new TimeLimit({ onTick: showTimeLeft });
+const audio = new AudioGuide({
+  text,
+  lang: () => state.lang,
+  screen: () => state.screen,
+  onChange: (on) => {
+    $("app").classList.toggle("audio-on", on);
+    $("audio").setAttribute("aria-pressed", String(on));
+  },
+});
+const status = new StaffStatus({ root: $("status"), dot: $("status-dot"), words: $("status-text") });
 let sender = null;
 
-// ---------- ids and time ----------
+// ---------- ids ----------
 
 function uuid4() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -28,11 +53,48 @@ function uuid4() {
 
 // ---------- screens ----------
 
+/** Every screen change goes through here: a clean screen, the guard armed, its time limit. */
 function show(name) {
   for (const section of document.querySelectorAll(".screen")) section.hidden = section.id !== `screen-${name}`;
   state.screen = name;
   $("app").dataset.state = name;
-  $("pra").hidden = !(state.config && state.config.pra) || name === "unenrolled";
+  $("pra").hidden = !(state.config && state.config.pra) || !VISITOR_SCREENS.has(name);
+  $("audio").hidden = !VISITOR_SCREENS.has(name) || !audio.speaker.available;
+  if ($("pra-dialog").open) $("pra-dialog").close();
+  guard.changed();
+  startTimeLimit(name);
+  if (audio.on) audio.announce();
+}
+
+function startTimeLimit(name) {
+  const timing = state.config ? state.config.timing : null;
+  if (!timing) return limit.stop();
+  const factor = audio.on ? AUDIO_TIME_FACTOR : 1;
+  if (name === "followup") limit.start(timing.followup_seconds * factor, finishFollowup);
+  else if (name === "thanks") limit.start(timing.thanks_seconds, thanksOver, { warnSeconds: 0 });
+  else if (name === "question") limit.start(timing.idle_seconds * factor, goIdle, { warnSeconds: IDLE_WARNING_SECONDS });
+  else limit.stop();
+}
+
+/** The visible (and, in audio mode, spoken) time left before the screen moves on by itself. */
+function showTimeLeft(seconds, warn, period) {
+  const t = state.config ? text() : null;
+  let words = null;
+  if (t && warn && state.screen === "followup") words = t.time_left;
+  // The idle reset only costs the visitor something once they chose a language, audio or the notice.
+  if (t && warn && state.screen === "question" && personalised()) words = t.idle_warning;
+  const timer = $("timer");
+  timer.hidden = !words;
+  if (!words) return;
+  timer.textContent = words.replace("{seconds}", String(seconds));
+  if (audio.on && seconds <= SPOKEN_WARNING_SECONDS && state.warnedPeriod !== period) {
+    state.warnedPeriod = period;
+    audio.say([t.audio_time_warning.replace("{seconds}", String(seconds))]);
+  }
+}
+
+function personalised() {
+  return state.lang !== state.config.default_language || audio.on || $("pra-dialog").open;
 }
 
 function text() {
@@ -86,6 +148,7 @@ function renderTexts() {
   $("thanks-detail").textContent = t.thanks_detail;
   $("idle-title").textContent = t.question || t.idle_title;
   $("idle-cta").textContent = t.idle_cta;
+  $("audio-label").textContent = t.audio;
   $("scale").setAttribute("aria-label", t.scale_label);
   const pra = state.config.pra;
   if (pra) {
@@ -98,13 +161,15 @@ function renderTexts() {
   }
   renderLanguages();
   renderScale();
-  if (state.screen === "followup") renderChips(state.current.rating);
+  if (state.screen === "followup" && state.current) renderChips(state.current.rating);
+  updateStatus();
 }
 
 function setLanguage(lang) {
   state.lang = lang;
-  activity();
   renderTexts();
+  limit.extend();
+  if (audio.on) audio.announce();
 }
 
 // ---------- the visitor's flow ----------
@@ -133,26 +198,19 @@ function renderChips(rating) {
     chip.textContent = t.choices[side][key];
     chip.setAttribute("aria-pressed", String(chosen.has(key)));
     chip.addEventListener("click", () => {
-      activity();
       const on = chip.getAttribute("aria-pressed") !== "true";
       chip.setAttribute("aria-pressed", String(on));
       if (on) state.current.chosen.push(key);
       else state.current.chosen = state.current.chosen.filter((c) => c !== key);
-      restartFollowupTimer();
+      audio.describe(chip);
     });
     chips.append(chip);
   }
 }
 
-function restartFollowupTimer() {
-  clearTimeout(state.timers.followup);
-  state.timers.followup = setTimeout(() => finishFollowup(true), state.config.timing.followup_seconds * 1000);
-}
-
 async function tap(rating, event) {
   if (state.busy || !state.config) return;
   setBusy(true);
-  activity();
   // Measured from the input event itself (bench/kiosk.py reads these marks).
   performance.mark("kiosk-tap", { startTime: event ? event.timeStamp : performance.now() });
   const followup = state.config.survey.followup;
@@ -175,19 +233,20 @@ async function tap(rating, event) {
     state.current = { id: body.id, rating, chosen: [] };
     renderChips(rating);
     show("followup");
-    $("followup-done").focus();
-    restartFollowupTimer();
+    // A listener starts from the first chip with the arrows; others find Done ready to press.
+    if (audio.on) document.activeElement.blur();
+    else $("followup-done").focus();
   } else {
     thankYou();
   }
 }
 
-async function finishFollowup(keepChosen) {
+/** Done, Skip and the time limit all end the follow-up the same way: what was chosen is kept. */
+async function finishFollowup() {
   if (state.screen !== "followup" || !state.current) return;
-  clearTimeout(state.timers.followup);
   const { id, chosen } = state.current;
   state.current = null;
-  await outbox.finish(id, { followup_chosen: keepChosen ? chosen : [] });
+  await outbox.finish(id, { followup_chosen: [...chosen] });
   thankYou();
 }
 
@@ -197,55 +256,99 @@ function thankYou() {
   requestAnimationFrame(() => performance.mark("kiosk-thanks-frame"));
   updateStatus();
   if (sender) sender.kick();
-  clearTimeout(state.timers.reset);
-  state.timers.reset = setTimeout(reset, state.config.timing.thanks_seconds * 1000);
 }
 
+async function thanksOver() {
+  if (audio.on) await audio.finished; // a listener hears the thank-you to its end
+  if (state.screen === "thanks") reset();
+}
+
+/** The next visitor's kiosk: default language, audio off, no dialog, a fresh question. */
 function reset() {
   state.lang = state.config.default_language;
+  state.current = null;
+  audio.stop();
   renderTexts();
   show("question");
   setBusy(false);
-  activity();
 }
 
-// ---------- idle screen ----------
-
-function activity() {
-  state.lastActivity = Date.now();
+function goIdle() {
+  state.lang = state.config.default_language;
+  audio.stop();
+  renderTexts();
+  show("idle");
 }
 
-function checkIdle() {
-  if (!state.config || state.screen !== "question" || state.busy) return;
-  if (Date.now() - state.lastActivity >= state.config.timing.idle_seconds * 1000) {
-    state.lang = state.config.default_language;
-    renderTexts();
-    show("idle");
-  }
-}
-
+/** The idle screen's touch (or key) only wakes the kiosk: the guard drops the click it makes. */
 function wake() {
-  activity();
+  if (state.screen !== "idle") return;
+  show("question");
+  const first = document.querySelector(".rate");
+  if (first) first.focus();
+}
+
+// ---------- keys: keyboards, button boxes, audio keypads ----------
+
+/** The answers the arrow keys move through on the current screen, in reading order. */
+function answers() {
+  if (state.screen === "question") return [...document.querySelectorAll(".rate"), ...document.querySelectorAll(".lang")];
+  if (state.screen === "followup") return [...document.querySelectorAll(".chip, #screen-followup .action")];
+  return [];
+}
+
+function move(step) {
+  const list = answers();
+  if (!list.length) return;
+  const at = list.indexOf(document.activeElement);
+  const next = list[at < 0 ? (step > 0 ? 0 : list.length - 1) : (at + step + list.length) % list.length];
+  next.focus();
+  audio.describe(next);
+}
+
+function onKey(event) {
+  if (!state.config || !VISITOR_SCREENS.has(state.screen) || $("pra-dialog").open) return;
+  const { key } = event;
+  if (HELP_KEYS.has(key)) {
+    event.preventDefault();
+    if (event.repeat) return;
+    if (state.screen === "idle") show("question");
+    if (audio.on) audio.announce();
+    else audio.start();
+    startTimeLimit(state.screen); // audio mode's longer times
+    return;
+  }
+  const digit = /^[1-9]$/.test(key) ? Number(key) : null;
+  if (digit !== null) {
+    // A button box's key means one rating whatever the screen shows, so it answers the idle
+    // screen too; the guard still drops a bounce or a second press right after a change.
+    event.preventDefault();
+    const asking = state.screen === "question" || state.screen === "idle";
+    if (asking && !event.repeat && guard.accepts(event.timeStamp) && digit <= state.config.survey.points) tap(digit, event);
+    return;
+  }
   if (state.screen === "idle") {
-    show("question");
-    const first = document.querySelector(".rate");
-    if (first) first.focus();
+    event.preventDefault(); // any other key only wakes
+    if (!event.repeat) wake();
+    return;
+  }
+  if (key in ARROWS) {
+    event.preventDefault();
+    move(ARROWS[key]);
   }
 }
 
 // ---------- status, config, heartbeat ----------
 
 async function updateStatus() {
-  const queued = await outbox.count().catch(() => 0);
+  const counts = await outbox.stats().catch(() => ({ queued: 0, quarantined: [] }));
   const online = sender ? sender.online && navigator.onLine : navigator.onLine;
-  $("status-dot").className = `dot ${online ? "online" : "offline"}`;
-  $("status-text").textContent = `${online ? "online" : "offline"} · ${queued} queued`;
-  $("status").dataset.queued = queued;
-  $("status").dataset.online = online;
-  return queued;
+  if (state.config) status.update({ online, queued: counts.queued, quarantined: counts.quarantined.length }, text());
+  return counts;
 }
 
 function unenrolled() {
+  audio.stop();
   show("unenrolled");
 }
 
@@ -275,19 +378,28 @@ async function refreshConfig(token) {
   if (result.unauthorized) return unenrolled();
   if (result.changed && result.config) {
     state.config = result.config;
-    if (state.screen === "question" || state.screen === "idle") renderTexts();
+    if (state.screen === "question" || state.screen === "idle") {
+      renderTexts();
+      guard.changed(); // new faces under the visitor's finger are a new screen
+    }
   }
 }
 
 async function heartbeat(token) {
   const dropped = droppedLog();
-  const queue_length = await outbox.count().catch(() => 0);
+  const counts = await outbox.stats().catch(() => ({ queued: 0, quarantined: [] }));
   const last = dropped.length ? `dropped ${dropped.length}: ${JSON.stringify(dropped).slice(0, 1800)}` : sender.lastError;
   try {
     const response = await fetch(`${API}/devices/heartbeat`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ app_version: APP_VERSION, queue_length, last_error: last || null }),
+      body: JSON.stringify({
+        app_version: APP_VERSION,
+        queue_length: counts.queued,
+        last_error: last || null,
+        quarantined: counts.quarantined.length,
+        quarantined_ids: counts.quarantined.slice(0, 20),
+      }),
       cache: "no-store",
     });
     if (response.status === 401) return unenrolled();
@@ -299,6 +411,10 @@ async function heartbeat(token) {
 
 // ---------- start ----------
 
+function waitingForNetwork() {
+  for (const line of $("screen-loading").querySelectorAll("[data-waiting]")) line.textContent = line.dataset.waiting;
+}
+
 async function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/kiosk/sw.js", { scope: "/kiosk" }).catch((e) => console.warn("sw", e));
@@ -308,7 +424,7 @@ async function start() {
   const result = await fetchConfig(token);
   if (result.unauthorized) return unenrolled();
   if (!result.config) {
-    $("screen-loading").querySelector("p").textContent = "Waiting for the network…";
+    waitingForNetwork();
     setTimeout(start, 5000);
     return;
   }
@@ -324,18 +440,27 @@ async function start() {
   renderTexts();
   show("question");
 
-  $("followup-done").addEventListener("click", () => finishFollowup(true));
-  $("followup-skip").addEventListener("click", () => finishFollowup(false));
+  guard.install(window);
+  status.install();
+  $("followup-done").addEventListener("click", finishFollowup);
+  $("followup-skip").addEventListener("click", finishFollowup);
   $("idle-start").addEventListener("click", wake);
-  $("pra-open").addEventListener("click", () => $("pra-dialog").showModal());
+  $("audio").addEventListener("click", () => {
+    if (audio.on) audio.stop();
+    else audio.start();
+    startTimeLimit(state.screen);
+  });
+  $("pra-open").addEventListener("click", () => { $("pra-dialog").showModal(); guard.changed(); });
   $("pra-close").addEventListener("click", () => $("pra-dialog").close());
-  document.addEventListener("keydown", wake);
-  document.addEventListener("pointerdown", wake);
+  $("pra-dialog").addEventListener("close", () => guard.changed()); // what was under it shows again
+  // Any touch or key gives the visitor the full time again; on the idle screen it wakes the kiosk.
+  document.addEventListener("pointerdown", () => { limit.extend(); wake(); }, true);
+  document.addEventListener("keydown", () => limit.extend(), true);
+  document.addEventListener("keydown", onKey);
   window.addEventListener("online", () => { sender.kick(); updateStatus(); });
   window.addEventListener("offline", updateStatus);
 
   const timing = state.config.timing;
-  setInterval(checkIdle, 1000);
   setInterval(() => sender.kick(), 30000);
   setInterval(() => refreshConfig(token), timing.config_refresh_seconds * 1000);
   setInterval(() => heartbeat(token), timing.heartbeat_seconds * 1000);

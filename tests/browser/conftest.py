@@ -173,3 +173,16 @@ def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def kiosk_location(build):
+    """A counter with the five faces, the six follow-up chips and a question in both languages."""
+    survey = build.survey(
+        scale="faces5",
+        question={
+            "en": "How satisfied are you with today's visit?",
+            "es": "¿Qué tan satisfecho está con la visita de hoy?",
+        },
+    )
+    return build.location(code="HOU-C1", survey=survey)

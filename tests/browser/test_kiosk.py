@@ -5,78 +5,26 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
-from sqlalchemy import select
 
 from feedback.database import write_transaction
-from feedback.models import Device, Response
+from feedback.models import Device
 from feedback.services import devices, org
-from tests.browser.conftest import enrolment_link
-
-QUESTION = "#screen-question:not([hidden])"
-FOLLOWUP = "#screen-followup:not([hidden])"
-THANKS = "#screen-thanks:not([hidden])"
-
-
-def fresh(session):
-    """Forget cached rows and end the transaction, to see what the server thread committed."""
-    session.rollback()
-    session.expire_all()
-    return session
-
-
-def stored(session) -> list[Response]:
-    fresh(session)
-    return list(session.scalars(select(Response).order_by(Response.client_time)))
-
-
-def wait_until(predicate, timeout=20.0, interval=0.1, message="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {message}")
-
-
-@pytest.fixture
-def kiosk_location(build):
-    survey = build.survey(
-        scale="faces5",
-        question={
-            "en": "How satisfied are you with today's visit?",
-            "es": "¿Qué tan satisfecho está con la visita de hoy?",
-        },
-    )
-    return build.location(code="HOU-C1", survey=survey)
-
-
-def enrol(page, session, live, location):
-    device, _token = devices_enroll(session, location)
-    page.goto(enrolment_link(session, device, live.url))
-    page.wait_for_url("**/kiosk")
-    page.wait_for_selector(QUESTION)
-    return device
-
-
-def devices_enroll(session, location):
-    with write_transaction(session):
-        return devices.enroll(session, location, "tablet")
-
-
-def wait_js(page, expression, timeout=15.0):
-    """Poll a JS expression from Python (wait_for_function would need eval, which the CSP forbids)."""
-    wait_until(lambda: page.evaluate(expression), timeout=timeout, message=expression)
-
-
-def wait_for_service_worker(page):
-    wait_js(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
-
-
-def tap(page, rating):
-    page.click(f".rate[data-rating='{rating}']")
+from tests.browser.kiosk_helpers import (
+    FOLLOWUP,
+    QUESTION,
+    THANKS,
+    click,
+    enrol,
+    fresh,
+    press,
+    settle,
+    stored,
+    tap,
+    wait_for_service_worker,
+    wait_js,
+    wait_until,
+)
 
 
 def test_tap_stores_one_response_with_device_location_and_language(
@@ -87,8 +35,8 @@ def test_tap_stores_one_response_with_device_location_and_language(
     tap(tablet, 5)
     tablet.wait_for_selector(FOLLOWUP)
     assert tablet.inner_text("#followup-title") == "What went well?"
-    tablet.click(".chip[data-choice='ease']")
-    tablet.click("#followup-done")
+    click(tablet, ".chip[data-choice='ease']")
+    click(tablet, "#followup-done")
     tablet.wait_for_selector(THANKS)
     rows = wait_until(lambda: stored(session), message="the response to arrive")
     assert len(rows) == 1
@@ -125,7 +73,7 @@ def test_negative_rating_asks_what_could_be_better_and_skip_chooses_nothing(tabl
     tablet.wait_for_selector(FOLLOWUP)
     assert tablet.inner_text("#followup-title") == "What could be better?"
     assert tablet.inner_text(".chip[data-choice='efficiency']") == "It took too long"
-    tablet.click("#followup-skip")
+    click(tablet, "#followup-skip")
     tablet.wait_for_selector(THANKS)
     [row] = wait_until(lambda: stored(session), message="the response")
     assert row.rating == 2 and row.followup_chosen == [] and len(row.followup_offered) == 6
@@ -136,7 +84,7 @@ def test_followup_auto_submits_what_was_chosen(tablet, session, live, kiosk_loca
     enrol(tablet, session, live, kiosk_location)
     tap(tablet, 1)
     tablet.wait_for_selector(FOLLOWUP)
-    tablet.click(".chip[data-choice='employee']")
+    click(tablet, ".chip[data-choice='employee']")
     tablet.wait_for_selector(THANKS, timeout=5000)  # nobody pressed Done
     [row] = wait_until(lambda: stored(session), message="the auto-submitted response")
     assert row.followup_chosen == ["employee"]
@@ -152,10 +100,10 @@ def test_offline_taps_survive_a_reload_and_arrive_once(tablet, session, live, ki
         tap(tablet, rating)
         tablet.wait_for_selector(FOLLOWUP)
         if i == 0:
-            tablet.click(".chip[data-choice='humanity']")
-            tablet.click("#followup-done")
+            click(tablet, ".chip[data-choice='humanity']")
+            click(tablet, "#followup-done")
         else:
-            tablet.click("#followup-skip")
+            click(tablet, "#followup-skip")
         tablet.wait_for_selector(THANKS)
         windows.append((start, datetime.now(UTC)))
         tablet.wait_for_selector(QUESTION)
@@ -175,7 +123,7 @@ def test_offline_taps_survive_a_reload_and_arrive_once(tablet, session, live, ki
     rows = stored(session)
     assert len(rows) == 5 and len({r.id for r in rows}) == 5
     assert [r.rating for r in rows] == [5, 4, 3, 2, 1]
-    for row, (start, end) in zip(rows, windows):
+    for row, (start, end) in zip(rows, windows, strict=True):
         assert start <= row.client_time <= end, "client time must be the tap's, not the delivery's"
     assert rows[0].followup_chosen == ["humanity"]
     assert all(r.received_at > windows[-1][1] for r in rows)
@@ -188,7 +136,7 @@ def test_server_errors_keep_the_outbox_until_delivered(tablet, session, live, ki
     for rating in (4, 3):
         tap(tablet, rating)
         tablet.wait_for_selector(FOLLOWUP)
-        tablet.click("#followup-skip")
+        click(tablet, "#followup-skip")
         tablet.wait_for_selector(QUESTION)
     wait_until(lambda: len(stored(session)) == 2 and stored(session), timeout=40, message="2 responses")
     assert live.injector.failed == 3
@@ -202,7 +150,7 @@ def test_stalled_server_that_commits_late_gives_no_duplicate(tablet, session, li
     live.injector.fail_next = 1
     tap(tablet, 5)
     tablet.wait_for_selector(FOLLOWUP)
-    tablet.click("#followup-skip")
+    click(tablet, "#followup-skip")
     wait_until(lambda: live.injector.failed == 1, message="the stalled request")
     wait_until(lambda: tablet.get_attribute("#status", "data-queued") == "0", timeout=30, message="empty outbox")
     time.sleep(1)
@@ -213,6 +161,7 @@ def test_stalled_server_that_commits_late_gives_no_duplicate(tablet, session, li
 def test_double_tap_makes_one_response(tablet, session, live, build):
     location = build.location(code="NYC-INFO", scale="thumbs", followup=())
     enrol(tablet, session, live, location)
+    settle(tablet)
     tablet.evaluate("() => { const b = document.querySelector('.rate[data-rating=\"2\"]'); b.click(); b.click(); }")
     tablet.wait_for_selector(THANKS)
     tablet.mouse.click(640, 400)
@@ -224,7 +173,7 @@ def test_double_tap_makes_one_response(tablet, session, live, build):
 
 def test_spanish_texts_and_language_stored_then_reset(tablet, session, live, kiosk_location):
     enrol(tablet, session, live, kiosk_location)
-    tablet.click("button.lang[lang='es']")
+    click(tablet, "button.lang[lang='es']")
     assert tablet.inner_text("#question") == "¿Qué tan satisfecho está con la visita de hoy?"
     assert tablet.inner_text(".rate[data-rating='5'] .label") == "Muy satisfecho"
     assert tablet.get_attribute("html", "lang") == "es"
@@ -232,7 +181,7 @@ def test_spanish_texts_and_language_stored_then_reset(tablet, session, live, kio
     tablet.wait_for_selector(FOLLOWUP)
     assert tablet.inner_text("#followup-title") == "¿Qué salió bien?"
     assert tablet.inner_text("#followup-done") == "Listo"
-    tablet.click("#followup-done")
+    click(tablet, "#followup-done")
     tablet.wait_for_selector(THANKS)
     assert tablet.inner_text("#thanks-title") == "¡Gracias!"
     [row] = wait_until(lambda: stored(session), message="the response")
@@ -253,13 +202,13 @@ def test_keyboard_only_run_through(tablet, session, live, kiosk_location):
     assert focused == "5"
     tablet.keyboard.press("Tab")
     assert tablet.evaluate("document.activeElement.dataset.rating") == "4"
-    tablet.keyboard.press("Enter")
+    press(tablet, "Enter")
     tablet.wait_for_selector(FOLLOWUP)
     # Focus is on Done; go back to the chips with Shift+Tab and toggle one with Space.
     assert tablet.evaluate("document.activeElement.id") == "followup-done"
     tablet.keyboard.press("Shift+Tab")
     assert tablet.evaluate("document.activeElement.dataset.choice") == "employee"
-    tablet.keyboard.press("Space")
+    press(tablet, "Space")
     tablet.keyboard.press("Tab")
     tablet.keyboard.press("Enter")
     tablet.wait_for_selector(THANKS)
@@ -299,7 +248,7 @@ def test_accessibility_scan_of_each_screen(tablet, session, live, kiosk_location
     tap(tablet, 2)
     tablet.wait_for_selector(FOLLOWUP)
     assert serious(axe.run(tablet)) == [], "follow-up screen"
-    tablet.click("#followup-skip")
+    click(tablet, "#followup-skip")
     tablet.wait_for_selector(THANKS)
     assert serious(axe.run(tablet)) == [], "thank-you screen"
 
@@ -322,7 +271,7 @@ def test_idle_screen_invites_and_wakes(tablet, session, live, kiosk_location, ap
     enrol(tablet, session, live, kiosk_location)
     tablet.wait_for_selector("#screen-idle:not([hidden])", timeout=5000)
     assert tablet.inner_text("#idle-cta") == "Tap here to tell us"
-    tablet.click("#idle-start")
+    click(tablet, "#idle-start")
     tablet.wait_for_selector(QUESTION)
 
 
@@ -373,10 +322,10 @@ def test_pra_notice_and_burden_statement(tablet, session, live, build):
     location = build.location(code="PRA-1", survey=survey)
     enrol(tablet, session, live, location)
     assert tablet.inner_text("#pra-text") == "OMB Control No. 1234-5678 · Expires 2027-06-30"
-    tablet.click("#pra-open")
+    click(tablet, "#pra-open")
     assert tablet.is_visible("#pra-statement")
     assert "1 minute" in tablet.inner_text("#pra-statement")
-    tablet.click("#pra-close")
+    click(tablet, "#pra-close")
     assert not tablet.is_visible("#pra-dialog")
 
 
@@ -393,7 +342,7 @@ def test_refused_item_is_dropped_and_reported_with_the_heartbeat(tablet, session
     )
     tap(tablet, 5)
     tablet.wait_for_selector(FOLLOWUP)
-    tablet.click("#followup-skip")
+    click(tablet, "#followup-skip")
     rows = wait_until(lambda: stored(session), message="the good response")
     assert len(rows) == 1 and rows[0].rating == 5
     wait_until(lambda: tablet.get_attribute("#status", "data-queued") == "0", message="the bad item dropped")

@@ -6,9 +6,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from feedback.database import write_transaction
+from feedback.extensions import limiter
 from feedback.services import survey_links
 from tests.browser.conftest import PHONE
-from tests.browser.test_kiosk import stored, wait_until
+from tests.browser.kiosk_helpers import stored, wait_until
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test's phone posts from 127.0.0.1: start each with empty counters."""
+    limiter.reset()
 
 
 @pytest.fixture

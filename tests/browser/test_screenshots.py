@@ -1,4 +1,4 @@
-"""Screenshots of each kiosk screen at a tablet viewport.
+"""Screenshots of each kiosk screen at a tablet viewport (landscape and portrait, Spanish, audio mode).
 
 `make screenshots` writes them to docs/screenshots/ (shown in the README);
 a normal run writes them to a temporary folder, so the suite leaves the tree clean.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from feedback.database import write_transaction
-from tests.browser.test_kiosk import FOLLOWUP, QUESTION, THANKS, enrol, tap
+from tests.browser.kiosk_helpers import FOLLOWUP, QUESTION, THANKS, click, enrol, press, settle, tap
 
 
 @pytest.fixture
@@ -49,16 +49,42 @@ def test_kiosk_screenshots(tablet, session, live, build, shots, app, monkeypatch
     snap("question")
     tap(tablet, 2)
     tablet.wait_for_selector(FOLLOWUP)
-    tablet.click(".chip[data-choice='efficiency']")
+    click(tablet, ".chip[data-choice='efficiency']")
     snap("followup")
-    tablet.click("#followup-done")
+    click(tablet, "#followup-done")
     tablet.wait_for_selector(THANKS)
     snap("thanks")
     tablet.evaluate("() => { location.reload(); }")
     tablet.wait_for_selector(QUESTION)
-    tablet.click("button.lang[lang='es']")
+    click(tablet, "button.lang[lang='es']")
     tablet.wait_for_timeout(200)
     snap("question-es")
+
+    # Portrait: the faces stacked; the follow-up with the time it has left.
+    tablet.set_viewport_size({"width": 800, "height": 1280})
+    tablet.reload()
+    tablet.wait_for_selector(QUESTION)
+    click(tablet, "button.lang[lang='es']")
+    tablet.wait_for_timeout(200)
+    snap("portrait-es")
+    click(tablet, "button.lang[lang='en']")
+    tap(tablet, 4)
+    tablet.wait_for_selector(FOLLOWUP)
+    click(tablet, ".chip[data-choice='ease']")
+    tablet.wait_for_timeout(1200)  # the countdown has moved
+    snap("followup-portrait")
+    tablet.reload()  # rather than the 30 s thank-you
+    tablet.wait_for_selector(QUESTION)
+
+    # Audio mode, started by the keypad's help key; the arrows have moved to a face.
+    tablet.set_viewport_size({"width": 1280, "height": 800})
+    settle(tablet)
+    press(tablet, "?")
+    for _ in range(2):
+        tablet.keyboard.press("ArrowDown")
+    tablet.wait_for_timeout(200)
+    snap("audio")
+
     tablet.goto(f"{live.url}/kiosk")
     tablet.evaluate("() => localStorage.clear()")
     tablet.reload()
