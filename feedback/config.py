@@ -186,7 +186,8 @@ def load_config() -> dict:
         # plain HTTP for the site for this long. 0 sends none (a TLS-less test install).
         "HSTS_SECONDS": _int("HSTS_SECONDS", 365 * 24 * 3600) if production else 0,
         "WTF_CSRF_TIME_LIMIT": None,
-        # Phone survey abuse limits (Flask-Limiter syntax), per client IP and per location.
+        # Phone survey abuse limits (Flask-Limiter syntax), per client IP and per location. Every
+        # post counts, and an answer takes two (the rating, then the details): 10 answers a minute.
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "feedback"),
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -198,9 +199,11 @@ def load_config() -> dict:
             "socket_connect_timeout": _float("REDIS_TIMEOUT_SECONDS", 1),
             "socket_timeout": _float("REDIS_TIMEOUT_SECONDS", 1),
         },
-        "PHONE_LIMIT_PER_IP": os.environ.get("PHONE_LIMIT_PER_IP", "10 per minute; 60 per hour"),
-        "PHONE_LIMIT_PER_LOCATION": os.environ.get("PHONE_LIMIT_PER_LOCATION", "120 per minute"),
+        "PHONE_LIMIT_PER_IP": os.environ.get("PHONE_LIMIT_PER_IP", "20 per minute; 120 per hour"),
+        "PHONE_LIMIT_PER_LOCATION": os.environ.get("PHONE_LIMIT_PER_LOCATION", "240 per minute"),
         "PHONE_REPEAT_MINUTES": _float("PHONE_REPEAT_MINUTES", 10),
+        # How long a phone may complete or correct the answer it stored (the rating is kept at once).
+        "PHONE_UPDATE_MINUTES": _float("PHONE_UPDATE_MINUTES", 30),
         # Admin sign-in attempts per client IP, counted before the (deliberately slow) password
         # check; each account and unknown address is also locked after failures (services/auth.py).
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute; 200 per hour"),

@@ -1,9 +1,11 @@
 """The phone survey behind each location's QR code: /s/<slug>.
 
 Works as plain HTML forms (rate, then details, then thanks) and, with its
-script, as one page that posts without reloading. Answers are stored with
-channel ``qr``; a phone that answered here within the last 10 minutes (signed
-session cookie) is thanked but stored as suspect.
+script, as one page that posts without reloading. The rating is stored with
+channel ``qr`` on the first post; the details (or a corrected rating) update that
+same response, for this phone only (its signed session cookie names its answer),
+for ``PHONE_UPDATE_MINUTES``; reopened within that time, the page continues it.
+A phone that answered here within the last 10 minutes is thanked but stored as suspect.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
 from feedback.schemas.phone import PhoneAnswerSchema
 from feedback.services import ingest, phone, survey_links
-from feedback.services.errors import Conflict, InvalidInput
+from feedback.services.errors import InvalidInput, ServiceError
 from feedback.services.kiosk_config import pra_notice, texts
 from kiosk_app.alerting import after_ingest
 
@@ -77,13 +79,27 @@ def _per_location() -> str:
     return current_app.config["PHONE_LIMIT_PER_LOCATION"]
 
 
+def _update_window() -> timedelta:
+    return timedelta(minutes=current_app.config["PHONE_UPDATE_MINUTES"])
+
+
 @phone_bp.get("/s/<slug>")
 def survey(slug: str):
     lang = _language()
     location, problem = _resolve(slug, lang)
     if problem:
         return problem
-    return _render("phone/survey.html", lang, slug=slug, response_id=uuid.uuid4(), **_survey_context(location, lang))
+    # Reopened while its answer can still be completed: the same answer, not a second one.
+    found = phone.open_answer(db.session, location, session.get("mine", {}), clock.now(), _update_window())
+    answer, version = found or (None, None)
+    return _render(
+        "phone/survey.html",
+        lang,
+        slug=slug,
+        response_id=answer.id if answer else uuid.uuid4(),
+        answer=answer,
+        **_survey_context(location, lang, version),
+    )
 
 
 @phone_bp.post("/s/<slug>")
@@ -110,38 +126,49 @@ def answer(slug: str):
         version = phone.answered_version(db.session, location, data["survey_version"], data["rating"])
     except InvalidInput as exc:
         return _invalid(slug, location, lang, exc.errors, wants_json)
-    if data["step"] == "rate":  # no script: the rating was chosen, now the optional details
-        return _render("phone/details.html", lang, slug=slug, data=data, **_survey_context(location, lang, version))
 
-    offered = list(version.followup_choices or ())
-    skipped = data["step"] == "skip"
     now = clock.now()
-    window = timedelta(minutes=current_app.config["PHONE_REPEAT_MINUTES"])
-    answered = session.get("answered", {})
+    window = _update_window()
+    repeat_window = timedelta(minutes=current_app.config["PHONE_REPEAT_MINUTES"])
+    answered, own = session.get("answered", {}), session.get("mine", {})
     try:
-        result = phone.submit(
+        saved = phone.save_answer(
             db.session,
             location,
+            version,
             response_id=data["id"],
+            step=data["step"],
             rating=data["rating"],
             language=lang,
-            survey_version=version.id,
-            followup_offered=offered,
-            followup_chosen=[] if skipped else [c for c in offered if c in data["choice"]],
-            comment=None if skipped else data["comment"],
-            repeat=phone.is_repeat(answered, location.id, now, window),
+            choices=data["choice"],
+            comment=data["comment"],
+            mine=phone.mine(own, location.id, now),
+            repeat=phone.is_repeat(answered, location.id, now, repeat_window),
             policy=ingest.IngestPolicy.from_config(current_app.config),
             now=now,
+            window=window,
         )
-    except Conflict:
-        pass  # the same form sent again with other answers: the first one stands
     except InvalidInput as exc:
         return _invalid(slug, location, lang, exc.errors, wants_json)
-    else:
-        after_ingest([result], now)  # committed: alerts never change the answer
-    session["answered"] = phone.remember(answered, location.id, now, window)
+    except ServiceError as exc:  # another phone's answer, or one that can no longer change
+        if wants_json:
+            return jsonify(status=exc.status, errors=exc.errors), exc.status
+        return _message("closed", lang, exc.status, location)
+    if saved.created:
+        after_ingest([saved.result], now)  # committed: alerts never change the answer
+        session["answered"] = phone.remember(answered, location.id, now, repeat_window)
+    session["mine"] = phone.remember_mine(own, location.id, data["id"], now)
     if wants_json:
         return jsonify(status="ok")
+    if data["step"] == "rate":  # no script: the rating is stored, now the optional details
+        return _render(
+            "phone/details.html",
+            lang,
+            slug=slug,
+            data=data,
+            answer=saved.response,
+            **_survey_context(location, lang, version),
+        )
     return redirect(url_for("phone.thanks", slug=slug, lang=lang), code=303)
 
 

@@ -116,6 +116,7 @@ def test_phone_and_poster_screenshots(browser, session, live, build, shots):
     page.goto(f"{live.url}/s/{slug}")
     page.screenshot(path=str(shots / "phone-survey.png"), full_page=True)
     page.click("button.rate[value='2']")
+    page.wait_for_selector("#saved:not([hidden])")  # the rating is stored already
     page.screenshot(path=str(shots / "phone-details.png"), full_page=True)
     phone.close()
 

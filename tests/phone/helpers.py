@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from html import unescape
 
 from sqlalchemy import select
@@ -49,13 +50,18 @@ def answer(
     comment=None,
     json: bool = False,
     environ_base=(),
+    resume: bool = False,
     **extra,
 ):
-    """Open the survey and send one answer the way the page's script does (one post with everything).
+    """Open the survey and send one answer in one post (as the page's script does when its rating
+    post was lost). A phone reopening the survey within the update window continues its last
+    answer; unless ``resume``, this one is a new answer, as from a page opened before that one.
 
     Returns (response, form) so a test can post the same form again.
     """
     form = open_survey(client, slug, environ_base=dict(environ_base))
+    if not resume:
+        form["id"] = str(uuid.uuid4())
     form.update(rating=str(rating), step=step, **extra)
     if choices:
         form["choice"] = list(choices)

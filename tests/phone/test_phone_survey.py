@@ -134,20 +134,24 @@ def test_inactive_location_is_gone(client, session, location, slug):
         (5, "What went well?", "What could be better?"),
     ],
 )
-def test_rating_alone_shows_the_details_page(client, slug, rating, wording, other):
+def test_rating_alone_is_stored_and_shows_the_details_page(client, slug, rating, wording, other):
     form = open_survey(client, slug)
     form["rating"] = str(rating)  # the rating button's name and value; no step
     page = post(client, slug, form)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert wording in html and other not in html
+    assert "Your rating is saved" in html
     details = hidden_fields(html)
     assert details["rating"] == str(rating)
     assert details["id"] == form["id"]
     assert details["csrf_token"]
     assert 'name="choice" value="efficiency"' in html
     assert 'name="comment"' in html
-    assert nothing_stored()  # only the details page's send or skip stores
+    # Stored now: a visitor who leaves at this page is counted (issue 10 item 3).
+    [row] = stored()
+    assert (str(row["id"]), row["rating"], row["followup_chosen"], row["comment"]) == (form["id"], rating, [], None)
+    assert row["followup_offered"] == list(DEFAULT_FOLLOWUP)
 
 
 def test_details_page_in_spanish(client, slug):
@@ -208,15 +212,16 @@ def test_send_in_spanish_stores_the_language(client, slug):
     assert row["language"] == "es" and row["followup_chosen"] == ["humanity"] and row["comment"] is None
 
 
-def test_skip_stores_only_the_rating(client, slug):
+def test_skip_keeps_the_chosen_chips_and_sends_no_comment(client, slug):
+    """Skip means "no more": what was ticked is kept, and only Send stores a comment."""
     details = _details(client, slug, 1)
-    details.update(step="skip", choice=["efficiency", "employee"], comment="I typed this and then skipped")
+    details.update(step="skip", choice=["employee", "efficiency"], comment="I typed this and then skipped")
     sent = post(client, slug, details)
     assert sent.status_code == 303
     [row] = stored()
     assert row["rating"] == 1
-    assert row["followup_offered"] == list(DEFAULT_FOLLOWUP)  # offered, none chosen
-    assert row["followup_chosen"] == []
+    assert row["followup_offered"] == list(DEFAULT_FOLLOWUP)
+    assert row["followup_chosen"] == ["efficiency", "employee"]  # in the survey's order
     assert row["comment"] is None
 
 
@@ -247,16 +252,19 @@ def test_the_same_form_twice_stores_one_row(client, slug):
     assert row["rating"] == 4 and row["suspect"] is False
 
 
-def test_the_same_id_with_another_rating_keeps_the_first(client, slug):
+def test_the_same_phone_correcting_its_rating_updates_the_one_response(client, slug):
     details = _details(client, slug, 4)
-    details["step"] = "send"
+    details.update(step="send", choice=["ease"])
     assert post(client, slug, details).status_code == 303
-    details["rating"] = "1"
-    again = post(client, slug, details)
-    assert again.status_code == 303  # still thanked
-    assert post(client, slug, details, json=True).get_json() == {"status": "ok"}
+    details.update(rating="5", choice=["ease", "employee"])
+    assert post(client, slug, details).status_code == 303
+    assert post(client, slug, details, json=True).get_json() == {"status": "ok"}  # idempotent
     [row] = stored()
-    assert row["rating"] == 4
+    assert (row["rating"], row["followup_chosen"], row["suspect"]) == (5, ["ease", "employee"], False)
+    details.update(rating="1", step="rate")  # the other side: the positive chips no longer apply
+    assert post(client, slug, details).status_code == 200
+    [row] = stored()
+    assert (row["rating"], row["followup_chosen"]) == (1, [])
 
 
 def test_rating_outside_the_scale_is_refused(client, slug):
@@ -286,7 +294,7 @@ def test_rating_off_the_scale_is_refused_before_the_details_page(client, build, 
     assert "Please choose one of the answers below." in page.get_data(as_text=True)
     form["rating"] = "1"
     assert "What could be better?" in post(client, thumbs, form).get_data(as_text=True)
-    assert nothing_stored()
+    assert [row["rating"] for row in stored()] == [1]
 
 
 def _edit_survey(session, location, **changes):
@@ -309,7 +317,7 @@ def test_a_page_opened_before_the_survey_was_edited_keeps_its_version(client, se
     assert sorted(row["followup_chosen"]) == ["efficiency", "humanity"]
 
 
-def test_details_page_keeps_the_version_of_the_rating_page(client, session, location, slug):
+def test_details_page_keeps_the_version_of_the_rating_page(client, new_client, session, location, slug):
     seen = location.survey.current_version()
     form = open_survey(client, slug)
     _edit_survey(session, location, scale="thumbs")
@@ -322,8 +330,10 @@ def test_details_page_keeps_the_version_of_the_rating_page(client, session, loca
     assert post(client, slug, details).status_code == 303
     [row] = stored()
     assert (row["rating"], row["survey_version_id"], row["followup_chosen"]) == (5, seen.id, ["employee"])
-    # A page opened now shows the edited survey.
-    assert "Edited question?" in client.get(f"/s/{slug}").get_data(as_text=True)
+    # This phone, reopening the survey, continues its answer on the version it saw...
+    assert "Edited question?" not in client.get(f"/s/{slug}").get_data(as_text=True)
+    # ...and a page opened by another phone shows the edited survey.
+    assert "Edited question?" in new_client().get(f"/s/{slug}").get_data(as_text=True)
 
 
 def test_a_version_of_another_survey_is_refused(client, build, session, office, slug):
@@ -355,7 +365,7 @@ def test_script_skip(client, slug):
     sent, _ = answer(client, slug, 3, step="skip", choices=["ease"], comment="never mind", json=True)
     assert sent.get_json() == {"status": "ok"}
     [row] = stored()
-    assert row["followup_chosen"] == [] and row["comment"] is None
+    assert row["followup_chosen"] == ["ease"] and row["comment"] is None
 
 
 def test_script_retry_stores_one_row(client, slug):
@@ -480,11 +490,16 @@ def test_session_cookie_holds_only_location_ids_and_times(app, client, build, se
     assert cookie is not None and cookie.http_only
     content = app.session_interface.get_signing_serializer(app).loads(cookie.value)
     # Flask-Login marks any non-empty session not fresh (a boolean); no user id or identifier is kept.
-    assert set(content) <= {"csrf_token", "answered", "_fresh"}
+    assert set(content) <= {"csrf_token", "answered", "mine", "_fresh"}
     assert content.get("_fresh", False) is False
     answered = content["answered"]
     assert set(answered) == {str(location.id), str(other.id)}
     assert all(isinstance(t, float) and before <= t <= after for t in answered.values())
+    # The phone's own answers (random ids it may still complete), per location.
+    mine = content["mine"]
+    assert set(mine) == {str(location.id), str(other.id)}
+    for response_id, made in mine.values():
+        assert uuid.UUID(response_id) in {row["id"] for row in stored()} and before <= made <= after
     text = json.dumps(content)
     for personal in ("Dana", "dana@example.com", "efficiency", "127.0.0.1"):
         assert personal not in text
@@ -698,10 +713,11 @@ def test_personal_data_never_reaches_the_database(client, slug, sql_log):
     )
 
 
-def test_details_page_never_writes_the_comment(client, slug, sql_log):
-    # A comment sent with the first page's rating (no script) is not stored there either.
+def test_the_rating_post_never_writes_the_comment(client, slug, sql_log):
+    # A comment sent with the first page's rating (no script) is not stored: only Send stores one.
     form = open_survey(client, slug)
     form.update(rating="2", comment="reach me at maria.gonzalez@example.com")
     assert post(client, slug, form).status_code == 200
     assert not any("maria.gonzalez" in s for s in sql_log)
-    assert nothing_stored()
+    [row] = stored()
+    assert (row["rating"], row["comment"]) == (2, None)
