@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import serious
 from tests.browser.kiosk_helpers import (
     FOLLOWUP,
     IDLE,
@@ -151,3 +154,17 @@ def test_waiting_for_the_network_is_said_in_both_languages(browser, session, liv
         assert "Waiting for the network" in text and "Esperando la red" in text
     finally:
         context.close()
+
+
+def test_accessibility_in_portrait_in_spanish_with_the_time_shown(browser, session, live, kiosk_location):
+    with touch_tablet(browser, ORIENTATIONS["portrait"]) as page:
+        enrol(page, session, live, kiosk_location)
+        click(page, "button.lang[lang='es']")
+        axe = Axe()
+        assert serious(axe.run(page)) == [], "question"
+        tap(page, 2)
+        page.wait_for_selector(FOLLOWUP)
+        assert page.is_visible("#timer")
+        assert serious(axe.run(page)) == [], "follow-up with its time left"
+        click(page, "#audio")
+        assert serious(axe.run(page)) == [], "audio mode"
