@@ -22,11 +22,13 @@ KIOSK_ASSETS = (
     "outbox.js",
     "sender.js",
     "faces.js",
+    "buttons.js",
     "guard.js",
     "limits.js",
     "speech.js",
     "audio.js",
     "status.js",
+    "server.js",
     "icon.svg",
 )
 

@@ -5,17 +5,15 @@
 // (guard.js), so a tap or key counts only on the screen the visitor saw when it began.
 
 import { AudioGuide } from "./audio.js";
-import { colour, icon } from "./faces.js";
+import { chipButtons, faceButtons, languageButtons } from "./buttons.js";
 import { InputGuard } from "./guard.js";
 import { TimeLimit } from "./limits.js";
 import * as outbox from "./outbox.js";
-import { Sender, clearDroppedLog, droppedLog } from "./sender.js";
+import { Sender } from "./sender.js";
+import { API, fetchConfig, sendHeartbeat, uuid4 } from "./server.js";
 import { StaffStatus } from "./status.js";
 
 const TOKEN_KEY = "kiosk.token";
-const CONFIG_KEY = "kiosk.config";
-const ETAG_KEY = "kiosk.etag";
-const API = "/api/v1";
 const APP_VERSION = document.querySelector('meta[name="kiosk-app-version"]').content;
 const VISITOR_SCREENS = new Set(["question", "followup", "thanks", "idle"]);
 const AUDIO_TIME_FACTOR = 3; // a listener needs longer than a reader
@@ -39,17 +37,6 @@ const audio = new AudioGuide({
 });
 const status = new StaffStatus({ root: $("status"), dot: $("status-dot"), words: $("status-text") });
 let sender = null;
-
-// ---------- ids ----------
-
-function uuid4() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16)); // plain-http kiosks have no randomUUID
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 // ---------- screens ----------
 
@@ -102,39 +89,14 @@ function text() {
 }
 
 function renderLanguages() {
-  const nav = $("langs");
-  nav.replaceChildren();
-  nav.setAttribute("aria-label", text().language);
-  for (const lang of state.config.languages) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "lang";
-    button.lang = lang;
-    button.textContent = state.config.text[lang].language_name;
-    button.setAttribute("aria-pressed", String(lang === state.lang));
-    button.addEventListener("click", () => setLanguage(lang));
-    nav.append(button);
-  }
+  $("langs").setAttribute("aria-label", text().language);
+  $("langs").replaceChildren(...languageButtons(state.config, state.lang, setLanguage));
 }
 
 function renderScale() {
   const { points } = state.config.survey;
-  const labels = text().labels;
-  const scale = $("scale");
-  scale.replaceChildren();
-  scale.dataset.points = points;
-  // Best first: the order visitors read from the left on the FeedbackUSA-style kiosks.
-  for (let rating = points; rating >= 1; rating -= 1) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "rate";
-    button.dataset.rating = rating;
-    button.style.setProperty("--tone", colour(points, rating));
-    button.innerHTML = `${icon(points, rating)}<span class="label"></span>`;
-    button.querySelector(".label").textContent = labels[rating - 1];
-    button.addEventListener("click", (event) => tap(rating, event));
-    scale.append(button);
-  }
+  $("scale").dataset.points = points;
+  $("scale").replaceChildren(...faceButtons(points, text().labels, tap));
 }
 
 function renderTexts() {
@@ -187,25 +149,13 @@ function renderChips(rating) {
   const side = positive(rating) ? "positive" : "negative";
   const t = text();
   $("followup-title").textContent = side === "positive" ? t.followup_positive : t.followup_negative;
-  const chips = $("chips");
   const chosen = new Set(state.current ? state.current.chosen : []);
-  chips.replaceChildren();
-  for (const key of state.config.survey.followup) {
-    const chip = document.createElement("button");
-    chip.type = "button";
-    chip.className = "chip";
-    chip.dataset.choice = key;
-    chip.textContent = t.choices[side][key];
-    chip.setAttribute("aria-pressed", String(chosen.has(key)));
-    chip.addEventListener("click", () => {
-      const on = chip.getAttribute("aria-pressed") !== "true";
-      chip.setAttribute("aria-pressed", String(on));
-      if (on) state.current.chosen.push(key);
-      else state.current.chosen = state.current.chosen.filter((c) => c !== key);
-      audio.describe(chip);
-    });
-    chips.append(chip);
-  }
+  const chips = chipButtons(state.config.survey.followup, t.choices[side], chosen, (key, on, chip) => {
+    if (on) state.current.chosen.push(key);
+    else state.current.chosen = state.current.chosen.filter((c) => c !== key);
+    audio.describe(chip);
+  });
+  $("chips").replaceChildren(...chips);
 }
 
 async function tap(rating, event) {
@@ -352,27 +302,6 @@ function unenrolled() {
   show("unenrolled");
 }
 
-async function fetchConfig(token) {
-  const headers = { Authorization: `Bearer ${token}` };
-  const cached = localStorage.getItem(CONFIG_KEY);
-  const etag = localStorage.getItem(ETAG_KEY);
-  if (cached && etag) headers["If-None-Match"] = `"${etag}"`;
-  try {
-    const response = await fetch(`${API}/kiosk/config`, { headers, cache: "no-store" });
-    if (response.status === 401) return { unauthorized: true };
-    if (response.status === 304 && cached) return { config: JSON.parse(cached), changed: false };
-    if (response.ok) {
-      const config = await response.json();
-      localStorage.setItem(CONFIG_KEY, JSON.stringify(config));
-      localStorage.setItem(ETAG_KEY, (response.headers.get("ETag") || "").replaceAll('"', ""));
-      return { config, changed: true };
-    }
-  } catch (error) {
-    // offline: fall through to the cached copy
-  }
-  return cached ? { config: JSON.parse(cached), changed: false, offline: true } : {};
-}
-
 async function refreshConfig(token) {
   const result = await fetchConfig(token);
   if (result.unauthorized) return unenrolled();
@@ -386,27 +315,8 @@ async function refreshConfig(token) {
 }
 
 async function heartbeat(token) {
-  const dropped = droppedLog();
-  const counts = await outbox.stats().catch(() => ({ queued: 0, quarantined: [] }));
-  const last = dropped.length ? `dropped ${dropped.length}: ${JSON.stringify(dropped).slice(0, 1800)}` : sender.lastError;
-  try {
-    const response = await fetch(`${API}/devices/heartbeat`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        app_version: APP_VERSION,
-        queue_length: counts.queued,
-        last_error: last || null,
-        quarantined: counts.quarantined.length,
-        quarantined_ids: counts.quarantined.slice(0, 20),
-      }),
-      cache: "no-store",
-    });
-    if (response.status === 401) return unenrolled();
-    if (response.ok) clearDroppedLog(dropped.length);
-  } catch (error) {
-    // offline: the next heartbeat carries the same news
-  }
+  const result = await sendHeartbeat(token, { appVersion: APP_VERSION, lastError: sender.lastError });
+  if (result.unauthorized) unenrolled();
 }
 
 // ---------- start ----------

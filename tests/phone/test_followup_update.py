@@ -61,6 +61,9 @@ def test_the_first_post_stores_and_later_posts_update_the_same_response(client, 
         [row] = stored()
         assert (row["rating"], row["followup_chosen"], row["comment"]) == (2, ["efficiency"], "The line was long")
         assert row["comment_state"] == "open"
+    form.update(comment="Call me at (713) 555-0134")  # an update's comment is scrubbed like any other
+    post(client, slug, form, json=True)
+    assert stored()[0]["comment"] == "Call me at [removed]"
     form.update(step="send", choice=[], comment="")  # the visitor took it all back
     post(client, slug, form, json=True)
     [row] = stored()
