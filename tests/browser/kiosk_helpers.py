@@ -67,8 +67,7 @@ def settle(page):
 
 
 def tap(page, rating):
-    settle(page)
-    page.click(f".rate[data-rating='{rating}']")
+    click(page, f".rate[data-rating='{rating}']")
 
 
 def wait_for_service_worker(page):
@@ -80,6 +79,7 @@ def touch_tablet(browser, viewport, **options):
     """A tablet with a touch screen (Playwright's touch emulation), as a counter has."""
     context = browser.new_context(viewport=viewport, has_touch=True, **options)
     page = context.new_page()
+    page.has_touch = True  # click() below taps
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     try:
@@ -99,9 +99,13 @@ def touch(page, selector):
 
 
 def click(page, selector):
-    """A click once the kiosk takes input again (a click sooner after a screen change is ignored)."""
+    """A click (a touch on a touch screen) once the kiosk takes input again: sooner after a
+    screen change, it would be ignored."""
     settle(page)
-    page.click(selector)
+    if getattr(page, "has_touch", False):
+        page.tap(selector)
+    else:
+        page.click(selector)
 
 
 def press(page, key):

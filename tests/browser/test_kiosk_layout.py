@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from feedback.scales import SCALES
-from tests.browser.kiosk_helpers import FOLLOWUP, QUESTION, THANKS, enrol, settle
+from tests.browser.kiosk_helpers import FOLLOWUP, ORIENTATIONS, QUESTION, THANKS, click, enrol, touch_tablet
 
 VIEWPORTS = [
     (600, 960),
@@ -67,7 +67,7 @@ def test_every_label_fits_its_button_at_every_size_and_language(tablet, session,
     for width, height in VIEWPORTS:
         tablet.set_viewport_size({"width": width, "height": height})
         for lang in ("en", "es"):
-            tablet.click(f"button.lang[lang='{lang}']")
+            click(tablet, f"button.lang[lang='{lang}']")
             tablet.wait_for_timeout(50)
             measured = tablet.evaluate(MEASURE, ".rate")
             assert len(measured["items"]) == SCALES[scale].points
@@ -80,6 +80,13 @@ def test_every_label_fits_its_button_at_every_size_and_language(tablet, session,
     assert problems == []
 
 
+@pytest.fixture
+def tablet(browser):
+    """A landscape tablet with a touch screen: every tap below is a touch (page.tap, touchscreen.tap)."""
+    with touch_tablet(browser, ORIENTATIONS["landscape"]) as page:
+        yield page
+
+
 def test_follow_up_fits_every_size_in_both_languages(tablet, session, live, build, app, monkeypatch):
     monkeypatch.setitem(app.config, "KIOSK_THANKS_SECONDS", 0.3)
     enrol(tablet, session, live, build.location(code="FIT-FOLLOWUP"))
@@ -87,15 +94,12 @@ def test_follow_up_fits_every_size_in_both_languages(tablet, session, live, buil
     for width, height in VIEWPORTS:
         tablet.set_viewport_size({"width": width, "height": height})
         for lang in ("en", "es"):
-            settle(tablet)
-            tablet.click(f"button.lang[lang='{lang}']")
-            settle(tablet)
-            tablet.click(".rate[data-rating='1']")  # the longer, negative wording
+            click(tablet, f"button.lang[lang='{lang}']")
+            click(tablet, ".rate[data-rating='1']")  # the longer, negative wording
             tablet.wait_for_selector(FOLLOWUP)
             measured = tablet.evaluate(MEASURE, "#screen-followup .chip, #screen-followup .action")
             problems += [f"{width}x{height} {lang}: {p}" for p in _problems(measured)]
-            settle(tablet)
-            tablet.click("#followup-done")
+            click(tablet, "#followup-done")
             tablet.wait_for_selector(THANKS)
             tablet.wait_for_selector(QUESTION)
     assert problems == []

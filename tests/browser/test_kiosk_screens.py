@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser.conftest import serious
@@ -27,6 +28,13 @@ from tests.browser.kiosk_helpers import (
 )
 
 SCREEN = "document.getElementById('app').dataset.state"
+
+
+@pytest.fixture
+def tablet(browser):
+    """A landscape tablet with a touch screen: every tap below is a touch (page.tap, touchscreen.tap)."""
+    with touch_tablet(browser, ORIENTATIONS["landscape"]) as page:
+        yield page
 
 
 def _seconds_left(page) -> int:
@@ -86,7 +94,7 @@ def test_a_visitor_who_chose_spanish_is_warned_before_the_idle_reset(
     assert "s" in tablet.inner_text("#timer") and "Toque" in tablet.inner_text("#timer")
     for _ in range(3):  # three more periods, each extended by a touch
         wait_until(lambda: _seconds_left(tablet) <= 1, timeout=5, message="the countdown")
-        tablet.mouse.click(5, 400)
+        tablet.touchscreen.tap(5, 400)
         tablet.wait_for_timeout(200)
         assert tablet.evaluate(SCREEN) == "question"
     assert tablet.get_attribute("html", "lang") == "es"
@@ -109,7 +117,7 @@ def test_every_reset_closes_the_paperwork_notice(tablet, session, live, build, a
     assert tablet.is_visible("#pra-statement")
     tablet.wait_for_selector(IDLE, timeout=8000)
     assert tablet.locator("#pra-dialog[open]").count() == 0, "the idle screen is clean"
-    tablet.mouse.click(640, 400)  # wake
+    tablet.touchscreen.tap(640, 400)  # wake
     tablet.wait_for_selector(QUESTION)
     tap(tablet, 5)
     tablet.wait_for_selector(FOLLOWUP)
