@@ -8,6 +8,7 @@ import { clearDroppedLog, droppedLog } from "./sender.js";
 export const API = "/api/v1";
 const CONFIG_KEY = "kiosk.config";
 const ETAG_KEY = "kiosk.etag";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function uuid4() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -54,7 +55,8 @@ export async function sendHeartbeat(token, { appVersion, lastError }) {
         queue_length: counts.queued,
         last_error: last || null,
         quarantined: counts.quarantined.length,
-        quarantined_ids: counts.quarantined.slice(0, 20),
+        // Only well-formed ids: a malformed one would make every heartbeat a 422.
+        quarantined_ids: counts.quarantined.filter((id) => UUID.test(id)).slice(0, 20),
       }),
       cache: "no-store",
     });

@@ -385,3 +385,48 @@ def test_page_weight_under_100_kb(browser, session, live, kiosk_location):
         assert 0 < sum(sizes) < 100 * 1024
     finally:
         context.close()
+
+
+def test_a_poison_item_is_quarantined_and_every_tap_behind_it_delivered(browser, session, live, kiosk_location):
+    """Issue 11 item 2, end to end: the server answers 500 to any batch holding one item, for ever."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    page = context.new_page()
+    poison = "00000000-0000-4000-8000-00000000dead"
+
+    def batch(route):
+        if poison in (route.request.post_data or ""):
+            route.fulfill(status=500, content_type="application/problem+json", body='{"status": 500}')
+        else:
+            route.continue_()
+
+    try:
+        device = enrol(page, session, live, kiosk_location)
+        page.route("**/api/v1/responses/batch", batch)
+        page.evaluate(
+            """async (id) => {
+                const outbox = await import('/static/kiosk/outbox.js');
+                await outbox.put({id, rating: 3, language: 'en', client_time: new Date().toISOString(),
+                                  followup_offered: [], followup_chosen: []});
+            }""",
+            poison,
+        )
+        tap(page, 5)
+        page.wait_for_selector(FOLLOWUP)
+        click(page, "#followup-skip")
+
+        def pumped(check):
+            """``check`` after letting Playwright run the route handler (it runs only inside its calls)."""
+            return lambda: (page.wait_for_timeout(100), check())[1]
+
+        rows = wait_until(pumped(lambda: stored(session)), timeout=60, message="the tap behind the poison item")
+        assert [r.rating for r in rows] == [5]
+
+        def reported():
+            fresh(session)
+            row = session.get(Device, device.id)
+            return (row.quarantined, row.quarantined_ids, row.queue_length) == (1, [poison], 0)
+
+        wait_until(pumped(reported), timeout=30, message="the quarantine in the heartbeat")
+        assert page.get_attribute("#status", "data-quarantined") == "1"
+    finally:
+        context.close()
