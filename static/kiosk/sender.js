@@ -51,9 +51,10 @@ function refusedIndexes(problem, size) {
   return Object.keys(byIndex).map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < size);
 }
 
-// Whether the server answers at all (any status): tells a dropped connection from no network.
+// Whether the server answers at all (any status, even 404 or 503): tells a connection that broke
+// on this batch from no network. /livez is the liveness check (the process answers).
 function healthProbe(fetchFn) {
-  return () => fetchFn("/healthz", { cache: "no-store" }).then(() => true, () => false);
+  return () => fetchFn("/livez", { cache: "no-store" }).then(() => true, () => false);
 }
 
 export class Sender {

@@ -87,7 +87,7 @@ function kiosk(n, serve, options = {}) {
   const delivered = [];
   const requests = [];
   const fetch = async (url, init) => {
-    if (url === "/healthz") {
+    if (url === "/livez") {
       if (options.reachable === false) throw new TypeError("Failed to fetch");
       return answer(200);
     }
