@@ -22,6 +22,7 @@ from flask import g
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
+from feedback.numbers import half_up
 from feedback.scales import DRIVER_LABELS, SCALES
 from feedback.services.dashboard import Bucket, Figures, Followup
 
@@ -42,10 +43,10 @@ def _number_pattern(pattern: str):
 class Fmt:
     """Number and date formatting for templates and charts: Babel, in one locale (the request's).
 
-    ``Fmt(locale).percent(x)`` is what ``flask_babel.format_percent(x, "#,##0.0%")`` gives (a test
-    checks), with the locale looked up once per page, each pattern parsed once and each result
-    remembered: a page with a year's charts and tables formats over a thousand numbers and dates,
-    many of them the same.
+    ``Fmt(locale).percent(x)`` is what ``flask_babel.format_percent(x, "#,##0.0%")`` gives for a
+    value already rounded half up (a test checks), with the locale looked up once per page, each
+    pattern parsed once and each result remembered: a page with a year's charts and tables formats
+    over a thousand numbers and dates, many of them the same.
     """
 
     def __init__(self, locale):
@@ -53,10 +54,14 @@ class Fmt:
         self._done: dict[tuple, str] = {}
 
     def _number(self, value: float, pattern: str) -> str:
+        """Rounded half up (``feedback.numbers``) to the pattern's decimals first, so Babel's
+        own half-to-even rounding never applies: 13/16 shows 81.3%, as in a spreadsheet."""
         key = (value, pattern)
         text = self._done.get(key)
         if text is None:
-            text = self._done[key] = _number_pattern(pattern).apply(value, self.locale)
+            parsed = _number_pattern(pattern)
+            exact = half_up(value, parsed.frac_prec[1] + parsed.scale)
+            text = self._done[key] = parsed.apply(exact, self.locale)
         return text
 
     def count(self, value: int | None) -> str:

@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     )
     from feedback.i18n import select_locale
     from feedback.input_guard import init_app as init_input_guard
+    from feedback.numbers import init_app as init_numbers
     from feedback.security import init_app as init_security
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
@@ -67,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_security(app)
     init_input_guard(app)
+    init_numbers(app)  # the ``percent`` template filter: one rounding rule (half up) everywhere
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

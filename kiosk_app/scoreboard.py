@@ -21,9 +21,9 @@ import time
 
 import babel.numbers
 from flask import Response, abort, current_app, render_template, request
-from flask_babel import force_locale, format_date, format_decimal, format_percent, get_locale
+from flask_babel import force_locale, format_date, format_decimal, get_locale
 
-from feedback import clock
+from feedback import clock, numbers
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES, select_locale
 from feedback.services import standards
@@ -69,14 +69,10 @@ def page_cache(app) -> PageCache:
 def _formats() -> dict:
     """Number and date formatting in the page's language (called inside ``force_locale``)."""
 
-    def share(value) -> str:  # whole percentages, in the locale's own pattern (es: "85 %")
-        return format_percent(value)
-
     def target(value) -> str:  # as published: 85.5 % stays 85.5 %
-        return babel.numbers.format_percent(round(value, 6), locale=get_locale(), decimal_quantization=False)
+        return babel.numbers.format_percent(numbers.half_up(value, 6), locale=get_locale(), decimal_quantization=False)
 
     return {
-        "share": share,
         "target": target,
         "count": lambda n: format_decimal(n, "#,##0"),
         "date": lambda day: format_date(day, "long"),

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import FollowupDaily, Location, ResponseHourly
 from feedback.models.rollups import RATING_COLUMNS
+from feedback.numbers import rounded
 from feedback.scales import SCALES
 
 GROUPS = ("location", "day", "week", "month", "hour")
@@ -53,9 +55,10 @@ class Stats:
         return {
             "count": self.count,
             "positive": self.positive,
-            "csat": round(self.positive / self.count, 4) if self.count else None,
+            # Rounded half up (feedback.numbers), the rule of every page: 1/32 is 0.0313.
+            "csat": rounded(Fraction(self.positive, self.count), 4) if self.count else None,
             # A mean only makes sense on one scale; mixed scales report CSAT alone.
-            "mean": round(self.rating_sum / self.count, 4) if self.count and single else None,
+            "mean": rounded(Fraction(self.rating_sum, self.count), 4) if self.count and single else None,
             "scale": single or ("mixed" if scales else None),
             "distribution": {s: self.distribution[s] for s in scales},
             "suspect_count": self.suspect_count,

@@ -70,6 +70,7 @@ from feedback.database import write_transaction
 from feedback.i18n import N_
 from feedback.models import Alert, AlertRule, Device, Location, Response, SurveyVersion, User
 from feedback.models.alerts import ALERT_KINDS
+from feedback.numbers import percent_text
 from feedback.scales import SCALES
 from feedback.services import aggregation, audit, users
 from feedback.services.errors import InvalidInput, NotFound
@@ -268,7 +269,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.1f} %"
+    return percent_text(share)  # rounded half up, as on every page
 
 
 def _latest_alert(session: Session, rule: Rule) -> Alert | None:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload
 from feedback.models import ApiToken, AuditEntry, Device, Location, Office, Survey, SurveyVersion, User
 from feedback.models.org import WEEKDAYS
 from feedback.models.users import ROLES
+from feedback.numbers import percent
 from feedback.scales import DRIVERS, SCALES
 from feedback.services import audit, auth, devices, enrollment, org, users
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
@@ -345,7 +346,7 @@ def percent_from_target(target: float | None) -> Decimal | None:
     """The stored share as the percentage people entered (0.855 -> 85.5)."""
     if target is None:
         return None
-    return Decimal(f"{round(target * 100, 2):g}")
+    return Decimal(format(percent(target, 2).normalize(), "f"))  # rounded half up, like every figure
 
 
 def _location_common(name: str, csat_target_percent, errors: dict) -> tuple[str, float | None]:

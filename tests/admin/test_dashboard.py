@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +26,7 @@ from sqlalchemy import text
 
 from feedback.database import write_transaction
 from feedback.models import Location, Office, User
+from feedback.numbers import half_up
 from feedback.services import ingest
 from feedback.services.scrub import clean_comment
 from feedback.sqltypes import utcnow
@@ -212,7 +214,8 @@ def expect(rows: list[Row], codes, first: date, last: date, channel: str | None 
 
 
 def pct(value) -> str:
-    return "—" if value is None else format_percent(value, "#,##0.0%", locale="en")
+    """Rounded half up (feedback.numbers), then laid out by Babel."""
+    return "—" if value is None else format_percent(half_up(value, 3), "#,##0.0%", locale="en")
 
 
 def num(value) -> str:
@@ -220,7 +223,7 @@ def num(value) -> str:
 
 
 def mean(value) -> str:
-    return "—" if value is None else format_decimal(value, "#,##0.00", locale="en")
+    return "—" if value is None else format_decimal(half_up(value, 2), "#,##0.00", locale="en")
 
 
 def today_in(tz: ZoneInfo) -> date:
@@ -286,10 +289,11 @@ def test_landing_page_figures_equal_sql_over_responses(admin, session, world):
         assert shown["mean"] == mean(want.mean), key
         assert shown["suspect"] == num(want.suspect), key
         if before.count:
-            change = format_percent((want.count - before.count) / before.count, "+#,##0%;-#,##0%", locale="en")
+            ratio = half_up(Fraction(want.count - before.count, before.count), 2)
+            change = format_percent(ratio, "+#,##0%;-#,##0%", locale="en")
             assert change in shown["_html"], key
         if want.csat is not None and before.csat is not None:
-            points = format_decimal((want.csat - before.csat) * 100, "+#,##0.0;-#,##0.0", locale="en")
+            points = format_decimal(half_up((want.csat - before.csat) * 100, 1), "+#,##0.0;-#,##0.0", locale="en")
             assert f"{points} pts" in shown["_html"], key
         table = chart_table(body, f"dist-{key}")
         assert [row[1] for row in table] == [num(want.distribution[("faces5", k)]) for k in range(1, 6)], key
@@ -559,8 +563,8 @@ def test_numbers_are_formatted_by_babel_for_the_language(app):
         with app.test_request_context(f"/?lang={lang}"):
             flask_babel.refresh()  # the suite's app context may hold an earlier request's locale
             fmt = formatter()
-            for value in (0.0, 0.8534, 1.0, 0.33333):
-                assert fmt.percent(value) == flask_babel.format_percent(value, "#,##0.0%")
+            for value in (0.0, 0.8534, 1.0, 0.33333, 0.8125):
+                assert fmt.percent(value) == flask_babel.format_percent(half_up(value, 3), "#,##0.0%")
                 assert fmt.mean(value * 5) == flask_babel.format_decimal(value * 5, "#,##0.00")
             assert fmt.count(1234567) == flask_babel.format_decimal(1234567, "#,##0")
             assert fmt.date(date(2026, 2, 3)) == flask_babel.format_date(date(2026, 2, 3), "medium")

@@ -10,6 +10,7 @@ import random
 import re
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +22,12 @@ from feedback.services import org, rollups
 from feedback.services.aggregation import summarize
 from feedback.sqltypes import UTCDateTime
 from tests.feedback.test_aggregation import item, kiosk, qr, utc
+
+
+def _half_up4(numerator: int, denominator: int) -> float:
+    """numerator / denominator to 4 decimals, half up (the API's rule), from exact decimals."""
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
 
 D = date.fromisoformat
 
@@ -204,8 +211,8 @@ def _raw_summary(rows, location_ids, start, end, channel, group, include_suspect
         return {
             "count": n,
             "positive": acc["positive"],
-            "csat": round(acc["positive"] / n, 4) if n else None,
-            "mean": round(acc["sum"] / n, 4) if n and len(scales) == 1 else None,
+            "csat": _half_up4(acc["positive"], n) if n else None,
+            "mean": _half_up4(acc["sum"], n) if n and len(scales) == 1 else None,
             "scale": (scales[0] if len(scales) == 1 else "mixed") if scales else None,
             "distribution": {s: acc["dist"][s] for s in scales},
             "suspect_count": acc["suspect"],
