@@ -67,6 +67,7 @@ class Location(db.Model):
 
     @property
     def effective_csat_target(self) -> float | None:
+        """The CSAT target every page, alert and export uses: the counter's own, else its office's."""
         return self.csat_target if self.csat_target is not None else self.office.csat_target
 
     @property

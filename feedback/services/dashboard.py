@@ -269,7 +269,9 @@ class LocationReport:
 
     @property
     def target(self) -> float | None:
-        return self.location.csat_target
+        """The counter's own target, else its office's: ``Location.effective_csat_target``, the
+        one rule standards, alerts and the scoreboard use too."""
+        return self.location.effective_csat_target
 
     @property
     def below_target(self) -> bool:
@@ -416,7 +418,9 @@ class CompareRow:
 
     @property
     def target(self) -> float | None:
-        return self.location.csat_target
+        """The counter's own target, else its office's: ``Location.effective_csat_target``, the
+        one rule standards, alerts and the scoreboard use too."""
+        return self.location.effective_csat_target
 
     @property
     def gap(self) -> float | None:
