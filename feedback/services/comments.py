@@ -323,7 +323,7 @@ def act(
             )
         done = [r for r in rows if r.id in changed]
         if action in ("mark_spam", "unmark_spam") and done:
-            zones = {r.location_id: ZoneInfo(r.timezone) for r in done}
+            zones = rollups.zones_for_write(session, {r.location_id for r in done})  # a zone change waits
             rollups.apply(session, [_fact(r, zones) for r in done], sign=-1 if action == "mark_spam" else 1)
         for r in done:
             field, old = (

@@ -232,6 +232,8 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
             # Two requests of one kiosk at once must see each other's taps for the repeat-tap
             # check: lock the device row (SQLite's BEGIN IMMEDIATE already serialises writers).
             session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
+        # The office's zone, held until commit: a zone change or counter move waits for this write.
+        zones = rollups.zones_for_write(session, [location.id])
         if device is not None:
             times = [item["client_time"] for item in items]
             condition = or_(
@@ -292,7 +294,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
                 }
             )
         scales = {v.id: v.scale for v in versions if v is not None}
-        store_rows(session, rows, scales=scales, zones={location.id: location.office.tz})
+        store_rows(session, rows, scales=scales, zones=zones)
         # Full records of replays, for the answer (rare: only a retried request has any).
         replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} if stored else {}
     # Plain records for the answer: building ORM objects for a 500-item batch costs more than the insert.

@@ -31,7 +31,7 @@ from feedback.models.org import WEEKDAYS
 from feedback.models.users import ROLES
 from feedback.numbers import percent
 from feedback.scales import DRIVERS, SCALES
-from feedback.services import audit, auth, devices, enrollment, org, users
+from feedback.services import audit, auth, devices, enrollment, org, rollups, users
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.sqltypes import utcnow
 
@@ -303,6 +303,10 @@ def update_office(
     changed = audit.changes(office, values)
     if changed:
         audit.record(session, actor, "office.update", "office", office.id, changed)
+    if "timezone" in changed:  # local dates and hours move with the zone: rebuild them now
+        rollups.rebuild(
+            session, location_ids=session.scalars(select(Location.id).where(Location.office_id == office.id))
+        )
     return changed
 
 
@@ -439,7 +443,7 @@ def update_location(
     office = None
     if office_id is not None and office_id != location.office_id:
         _require_admin(actor)
-        office = session.get(Office, office_id)
+        office = session.get(Office, office_id, with_for_update={"read": True})  # its zone holds until commit
         if office is None:
             errors["office"] = ["Choose an office."]
     if errors:
@@ -448,6 +452,7 @@ def update_location(
     if office is not None:
         changed["office"] = [location.office.name, office.name]
         location.office = office
+        rollups.rebuild(session, location_ids=[location.id])  # its responses now count in the new office's zone
     if changed:
         audit.record(session, actor, "location.update", "location", location.id, changed)
     return changed

@@ -1,7 +1,11 @@
 """Keep ``response_hourly`` and ``followup_daily`` equal to the sum of the responses.
 
-Every write path (ingest, demo loader, the comment inbox's spam marks) calls :func:`apply`
-inside its own transaction with the responses it adds (+1) or takes out (-1).
+Every write path (ingest, demo loader, the comment inbox's spam marks, a repeat tap's flag
+changing) calls :func:`apply` inside its own transaction with the responses it adds (+1) or takes
+out (-1). Buckets are local dates and hours of the office's *current* time zone, so changing the
+zone or moving a counter to another office rebuilds that office's or counter's rows in the same
+transaction (:func:`rebuild` with ``location_ids``); writers read the zone through
+:func:`zones_for_write`, under a lock such a change waits for.
 """
 
 from __future__ import annotations
@@ -94,10 +98,49 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
     )
 
 
-def rebuild(session: Session, chunk: int = 5000) -> int:
-    """Recompute both rollups from ``responses`` but spam (repair tool; caller commits). Returns responses read."""
-    session.execute(delete(ResponseHourly))
-    session.execute(delete(FollowupDaily))
+def zones_for_write(session: Session, location_ids: Iterable[int]) -> dict[int, ZoneInfo]:
+    """Each location's office time zone, read under a shared lock (PostgreSQL ``FOR SHARE`` on the
+    location and office rows; SQLite's ``BEGIN IMMEDIATE`` already serialises writers).
+
+    Every writer that adds to or takes from the rollups reads the zone here, in its transaction,
+    before it touches them. A time zone change or a counter move updates those rows, so it waits
+    for the writers in flight and they wait for it: no response is bucketed in a zone the
+    rebuild (:func:`rebuild`) has already replaced.
+    """
+    ids = sorted(set(location_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Location.id, Office.timezone)
+        .join(Office, Office.id == Location.office_id)
+        .where(Location.id.in_(ids))
+        .order_by(Location.id)
+        .with_for_update(read=True)
+    )
+    return {loc_id: ZoneInfo(tz) for loc_id, tz in rows}
+
+
+def rebuild(session: Session, chunk: int = 5000, *, location_ids: Iterable[int] | None = None) -> int:
+    """Recompute the rollups from ``responses`` but spam, in the caller's transaction (the caller
+    commits); returns the responses read.
+
+    With ``location_ids`` only those locations' rows are replaced: what a time zone change or a
+    counter move needs (``services.management``), since local dates and hours move with the zone.
+    Without, every row (``flask rollups rebuild``, a repair tool). The old rows are deleted before
+    the responses are read, so a writer that commits in between (holding no zone lock, e.g. a
+    demo load) is either deleted and read again, or waits for the deleted rows and adds after.
+    """
+    hourly, followup = delete(ResponseHourly), delete(FollowupDaily)
+    scope = []
+    if location_ids is not None:
+        ids = sorted(set(location_ids))
+        if not ids:
+            return 0
+        hourly = hourly.where(ResponseHourly.location_id.in_(ids))
+        followup = followup.where(FollowupDaily.location_id.in_(ids))
+        scope.append(Response.location_id.in_(ids))
+    session.execute(hourly)
+    session.execute(followup)
     zones = {
         loc_id: ZoneInfo(tz)
         for loc_id, tz in session.execute(select(Location.id, Office.timezone).join(Location.office))
@@ -115,7 +158,8 @@ def rebuild(session: Session, chunk: int = 5000) -> int:
             Response.followup_chosen,
         )
         .where(
-            Response.comment_state.is_distinct_from("spam")  # spam counts nowhere (services/comments.py)
+            Response.comment_state.is_distinct_from("spam"),  # spam counts nowhere (services/comments.py)
+            *scope,
         )
         .execution_options(yield_per=chunk)
     )
