@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,7 +246,19 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
             )
         found = session.execute(
             select(
-                Response.id, Response.payload_hash, Response.location_id, Response.device_id, Response.client_time
+                Response.id,
+                Response.payload_hash,
+                Response.location_id,
+                Response.device_id,
+                Response.client_time,
+                # What moving a neighbour between the suspect buckets needs (see _reflag).
+                Response.suspect,
+                Response.survey_version_id,
+                Response.channel,
+                Response.rating,
+                Response.followup_offered,
+                Response.followup_chosen,
+                Response.comment_state,
             ).where(condition)
         ).all()
         wanted = set(ids)
@@ -265,9 +277,13 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
         _check_rules(items, versions, now, policy, batch, skip=replays)
 
         new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]
+        reflag: list = []
         if device is not None:
-            neighbours = sorted(row.client_time for row in found if row.device_id == device.id)
-            suspects = repeat_taps(neighbours, [items[i]["client_time"] for i in new], policy.suspect_window)
+            neighbours = [row for row in found if row.device_id == device.id]
+            new_taps = [Tap(items[i]["client_time"], items[i]["id"]) for i in new]
+            flags = repeat_taps([Tap(row.client_time, row.id) for row in neighbours] + new_taps, policy.suspect_window)
+            suspects = [flags[tap.id] for tap in new_taps]
+            reflag = changed_neighbours(neighbours, new_taps, flags, policy.suspect_window)
         else:
             suspects = [source.repeat] * len(new)
         rows = []
@@ -295,6 +311,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
             )
         scales = {v.id: v.scale for v in versions if v is not None}
         store_rows(session, rows, scales=scales, zones=zones)
+        _reflag(session, reflag, flags if reflag else {}, zones)
         # Full records of replays, for the answer (rare: only a retried request has any).
         replayed = {r.id: r for r in session.scalars(select(Response).where(Response.id.in_(stored)))} if stored else {}
     # Plain records for the answer: building ORM objects for a 500-item batch costs more than the insert.
@@ -338,26 +355,85 @@ def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zo
     )
 
 
-def repeat_taps(stored: list[datetime], times: list[datetime], window: timedelta) -> list[bool]:
-    """For each new tap time, whether it repeats another tap of the same device.
+@dataclass(frozen=True, order=True)
+class Tap:
+    """One kiosk tap, ordered by client time, then id (so two taps in the same instant have an order)."""
 
-    ``stored`` are the device's stored tap times near ``times``, sorted. A tap is a
-    repeat when another tap (stored, or earlier in time in this batch) is less
-    than ``window`` before it. A stored tap less than ``window`` after it (it
-    arrived first, e.g. from an offline queue) cannot be re-flagged, so the new
-    one is flagged instead: either way the pair is counted once.
+    client_time: datetime
+    id: uuid.UUID
+
+
+def repeat_taps(taps: list[Tap], window: timedelta) -> dict[uuid.UUID, bool]:
+    """Which taps of one device are repeats: the later tap of any pair less than ``window`` apart.
+
+    A tap is a repeat when the device's previous tap (in client time, then id) is less than
+    ``window`` before it; so of two taps one second apart the later one is the repeat, whatever
+    order they arrived in (an offline queue may deliver the earlier one last), and of 0 s, 1.5 s,
+    3 s all but the first are. The flag depends only on the set of taps, never on arrival order.
     """
-    known = list(stored)
-    flags = [False] * len(times)
-    for i in sorted(range(len(times)), key=lambda k: times[k]):
-        t = times[i]
-        pos = bisect_right(known, t)  # any known tap in (t - window, t]
-        before = pos > 0 and t - known[pos - 1] < window
-        nxt = bisect_right(stored, t)  # any stored tap in (t, t + window)
-        after = nxt < len(stored) and stored[nxt] - t < window
-        flags[i] = before or after
-        insort(known, t)
+    flags: dict[uuid.UUID, bool] = {}
+    previous: Tap | None = None
+    for tap in sorted(taps):
+        flags[tap.id] = previous is not None and tap.client_time - previous.client_time < window
+        previous = tap
     return flags
+
+
+def changed_neighbours(neighbours: list, new_taps: list[Tap], flags: dict, window: timedelta) -> list:
+    """Stored taps whose flag the new taps change: those less than ``window`` after (or at) a new tap.
+
+    Their look-back window lies inside the neighbours read (new tap times +/- ``window``), so their
+    recomputed flag is exact. Adding taps only turns flags on, except for a pair stored under the
+    old arrival-order rule, which the recomputation puts right.
+    """
+    times = sorted(tap.client_time for tap in new_taps)
+    out = []
+    for row in neighbours:
+        k = bisect_right(times, row.client_time)
+        if k and row.client_time - times[k - 1] < window and flags[row.id] != bool(row.suspect):
+            out.append(row)
+    return out
+
+
+def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
+    """Store the new flag of stored taps and move each between the suspect=false/true buckets of
+    the rollups, in the caller's transaction (spam is in no bucket: only its flag changes)."""
+    if not rows:
+        return
+    table = Response.__table__
+    for flag in (True, False):
+        ids = [row.id for row in rows if flags[row.id] is flag]
+        if ids:
+            session.execute(update(table).where(table.c.id.in_(ids)).values(suspect=flag))
+    counted = [row for row in rows if row.comment_state != "spam"]
+    if not counted:
+        return
+    scales = dict(
+        session.execute(
+            select(SurveyVersion.id, SurveyVersion.scale).where(
+                SurveyVersion.id.in_({row.survey_version_id for row in counted})
+            )
+        ).all()
+    )
+
+    def facts(suspect_of):
+        return [
+            rollups.Fact(
+                row.location_id,
+                zones[row.location_id],
+                row.client_time,
+                row.channel,
+                scales[row.survey_version_id],
+                suspect_of(row),
+                row.rating,
+                tuple(row.followup_offered or ()),
+                tuple(row.followup_chosen or ()),
+            )
+            for row in counted
+        ]
+
+    rollups.apply(session, facts(lambda row: bool(row.suspect)), sign=-1)
+    rollups.apply(session, facts(lambda row: flags[row.id]), sign=1)
 
 
 def record_heartbeat(
