@@ -90,7 +90,7 @@ def test_location_page_standards_page_and_comparison_show_81_3(client, sixteen):
     assert re.search(r'data-col="csat">81\.3%<', standards)
 
 
-def test_public_scoreboard_rounds_half_up(client, session, build):
+def test_public_scoreboard_rounds_half_up(client, session, build, monkeypatch):
     """1 positive of 8 is 12.5 %: the scoreboard (whole percentages) shows 13 %, not 12 %."""
     office = build.office("Scoreboard Rounding", "America/Chicago")
     location = build.location("RND-2", office=office)
@@ -98,7 +98,7 @@ def test_public_scoreboard_rounds_half_up(client, session, build):
         session.get(Office, office.id).scoreboard_public = True
     today = datetime.now(UTC).astimezone(CHICAGO).date()
     put(session, location, [5] + [1] * 7, today, hour=0)
-    client.application.config["SCOREBOARD_MIN_RESPONSES"] = 1
+    monkeypatch.setitem(client.application.config, "SCOREBOARD_MIN_RESPONSES", 1)
     body = client.get(f"/scores/{office.slug}").get_data(as_text=True)
     assert '<span class="figure">13%</span>' in body
 
