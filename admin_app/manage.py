@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from admin_app.manage_forms import (
+    A11TemplateForm,
     LocationCreateForm,
     LocationEditForm,
     OfficeForm,
@@ -27,12 +28,14 @@ from admin_app.manage_forms import (
 )
 from admin_app.pages import admin_bp
 from admin_app.posters import location_in_scope
+from feedback import touchpoints
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Location, Office, Survey, SurveyVersion
-from feedback.services import management
+from feedback.services import a11, management
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.management import Forbidden
+from feedback.touchpoints import A11_V2
 
 
 def admin_required(view):
@@ -110,6 +113,7 @@ def _office_standards(form: OfficeForm) -> dict:
         "csat_target_percent": form.csat_target.data,
         "weekly_response_target": form.weekly_response_target.data,
         "service_provided": form.service_provided.data,
+        "service_provider": form.service_provider.data,
         "scoreboard_public": form.scoreboard_public.data,
     }
 
@@ -152,6 +156,7 @@ def office_edit(office_id: int):
         "csat_target": management.percent_from_target(office.csat_target),
         "weekly_response_target": office.weekly_response_target,
         "service_provided": office.service_provided,
+        "service_provider": office.service_provider,
         "scoreboard_public": office.scoreboard_public,
     }
     form = OfficeForm(data=data | management.opening_hours_text(office) if request.method == "GET" else None)
@@ -214,6 +219,8 @@ def location_new():
             csat_target_percent=form.csat_target.data,
             weekly_response_target=form.weekly_response_target.data,
             service_provided=form.service_provided.data,
+            a11_channel_kiosk=form.a11_channel_kiosk.data,
+            a11_channel_qr=form.a11_channel_qr.data,
         ),
     ):
         flash(f"Location {form.code.data} was created.")
@@ -232,6 +239,8 @@ def location_edit(code: str):
         "csat_target": management.percent_from_target(location.csat_target),
         "weekly_response_target": location.weekly_response_target,
         "service_provided": location.service_provided,
+        "a11_channel_kiosk": location.a11_channel_kiosk or "",
+        "a11_channel_qr": location.a11_channel_qr or "",
     }
     form = LocationEditForm(data=data if request.method == "GET" else None)
     if current_user.is_admin:
@@ -249,6 +258,8 @@ def location_edit(code: str):
             csat_target_percent=form.csat_target.data,
             weekly_response_target=form.weekly_response_target.data,
             service_provided=form.service_provided.data,
+            a11_channel_kiosk=form.a11_channel_kiosk.data,
+            a11_channel_qr=form.a11_channel_qr.data,
             office_id=form.office.data if "office" in form else None,
         ),
         f"Location {location.code} was saved.",
@@ -281,13 +292,18 @@ def survey_new():
         "question_es": "¿Cómo lo hicimos hoy?",
         "followup_choices": list(management.DRIVERS[:6]),
     }
+    template_form = A11TemplateForm(request.args, prefix="t")  # ids apart from the survey form's own
+    if request.method == "GET" and request.args.get("template") == A11_V2 and template_form.validate():
+        defaults = touchpoints.template(template_form.agency.data.strip(), template_form.scale.data)
     form = SurveyCreateForm(data=defaults if request.method == "GET" else None)
     if form.validate_on_submit() and save(
         form, lambda: management.create_survey(db.session, actor(), name=form.name.data, fields=_survey_fields(form))
     ):
         flash(f"Survey {form.name.data.strip()} was created.")
         return redirect(url_for("admin.surveys"))
-    return render_template("admin/manage/survey_form.html", form=form, survey=None), status()
+    return render_template(
+        "admin/manage/survey_form.html", form=form, survey=None, template_form=template_form
+    ), status()
 
 
 def _assign_choices(survey: Survey):
@@ -305,7 +321,13 @@ def _survey_page(survey: Survey, form: SurveyForm, assign: SurveyAssignForm, cod
     versions = management.survey_versions(db.session, survey.id)
     using = list(db.session.scalars(select(Location).where(Location.survey_id == survey.id).order_by(Location.code)))
     return render_template(
-        "admin/manage/survey_form.html", form=form, survey=survey, versions=versions, using=using, assign=assign
+        "admin/manage/survey_form.html",
+        form=form,
+        survey=survey,
+        versions=versions,
+        using=using,
+        assign=assign,
+        a11_status=a11.survey_status(versions[0]),
     ), code
 
 

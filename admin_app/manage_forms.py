@@ -30,6 +30,8 @@ except ImportError:  # pragma: no cover (older WTForms)
 from feedback.models.org import WEEKDAYS
 from feedback.models.users import ROLES
 from feedback.scales import DRIVER_LABELS, DRIVERS, SCALES
+from feedback.touchpoints import A11_V2
+from feedback.touchpoints import CHANNELS as A11_CHANNELS
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 SCALE_LABELS = {
@@ -90,6 +92,13 @@ class OfficeForm(FlaskForm):
         filters=[_blank_to_none],
         description="As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d.",
     )
+    service_provider = StringField(
+        "Service provider",
+        validators=[Length(max=200)],
+        filters=[_blank_to_none],
+        description="The High Impact Service Provider as named in Touchpoints, e.g. "
+        "\u201cDepartment of State - Passport Services\u201d (A-11 collection).",
+    )
     scoreboard_public = BooleanField("Publish a public scoreboard at /scores/<slug>")
 
     def hour_fields(self):
@@ -120,6 +129,20 @@ class LocationEditForm(FlaskForm):
         validators=[Length(max=200)],
         filters=[_blank_to_none],
         description="For the A-11 Section 280 report. Leave empty to use the office's.",
+    )
+    a11_channel_kiosk = SelectField(
+        "A-11 channel of kiosk answers",
+        validate_choice=False,  # the service checks the value (one rule)
+        choices=[option("", "self_service_kiosk (default)")] + [option(c, c) for c in A11_CHANNELS],
+        filters=[_blank_to_none],
+        description="Touchpoints' channel for this counter's kiosk answers, e.g. in_person for a staffed tablet.",
+    )
+    a11_channel_qr = SelectField(
+        "A-11 channel of phone (QR) answers",
+        validate_choice=False,  # the service checks the value (one rule)
+        choices=[option("", "mobile (default)")] + [option(c, c) for c in A11_CHANNELS],
+        filters=[_blank_to_none],
+        description="Touchpoints' channel for the answers given on visitors' phones.",
     )
     office = SelectField("Office", coerce=int)
 
@@ -172,6 +195,18 @@ class SurveyForm(FlaskForm):
         description="Address of the information collection's Federal Register notice (A-11 Section 280 report); "
         "empty for none.",
     )
+    a11_role = SelectField(
+        "A-11 Section 280",
+        validate_choice=False,  # the service checks the value (one rule)
+        choices=[
+            option("", "Not an A-11 survey: its answers are left out of the A-11 files"),
+            option(A11_V2, "A-11 v2 trust survey: its answers are reported to OMB through Touchpoints"),
+        ],
+        filters=[_blank_to_none],
+        description="An A-11 survey asks the trust question (\u201cI trust [agency] to \u2026\u201d) on thumbs up/down "
+        "or five faces and offers at least effectiveness, ease and efficiency as follow-up; a 4- or 3-point "
+        "scale cannot be reported as A-11 question 1.",
+    )
 
     def fields_data(self) -> dict:
         return {
@@ -187,8 +222,25 @@ class SurveyForm(FlaskForm):
                 "labels_en",
                 "labels_es",
                 "federal_register_url",
+                "a11_role",
             )
         }
+
+
+class A11TemplateForm(FlaskForm):
+    """Fills a new survey's form from the A-11 v2 template (a GET: nothing is saved yet)."""
+
+    class Meta:
+        csrf = False
+
+    agency = StringField(
+        "Agency name",
+        validators=[Length(max=120)],
+        description="As visitors know it, e.g. \u201cthe Department of State\u201d: it goes into the trust question.",
+    )
+    scale = SelectField(
+        "Scale", choices=[option("thumbs", SCALE_LABELS["thumbs"]), option("faces5", SCALE_LABELS["faces5"])]
+    )
 
 
 class SurveyCreateForm(SurveyForm):

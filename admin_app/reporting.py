@@ -1,15 +1,19 @@
-"""A-11 Section 280 reporting in the admin site: customer volumes and the two quarterly CSVs.
+"""A-11 Section 280 reporting in the admin site: surveys, collection details, volumes and the files.
 
 ``/admin/reporting?quarter=FY2027Q1`` shows, for the user's locations (narrowed by the usual
-``office`` / ``location`` filters, 404 outside the scope), each location's respondents per
-channel and the two customer volumes as one form, a CSV import of volumes, the figures still
-missing and the download links. Volumes are stored by ``feedback.services.volumes`` (audited);
-the files are built by ``feedback.services.a11``.
+``office`` / ``location`` filters, 404 outside the scope): each location's current survey and whether
+its answers are reported (a 4- or 3-point scale, or a survey not built from the A-11 v2 template, is
+named before the quarter has an answer); the quarter's collection details as Touchpoints wants them,
+each with its upload file and what to put right before submitting; the locations left out and why;
+each location's respondents per channel with the two customer volumes as one form; a CSV import of
+volumes. Volumes are stored by ``feedback.services.volumes`` (audited); the details come from
+``feedback.services.a11`` and the files from ``feedback.services.a11_files``.
 
 Routes: ``GET/POST /admin/reporting`` (the page; POST saves the volumes form),
-``POST /admin/reporting/import``, ``GET /admin/reporting/<quarter>/a11-responses.csv`` (streamed)
-and ``GET /admin/reporting/<quarter>/a11-collection.csv``. A quarter that does not parse answers
-400 in the query string and 404 in the path.
+``POST /admin/reporting/import``, and the files of a quarter, each read from one snapshot:
+``GET /admin/reporting/<quarter>/a11.zip`` (everything, streamed), ``.../a11-collection.csv``,
+``.../a11-worksheet.csv`` and ``.../files/<name>`` (one detail's upload, streamed). A quarter that
+does not parse answers 400 in the query string and 404 in the path.
 """
 
 from __future__ import annotations
@@ -33,18 +37,15 @@ from feedback.database import write_retrying
 from feedback.extensions import db
 from feedback.models import Location
 from feedback.models.responses import CHANNELS
-from feedback.services import a11, standards, users, volumes
+from feedback.services import a11, a11_files, standards, users, volumes
 from feedback.services.errors import InvalidInput
 from feedback.services.fiscal import FiscalQuarter
 
 RECENT_QUARTERS = 8  # offered in the picker: this quarter and the seven before it
 CHANNEL_NAMES = {"kiosk": _l("Kiosk"), "qr": _l("QR code (phone)")}
 FIGURE_NAMES = {
-    "service_provided": _l("Service provided (office or location settings)"),
     "volume_of_customers": _l("Customers served"),
     "volume_of_customers_provided_survey_opportunity": _l("Customers offered the survey"),
-    "omb_control_number": _l("OMB control number (survey settings)"),
-    "federal_register_url": _l("Federal Register notice (survey settings)"),
 }
 SHORT = {"volume_of_customers": "served", "volume_of_customers_provided_survey_opportunity": "offered"}
 
@@ -115,11 +116,14 @@ def _recent(selected: FiscalQuarter, locations: list[Location]) -> list[FiscalQu
     return sorted(quarters, reverse=True)
 
 
+def _filter_args(sel) -> dict:
+    return {key: sel.args[key] for key in ("office", "location") if key in sel.args}
+
+
 def _page_url(quarter: FiscalQuarter, sel, endpoint: str = "admin.reporting") -> str:
     """A reporting URL keeping the quarter (a path part of the downloads, else in the query string)
     and the office/location filter."""
-    args = {key: sel.args[key] for key in ("office", "location") if key in sel.args}
-    return url_for(endpoint, quarter=str(quarter), **args)
+    return url_for(endpoint, quarter=str(quarter), **_filter_args(sel))
 
 
 def _locations(sel) -> list[Location]:
@@ -142,20 +146,21 @@ def _filter_pairs(sel) -> list[tuple[str, str]]:
 def _page(
     quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None, code: int = 200
 ):
-    found = a11.counts(db.session, sel.location_ids, quarter)
-    collection = a11.collection(db.session, sel.location_ids, quarter, found=found)
-    empty = a11.Counts()
+    report = a11.report(db.session, sel.location_ids, quarter)
+    empty = a11.Pair(None, "")
     rows = [
         (
             location,
             channel,
-            found.get((location.id, channel), empty),
+            report.pairs.get((location.id, channel), empty),
             [form[field_name(location.id, channel, figure)] for figure in a11.VOLUME_FIELDS],
         )
         for location in locations
         for channel in CHANNELS
     ]
-    links = {kind: _page_url(quarter, sel, f"admin.a11_{kind}_csv") for kind in ("responses", "collection")}
+    currents = a11.current_versions(db.session, {loc.survey_id for loc in locations})
+    asked = [(loc, currents[loc.survey_id], a11.survey_status(currents[loc.survey_id])) for loc in locations]
+    links = {kind: _page_url(quarter, sel, f"admin.a11_{kind}") for kind in ("package", "collection", "worksheet")}
     return render_template(
         "admin/reporting/index.html",
         quarter=quarter,
@@ -165,11 +170,11 @@ def _page(
         form=form,
         import_form=import_form,
         import_errors=import_errors or [],
-        collection=collection,
-        gaps=[row for row in collection if row.missing or row.warnings],
+        report=report,
+        asked=asked,
         links=links,
+        file_url=lambda name: url_for("admin.a11_file", quarter=str(quarter), name=name, **_filter_args(sel)),
         channel_names=CHANNEL_NAMES,
-        figure_names=FIGURE_NAMES,
         page_url=_page_url(quarter, sel),
         import_url=_page_url(quarter, sel, "admin.reporting_import"),
         hidden_filters=_filter_pairs(sel),
@@ -243,21 +248,46 @@ def reporting_import():
     return _page(quarter, sel, locations, form, import_form, errors, code=422)
 
 
-@admin_bp.get("/reporting/<quarter>/a11-responses.csv")
-@login_required
-def a11_responses_csv(quarter: str):
+def _report(quarter: str):
+    """The quarter's report for the selection, read from one snapshot (the files agree with it)."""
     fiscal = _path_quarter(quarter)
     sel = selection()
-    chunks = a11.response_csv(db.session, sel.location_ids, fiscal)
-    first = next(chunks)  # the header; the rows are read while the download runs
-    body = _first_then(first, stream_with_context(chunks))
-    return _download(Response(body, mimetype=CSV_MIME), f"a11-responses-{fiscal}.csv")
+    a11_files.begin_snapshot(db.session)
+    return a11.report(db.session, sel.location_ids, fiscal)
+
+
+@admin_bp.get("/reporting/<quarter>/a11.zip")
+@login_required
+def a11_package(quarter: str):
+    """Every file of the quarter in one zip, streamed: the uploads, the collection, the worksheet."""
+    report = _report(quarter)
+    body = stream_with_context(a11_files.zip_chunks(db.session, report))
+    return _download(Response(body, mimetype="application/zip"), f"a11-{report.quarter}.zip")
 
 
 @admin_bp.get("/reporting/<quarter>/a11-collection.csv")
 @login_required
-def a11_collection_csv(quarter: str):
-    fiscal = _path_quarter(quarter)
-    sel = selection()
-    text = a11.collection_csv(a11.collection(db.session, sel.location_ids, fiscal))
-    return _download(Response(text, mimetype=CSV_MIME), f"a11-collection-{fiscal}.csv")
+def a11_collection(quarter: str):
+    report = _report(quarter)
+    return _download(Response(a11_files.collection_csv(report), mimetype=CSV_MIME), a11_files.collection_name(report))
+
+
+@admin_bp.get("/reporting/<quarter>/a11-worksheet.csv")
+@login_required
+def a11_worksheet(quarter: str):
+    report = _report(quarter)
+    return _download(Response(a11_files.worksheet_csv(report), mimetype=CSV_MIME), a11_files.worksheet_name(report))
+
+
+@admin_bp.get("/reporting/<quarter>/files/<name>")
+@login_required
+def a11_file(quarter: str, name: str):
+    """One collection detail's per-response upload (named as on the page; 404 for any other name)."""
+    report = _report(quarter)
+    detail = a11_files.file_of(report, name)
+    if detail is None:
+        abort(404)
+    chunks = a11_files.response_chunks(db.session, detail)
+    first = next(chunks)  # the header; the rows are read while the download runs
+    body = _first_then(first, stream_with_context(chunks))
+    return _download(Response(body, mimetype=CSV_MIME), detail.file_name)

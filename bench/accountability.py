@@ -19,11 +19,13 @@ Then, in this process, each subject and its baseline are timed interleaved (medi
    while it is evaluated (burst query + the 7-day below-target summary). The burst office's
    counters get only negatives: after the first alert, each further negative extends the episode
    (a write). Each kiosk taps at most every ``GAP_SECONDS``, so no tap is a suspect repeat.
-2. **A-11 per-response CSV** (``a11.response_csv``) of the last full fiscal quarter for every
-   location, against the responses CSV (``exports.response_rows`` + ``csv_chunks``, as the admin
-   export view) over the same quarter and locations; time per exported row.
-3. **A-11 quarterly collection** (``a11.collection`` + ``collection_csv``) against
-   ``aggregation.summarize`` for the same locations and quarter (both meant to read the rollups).
+2. **A-11 per-response uploads** (``a11.report``, then ``a11_files.response_chunks`` of each
+   collection detail) of the last full fiscal quarter for every location, against the responses CSV
+   (``exports.response_rows`` + ``csv_chunks``, as the admin export view) over the same quarter and
+   locations; time per exported row (the A-11 files hold the faces5 and thumbs counters' answers).
+3. **A-11 quarterly collection** (``a11.report`` + the collection and worksheet CSVs) against
+   ``aggregation.summarize`` for the same locations and quarter (the report reads one grouped scan
+   of the quarter's responses, since it needs each answer's survey version; summarize the rollups).
 4. **Standards page data**: the admin view's work (scoped locations with offices, then
    ``standards.report`` for the current quarter) against ``summarize(followups=False)`` for the
    same locations and dates (the page shows no follow-ups).
@@ -55,8 +57,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from bench import bulkgen, report
+from feedback import touchpoints
 
 SCALES_USED = ("faces5", "faces4", "thumbs")
+A11_TEMPLATE = {"question": touchpoints.trust_question("the Bench Agency"), "a11_role": touchpoints.A11_V2}
 GAP_SECONDS = 2.5  # a kiosk's taps at least this far apart (SUSPECT_WINDOW_SECONDS is 2)
 OTHER_TARGET = 0.6  # office CSAT target of the other offices: met, so below_target runs its summary and stays quiet
 COMMENTS = (
@@ -99,7 +103,13 @@ def enroll(
     with app.app_context():
         s = db.session
         with write_transaction(s):
-            surveys = {sc: org.create_survey(s, f"Bench {sc}", scale=sc) for sc in SCALES_USED}
+            # faces5 and thumbs on the A-11 template (reported), faces4 not: the A-11 files carry both cases.
+            surveys = {
+                sc: org.create_survey(
+                    s, f"Bench {sc}", scale=sc, **(A11_TEMPLATE if sc in touchpoints.SURVEY_TYPES else {})
+                )
+                for sc in SCALES_USED
+            }
             versions = {sc: sv.current_version() for sc, sv in surveys.items()}
 
             def add(office, n: int, survey_key: str, target: float | None, weekly: int | None = None):
@@ -386,10 +396,15 @@ def _consume(chunks) -> tuple[int, int]:
 
 
 def measure_exports(app, ids: list[int], quarter, runs: int) -> dict:
-    from feedback.services import a11, exports
+    from feedback.services import a11, a11_files, exports
 
     def a11_csv(session):
-        return _consume(a11.response_csv(session, ids, quarter))
+        """Every per-response upload of the quarter (the report, then each detail's file)."""
+        rows = chars = 0
+        for detail in a11.report(session, ids, quarter).details:
+            r, c = _consume(a11_files.response_chunks(session, detail))
+            rows, chars = rows + r, chars + c
+        return rows, chars
 
     def responses_csv(session):
         rows = exports.response_rows(session, ids, quarter.start, quarter.end)
@@ -399,14 +414,14 @@ def measure_exports(app, ids: list[int], quarter, runs: int) -> dict:
 
 
 def measure_collection(app, ids: list[int], quarter, runs: int, rounds: int) -> dict:
-    from feedback.services import a11, aggregation
+    from feedback.services import a11, a11_files, aggregation
 
     def collection(session):
-        rows = a11.collection(session, ids, quarter)
+        report = a11.report(session, ids, quarter)
         return {
-            "rows": len(rows),
-            "respondents": sum(r.counts.respondents for r in rows),
-            "bytes": len(a11.collection_csv(rows)),
+            "rows": len(report.details),
+            "respondents": sum(d.respondents for d in report.details),
+            "bytes": len(a11_files.collection_csv(report)) + len(a11_files.worksheet_csv(report)),
         }
 
     def summary(session):

@@ -293,39 +293,38 @@ def _parse_quarter(text: str) -> FiscalQuarter:
     type=click.Path(file_okay=False),
     default=".",
     show_default=True,
-    help="Folder for the two files (made if needed).",
+    help="Folder for the files (made if needed).",
 )
 @_fail_on_service_error
 def export_a11(quarter_text: str, office_name: str | None, output_dir: str):
-    """Write a11-responses-QUARTER.csv and a11-collection-QUARTER.csv (A-11 Section 280)."""
+    """Write the A-11 Section 280 files of a quarter, as Touchpoints takes them: one per-response
+    upload per collection detail, the collection (a11-QUARTER-collection.csv) and a worksheet with
+    the counts and problems (a11-QUARTER-worksheet.csv)."""
     from pathlib import Path
 
     from feedback.models import Location
+    from feedback.services import a11_files
 
     quarter = _parse_quarter(quarter_text)
     query = select(Location.id).order_by(Location.id)
     if office_name:
         query = query.where(Location.office_id == org.office_by_name(db.session, office_name).id)
     ids = list(db.session.scalars(query))
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    responses_path = folder / f"a11-responses-{quarter}.csv"
-    header, written = a11.write_response_file(db.session, ids, quarter, responses_path)
-    collection = a11.collection(db.session, ids, quarter)
-    collection_path = folder / f"a11-collection-{quarter}.csv"
-    collection_path.write_text(a11.collection_csv(collection), encoding="utf-8", newline="")
-    click.echo(f"Wrote {responses_path} ({written} responses)")
-    click.echo(f"Wrote {collection_path} ({len(collection)} rows)")
-    if a11.WARNING_COLUMN in header:
-        click.echo("Warning: some responses are on a scale A-11 does not accept (see the warning column).")
-    gaps = [row for row in collection if row.missing]
-    if gaps:
-        click.echo(f"Missing figures ({len(gaps)} of {len(collection)} rows):")
-        for row in gaps:
-            click.echo(f"  {row.location.code} {row.channel}: {', '.join(row.missing)}")
-    else:
-        click.echo("No figures are missing.")
+    a11_files.begin_snapshot(db.session)
+    report = a11.report(db.session, ids, quarter)
+    for path, rows in a11_files.write_folder(db.session, report, Path(output_dir)):
+        click.echo(f"Wrote {path} ({rows} rows)")
+    db.session.rollback()  # ends the read snapshot
+    problems = [(d, d.problems()) for d in report.details]
+    problems = [(d, p) for d, p in problems if p]
+    click.echo(f"{len(report.details)} collection detail(s), {len(problems)} with problems.")
+    for detail, items in problems:
+        key = detail.key
+        click.echo(f"  {key.service or '(no service name)'} / {key.channel} ({detail.locations}):")
+        for item in items:
+            click.echo(f"    - {item}")
+    for item in report.left_out:
+        click.echo(f"Not reported: {item.pair.label}: {item.reason}.")
 
 
 @volumes_cli.command("import")

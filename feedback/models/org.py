@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.sqltypes import UTCDateTime, utcnow
+from feedback.touchpoints import DEFAULT_CHANNELS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -28,6 +29,9 @@ class Office(db.Model):
     weekly_response_target: Mapped[int | None] = mapped_column(Integer)
     # The service named in the A-11 Section 280 quarterly collection, e.g. "Passport application".
     service_provided: Mapped[str | None] = mapped_column(String(200))
+    # The High Impact Service Provider the service belongs to, as named in Touchpoints
+    # (e.g. "Department of State - Passport Services"): the collection's service provider.
+    service_provider: Mapped[str | None] = mapped_column(String(200))
     # Opt-in: /scores/<slug> shows this office's scores to the public.
     scoreboard_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -60,6 +64,10 @@ class Location(db.Model):
     weekly_response_target: Mapped[int | None] = mapped_column(Integer)
     # Overrides the office's service_provided in the A-11 collection when set.
     service_provided: Mapped[str | None] = mapped_column(String(200))
+    # Touchpoints' channel (feedback.touchpoints.CHANNELS) of this counter's kiosk and phone
+    # answers in the A-11 collection; None = the default (self_service_kiosk, mobile).
+    a11_channel_kiosk: Mapped[str | None] = mapped_column(String(32))
+    a11_channel_qr: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     office: Mapped[Office] = relationship(back_populates="locations")
@@ -78,3 +86,8 @@ class Location(db.Model):
     @property
     def effective_service_provided(self) -> str | None:
         return self.service_provided or self.office.service_provided
+
+    def a11_channel(self, channel: str) -> str:
+        """Touchpoints' channel for this counter's ``kiosk`` or ``qr`` answers."""
+        own = self.a11_channel_kiosk if channel == "kiosk" else self.a11_channel_qr
+        return own or DEFAULT_CHANNELS[channel]

@@ -52,6 +52,10 @@ class SurveyVersion(db.Model):
     burden_statement: Mapped[str | None] = mapped_column(Text)
     # The Federal Register notice of the information collection (A-11 Section 280 export).
     federal_register_url: Mapped[str | None] = mapped_column(String(500))
+    # The version's A-11 role: "a11_v2" when it follows the A-11 v2 template (trust question,
+    # thumbs or 5-point, the drivers as follow-up), so its answers are reported to OMB; None for
+    # any other survey, which the A-11 files leave out with a reason (feedback.touchpoints.ROLES).
+    a11_role: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

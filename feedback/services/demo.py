@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
 from feedback.models import CustomerVolume, Location
-from feedback.scales import DEFAULT_FOLLOWUP, SCALES
+from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS, SCALES
 from feedback.services import devices, ingest, org, survey_links
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.scrub import clean_comment
 from feedback.services.users import create_user
+from feedback.touchpoints import A11_V2, trust_question
 
 DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
 DEMO_MANAGER = ("manager.houston@example.gov", "demo-manager-password")
@@ -35,14 +36,21 @@ class DemoLocation:
     survey: str
     quality: float  # shifts ratings: >0 better than average, <0 worse
     target: float = 0.85  # the published CSAT target
+    service: str | None = None  # the A-11 service, when not the office's
 
 
-# The service each office names in the A-11 Section 280 quarterly collection.
+# The service each office names in the A-11 Section 280 quarterly collection, and its provider.
 SERVICES = {
     "Houston Passport Agency": "U.S. passport application and renewal",
     "Honolulu Passport Agency": "U.S. passport application and renewal",
     "New York Benefits Office": "Benefit claims and appeals",
 }
+PROVIDERS = {
+    "Houston Passport Agency": "Department of State - Passport Services",
+    "Honolulu Passport Agency": "Department of State - Passport Services",
+    "New York Benefits Office": "Demo Benefits Administration - Field Offices",
+}
+DEMO_AGENCY = "the Demo Benefits Administration"
 
 OFFICES = [
     (
@@ -70,20 +78,21 @@ OFFICES = [
             DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
             DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
             DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
-            DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9),
+            DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9, "Benefit information"),
         ],
     ),
 ]
 
 SURVEYS = {
+    # The New York office asks the A-11 v2 template (trust question, every driver; 5 points at the
+    # windows, thumbs at the information desk): its answers are what the A-11 files report; the
+    # passport counters' 4-face survey is left out with its reason.
     "a11": {
         "name": "A-11 customer experience",
         "scale": "faces5",
-        "question": {
-            "en": "How satisfied are you with the service you received today?",
-            "es": "¿Qué tan satisfecho está con el servicio que recibió hoy?",
-        },
-        "followup_choices": DEFAULT_FOLLOWUP,
+        "question": trust_question(DEMO_AGENCY),
+        "followup_choices": DRIVERS,
+        "a11_role": A11_V2,
         "omb_control_number": "0000-0000",
         "omb_expiration": date(2027, 12, 31),
         "federal_register_url": "https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
@@ -99,8 +108,9 @@ SURVEYS = {
     "info": {
         "name": "Information desk",
         "scale": "thumbs",
-        "question": {"en": "Did we help you today?", "es": "¿Le ayudamos hoy?"},
-        "followup_choices": (),
+        "question": trust_question(DEMO_AGENCY),
+        "followup_choices": DRIVERS,
+        "a11_role": A11_V2,
     },
 }
 
@@ -154,11 +164,13 @@ def load(
             office.csat_target, office.weekly_response_target = OFFICE_TARGET, WEEKLY_RESPONSE_TARGET
             office.scoreboard_public = True
             office.service_provided = SERVICES[office_name]
+            office.service_provider = PROVIDERS[office_name]
             for spec in locs:
                 location, _ = org.add_location(
                     session, spec.code, office=office, name=spec.name, survey=surveys[spec.survey]
                 )
                 location.csat_target = spec.target
+                location.service_provided = spec.service
                 device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
                 survey_links.current_link(session, location)
                 made.append((office, location, device, spec))
@@ -188,12 +200,13 @@ def load(
 
 
 def _volumes(session: Session, made, today: date) -> None:
-    """Customer volumes of the last finished quarter for the Houston counters' kiosks only,
-    so the Reporting page shows both entered and missing figures."""
+    """Customer volumes of the last finished quarter for the Houston counters' kiosks and the New
+    York claims windows' kiosks only, so the Reporting page shows both entered and missing figures
+    (and Houston's, whose survey is not an A-11 survey, left out)."""
     quarter = FiscalQuarter.of(today).previous()
     with write_transaction(session):
         for office, location, _device, _spec in made:
-            if office.name.startswith("Houston"):
+            if office.name.startswith("Houston") or location.code.startswith("NYC-W"):
                 session.add(
                     CustomerVolume(
                         location_id=location.id,

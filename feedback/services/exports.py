@@ -11,7 +11,7 @@ text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) gets a leading single quote
 (OWASP "CSV injection").
 
-The A-11 Section 280 exports (per response, quarterly collection) live in ``a11.py``.
+The A-11 Section 280 files (per-detail uploads, collection, worksheet) live in ``a11_files.py``.
 """
 
 from __future__ import annotations

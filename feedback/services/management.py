@@ -32,8 +32,11 @@ from feedback.models.users import ROLES
 from feedback.numbers import percent
 from feedback.scales import DRIVERS, SCALES
 from feedback.services import audit, auth, devices, enrollment, org, rollups, users
+from feedback.services.a11_details import template_errors
 from feedback.services.errors import InvalidInput, NotFound, ServiceError
 from feedback.sqltypes import utcnow
+from feedback.touchpoints import CHANNELS as A11_CHANNELS
+from feedback.touchpoints import ROLES as A11_ROLES
 
 # A kiosk sends a heartbeat every minute; this much silence during opening hours is worth a look.
 SILENT_AFTER = timedelta(minutes=15)
@@ -178,17 +181,38 @@ def _weekly_target(value, errors: dict) -> int | None:
     return number
 
 
-def _service_provided(value, errors: dict) -> str | None:
+def _service_provided(value, errors: dict, field: str = "service_provided") -> str | None:
     text = _or_none(value)
     if text and len(text) > SERVICE_MAX:
-        errors["service_provided"] = [f"At most {SERVICE_MAX} characters."]
+        errors[field] = [f"At most {SERVICE_MAX} characters."]
+    return text
+
+
+def _a11_channel(field: str, value, errors: dict) -> str | None:
+    """A Touchpoints channel for the A-11 collection (blank for the default)."""
+    text = _or_none(value)
+    if text is not None and text not in A11_CHANNELS:
+        errors[field] = [f"One of Touchpoints' channels: {', '.join(A11_CHANNELS)}."]
     return text
 
 
 def _standards(
-    values: dict, errors: dict, *, csat_target_percent=KEEP, weekly_response_target=KEEP, service_provided=KEEP
+    values: dict,
+    errors: dict,
+    *,
+    csat_target_percent=KEEP,
+    weekly_response_target=KEEP,
+    service_provided=KEEP,
+    service_provider=KEEP,
+    a11_channel_kiosk=KEEP,
+    a11_channel_qr=KEEP,
 ) -> dict:
-    """The service-standard fields a caller sent, validated into ``values`` (KEEP ones left out)."""
+    """The service-standard and A-11 fields a caller sent, validated into ``values`` (KEEP ones left out)."""
+    if service_provider is not KEEP:
+        values["service_provider"] = _service_provided(service_provider, errors, "service_provider")
+    for field, value in (("a11_channel_kiosk", a11_channel_kiosk), ("a11_channel_qr", a11_channel_qr)):
+        if value is not KEEP:
+            values[field] = _a11_channel(field, value, errors)
     if csat_target_percent is not KEEP:
         try:
             values["csat_target"] = target_from_percent(csat_target_percent)
@@ -242,6 +266,7 @@ def create_office(
     csat_target_percent=None,
     weekly_response_target=None,
     service_provided=None,
+    service_provider=None,
     scoreboard_public: bool = False,
 ) -> Office:
     """A new office; its service standards (CSAT target as a percentage, responses a week per location,
@@ -255,6 +280,7 @@ def create_office(
         csat_target_percent=csat_target_percent,
         weekly_response_target=weekly_response_target,
         service_provided=service_provided,
+        service_provider=service_provider,
     )
     values["scoreboard_public"] = bool(scoreboard_public)
     office = Office(slug=_unique_slug(session, values["name"]), **values)
@@ -282,6 +308,7 @@ def update_office(
     csat_target_percent=KEEP,
     weekly_response_target=KEEP,
     service_provided=KEEP,
+    service_provider=KEEP,
     scoreboard_public=KEEP,
 ) -> dict:
     """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
@@ -297,6 +324,7 @@ def update_office(
         csat_target_percent=csat_target_percent,
         weekly_response_target=weekly_response_target,
         service_provided=service_provided,
+        service_provider=service_provider,
     )
     if scoreboard_public is not KEEP:
         values["scoreboard_public"] = bool(scoreboard_public)
@@ -379,10 +407,19 @@ def create_location(
     csat_target_percent=None,
     weekly_response_target=None,
     service_provided=None,
+    a11_channel_kiosk=None,
+    a11_channel_qr=None,
 ) -> Location:
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
-    extra = _standards({}, errors, weekly_response_target=weekly_response_target, service_provided=service_provided)
+    extra = _standards(
+        {},
+        errors,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+        a11_channel_kiosk=a11_channel_kiosk,
+        a11_channel_qr=a11_channel_qr,
+    )
     code = _text(code).upper()
     if not org.CODE_RE.match(code):
         errors["code"] = ["2-32 characters: capital letters, digits and dashes."]
@@ -432,14 +469,23 @@ def update_location(
     office_id: int | None = None,
     weekly_response_target=KEEP,
     service_provided=KEEP,
+    a11_channel_kiosk=KEEP,
+    a11_channel_qr=KEEP,
 ) -> dict:
-    """A manager may change name, active flag, CSAT target, weekly response target and service name
-    of a location in scope; an admin may also move it to another office (``office_id``). Returns
-    the changes. Weekly target and service left out (KEEP) stay as stored."""
+    """A manager may change name, active flag, CSAT target, weekly response target, service name and
+    A-11 channels of a location in scope; an admin may also move it to another office (``office_id``).
+    Returns the changes. Fields left out (KEEP) stay as stored."""
     location = location_in_scope(session, actor, location_id)
     errors: dict[str, list[str]] = {}
     name, target = _location_common(name, csat_target_percent, errors)
-    extra = _standards({}, errors, weekly_response_target=weekly_response_target, service_provided=service_provided)
+    extra = _standards(
+        {},
+        errors,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+        a11_channel_kiosk=a11_channel_kiosk,
+        a11_channel_qr=a11_channel_qr,
+    )
     office = None
     if office_id is not None and office_id != location.office_id:
         _require_admin(actor)
@@ -477,6 +523,8 @@ class SurveyFields:
     labels_es: str = ""
     # The information collection's Federal Register notice (A-11 Section 280 report).
     federal_register_url: str | None = None
+    # "a11_v2" for a survey built from the A-11 v2 template (reported to OMB), else None.
+    a11_role: str | None = None
 
     @classmethod
     def of(cls, version: SurveyVersion) -> SurveyFields:
@@ -495,6 +543,7 @@ class SurveyFields:
             "\n".join(labels.get("en") or ()),
             "\n".join(labels.get("es") or ()),
             version.federal_register_url,
+            version.a11_role,
         )
 
     def version_kwargs(self) -> dict:
@@ -509,6 +558,7 @@ class SurveyFields:
             "burden_statement": self.burden_statement,
             "labels": labels or None,
             "federal_register_url": self.federal_register_url,
+            "a11_role": self.a11_role,
         }
 
 
@@ -524,8 +574,10 @@ def survey_fields(
     labels_en: str | None = "",
     labels_es: str | None = "",
     federal_register_url: str | None = None,
+    a11_role: str | None = None,
 ) -> SurveyFields:
-    """Validate a survey version's content; raises InvalidInput keyed by form field."""
+    """Validate a survey version's content; raises InvalidInput keyed by form field. With the A-11
+    role the content must follow the A-11 v2 template (``a11_details.template_errors``)."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
         errors["scale"] = [f"One of {', '.join(SCALES)}."]
@@ -568,6 +620,12 @@ def survey_fields(
     register_url = _or_none(federal_register_url)
     if register_url and (len(register_url) > URL_MAX or not _WEB_ADDRESS_RE.match(register_url)):
         errors["federal_register_url"] = [f"A web address (https://...), at most {URL_MAX} characters."]
+    role = _or_none(a11_role)
+    if role is not None and role not in A11_ROLES:
+        errors["a11_role"] = [f"One of {', '.join(A11_ROLES)}, or none."]
+    elif role is not None and scale in SCALES:
+        for key, messages in template_errors(scale, chosen, en).items():
+            errors.setdefault(key, []).extend(messages)
     if errors:
         raise InvalidInput("The survey was not saved.", errors)
     return SurveyFields(
@@ -581,6 +639,7 @@ def survey_fields(
         labels["labels_en"],
         labels["labels_es"],
         register_url,
+        role,
     )
 
 

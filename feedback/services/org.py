@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from feedback.models import Location, Office, Survey, SurveyVersion
 from feedback.scales import DEFAULT_FOLLOWUP, DEFAULT_SCALE, DRIVERS, SCALES
+from feedback.services.a11_details import template_errors
 from feedback.services.errors import InvalidInput, NotFound
+from feedback.touchpoints import ROLES as A11_ROLES
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 DEFAULT_QUESTION = {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"}
@@ -59,6 +61,7 @@ def create_survey(
     burden_statement: str | None = None,
     labels: dict | None = None,
     federal_register_url: str | None = None,
+    a11_role: str | None = None,
 ) -> Survey:
     survey = Survey(name=name)
     session.add(survey)
@@ -74,6 +77,7 @@ def create_survey(
         burden_statement=burden_statement,
         labels=labels,
         federal_register_url=federal_register_url,
+        a11_role=a11_role,
     )
     return survey
 
@@ -90,6 +94,7 @@ def add_survey_version(
     burden_statement=None,
     labels: dict | None = None,
     federal_register_url: str | None = None,
+    a11_role: str | None = None,
 ) -> SurveyVersion:
     """Editing a survey = adding a version; responses keep the version they answered."""
     errors = {}
@@ -97,6 +102,10 @@ def add_survey_version(
         errors["scale"] = [f"One of {', '.join(SCALES)}."]
     if not question.get("en"):
         errors["question"] = ["English text is required."]
+    if a11_role is not None and a11_role not in A11_ROLES:
+        errors["a11_role"] = [f"One of {', '.join(A11_ROLES)}, or none."]
+    elif a11_role is not None:
+        errors.update(template_errors(scale, followup_choices, question.get("en", "")))
     unknown = [c for c in followup_choices if c not in DRIVERS]
     if unknown:
         errors["followup_choices"] = [f"Unknown choice(s): {', '.join(unknown)}."]
@@ -121,6 +130,7 @@ def add_survey_version(
         burden_statement=burden_statement,
         labels=labels or None,
         federal_register_url=federal_register_url,
+        a11_role=a11_role,
     )
     session.add(version)
     session.flush()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from feedback.models import CustomerVolume, Location, User
 from feedback.models.responses import CHANNELS
 from feedback.services import audit
-from feedback.services.a11 import VOLUME_FIELDS, counts
+from feedback.services.a11_details import VOLUME_FIELDS
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.fiscal import FiscalQuarter
 
@@ -278,36 +278,3 @@ def decode_upload(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected("The file is not UTF-8 text.", [RowError(1, ["Save the file as CSV UTF-8."])]) from None
-
-
-# --- what is missing ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MissingVolume:
-    location: Location
-    channel: str
-    respondents: int
-    fields: list[str]  # of VOLUME_FIELDS
-
-
-def missing(session: Session, location_ids, quarter: FiscalQuarter) -> list[MissingVolume]:
-    """Locations and channels with responses this quarter whose volumes are not (all) entered,
-    by location code then channel."""
-    ids = list(location_ids)
-    found = counts(session, ids, quarter)
-    stored = for_quarter(session, ids, quarter)
-    keys = [key for key, c in found.items() if c.respondents or c.suspects or c.spam]
-    locations = (
-        {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_({k[0] for k in keys})))}
-        if keys
-        else {}
-    )
-    result = []
-    for loc_id, channel in keys:
-        volume = stored.get((loc_id, channel))
-        fields = [name for name in VOLUME_FIELDS if volume is None or getattr(volume, name) is None]
-        if fields:
-            result.append(MissingVolume(locations[loc_id], channel, found[(loc_id, channel)].respondents, fields))
-    result.sort(key=lambda m: (m.location.code, CHANNELS.index(m.channel)))
-    return result

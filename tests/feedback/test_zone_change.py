@@ -11,7 +11,6 @@ The expected figures are recomputed from raw responses by ``tests.reporting.orac
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
@@ -19,29 +18,16 @@ from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, Location, Office, Response
-from feedback.services import a11, comments, management, phone
+from feedback.services import a11, a11_files, comments, management
 from feedback.services.aggregation import summarize
 from feedback.services.fiscal import FiscalQuarter
+from feedback.touchpoints import A11_V2
 from tests.feedback.test_aggregation import item, kiosk, utc
+from tests.feedback.test_comments import say
+from tests.reporting.conftest import TRUST
 from tests.reporting.oracle import assert_rollups_match, tally
 
 D = date.fromisoformat
-
-
-def say(session, location, rating, when, comment, offered=("ease",), chosen=()):
-    return phone.submit(
-        session,
-        location,
-        response_id=uuid.uuid4(),
-        rating=rating,
-        language="en",
-        survey_version=None,
-        followup_offered=list(offered),
-        followup_chosen=list(chosen),
-        comment=comment,
-        repeat=False,
-        now=when,
-    ).response.id
 
 
 @pytest.fixture
@@ -51,9 +37,10 @@ def world(session, build):
     them across dates, weeks and the FY2027Q1/Q2 edge."""
     chicago = build.office("Chicago Zone Office", tz="America/Chicago")
     howe = build.office("Lord Howe Zone Office", tz="Australia/Lord_Howe")
-    c1 = build.location("C-1", office=chicago)
-    c2 = build.location("C-2", office=chicago)
-    l1 = build.location("L-1", office=howe)
+    reported = {"question": TRUST, "a11_role": A11_V2}  # A-11 surveys: the A-11 files count every answer
+    c1 = build.location("C-1", office=chicago, **reported)
+    c2 = build.location("C-2", office=chicago, **reported)
+    l1 = build.location("L-1", office=howe, **reported)
     device, _ = build.device(c1)
     kiosk(
         session,
@@ -66,7 +53,7 @@ def world(session, build):
         ],
     )
     ids = {
-        "spam": say(session, c1, 1, utc("2026-12-31T13:20"), "BUY WATCHES", chosen=("ease",)),
+        "spam": say(session, c1, 1, utc("2026-12-31T13:20"), "BUY WATCHES", choices=("ease",)),
         "kept": say(session, c1, 5, utc("2027-01-01T06:10"), "Thanks"),
         "c2": say(session, c2, 3, utc("2026-12-31T12:59"), "Fine"),
         "l1": say(session, l1, 4, utc("2026-12-31T13:30"), "Good"),  # 00:30 on 1 Jan at Lord Howe (UTC+11)
@@ -103,10 +90,10 @@ def _check_every_figure(session):
         counted = {
             r.id for r in raws if r.counted and quarter.start <= r.local_date <= quarter.end and r.location_id in ids
         }
-        exported = {row[0] for row in a11.response_rows(session, ids, quarter, warning=False)}
-        assert exported == {str(i) for i in counted}, quarter
-        found = a11.counts(session, ids, quarter)
-        assert sum(c.respondents for c in found.values()) == len(counted), quarter
+        report = a11.report(session, ids, quarter)
+        exported = [row[0] for d in report.details for row in a11_files.response_rows(session, d)]
+        assert sorted(exported) == sorted(str(i) for i in counted), quarter
+        assert sum(d.respondents for d in report.details) == len(counted), quarter
     return raws
 
 

@@ -1,27 +1,36 @@
-"""Golden files: the exact bytes of both A-11 exports of FY2027Q1 for the data set in conftest.py.
+"""Golden files: the exact bytes of every A-11 file of FY2027Q1 for the data set in conftest.py.
 
-The expected files were written by hand from ``RESPONSES`` and ``VOLUMES``:
+The files were generated, then reviewed line by line against ``RESPONSES`` and ``VOLUMES`` and the
+Touchpoints rules (feedback/touchpoints.py); this is how each expected value follows from them.
 
-Per response (golden/a11_responses_FY2027Q1.csv), eight rows in client-time order (UTC):
-2 (1 Oct 05:10), 10 (1 Oct 18:00), 3, 5, 6, 13, 8 (1 Jan 00:00 UTC = 31 Dec in Chicago),
-11 (1 Jan 09:00 UTC = 31 Dec in Honolulu). Left out: 1 and 9 (30 September local, although
-1 October in UTC), 12 (1 January local), 4 (suspect), 7 (spam). Ratings 4 and 5 fill the
-positive_* cells, 1 to 3 the negative_* ones; six drivers are offered, so ``*_other`` is empty;
-6 was offered no follow-up, so all its driver cells are empty. Comments 5 ("=HYPERLINK...")
-and 11 ("+1 ...") get a leading quote; 5 and 6 are CSV-quoted (quotes, commas).
+Collection details (service provider "Department of State - Passport Services" everywhere, transaction
+point ``post_interaction``), ordered by service then channel:
 
-Quarterly collection (golden/a11_collection_FY2027Q1.csv), ordered by office, code, channel:
+* Passport application / ``mobile`` (the phone answers of CHI-1 and HNL-1, one detail across both
+  offices): counted 5, 6 (CHI-1 qr) and 11 (HNL-1 qr), in client-time order 5 (2 Nov 15:00 UTC), 6,
+  11 (1 Jan 09:00 UTC, still 31 Dec in Honolulu). 7 is spam (spam_respondents 1). All answered A1,
+  the version named (omb 1405-0001, no Federal Register notice -> missing). Served is missing at both
+  counters, offered at HNL-1 -> both volumes empty and named in ``problems``.
+* Passport application / ``self_service_kiosk``: counted 2, 10, 3, 13, 8 in client-time order (2 at
+  1 Oct 05:10 UTC, 10 at 18:00 UTC, 3, 13 on 10 Nov, 8 at 1 Jan 00:00 UTC = 31 Dec in Chicago). Left
+  out: 1 and 9 (30 September local, though 1 October in UTC), 12 (1 January local), 4 (suspect,
+  suspect_respondents 1). 4 answered A3, which no counted response answered: the version named is
+  A1, answered last (8, on 31 Dec), not A3 (item 8); so 1405-0001 and no notice. HNL-1 kiosk has
+  no volumes -> missing.
+* Passport pick-up / ``self_service_kiosk`` (CHI-2's own service): 14 thumbs up and 15 thumbs down
+  -> ``question_1`` 1 and 0 (item 1), ``thumbs_up_down``; volumes 400 served, 1 offered against 2
+  respondents -> "respondents > offered" (item 10).
 
-* CHI-1 kiosk: respondents 2, 3, 8 (ratings 4, 2, 3 -> q1_2..q1_4 = 1); positive ease 1 (2);
-  negative efficiency 1, employee 1 (3), transparency 1 (8); 4 is the one suspect; only
-  version 1 answered, which has no Federal Register notice -> missing.
-* CHI-1 qr: respondents 5 and 6 (ratings 1 and 5); only 5 was offered drivers (negative, none
-  chosen -> zeros); 7 is spam (spam_respondents 1); served not entered -> missing.
-* CHI-2 kiosk: no responses, a row because volumes (400/380) were entered; the survey as it is
-  now (version 2, with its notice); its own service_provided; nothing offered -> empty drivers.
-* HNL-1 kiosk: 10 (5; humanity, employee) and 13 (4; ease, efficiency); 13 answered version 2,
-  the newest -> its notice; no service_provided and no volumes this quarter -> missing.
-* HNL-1 qr: 11 (4; offered, none chosen); version 1 -> the notice is missing as well.
+Per-response cells: ``question_1`` is the stored rating on the 5-point scale; each driver is 1 when
+chosen on the side its rating asked (4 and 5 positive, 1 to 3 negative on 5 points; up positive on
+thumbs), 0 when the version offers it (the A versions offer six drivers, T1 all seven; also on the
+other side, and also for 6, which was shown no follow-up), ``null`` for ``other`` on the A versions,
+never empty. Comments 5 (``=HYPERLINK...``) and 11 (``+1 ...``) get a leading quote; 5 and 6 are
+CSV-quoted. Kiosk answers have no comment: empty ``question_4``.
+
+Worksheet: one row per detail (its file, counters, ``question_1`` counts in the upload's values,
+suspects, spam, versions, problems), then CHI-4's kiosk and phone answers (16, 17): the 4-face
+survey cannot be A-11 question 1, so they are left out with that reason (items 4 and 5).
 """
 
 from __future__ import annotations
@@ -31,55 +40,70 @@ from pathlib import Path
 from sqlalchemy import select
 
 from feedback.models import Location
-from feedback.services import a11
+from feedback.services import a11, a11_files
 from feedback.services.fiscal import FiscalQuarter
+from tests.reporting.conftest import read_csv
+from tests.reporting.touchpoints_check import check_collection_row, check_upload
 
 GOLDEN = Path(__file__).parent / "golden"
 Q1 = FiscalQuarter.parse("FY2027Q1")
 
 
-def _all_locations(session):
-    return list(session.scalars(select(Location.id)))
+def _report(session, codes=None):
+    query = select(Location.id)
+    if codes:
+        query = query.where(Location.code.in_(codes))
+    return a11.report(session, list(session.scalars(query)), Q1)
 
 
-def test_per_response_export_matches_the_golden_file(session, golden_world):
-    text = "".join(a11.response_csv(session, _all_locations(session), Q1))
-    assert text.encode("utf-8") == (GOLDEN / "a11_responses_FY2027Q1.csv").read_bytes()
+def test_every_file_matches_its_golden_file(session, golden_world, tmp_path):
+    report = _report(session)
+    written = a11_files.write_folder(session, report, tmp_path)
+    assert sorted(path.name for path, _rows in written) == sorted(p.name for p in GOLDEN.iterdir())
+    for path, _rows in written:
+        assert path.read_bytes() == (GOLDEN / path.name).read_bytes(), path.name
 
 
-def test_collection_export_matches_the_golden_file(session, golden_world):
-    text = a11.collection_csv(a11.collection(session, _all_locations(session), Q1))
-    assert text.encode("utf-8") == (GOLDEN / "a11_collection_FY2027Q1.csv").read_bytes()
-
-
-def test_files_are_plain_utf8_with_crlf_and_the_exact_a11_headers(session, golden_world):
-    responses = "".join(a11.response_csv(session, _all_locations(session), Q1))
-    collection = a11.collection_csv(a11.collection(session, _all_locations(session), Q1))
-    for text, header in ((responses, a11.RESPONSE_COLUMNS), (collection, a11.COLLECTION_COLUMNS)):
-        assert not text.startswith("\ufeff")
-        assert text.split("\r\n", 1)[0] == ",".join(header)
-        assert "\n" not in text.replace("\r\n", "")
-    assert responses.split("\r\n", 1)[0] == (
-        "external_id,question_1,positive_effectiveness,positive_ease,positive_efficiency,positive_transparency,"
-        "positive_humanity,positive_employee,positive_other,negative_effectiveness,negative_ease,"
-        "negative_efficiency,negative_transparency,negative_humanity,negative_employee,negative_other,question_4"
-    )
+def test_each_upload_passes_the_touchpoints_upload_check(session, golden_world, tmp_path):
+    """Header set, encoding (UTF-8, no BOM), extension, cell values; one upload per detail whose row
+    count is the collection's volume_of_respondents; the collection's vocabulary fields."""
+    report = _report(session)
+    a11_files.write_folder(session, report, tmp_path)
+    collection = read_csv((tmp_path / a11_files.collection_name(report)).read_text(encoding="utf-8"))
+    header, *rows = collection
+    seen: list[str] = []
+    assert len(rows) == len(report.details) == 3
+    for detail, cells in zip(report.details, rows, strict=True):
+        row = dict(zip(header, cells, strict=True))
+        check_collection_row(row)
+        data = (tmp_path / detail.file_name).read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf")
+        uploaded = check_upload(detail.file_name, data, row["survey_type"])
+        assert len(uploaded) == int(row["volume_of_respondents"]) == detail.respondents
+        seen.extend(r["external_id"][-2:] for r in uploaded)
+    assert sorted(seen) == ["02", "03", "05", "06", "08", "10", "11", "13", "14", "15"]  # each counted once
 
 
 def test_the_quarter_before_and_after_take_the_boundary_responses(session, golden_world):
     """The responses left out of FY2027Q1 at its edges are in the neighbouring quarters."""
-    ids = _all_locations(session)
-    before = a11.response_rows(session, ids, Q1.previous(), warning=False)
-    after = a11.response_rows(session, ids, Q1.next(), warning=False)
-    assert [row[0][-2:] for row in before] == ["01", "09"]  # 30 Sep local in Chicago, then in Honolulu
-    assert [row[0][-2:] for row in after] == ["12"]
+    ids = list(session.scalars(select(Location.id)))
+    before = a11.report(session, ids, Q1.previous())
+    after = a11.report(session, ids, Q1.next())
+    got_before = [row[0][-2:] for d in before.details for row in a11_files.response_rows(session, d)]
+    got_after = [row[0][-2:] for d in after.details for row in a11_files.response_rows(session, d)]
+    assert got_before == ["01", "09"]  # 30 Sep local in Chicago, then in Honolulu (one kiosk detail)
+    assert got_after == ["12"]
 
 
-def test_scope_limits_both_exports(session, golden_world):
-    hnl = [golden_world["HNL-1"].id]
-    rows = list(a11.response_rows(session, hnl, Q1, warning=False))
-    assert [row[0][-2:] for row in rows] == ["10", "13", "11"]
-    collection = a11.collection(session, hnl, Q1)
-    assert [(row.location.code, row.channel) for row in collection] == [("HNL-1", "kiosk"), ("HNL-1", "qr")]
-    assert a11.collection(session, [], Q1) == []
-    assert list(a11.response_rows(session, [], Q1, warning=False)) == []
+def test_scope_limits_every_file_and_names_the_counters_left_outside(session, golden_world):
+    report = _report(session, ["HNL-1"])
+    assert [(d.key.channel, d.locations) for d in report.details] == [
+        ("mobile", "HNL-1 qr"),
+        ("self_service_kiosk", "HNL-1 kiosk"),
+    ]
+    rows = [row[0][-2:] for d in report.details for row in a11_files.response_rows(session, d)]
+    assert rows == ["11", "10", "13"]
+    # CHI-1 reports to the same two details: the page and worksheet say to export them together.
+    assert [d.elsewhere for d in report.details] == [["CHI-1 qr"], ["CHI-1 kiosk"]]
+    assert any("export them together" in p for p in report.details[0].problems())
+    assert a11.report(session, [], Q1).details == []

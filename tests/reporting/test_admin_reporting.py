@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, CustomerVolume
-from feedback.services import a11
+from feedback.services import a11_files
 from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
-from tests.reporting.conftest import read_csv, store
+from tests.reporting.conftest import a11_place, read_csv, store
 
 PAGE = "/admin/reporting?quarter=FY2027Q1"
 
@@ -21,8 +22,8 @@ PAGE = "/admin/reporting?quarter=FY2027Q1"
 def world(session, build, make_user):
     office_a = build.office(name="Alpha Passport Agency", tz="America/Chicago")
     office_b = build.office(name="Bravo Licence Centre", tz="America/New_York")
-    a = build.location(code="AAA-1", office=office_a)
-    b = build.location(code="BBB-1", office=office_b)
+    a, _ = a11_place(session, build, "AAA-1", office_a)
+    b, _ = a11_place(session, build, "BBB-1", office_b)
     store(
         session,
         a,
@@ -49,19 +50,16 @@ def test_manager_sees_only_their_locations(client, world):
     body = page.get_data(as_text=True)
     assert "AAA-1" in body and "BBB-1" not in body and "Bravo" not in body
     assert 'href="/admin/reporting"' in body  # in the menu
-    assert 'href="/admin/reporting/FY2027Q1/a11-responses.csv"' in body
+    assert 'href="/admin/reporting/FY2027Q1/a11.zip"' in body
     assert 'href="/admin/reporting/FY2027Q1/a11-collection.csv"' in body
-    # AAA-1 kiosk: 1 respondent, 1 suspect; the missing volumes are listed.
+    assert 'href="/admin/reporting/FY2027Q1/a11-worksheet.csv"' in body
+    # AAA-1 kiosk: 1 respondent, 1 suspect; the detail lists what is missing.
     assert re.search(r"Kiosk</td>\s*<td>1</td><td>1</td><td>0</td>", body)
-    assert re.search(
-        r"<strong>AAA-1</strong> Counter, Kiosk:\s*missing Service provided \(office or location "
-        r"settings\), Customers served, Customers offered the survey, OMB control number",
-        body,
-    )
+    assert "Missing: cx_collection_service_provider_name, service_name, volume_of_customers (AAA-1 kiosk)" in body
     for query in ("location=BBB-1", f"office={world['office_b'].slug}"):
         assert client.get(f"{PAGE}&{query}").status_code == 404
-        assert client.get(f"/admin/reporting/FY2027Q1/a11-collection.csv?{query}").status_code == 404
-        assert client.get(f"/admin/reporting/FY2027Q1/a11-responses.csv?{query}").status_code == 404
+        for kind in ("a11-collection.csv", "a11-worksheet.csv", "a11.zip"):
+            assert client.get(f"/admin/reporting/FY2027Q1/{kind}?{query}").status_code == 404
 
 
 def test_saving_the_form_stores_and_audits_the_volumes(client, session, world):
@@ -159,17 +157,17 @@ def test_downloads_are_scoped_and_named(client, world):
     sign_in(client, "manager.a@example.gov")
     collection = client.get("/admin/reporting/FY2027Q1/a11-collection.csv")
     assert collection.status_code == 200 and collection.mimetype == "text/csv"
-    assert collection.headers["Content-Disposition"] == 'attachment; filename="a11-collection-FY2027Q1.csv"'
+    assert collection.headers["Content-Disposition"] == 'attachment; filename="a11-FY2027Q1-collection.csv"'
     rows = read_csv(collection.get_data(as_text=True))
-    assert rows[0] == list(a11.COLLECTION_COLUMNS)
-    assert [(r[3], r[4], r[7], r[32]) for r in rows[1:]] == [
-        ("Alpha Passport Agency \u2014 Counter (AAA-1)", "kiosk", "1", "1")
-    ]
-    responses = client.get("/admin/reporting/FY2027Q1/a11-responses.csv")
-    assert responses.headers["Content-Disposition"] == 'attachment; filename="a11-responses-FY2027Q1.csv"'
-    rows = read_csv(responses.get_data(as_text=True))
-    assert rows[0] == list(a11.RESPONSE_COLUMNS) and [r[1] for r in rows[1:]] == ["5"]
-    assert not responses.get_data().startswith(b"\xef\xbb\xbf")
+    assert rows[0] == list(a11_files.COLLECTION_COLUMNS)
+    assert [(r[5], r[8]) for r in rows[1:]] == [("self_service_kiosk", "1")]  # Alpha's only
+    worksheet = read_csv(client.get("/admin/reporting/FY2027Q1/a11-worksheet.csv").get_data(as_text=True))
+    assert [(r[5], r[8]) for r in worksheet[1:]] == [("AAA-1 kiosk", "1")]  # locations, suspects
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/admin/reporting/FY2027Q1/a11.zip").get_data()))
+    [upload] = [name for name in archive.namelist() if "responses" in name]
+    rows = read_csv(archive.read(upload).decode("utf-8"))
+    assert rows[0] == list(a11_files.RESPONSE_HEADERS) and [r[1] for r in rows[1:]] == ["5"]
+    assert not archive.read(upload).startswith(b"\xef\xbb\xbf")
 
 
 def test_admin_sees_every_location_and_bad_quarters_are_refused(client, world):
@@ -177,19 +175,19 @@ def test_admin_sees_every_location_and_bad_quarters_are_refused(client, world):
     body = client.get(PAGE).get_data(as_text=True)
     assert "AAA-1" in body and "BBB-1" in body
     rows = read_csv(client.get("/admin/reporting/FY2027Q1/a11-collection.csv").get_data(as_text=True))
-    assert [r[4] for r in rows[1:]] == ["kiosk", "qr"]  # Alpha's kiosk, Bravo's phone
+    assert sorted(r[5] for r in rows[1:]) == ["mobile", "self_service_kiosk"]  # Bravo's phone, Alpha's kiosk
     assert client.get("/admin/reporting?quarter=FY27").status_code == 400
     assert client.get("/admin/reporting/FY2027Q9/a11-collection.csv").status_code == 404
-    assert client.get("/admin/reporting/nonsense/a11-responses.csv").status_code == 404
+    assert client.get("/admin/reporting/nonsense/a11.zip").status_code == 404
     # Years a date cannot hold are refused like any other bad quarter, not a 500.
     assert client.get("/admin/reporting?quarter=FY0001Q1").status_code == 400
     assert client.get("/admin/reporting/FY0000Q1/a11-collection.csv").status_code == 404
-    assert client.get("/admin/reporting/FY0001Q1/a11-responses.csv").status_code == 404
+    assert client.get("/admin/reporting/FY0001Q1/a11.zip").status_code == 404
     assert client.get("/admin/reporting").status_code == 200  # the current quarter
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, world):
-    for url in (PAGE, "/admin/reporting/FY2027Q1/a11-collection.csv", "/admin/reporting/FY2027Q1/a11-responses.csv"):
+    for url in (PAGE, "/admin/reporting/FY2027Q1/a11-collection.csv", "/admin/reporting/FY2027Q1/a11.zip"):
         assert client.get(url).status_code == 302
 
 

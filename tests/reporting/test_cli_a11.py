@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from feedback.models import CustomerVolume, Response
-from feedback.services import a11, demo
+from feedback.models import CustomerVolume, Location, Response
+from feedback.services import a11_files, demo
 from feedback.services.fiscal import FiscalQuarter
+from tests.reporting.touchpoints_check import check_collection_row, check_upload
 
 QUARTER = FiscalQuarter.parse("FY2027Q1")
 
@@ -29,82 +30,80 @@ def _load_demo(session):
 
 
 def test_export_a11_on_the_demo_data(runner, session, tmp_path):
+    """The demo's New York office asks the A-11 template (5 points at the claims windows, thumbs at
+    the information desk): one kiosk and one phone detail per service, each upload accepted by
+    Touchpoints' check and holding every counted answer; the passport counters (4 faces) are left
+    out with their reason."""
     _load_demo(session)
     quarter = QUARTER
     result = run(runner, "export", "a11", "--quarter", str(quarter).lower(), "--output-dir", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    responses_path = tmp_path / "out" / f"a11-responses-{quarter}.csv"
-    collection_path = tmp_path / "out" / f"a11-collection-{quarter}.csv"
-    responses, collection = _read(responses_path), _read(collection_path)
-
-    # The passport counters use 4 faces: A-11's columns and then the warning column.
-    assert responses[0] == [*a11.RESPONSE_COLUMNS, "warning"]
-    assert responses[0][:17] == [
-        "external_id",
-        "question_1",
-        "positive_effectiveness",
-        "positive_ease",
-        "positive_efficiency",
-        "positive_transparency",
-        "positive_humanity",
-        "positive_employee",
-        "positive_other",
-        "negative_effectiveness",
-        "negative_ease",
-        "negative_efficiency",
-        "negative_transparency",
-        "negative_humanity",
-        "negative_employee",
-        "negative_other",
-        "question_4",
-    ]
-    assert collection[0] == list(a11.COLLECTION_COLUMNS)
-    assert all(len(row) == len(responses[0]) for row in responses)
-    assert all(len(row) == len(collection[0]) for row in collection)
-    assert not responses_path.read_bytes().startswith(b"\xef\xbb\xbf")
-
-    counted = session.scalar(select(func.count()).select_from(Response).where(Response.suspect.is_(False)))
-    assert len(responses) - 1 == counted > 0
-    # The rollups (collection) and the responses (per-response file) agree.
-    column = a11.COLLECTION_COLUMNS.index("volume_of_respondents")
-    assert sum(int(row[column]) for row in collection[1:]) == counted
-    assert f"Wrote {responses_path} ({counted} responses)" in result.output
-    assert f"Wrote {collection_path} ({len(collection) - 1} rows)" in result.output
-    # The demo enters volumes for the last quarter only, so every row of this one misses them;
-    # the passport survey also has no OMB control number or Federal Register notice.
-    assert f"Missing figures ({len(collection) - 1} of {len(collection) - 1} rows):" in result.output
-    assert (
-        "  HOU-C1 kiosk: volume_of_customers, volume_of_customers_provided_survey_opportunity, "
-        "omb_control_number, federal_register_url\n" in result.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    services = {"benefit-claims-and-appeals": ("NYC-W1", "NYC-W2", "NYC-W3"), "benefit-information": ("NYC-INFO",)}
+    channels = {"self-service-kiosk": "kiosk", "mobile": "qr"}
+    assert names == sorted(
+        ["a11-FY2027Q1-collection.csv", "a11-FY2027Q1-worksheet.csv"]
+        + [f"a11-FY2027Q1-responses-{s}-{c}.csv" for s in services for c in channels]
     )
-    assert "  NYC-W1 kiosk: volume_of_customers, volume_of_customers_provided_survey_opportunity\n" in result.output
-    warning = a11.COLLECTION_COLUMNS.index("warning")
-    by_code = {row[3].rsplit("(", 1)[1].rstrip(")") + " " + row[4]: row for row in collection[1:]}
-    assert by_code["HOU-C1 kiosk"][warning].startswith("Scale faces4 (4 points) is not an A-11")
-    assert by_code["NYC-W1 kiosk"][warning] == ""
+    header, *collection = _read(tmp_path / "out" / "a11-FY2027Q1-collection.csv")
+    assert header == list(a11_files.COLLECTION_COLUMNS)
+    rows = {(r["service_name"], r["channel"]): r for r in (dict(zip(header, row, strict=True)) for row in collection)}
+    assert len(rows) == 4
+    for service, codes in services.items():
+        for channel, ours in channels.items():
+            name = f"a11-FY2027Q1-responses-{service}-{channel}.csv"
+            [row] = [r for (s, c), r in rows.items() if c.replace("_", "-") == channel and _slug(s) == service]
+            check_collection_row(row)
+            uploaded = check_upload(name, (tmp_path / "out" / name).read_bytes(), row["survey_type"])
+            counted = session.scalar(
+                select(func.count())
+                .select_from(Response)
+                .join(Location, Location.id == Response.location_id)
+                .where(
+                    Location.code.in_(codes),
+                    Response.channel == ours,
+                    Response.suspect.is_(False),
+                    Response.comment_state.is_distinct_from("spam"),
+                )
+            )
+            assert len(uploaded) == int(row["volume_of_respondents"]) == counted > 0
+            assert f"Wrote {tmp_path / 'out' / name} ({counted} rows)" in result.output
+            assert row["survey_type"] == ("thumbs_up_down" if service == "benefit-information" else "likert_scale")
+            assert row["cx_collection_service_provider_name"] == "Demo Benefits Administration - Field Offices"
+            assert row["trust_question_text"].startswith("Based on my experience the Demo Benefits Administration")
+    # The demo enters volumes for the last quarter only: this one misses them.
+    assert "4 collection detail(s), 4 with problems." in result.output
+    assert "Missing: volume_of_customers (NYC-W1 kiosk, NYC-W2 kiosk, NYC-W3 kiosk)" in result.output
+    assert (
+        "Not reported: HOU-C1 kiosk: Passport counter (version 1): its 4-point scale cannot be reported"
+        in result.output
+    )
 
 
-def test_export_a11_for_one_office_with_a11_scales_only(runner, session, tmp_path):
+def _slug(text: str) -> str:
+    return "-".join(text.lower().split())
+
+
+def test_export_a11_for_one_office(runner, session, tmp_path):
     _load_demo(session)
-    quarter = QUARTER
     result = run(
         runner,
         "export",
         "a11",
         "--quarter",
-        str(quarter),
+        str(QUARTER),
         "--office",
-        "New York Benefits Office",
+        "Houston Passport Agency",
         "--output-dir",
         str(tmp_path),
     )
     assert result.exit_code == 0, result.output
-    responses = _read(tmp_path / f"a11-responses-{quarter}.csv")
-    assert responses[0] == list(a11.RESPONSE_COLUMNS)  # faces5 and thumbs: exactly A-11's header
-    collection = _read(tmp_path / f"a11-collection-{quarter}.csv")
-    assert {row[3].split(" \u2014 ")[0] for row in collection[1:]} == {"New York Benefits Office"}
-    types = {row[3].rsplit("(", 1)[1].rstrip(")"): row[9] for row in collection[1:]}
-    assert types["NYC-W1"] == "5-point scale" and types["NYC-INFO"] == "Thumbs up/down"
+    # Houston asks no A-11 survey: no upload, an empty collection, and the worksheet says why.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a11-FY2027Q1-collection.csv", "a11-FY2027Q1-worksheet.csv"]
+    assert len(_read(tmp_path / "a11-FY2027Q1-collection.csv")) == 1
+    worksheet = _read(tmp_path / "a11-FY2027Q1-worksheet.csv")
+    assert {row[5] for row in worksheet[1:]} == {f"HOU-C{n} {ch}" for n in (1, 2, 3) for ch in ("kiosk", "qr")}
+    assert "0 collection detail(s), 0 with problems." in result.output
 
 
 def test_export_a11_errors_are_clean(runner, tmp_path):
@@ -139,18 +138,18 @@ def test_volumes_import_command(runner, session, build, tmp_path):
     assert session.scalar(select(CustomerVolume.volume_of_customers).where(CustomerVolume.channel == "kiosk")) == 1200
 
 
-def test_demo_enters_last_quarters_kiosk_volumes_for_houston_only(runner, session, tmp_path):
+def test_demo_enters_last_quarters_kiosk_volumes(runner, session, tmp_path):
     _load_demo(session)
     result = run(runner, "export", "a11", "--quarter", "FY2026Q4", "--output-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
-    collection = _read(tmp_path / "a11-collection-FY2026Q4.csv")
-    columns = a11.COLLECTION_COLUMNS
-    volumes = {
-        (row[columns.index("transaction_point")].rsplit("(", 1)[1].rstrip(")"), row[columns.index("channel")]): (
-            row[columns.index("volume_of_customers")],
-            row[columns.index("volume_of_customers_provided_survey_opportunity")],
-        )
-        for row in collection[1:]
-    }
-    # Rows exist for points with volumes even without responses in the quarter.
-    assert volumes == {(code, "kiosk"): ("5200", "4900") for code in ("HOU-C1", "HOU-C2", "HOU-C3")}
+    header, *rows = _read(tmp_path / "a11-FY2026Q4-collection.csv")
+    # The New York claims windows' kiosks: three counters, 5200 served and 4900 offered each, summed
+    # into their one collection detail (a detail exists with volumes even without responses).
+    [row] = [dict(zip(header, r, strict=True)) for r in rows]
+    assert (row["channel"], row["volume_of_customers"], row["volume_of_customers_provided_survey_opportunity"]) == (
+        "self_service_kiosk",
+        "15600",
+        "14700",
+    )
+    # Houston's volumes belong to counters whose survey is not reported: the worksheet says so.
+    assert "HOU-C1 kiosk" in (tmp_path / "a11-FY2026Q4-worksheet.csv").read_text(encoding="utf-8")

@@ -10,7 +10,6 @@ from feedback.models import AuditEntry, CustomerVolume
 from feedback.services import volumes
 from feedback.services.errors import InvalidInput
 from feedback.services.fiscal import FiscalQuarter
-from tests.reporting.conftest import store
 
 Q1 = FiscalQuarter.parse("FY2027Q1")
 HEADER = (
@@ -176,25 +175,6 @@ def test_an_upload_that_is_not_utf8_is_refused():
     with pytest.raises(volumes.ImportRejected, match="not UTF-8"):
         volumes.decode_upload("caf\xe9".encode("latin-1"))
     assert volumes.decode_upload("\ufeffa,b".encode("utf-8")) == "a,b"
-
-
-def test_missing_lists_channels_with_responses_but_no_volumes(session, build):
-    office = build.office(tz="America/Chicago")
-    a = build.location(code="AAA-1", office=office)
-    b = build.location(code="BBB-1", office=office)
-    build.location(code="CCC-1", office=office)  # no responses: nothing is missing there
-    version_a, version_b = a.survey.current_version(), b.survey.current_version()
-    store(session, a, version_a, [((2026, 10, 5, 9, 0), "kiosk", 5), ((2026, 10, 5, 9, 5), "qr", 4)], start=1)
-    store(session, b, version_b, [((2026, 11, 5, 9, 0), "kiosk", 2)], start=3)
-    with write_transaction(session):
-        volumes.upsert(session, None, _entry(a, 100, 90))
-        volumes.upsert(session, None, _entry(a, None, 20, "qr"))
-    gaps = volumes.missing(session, [a.id, b.id], Q1)
-    assert [(m.location.code, m.channel, m.respondents, m.fields) for m in gaps] == [
-        ("AAA-1", "qr", 1, ["volume_of_customers"]),
-        ("BBB-1", "kiosk", 1, ["volume_of_customers", "volume_of_customers_provided_survey_opportunity"]),
-    ]
-    assert volumes.missing(session, [a.id, b.id], Q1.next()) == []
 
 
 def test_an_insert_that_hits_the_unique_key_is_retried_in_a_fresh_transaction(session, build):
