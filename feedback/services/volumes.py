@@ -88,6 +88,9 @@ def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = 
     errors = entry.figures.errors()
     if errors:
         raise InvalidInput("Invalid customer volumes.", errors)
+    # Read before a new row joins the session: an expired actor's reload would flush the row
+    # before it has its updated_by (a NOT NULL failure, found by the property test).
+    who = actor.email if actor else "cli"
     location = session.get(Location, entry.location_id)
     if location is None:
         raise NotFound("No such location.")
@@ -119,7 +122,7 @@ def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = 
     changed = audit.changes(volume, values)
     if not changed:
         return {}
-    volume.updated_by = actor.email if actor else "cli"
+    volume.updated_by = who
     session.flush()
     audit.record(
         session,

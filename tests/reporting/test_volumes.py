@@ -223,3 +223,18 @@ def test_an_insert_that_hits_the_unique_key_is_retried_in_a_fresh_transaction(se
     assert passes == [1, 2]  # the failed pass left nothing behind: the second made the one row
     (row,) = session.scalars(select(CustomerVolume)).all()
     assert (row.volume_of_customers, row.volume_of_customers_provided_survey_opportunity) == (1200, 1100)
+
+
+def test_an_actor_read_before_the_change_is_fine(session, build, make_user):
+    """The actor object may be expired (a commit or rollback since it was loaded): reloading it must
+    not flush the new row before it has its ``updated_by`` (found by tests/reporting/test_property.py)."""
+    location = build.location(code="EXP-1")
+    actor = make_user("expired@example.gov", "admin")
+    session.rollback()
+    session.expire_all()
+    with write_transaction(session):
+        changed = volumes.upsert(session, actor, volumes.Entry(location.id, Q1, "kiosk", volumes.Figures(0, 0)))
+    assert changed == {
+        "volume_of_customers": [None, 0],
+        "volume_of_customers_provided_survey_opportunity": [None, 0],
+    }
