@@ -11,13 +11,13 @@ threshold.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from feedback.models import FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
+from feedback.models import CustomerVolume, FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
 
 POSITIVE_FROM = {"faces5": 4, "faces4": 3, "three": 3, "thumbs": 2}
 POINTS = {"faces5": 5, "faces4": 4, "three": 3, "thumbs": 2}
@@ -177,4 +177,178 @@ def tally(raws, *, location_ids=None, start: date | None = None, end: date | Non
         if (start and r.local_date < start) or (end and r.local_date > end):
             continue
         out.add(r)
+    return out
+
+
+# --- dashboards ----------------------------------------------------------------------------------
+
+
+def figures(raws, **selection) -> tuple:
+    """(count, positive, suspects, {scale: counts per rating}) as the dashboards' Figures hold them."""
+    out = tally(raws, **selection)
+    dist: dict[str, list[int]] = {}
+    for r in _selected(raws, **selection):
+        if r.counted:
+            dist.setdefault(r.scale, [0] * POINTS[r.scale])[r.rating - 1] += 1
+    return out.count, out.positive, out.suspects, dist
+
+
+def _selected(raws, *, location_ids=None, start=None, end=None, channel=None):
+    for r in raws:
+        if location_ids is not None and r.location_id not in location_ids:
+            continue
+        if channel and r.channel != channel:
+            continue
+        if (start and r.local_date < start) or (end and r.local_date > end):
+            continue
+        yield r
+
+
+def heatmap(raws, **selection) -> dict[tuple[int, int], tuple]:
+    """(local weekday, local hour) -> figures, for every hour with a response that is not spam."""
+    keys = {(r.local.weekday(), r.local.hour) for r in _selected(raws, **selection) if not r.spam}
+    return {
+        key: figures([r for r in _selected(raws, **selection) if (r.local.weekday(), r.local.hour) == key])
+        for key in keys
+    }
+
+
+def followups(raws, **selection) -> dict[tuple[str, str], tuple[int, int]]:
+    """(polarity, choice) -> (chosen, offered) over counted responses."""
+    out: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in _selected(raws, **selection):
+        if not r.counted:
+            continue
+        side = "positive" if r.positive else "negative"
+        for choice in r.offered:
+            out[(side, choice)][0] += choice in r.chosen
+            out[(side, choice)][1] += 1
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# --- A-11 ----------------------------------------------------------------------------------------
+
+A11_SCALES = {"thumbs": "thumbs_up_down", "faces5": "likert_scale"}
+DEFAULT_CHANNELS = {"kiosk": "self_service_kiosk", "qr": "mobile"}
+DRIVER_ORDER = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class ExpectedDetail:
+    key: tuple
+    pairs: set = field(default_factory=set)  # (location id, channel)
+    rows: list = field(default_factory=list)  # the upload's rows, in order
+    version_id: int | None = None
+    survey_type: str | None = None
+    served: int | None = None
+    offered: int | None = None
+
+
+def expected_a11(session, raws: list[Raw], quarter) -> dict[tuple, ExpectedDetail]:
+    """The quarter's collection details as the issue defines them, from the raw tables."""
+    versions = {v.id: v for v in session.scalars(select(SurveyVersion))}
+    locations = {loc.id: loc for loc in session.scalars(select(Location))}
+    offices = {o.id: o for o in session.scalars(select(Office))}
+    current = {}
+    for v in versions.values():
+        if v.survey_id not in current or v.version > current[v.survey_id].version:
+            current[v.survey_id] = v
+
+    def reportable(version) -> bool:
+        return version.a11_role == "a11_v2" and version.scale in A11_SCALES
+
+    def key_of(loc_id: int, channel: str) -> tuple:
+        loc = locations[loc_id]
+        office = offices[loc.office_id]
+        provider = office.service_provider or ""
+        service = loc.service_provided or office.service_provided or ""
+        own = loc.a11_channel_kiosk if channel == "kiosk" else loc.a11_channel_qr
+        return (
+            provider,
+            service,
+            "post_interaction",
+            own or DEFAULT_CHANNELS[channel],
+            0 if provider and service else office.id,
+        )
+
+    in_quarter = [r for r in raws if quarter.start <= r.local_date <= quarter.end]
+    volumes = {
+        (v.location_id, v.channel): v
+        for v in session.scalars(
+            select(CustomerVolume).where(
+                CustomerVolume.fiscal_year == quarter.fiscal_year, CustomerVolume.quarter == quarter.quarter
+            )
+        )
+        if v.volume_of_customers is not None or v.volume_of_customers_provided_survey_opportunity is not None
+    }
+    pairs = {(r.location_id, r.channel) for r in in_quarter} | set(volumes)
+    details: dict[tuple, ExpectedDetail] = {}
+    for loc_id, channel in pairs:
+        mine = [r for r in in_quarter if (r.location_id, r.channel) == (loc_id, channel)]
+        counted = [r for r in mine if r.counted]
+        now = current[locations[loc_id].survey_id]
+        if any(reportable(versions[r.version_id]) for r in counted) or (not counted and reportable(now)):
+            key = key_of(loc_id, channel)
+            details.setdefault(key, ExpectedDetail(key)).pairs.add((loc_id, channel))
+    for detail in details.values():
+        counted = [r for r in in_quarter if (r.location_id, r.channel) in detail.pairs and r.counted]
+        answered = [(r.client_time, r.version_id) for r in counted if reportable(versions[r.version_id])]
+        if answered:
+            detail.version_id = max(answered)[1]
+        else:
+            options = [current[locations[loc].survey_id] for loc, _ch in detail.pairs]
+            options = [v for v in options if reportable(v)]
+            detail.version_id = max(v.id for v in options) if options else None
+        version = versions.get(detail.version_id)
+        detail.survey_type = A11_SCALES[version.scale] if version else None
+        rows = [
+            r
+            for r in counted
+            if reportable(versions[r.version_id]) and version and versions[r.version_id].scale == version.scale
+        ]
+        rows.sort(key=lambda r: (r.client_time, r.id))
+        detail.rows = [upload_row(r, versions[r.version_id]) for r in rows]
+        for name in ("served", "offered"):
+            figure = "volume_of_customers" if name == "served" else "volume_of_customers_provided_survey_opportunity"
+            values = [getattr(volumes.get(p), figure, None) for p in detail.pairs]
+            setattr(detail, name, None if any(v is None for v in values) else sum(values))
+    return details
+
+
+def upload_row(r: Raw, version) -> tuple[str, ...]:
+    """One upload row by Touchpoints' rules (see tests/reporting/touchpoints_check.py)."""
+    q1 = {1: "0", 2: "1"}[r.rating] if r.scale == "thumbs" else str(r.rating)
+    side = "positive" if r.positive else "negative"
+    cells = []
+    for column_side in ("positive", "negative"):
+        for driver in DRIVER_ORDER:
+            if column_side == side and driver in r.chosen:
+                cells.append("1")
+            elif driver in (version.followup_choices or ()):
+                cells.append("0")
+            else:
+                cells.append("null")
+    comment = r.comment or ""
+    if comment.startswith(FORMULA):
+        comment = "'" + comment
+    return (str(r.id), q1, *cells, comment)
+
+
+def expected_suspects(raws: list[Raw], phone_repeats: dict, window: timedelta = timedelta(seconds=2)) -> dict:
+    """The suspect flag each response must have: a kiosk tap when the same device's previous tap (by
+    client time, then id) is less than ``window`` before it, whatever the arrival order; a phone
+    answer when the visitor had answered just before (``phone_repeats``, by id, as submitted)."""
+    out = {}
+    taps: dict[int, list[Raw]] = defaultdict(list)
+    for r in raws:
+        if r.device_id is None:
+            out[r.id] = phone_repeats[r.id]
+        else:
+            taps[r.device_id].append(r)
+    for device_taps in taps.values():
+        previous = None
+        for r in sorted(device_taps, key=lambda r: (r.client_time, r.id)):
+            out[r.id] = previous is not None and r.client_time - previous.client_time < window
+            previous = r
     return out
