@@ -1,5 +1,7 @@
 """The A-11 reporting page in Chromium over a week of demo data: no serious accessibility
-violations (axe-core), no CSP violations, volumes saved with the keyboard; a screenshot for the docs.
+violations (axe-core), no CSP violations, volumes saved with the keyboard, the Houston counters
+named as not reported (4 faces) and New York's collection details with their files; a screenshot
+for the docs.
 
 `SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_reporting.py` writes
 admin-reporting.png there; a normal run writes it to a temporary folder.
@@ -54,5 +56,24 @@ def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, sho
         )
     ).all() == [1100]
 
-    page.screenshot(path=str(shots / "admin-reporting.png"), full_page=False)
+    # Houston's counters ask a 4-face survey: named as not reported before anything is exported.
+    status = page.inner_text("table.asked tbody tr[data-code='HOU-C1'] td[data-col='a11']")
+    assert "Not reported" in status and "4-point scale cannot be reported as A-11 question 1" in status
     assert page.problems == []
+
+
+def test_collection_details_show_what_to_submit(browser, live, session, shots):
+    demo.load(session, weeks=1, today=date(2026, 11, 20))
+    session.rollback()
+    with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
+        page.goto(f"{live.url}/admin/reporting?quarter=FY2027Q1&office=new-york-benefits-office")
+        cards = page.locator("article.detail")
+        assert cards.count() == 4  # claims and information desk, kiosk and phone each
+        first = cards.nth(0)
+        assert "post_interaction" in first.inner_text()
+        link = first.locator("a[download]")
+        assert link.inner_text().startswith("a11-FY2027Q1-responses-") and link.inner_text().endswith(".csv")
+        assert "Put right before you submit" in first.inner_text()  # this quarter's volumes are not entered
+        assert serious(Axe().run(page)) == []
+        page.screenshot(path=str(shots / "admin-reporting.png"), full_page=False)
+        assert page.problems == []
