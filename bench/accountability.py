@@ -58,6 +58,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench import bulkgen, report
 from feedback import touchpoints
+from feedback.services.org import WEEKDAY_HOURS
 
 SCALES_USED = ("faces5", "faces4", "thumbs")
 A11_TEMPLATE = {"question": touchpoints.trust_question("the Bench Agency"), "a11_role": touchpoints.A11_V2}
@@ -562,7 +563,7 @@ def main() -> None:
     if export_quarter.start < first_day:
         raise SystemExit(f"--days must cover {export_quarter} (from {export_quarter.start})")
     probe = bulkgen.Plan(
-        locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        locations=[{"tz": "America/Chicago", "opening_hours": WEEKDAY_HOURS}],
         devices={},
         first_day=first_day,
         days=args.days,
