@@ -39,6 +39,17 @@ def _collection(files: dict[str, bytes]) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
+OTHER_TRUST = {"en": "I trust the Agency to help me."}
+
+
+def _new_version(session, location, scale: str, question: dict, **kwargs):
+    """An edit of the location's A-11 survey: a new version with this scale and question."""
+    with write_transaction(session):
+        return org.add_survey_version(
+            session, location.survey, scale=scale, question=question, followup_choices=F7, a11_role=A11_V2, **kwargs
+        )
+
+
 def _named(session, office_id, provider="Passport Services", service="Passport application"):
     with write_transaction(session):
         office = session.get(Office, office_id)
@@ -241,16 +252,7 @@ def test_4_and_3_point_scales_are_flagged_when_the_survey_is_chosen(client, sess
 def test_the_collection_names_a_version_counted_answers_answered(session, build):
     office = build.office(tz="America/Chicago")
     location, v1 = a11_place(session, build, "VER-1", office, omb_control_number="1405-0001")
-    with write_transaction(session):
-        v2 = org.add_survey_version(
-            session,
-            location.survey,
-            scale="faces5",
-            question=TRUST,
-            followup_choices=F7,
-            omb_control_number="1405-0002",
-            a11_role=A11_V2,
-        )
+    v2 = _new_version(session, location, "faces5", TRUST, omb_control_number="1405-0002")
     store(session, location, v1, [((2026, 10, 2, 9, 0), "kiosk", 5)], start=1)
     # Later answers to version 2, but a repeat tap and spam: they do not count.
     store(session, location, v2, [((2026, 11, 2, 9, 0), "kiosk", 1, [], [], True)], start=2)
@@ -266,23 +268,8 @@ def test_the_collection_names_a_version_counted_answers_answered(session, build)
 def test_a_question_change_mid_quarter_is_flagged_and_another_scale_left_out(session, build, client, make_user):
     office = build.office(tz="America/Chicago")
     location, v1 = a11_place(session, build, "CHG-1", office)
-    with write_transaction(session):
-        v2 = org.add_survey_version(
-            session,
-            location.survey,
-            scale="faces5",
-            followup_choices=F7,
-            a11_role=A11_V2,
-            question={"en": "I trust the Agency to help me."},
-        )
-        v3 = org.add_survey_version(
-            session,
-            location.survey,
-            scale="thumbs",
-            followup_choices=F7,
-            a11_role=A11_V2,
-            question={"en": "I trust the Agency to help me."},
-        )
+    v2 = _new_version(session, location, "faces5", OTHER_TRUST)
+    v3 = _new_version(session, location, "thumbs", OTHER_TRUST)
     store(session, location, v1, [((2026, 10, 2, 9, 0), "kiosk", 5)], start=1)
     store(session, location, v2, [((2026, 11, 2, 9, 0), "kiosk", 4)], start=2)
     store(session, location, v3, [((2026, 12, 2, 9, 0), "kiosk", 2)], start=3)
@@ -302,15 +289,7 @@ def test_a_question_change_mid_quarter_is_flagged_and_another_scale_left_out(ses
 def test_only_the_text_changed_is_flagged_too(session, build):
     office = build.office(tz="America/Chicago")
     location, v1 = a11_place(session, build, "TXT-1", office)
-    with write_transaction(session):
-        v2 = org.add_survey_version(
-            session,
-            location.survey,
-            scale="faces5",
-            followup_choices=F7,
-            a11_role=A11_V2,
-            question={"en": "I trust the Agency to help me."},
-        )
+    v2 = _new_version(session, location, "faces5", OTHER_TRUST)
     store(session, location, v1, [((2026, 10, 2, 9, 0), "kiosk", 5)], start=1)
     store(session, location, v2, [((2026, 11, 2, 9, 0), "kiosk", 4)], start=2)
     [detail] = a11.report(session, [location.id], Q1).details
