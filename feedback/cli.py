@@ -15,7 +15,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, User
-from feedback.services import a11, demo, devices, enrollment, org, qr, rollups, survey_links, users, volumes
+from feedback.services import a11, actors, demo, devices, enrollment, org, qr, rollups, survey_links, users, volumes
 from feedback.services.errors import ServiceError
 from feedback.services.fiscal import FiscalQuarter
 
@@ -337,7 +337,7 @@ def volumes_import(file):
     Every row is checked first; one bad row stores nothing."""
     try:
         with write_transaction(db.session):
-            result = volumes.import_csv(db.session, None, volumes.decode_upload(file.read()), scope=None)
+            result = volumes.import_csv(db.session, actors.CLI, volumes.decode_upload(file.read()), scope=None)
     except volumes.ImportRejected as exc:
         lines = "\n".join(f"  line {row.line}: {' '.join(row.messages)}" for row in exc.rows)
         raise _Fail(f"{exc.detail}\n{lines}") from None

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import AuditEntry, User
+from feedback.models import AuditEntry
+from feedback.services.actors import Actor, name_of
 
 
 def _plain(value):
@@ -31,7 +32,7 @@ def changes(obj, values: dict) -> dict:
 
 def record(
     session: Session,
-    user: User | None,
+    actor: Actor,
     action: str,
     target_type: str,
     target_id: int | None,
@@ -39,8 +40,8 @@ def record(
 ) -> AuditEntry:
     """Add an entry (the caller's transaction commits it with the change itself)."""
     entry = AuditEntry(
-        user_id=user.id if user else None,
-        actor=user.email if user else "cli",
+        user_id=actor.id,
+        actor=name_of(actor),
         action=action,
         target_type=target_type,
         target_id=target_id,

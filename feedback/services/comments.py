@@ -29,9 +29,10 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.database import write_transaction
-from feedback.models import Location, Office, Response, SurveyVersion, User
+from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import COMMENT_STATES
 from feedback.services import audit, rollups
+from feedback.services.actors import Actor
 from feedback.services.dashboard import _like_pattern  # the same search as the location page's comments
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.responses_query import decode_cursor, encode_cursor, utc_bounds
@@ -260,7 +261,7 @@ def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
 
 
 def act(
-    session: Session, actor: User | None, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
+    session: Session, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
 ) -> ActionResult:
     """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
 

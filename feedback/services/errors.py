@@ -30,3 +30,10 @@ class Conflict(ServiceError):
 class NotFound(ServiceError):
     status = 404
     title = "Not Found"
+
+
+class Forbidden(ServiceError):
+    """Work only an admin may do."""
+
+    status = 403
+    title = "Forbidden"

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import CustomerVolume, Location, User
+from feedback.models import CustomerVolume, Location
 from feedback.models.responses import CHANNELS
 from feedback.services import audit
 from feedback.services.a11_details import VOLUME_FIELDS
+from feedback.services.actors import Actor, name_of
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.fiscal import FiscalQuarter
 
@@ -80,7 +81,7 @@ def for_quarter(session: Session, location_ids, quarter: FiscalQuarter) -> dict[
     }
 
 
-def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = "form") -> dict:
+def upsert(session: Session, actor: Actor, entry: Entry, *, source: str = "form") -> dict:
     """Store one location's figures for a quarter and channel; returns what changed
     ({field: [old, new]}, empty when nothing did). A new row with no figure at all is not made."""
     if entry.channel not in CHANNELS:
@@ -90,7 +91,7 @@ def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = 
         raise InvalidInput("Invalid customer volumes.", errors)
     # Read before a new row joins the session: an expired actor's reload would flush the row
     # before it has its updated_by (a NOT NULL failure, found by the property test).
-    who = actor.email if actor else "cli"
+    who = name_of(actor)
     location = session.get(Location, entry.location_id)
     if location is None:
         raise NotFound("No such location.")
@@ -135,7 +136,7 @@ def upsert(session: Session, actor: User | None, entry: Entry, *, source: str = 
     return changed
 
 
-def save_many(session: Session, actor: User | None, entries: list[Entry], *, source: str = "form") -> int:
+def save_many(session: Session, actor: Actor, entries: list[Entry], *, source: str = "form") -> int:
     """Store several entries (checked first, all or none); returns how many changed. Errors are
     keyed ``location_id:channel:field``."""
     errors = {}
@@ -236,7 +237,7 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
         if len(cells) != len(header):
             errors.append(RowError(line, [f"{len(cells)} cells; expected {len(header)}."]))
             continue
-        raw = dict(zip(header, cells))
+        raw = dict(zip(header, cells, strict=True))
         messages: list[str] = []
         code = raw["location_code"].strip().upper()
         location_id = known.get(code)
@@ -265,7 +266,7 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
     return entries, errors
 
 
-def import_csv(session: Session, actor: User | None, text: str, scope: set[int] | None) -> ImportResult:
+def import_csv(session: Session, actor: Actor, text: str, scope: set[int] | None) -> ImportResult:
     """Check every row, then store them all (in the caller's transaction), or raise
     :class:`ImportRejected` with every row's errors and store nothing."""
     entries, errors = parse_import(session, text, scope)

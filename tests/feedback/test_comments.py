@@ -17,6 +17,7 @@ from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import AuditEntry, FollowupDaily, Response, ResponseHourly
 from feedback.services import comments, dashboard, phone, rollups
+from feedback.services.actors import CLI
 from feedback.services.aggregation import summarize
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.responses_query import list_responses
@@ -222,7 +223,7 @@ def test_reopen_unflag_and_unmark_spam_undo(session, world):
         ("mark_spam", ("spam", False)),
         ("unmark_spam", ("open", False)),
     ]:
-        assert comments.act(session, None, world["all"], action, [rid]).changed == [rid]
+        assert comments.act(session, CLI, world["all"], action, [rid]).changed == [rid]
         assert state(session, rid) == expected, action
     assert [e.action for e in audit_entries(session)] == [
         "comment.handle",
@@ -239,8 +240,8 @@ def test_reopen_unflag_and_unmark_spam_undo(session, world):
 
 def test_bulk_action_changes_what_needs_it_and_audits_each(session, world):
     ids = world["ids"]
-    comments.act(session, None, world["all"], "handle", [ids["slow"]])
-    result = comments.act(session, None, world["all"], "handle", [ids["slow"], ids["late"], ids["fine"], ids["late"]])
+    comments.act(session, CLI, world["all"], "handle", [ids["slow"]])
+    result = comments.act(session, CLI, world["all"], "handle", [ids["slow"], ids["late"], ids["fine"], ids["late"]])
     assert sorted(result.changed) == sorted([ids["late"], ids["fine"]]) and result.unchanged == 1
     assert [state(session, ids[k])[0] for k in ("slow", "late", "fine", "buy")] == [
         "handled",
@@ -257,17 +258,17 @@ def test_bulk_action_changes_what_needs_it_and_audits_each(session, world):
 
 def test_flagged_tab_and_spam_left_alone_by_other_actions(session, world):
     ids, scope = world["ids"], world["all"]
-    comments.act(session, None, scope, "flag", [ids["slow"], ids["buy"]])
-    comments.act(session, None, scope, "handle", [ids["slow"]])
+    comments.act(session, CLI, scope, "flag", [ids["slow"], ids["buy"]])
+    comments.act(session, CLI, scope, "handle", [ids["slow"]])
     assert texts(comments.inbox(session, sorted(scope), tab="flagged")) == [
         "BUY CHEAP WATCHES www.example.com",
         "The line was slow",
     ]
-    comments.act(session, None, scope, "mark_spam", [ids["buy"]])
+    comments.act(session, CLI, scope, "mark_spam", [ids["buy"]])
     # Spam is out of the flagged tab, and handle / archive / reopen / flag leave it as it is.
     assert texts(comments.inbox(session, sorted(scope), tab="flagged")) == ["The line was slow"]
     for action in ("handle", "archive", "reopen", "flag", "unflag"):
-        result = comments.act(session, None, scope, action, [ids["buy"]])
+        result = comments.act(session, CLI, scope, action, [ids["buy"]])
         assert (result.changed, result.unchanged) == ([], 1), action
     assert state(session, ids["buy"]) == ("spam", True)
     assert texts(comments.inbox(session, sorted(scope), tab="spam")) == ["BUY CHEAP WATCHES www.example.com"]
@@ -285,16 +286,16 @@ def test_ids_outside_the_scope_or_without_a_comment_change_nothing(session, worl
     chicago = {world["C-1"].id, world["C-2"].id}
     before = snapshot(session)
     with pytest.raises(NotFound):  # one of three is Honolulu's
-        comments.act(session, None, chicago, "mark_spam", [ids["slow"], ids["hnl"], ids["buy"]])
+        comments.act(session, CLI, chicago, "mark_spam", [ids["slow"], ids["hnl"], ids["buy"]])
     with pytest.raises(NotFound):
-        comments.act(session, None, chicago, "handle", [uuid.uuid4()])
+        comments.act(session, CLI, chicago, "handle", [uuid.uuid4()])
     kiosk_tap = session.scalar(select(Response.id).where(Response.channel == "kiosk"))
     with pytest.raises(NotFound):  # a kiosk tap has no comment to act on
-        comments.act(session, None, chicago, "mark_spam", [kiosk_tap])
+        comments.act(session, CLI, chicago, "mark_spam", [kiosk_tap])
     with pytest.raises(InvalidInput):
-        comments.act(session, None, chicago, "delete", [ids["slow"]])
+        comments.act(session, CLI, chicago, "delete", [ids["slow"]])
     with pytest.raises(InvalidInput):
-        comments.act(session, None, chicago, "handle", [])
+        comments.act(session, CLI, chicago, "handle", [])
     assert {state(session, ids[k])[0] for k in ids} == {"open"}
     assert audit_entries(session) == []
     assert snapshot(session) == before
@@ -315,7 +316,7 @@ def test_spam_leaves_the_summary_and_unspam_restores_it(session, world):
         {"choice": "ease", "chosen": 0, "offered": 2},
     ]
 
-    comments.act(session, None, world["all"], "mark_spam", [world["ids"]["buy"], world["ids"]["slow"]])
+    comments.act(session, CLI, world["all"], "mark_spam", [world["ids"]["buy"], world["ids"]["slow"]])
     spam = summarize(session, c1, *NOV)
     # Without the 1 and the 2: 5 responses, 4 positive, mean 19 / 5; their follow-ups are gone too.
     assert (spam["total"]["count"], spam["total"]["positive"], spam["total"]["csat"], spam["total"]["mean"]) == (
@@ -331,29 +332,29 @@ def test_spam_leaves_the_summary_and_unspam_restores_it(session, world):
     by_day = summarize(session, c1, *NOV, group="day")
     assert [g["key"] for g in by_day["groups"]] == ["2026-11-10", "2026-11-11", "2026-11-13"]
 
-    comments.act(session, None, world["all"], "unmark_spam", [world["ids"]["buy"], world["ids"]["slow"]])
+    comments.act(session, CLI, world["all"], "unmark_spam", [world["ids"]["buy"], world["ids"]["slow"]])
     assert summarize(session, c1, *NOV) == before
 
 
 def test_marking_spam_twice_subtracts_once(session, world):
     c1 = [world["C-1"].id]
     rid = world["ids"]["buy"]
-    first = comments.act(session, None, world["all"], "mark_spam", [rid])
+    first = comments.act(session, CLI, world["all"], "mark_spam", [rid])
     after_once = snapshot(session)
-    second = comments.act(session, None, world["all"], "mark_spam", [rid])
+    second = comments.act(session, CLI, world["all"], "mark_spam", [rid])
     assert (first.changed, second.changed, second.unchanged) == ([rid], [], 1)
     assert snapshot(session) == after_once
     assert summarize(session, c1, *NOV)["total"]["count"] == 6
     assert len(audit_entries(session, "comment.mark_spam")) == 1
     # ... and undoing twice adds back once.
-    comments.act(session, None, world["all"], "unmark_spam", [rid])
-    comments.act(session, None, world["all"], "unmark_spam", [rid])
+    comments.act(session, CLI, world["all"], "unmark_spam", [rid])
+    comments.act(session, CLI, world["all"], "unmark_spam", [rid])
     assert summarize(session, c1, *NOV)["total"]["count"] == 7
 
 
 def test_rebuild_after_spam_equals_the_incremental_rollups(session, world):
-    comments.act(session, None, world["all"], "mark_spam", [world["ids"]["buy"], world["ids"]["hnl"]])
-    comments.act(session, None, world["all"], "handle", [world["ids"]["fine"]])
+    comments.act(session, CLI, world["all"], "mark_spam", [world["ids"]["buy"], world["ids"]["hnl"]])
+    comments.act(session, CLI, world["all"], "handle", [world["ids"]["fine"]])
     incremental = snapshot(session)
     assert session.scalar(select(func.sum(ResponseHourly.n))) == 3 + 6 - 2  # every response but the spam
     with write_transaction(session):
@@ -361,7 +362,7 @@ def test_rebuild_after_spam_equals_the_incremental_rollups(session, world):
     assert read == 7
     assert snapshot(session) == incremental
     # Undo after a rebuild: the response comes back exactly once.
-    comments.act(session, None, world["all"], "unmark_spam", [world["ids"]["buy"]])
+    comments.act(session, CLI, world["all"], "unmark_spam", [world["ids"]["buy"]])
     assert summarize(session, [world["C-1"].id], *NOV)["total"]["count"] == 7
 
 
@@ -385,7 +386,7 @@ def test_two_people_marking_the_same_comment_at_once_subtract_once(app, session,
     def worker():
         with app.app_context():
             try:
-                results[threading.current_thread().name] = comments.act(db.session, None, scope, "mark_spam", [rid])
+                results[threading.current_thread().name] = comments.act(db.session, CLI, scope, "mark_spam", [rid])
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
             finally:
@@ -424,7 +425,7 @@ def test_two_people_marking_the_same_comment_at_once_subtract_once(app, session,
 
 def test_dashboard_comments_and_the_read_api_list_hide_spam(session, world):
     c1 = world["C-1"]
-    comments.act(session, None, world["all"], "mark_spam", [world["ids"]["buy"]])
+    comments.act(session, CLI, world["all"], "mark_spam", [world["ids"]["buy"]])
     shown = dashboard.comments(session, c1, *NOV)
     assert [c.text for c in shown.items] == ["Fine, thanks", "Great staff, 100% helpful", "The line was slow"]
     assert dashboard.comments(session, c1, *NOV, q="watches").items == []

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from feedback.extensions import db
 from feedback.models import FollowupDaily, ResponseHourly
 from feedback.services import comments, followup_update
+from feedback.services.actors import CLI
 from tests.builders import auth, response_body
 from tests.phone.helpers import answer, hidden_fields, open_survey, post, slug_for, stored
 
@@ -143,7 +144,7 @@ def test_an_answer_the_office_reviewed_is_not_changed(client, session, slug, loc
     form.update(step="send", comment="Slow today")
     post(client, slug, form)
     [row] = stored()
-    comments.act(session, None, [location.id], "handle", [row["id"]])
+    comments.act(session, CLI, [location.id], "handle", [row["id"]])
     form.update(comment="Actually fine", rating="5")
     assert post(client, slug, form, json=True).status_code == 409
     assert [(r["rating"], r["comment"]) for r in stored()] == [(2, "Slow today")]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from feedback.database import write_retrying, write_transaction
 from feedback.models import AuditEntry, CustomerVolume
 from feedback.services import volumes
+from feedback.services.actors import CLI
 from feedback.services.errors import InvalidInput
 from feedback.services.fiscal import FiscalQuarter
 
@@ -37,7 +38,7 @@ def test_upsert_creates_then_updates_and_audits_each_change(session, build, make
     with write_transaction(session):
         assert volumes.upsert(session, user, _entry(location, 1250, 900)) == {"volume_of_customers": [1200, 1250]}
     with write_transaction(session):
-        assert volumes.upsert(session, None, _entry(location, 1250, 900)) == {}  # unchanged: no entry
+        assert volumes.upsert(session, CLI, _entry(location, 1250, 900)) == {}  # unchanged: no entry
     stored = session.scalars(select(CustomerVolume)).one()
     assert (
         stored.fiscal_year,
@@ -63,12 +64,12 @@ def test_upsert_creates_then_updates_and_audits_each_change(session, build, make
 def test_empty_figures_make_no_row_and_clearing_one_is_audited(session, build):
     location = build.location()
     with write_transaction(session):
-        assert volumes.upsert(session, None, _entry(location, None, None, "qr")) == {}
+        assert volumes.upsert(session, CLI, _entry(location, None, None, "qr")) == {}
     assert _count(session, CustomerVolume) == 0
     with write_transaction(session):
-        volumes.upsert(session, None, _entry(location, 10, 5, "qr"))
+        volumes.upsert(session, CLI, _entry(location, 10, 5, "qr"))
     with write_transaction(session):
-        assert volumes.upsert(session, None, _entry(location, None, 5, "qr")) == {"volume_of_customers": [10, None]}
+        assert volumes.upsert(session, CLI, _entry(location, None, 5, "qr")) == {"volume_of_customers": [10, None]}
     assert session.scalar(select(CustomerVolume.volume_of_customers)) is None  # not known, never 0
     assert session.scalars(select(AuditEntry.actor)).all() == ["cli", "cli"]
 
@@ -84,7 +85,7 @@ def test_empty_figures_make_no_row_and_clearing_one_is_audited(session, build):
 def test_upsert_refuses_impossible_figures(session, build, customers, offered, field):
     location = build.location()
     with pytest.raises(InvalidInput) as refused, write_transaction(session):
-        volumes.upsert(session, None, _entry(location, customers, offered))
+        volumes.upsert(session, CLI, _entry(location, customers, offered))
     assert field in refused.value.errors
     assert _count(session, CustomerVolume) == 0 and _count(session, AuditEntry) == 0
 
@@ -127,7 +128,7 @@ def test_import_stores_nothing_when_any_line_is_wrong(session, build, make_user)
 def test_import_upserts_every_line_with_an_audit_entry(session, build):
     a = build.location(code="AAA-1")
     with write_transaction(session):
-        volumes.upsert(session, None, _entry(a, 1, 1))
+        volumes.upsert(session, CLI, _entry(a, 1, 1))
     # Any column order, a BOM, upper-case channel, thousands separators, an empty figure.
     text = (
         "\ufeffchannel,location_code,quarter,fiscal_year,volume_of_customers_provided_survey_opportunity,"
@@ -137,7 +138,7 @@ def test_import_upserts_every_line_with_an_audit_entry(session, build):
         "qr,AAA-1,2,2027,40,50\r\n"
     )
     with write_transaction(session):
-        result = volumes.import_csv(session, None, text, scope=None)
+        result = volumes.import_csv(session, CLI, text, scope=None)
     assert result == volumes.ImportResult(rows=3, changed=3)
     stored = {
         (v.quarter, v.channel): (v.volume_of_customers, v.volume_of_customers_provided_survey_opportunity)
@@ -151,7 +152,7 @@ def test_import_upserts_every_line_with_an_audit_entry(session, build):
         ("FY2027Q2", "qr", "import"),
     ]
     with write_transaction(session):
-        assert volumes.import_csv(session, None, text, scope=None).changed == 0  # the same file again
+        assert volumes.import_csv(session, CLI, text, scope=None).changed == 0  # the same file again
 
 
 @pytest.mark.parametrize(
@@ -214,7 +215,7 @@ def test_an_insert_that_hits_the_unique_key_is_retried_in_a_fresh_transaction(se
                 )
             )
             session.flush()
-        return volumes.upsert(session, None, _entry(location, 1200, 1100))
+        return volumes.upsert(session, CLI, _entry(location, 1200, 1100))
 
     assert write_retrying(session, work) == {
         "volume_of_customers": [None, 1200],
