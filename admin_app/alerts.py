@@ -17,16 +17,15 @@ from wtforms import BooleanField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from admin_app.filters import older_than
-from admin_app.manage import actor, save, status
 from admin_app.pages import admin_bp
-from admin_app.posters import location_in_scope
+from admin_app.view_helpers import actor, save, scoped_location, status
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import Alert
 from feedback.models.alerts import ALERT_KINDS
 from feedback.services import alerts
 from feedback.services.errors import NotFound
-from feedback.services.management import percent_from_target
+from feedback.services.targets import percent_from_target
 
 KIND_LABELS = {
     "burst": _l("Burst of negative ratings"),
@@ -166,7 +165,7 @@ def alert_rules():
 @admin_bp.route("/alerts/rules/<code>", methods=["GET", "POST"])
 @login_required
 def alert_rules_edit(code: str):
-    location = location_in_scope(code)
+    location = scoped_location(code)
     rules = alerts.location_rules(db.session, actor(), location.id)
     form = RulesForm(data=RulesForm.data_of(rules) if request.method == "GET" else None)
     if form.validate_on_submit() and save(

@@ -13,7 +13,7 @@ from feedback.extensions import db
 from feedback.http import ApiError, bearer_token, load_args
 from feedback.schemas.responses import ResponseOutSchema
 from feedback.schemas.summary import ResponsesQuerySchema, SummaryQuerySchema
-from feedback.services import aggregation, responses_query, users
+from feedback.services import aggregation, api_tokens, responses_query, users
 
 admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 
@@ -21,7 +21,7 @@ admin_api = Blueprint("admin_api", __name__, url_prefix="/api/v1")
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        api_token = users.find_api_token(db.session, bearer_token(request))
+        api_token = api_tokens.find_api_token(db.session, bearer_token(request))
         if api_token is None:
             raise ApiError(
                 401,
@@ -31,9 +31,9 @@ def token_required(view):
                 headers={"WWW-Authenticate": 'Bearer realm="api"'},
             )
         now = clock.now()
-        if users.token_use_due(api_token, now):  # after the answer: a read never takes the write lock
+        if api_tokens.token_use_due(api_token, now):  # after the answer: a read never takes the write lock
             write_after_response(
-                functools.partial(users.record_api_token_use, token_id=api_token.id, now=now), "API token use"
+                functools.partial(api_tokens.record_api_token_use, token_id=api_token.id, now=now), "API token use"
             )
         g.user = api_token.user
         return view(*args, **kwargs)

@@ -26,7 +26,7 @@ from admin_app import charts
 from admin_app.filters import Selection, selection
 from admin_app.forms import ConfirmForm
 from admin_app.pages import admin_bp
-from admin_app.posters import location_in_scope
+from admin_app.view_helpers import scoped_location
 from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.schemas.filters import MAX_DAYS
@@ -185,7 +185,7 @@ def index():
 @admin_bp.get("/locations/<code>")
 @login_required
 def location_detail(code: str):
-    location = location_in_scope(code)
+    location = scoped_location(code)
     office = location.office
     sel = _dated_selection(lambda _s: {office.timezone})
     group = _choice("group", dashboard.TREND_GROUPS, None)

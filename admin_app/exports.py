@@ -20,10 +20,12 @@ from marshmallow import ValidationError, fields
 
 from admin_app.filters import Selection, selection
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import CSV_MIME
+from admin_app.view_helpers import download as _download
+from admin_app.view_helpers import first_then as _first_then
 from feedback.extensions import db
 from feedback.services import aggregation, exports
 
-CSV_MIME = "text/csv"  # Flask adds "; charset=utf-8"
 FILTER_KEYS = ("from", "to", "office", "location", "channel")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -59,12 +61,6 @@ def filename(kind: str, sel: Selection, extension: str, *extra: str) -> str:
     return f"{name[:150]}.{extension}"
 
 
-def _download(response: Response, name: str) -> Response:
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @admin_bp.get("/export/responses.csv")
 @login_required
 def export_responses():
@@ -76,17 +72,6 @@ def export_responses():
     header = next(chunks)  # no database work yet
     body = _first_then(header, stream_with_context(chunks))
     return _download(Response(body, mimetype=CSV_MIME), filename("responses", sel, "csv"))
-
-
-def _first_then(first: str, rest):
-    """``first``, then the rows in the request's contexts (stream_with_context pushes them again
-    once the server asks for more than the header, after this view has returned); closing this
-    generator (a download cut short) closes ``rest`` and so the database cursor."""
-    try:
-        yield first
-        yield from rest
-    finally:
-        rest.close()
 
 
 @admin_bp.get("/export/aggregates.csv")

@@ -2,47 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from admin_app.forms import ConfirmForm
-from admin_app.manage import actor, no_store, save
 from admin_app.manage_forms import EnrolForm, option
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import actor, no_store, save
+from feedback import clock
 from feedback.extensions import db
-from feedback.services import management, qr
-from feedback.services.management import SILENT_AFTER
+from feedback.models import Device
+from feedback.services import kiosks, locations, qr
 
 
-def _enrol_form(formdata=None) -> EnrolForm:
+def _enrol_form(formdata: object = None) -> EnrolForm:
     form = EnrolForm() if formdata is None else EnrolForm(formdata=formdata)
     form.location.choices = [
         option(loc.id, f"{loc.code} \u2013 {loc.name}")
-        for loc in management.scoped_locations(db.session, actor())
+        for loc in locations.scoped_locations(db.session, actor())
         if loc.active
     ]
     return form
 
 
-def _list(form: EnrolForm, code: int = 200, errors: list[str] = ()):
-    rows = management.kiosk_rows(db.session, actor())
-    return render_template(
+def _list(form: EnrolForm, code: int = 200, errors: list[str] | None = None) -> ResponseReturnValue:
+    page = render_template(
         "admin/manage/kiosks.html",
-        rows=rows,
+        rows=kiosks.kiosk_rows(db.session, actor(), clock.now()),
         form=form,
         confirm=ConfirmForm(),
-        errors=errors,
-        silent_minutes=int(SILENT_AFTER.total_seconds() // 60),
-    ), code
+        errors=errors or [],
+        silent_minutes=int(kiosks.SILENT_AFTER.total_seconds() // 60),
+    )
+    return page, code
 
 
 def _ttl() -> timedelta:
     return timedelta(hours=current_app.config["ENROLLMENT_TTL_HOURS"])
 
 
-def _show_link(device, code: str, expires_at, new: bool):
+def _show_link(device: Device, code: str, expires_at: datetime, new: bool) -> ResponseReturnValue:
     url = f"{current_app.config['PUBLIC_URL']}/kiosk/enroll/{code}"
     office = device.location.office
     page = render_template(
@@ -57,38 +59,39 @@ def _show_link(device, code: str, expires_at, new: bool):
     return no_store(make_response(page, 201 if new else 200))
 
 
-@admin_bp.get("/kiosks")
+@admin_bp.get("/kiosks", endpoint="kiosks")
 @login_required
-def kiosks():
+def kiosk_list() -> ResponseReturnValue:
     return _list(_enrol_form())
 
 
 @admin_bp.post("/kiosks/enrol")
 @login_required
-def kiosk_enrol():
+def kiosk_enrol() -> ResponseReturnValue:
     form = _enrol_form()
     if form.validate_on_submit():
         # The choices are the active locations in scope; the service answers the rest: NotFound
         # (404, like an unknown id) outside the scope, a message for a switched-off location.
-        enrolled = []
+        enrolled: list[kiosks.Enrolment] = []
         if save(
             form,
             lambda: enrolled.append(
-                management.enroll_kiosk(db.session, actor(), form.location.data, form.label.data, ttl=_ttl())
+                kiosks.enroll_kiosk(db.session, actor(), clock.now(), form.location.data, form.label.data, ttl=_ttl())
             ),
         ):
-            device, code, expires_at = enrolled[0]
-            return _show_link(device, code, expires_at, new=True)
+            kiosk = enrolled[0]
+            return _show_link(kiosk.device, kiosk.code, kiosk.expires_at, new=True)
     return _list(form, 422)
 
 
 @admin_bp.post("/kiosks/<int:device_id>/link")
 @login_required
-def kiosk_link(device_id: int):
+def kiosk_link(device_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
-    issued = []
+    issued: list[tuple[Device, str, datetime]] = []
     if form.validate_on_submit() and save(
-        form, lambda: issued.append(management.new_enrolment_link(db.session, actor(), device_id, ttl=_ttl()))
+        form,
+        lambda: issued.append(kiosks.new_enrolment_link(db.session, actor(), clock.now(), device_id, ttl=_ttl())),
     ):
         device, code, expires_at = issued[0]
         return _show_link(device, code, expires_at, new=False)
@@ -97,8 +100,10 @@ def kiosk_link(device_id: int):
 
 @admin_bp.post("/kiosks/<int:device_id>/revoke")
 @login_required
-def kiosk_revoke(device_id: int):
+def kiosk_revoke(device_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
-    if form.validate_on_submit() and save(form, lambda: management.revoke_kiosk(db.session, actor(), device_id)):
+    if form.validate_on_submit() and save(
+        form, lambda: kiosks.revoke_kiosk(db.session, actor(), clock.now(), device_id)
+    ):
         flash(f"Kiosk #{device_id} was revoked; its next contact shows \u201cnot enrolled\u201d.")
     return redirect(url_for("admin.kiosks"))

@@ -3,51 +3,47 @@
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from admin_app.filters import older_than
 from admin_app.forms import ConfirmForm
-from admin_app.manage import actor, admin_required, no_store, save, status
 from admin_app.manage_forms import TokenForm, UserCreateForm, UserScopeForm, option
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import actor, admin_required, no_store, save, status
+from feedback import clock
 from feedback.extensions import db
-from feedback.models import Location, Office, User
-from feedback.services import management
+from feedback.models import ApiToken, User
+from feedback.services import api_tokens, audit, locations, offices, users
 
 # --- users ------------------------------------------------------------------------------------
 
 
 def _scope_choices(form: UserScopeForm) -> None:
-    form.offices.choices = [option(o.id, o.name) for o in db.session.scalars(select(Office).order_by(Office.name))]
+    form.offices.choices = [option(o.id, o.name) for o in offices.all_offices(db.session)]
     form.locations.choices = [
         option(loc.id, f"{loc.code} \u2013 {loc.name} ({loc.office.name})")
-        for loc in db.session.scalars(select(Location).options(joinedload(Location.office)).order_by(Location.code))
+        for loc in locations.all_locations(db.session)
     ]
 
 
-@admin_bp.get("/users")
+@admin_bp.get("/users", endpoint="users")
 @login_required
 @admin_required
-def users():
-    rows = db.session.scalars(
-        select(User)
-        .options(selectinload(User.offices), selectinload(User.locations))
-        .order_by(User.active.desc(), User.email)
-    )
-    return render_template("admin/manage/users.html", users=list(rows), confirm=ConfirmForm())
+def user_list() -> ResponseReturnValue:
+    rows = users.all_users(db.session)
+    return render_template("admin/manage/users.html", users=rows, confirm=ConfirmForm())
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
 @login_required
 @admin_required
-def user_new():
+def user_new() -> ResponseReturnValue:
     form = UserCreateForm(data={"role": "manager"} if request.method == "GET" else None)
     _scope_choices(form)
     if form.validate_on_submit() and save(
         form,
-        lambda: management.create_user(
+        lambda: users.create_user(
             db.session,
             actor(),
             email=form.email.data,
@@ -62,21 +58,21 @@ def user_new():
     return render_template("admin/manage/user_form.html", form=form, user=None), status()
 
 
-def _user_page(user: User, form: UserScopeForm, code: int):
+def _user_page(user: User, form: UserScopeForm, code: int) -> ResponseReturnValue:
     return render_template("admin/manage/user_form.html", form=form, user=user, confirm=ConfirmForm()), code
 
 
 @admin_bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
 @admin_required
-def user_edit(user_id: int):
+def user_edit(user_id: int) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     data = {"role": user.role, "offices": [o.id for o in user.offices], "locations": [loc.id for loc in user.locations]}
     form = UserScopeForm(data=data if request.method == "GET" else None)
     _scope_choices(form)
     if form.validate_on_submit() and save(
         form,
-        lambda: management.update_user(
+        lambda: users.update_user(
             db.session,
             actor(),
             user.id,
@@ -90,13 +86,13 @@ def user_edit(user_id: int):
     return _user_page(user, form, status())
 
 
-def _set_active(user_id: int, active: bool):
+def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     confirm = ConfirmForm()
     word = "reactivated" if active else "deactivated"
     if confirm.validate_on_submit() and save(
         confirm,
-        lambda: management.set_user_active(db.session, actor(), user.id, active),
+        lambda: users.set_user_active(db.session, actor(), clock.now(), user.id, active),
         f"User {user.email} was {word}.",
     ):
         return redirect(url_for("admin.users"))
@@ -116,14 +112,14 @@ def _set_active(user_id: int, active: bool):
 @admin_bp.post("/users/<int:user_id>/deactivate")
 @login_required
 @admin_required
-def user_deactivate(user_id: int):
+def user_deactivate(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, False)
 
 
 @admin_bp.post("/users/<int:user_id>/activate")
 @login_required
 @admin_required
-def user_activate(user_id: int):
+def user_activate(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, True)
 
 
@@ -134,7 +130,7 @@ _NEW_TOKEN_KEY = "new_api_token"
 
 @admin_bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():
+def tokens() -> ResponseReturnValue:
     """The signed-in user's own tokens; a new token's secret is shown once.
 
     Post/redirect/get: the secret travels to the next GET in the (signed, HttpOnly)
@@ -142,15 +138,15 @@ def tokens():
     re-posts the form and makes a second token.
     """
     form = TokenForm()
-    made = []
+    made: list[tuple[ApiToken, str]] = []
     if form.validate_on_submit() and save(
-        form, lambda: made.append(management.create_token(db.session, actor(), form.name.data))
+        form, lambda: made.append(api_tokens.create_token(db.session, actor(), form.name.data))
     ):
         token, secret = made[0]
         session[_NEW_TOKEN_KEY] = {"id": token.id, "secret": secret}
         return redirect(url_for("admin.tokens"), 303)
     shown = session.pop(_NEW_TOKEN_KEY, None) if request.method == "GET" else None
-    own = management.own_tokens(db.session, actor())
+    own = api_tokens.own_tokens(db.session, actor())
     new_token = next((t for t in own if shown and t.id == shown["id"]), None)
     page = render_template(
         "admin/manage/tokens.html",
@@ -165,11 +161,11 @@ def tokens():
 
 @admin_bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def token_revoke(token_id: int):
+def token_revoke(token_id: int) -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         save(
             ConfirmForm(),
-            lambda: management.revoke_token(db.session, actor(), token_id),
+            lambda: api_tokens.revoke_token(db.session, actor(), clock.now(), token_id),
             "The token was revoked; requests with it now get 401.",
         )
     return redirect(url_for("admin.tokens"))
@@ -178,10 +174,10 @@ def token_revoke(token_id: int):
 # --- audit log --------------------------------------------------------------------------------
 
 
-@admin_bp.get("/audit")
+@admin_bp.get("/audit", endpoint="audit")
 @login_required
 @admin_required
-def audit():
+def audit_log() -> ResponseReturnValue:
     before = older_than()
-    rows, older = management.audit_page(db.session, before=before)
+    rows, older = audit.page(db.session, before=before)
     return render_template("admin/manage/audit.html", rows=rows, older=older, before=before)

@@ -1,15 +1,8 @@
-"""The admin site: its blueprint, menu, and the signed-in user's locations."""
+"""The admin site: its blueprint and menu."""
 
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
-from feedback.extensions import db
-from feedback.models import Location
-from feedback.services import users
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -36,15 +29,6 @@ def _admin_menu():
     from flask import current_app
 
     return {"admin_nav": ADMIN_NAV, "admin_endpoints": current_app.view_functions}
-
-
-def scoped_locations() -> list[Location]:
-    ids = users.scope_location_ids(db.session, current_user)
-    return list(
-        db.session.scalars(
-            select(Location).options(joinedload(Location.office)).where(Location.id.in_(ids)).order_by(Location.code)
-        )
-    )
 
 
 # The landing page (admin.index, the dashboard) is in admin_app/dashboard.py.

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from collections.abc import Callable, Iterable
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from admin_app.forms import ConfirmForm
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import actor, save, scoped_location
+from feedback import clock
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Location, Office
-from feedback.services import posters, qr, survey_links, users
+from feedback.services import locations, posters, qr, survey_links, users
 
 PAPERS = ("letter", "a4")
 
 
-def location_in_scope(code: str) -> Location:
-    """The location with ``code`` if the signed-in user may see it; 404 otherwise (unknown or not theirs)."""
-    location = db.session.scalar(select(Location).where(Location.code == code.upper()))
-    if location is None or location.id not in users.scope_location_ids(db.session, current_user):
-        abort(404)
-    return location
-
-
-def _make_links(locations) -> None:
+def _make_links(locations: Iterable[Location]) -> None:
     """Make the survey links these locations still lack (first view of their QR code). Only then:
     showing a poster or a QR code is a read and must not take the write lock."""
     if any(survey_links.active_link(db.session, location) is None for location in locations):
@@ -43,8 +40,8 @@ def _paper() -> str:
     return paper if paper in PAPERS else "letter"
 
 
-def _qr_download(code: str, render, extension: str, mimetype: str) -> Response:
-    location = location_in_scope(code)
+def _qr_download(code: str, render: Callable[[str], bytes], extension: str, mimetype: str) -> Response:
+    location = scoped_location(code)
     response = Response(render(_survey_url(location)), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{location.code}-survey-qr.{extension}"'
     return response
@@ -52,20 +49,20 @@ def _qr_download(code: str, render, extension: str, mimetype: str) -> Response:
 
 @admin_bp.get("/locations/<code>/qr.png")
 @login_required
-def qr_png(code: str):
+def qr_png(code: str) -> ResponseReturnValue:
     return _qr_download(code, qr.png, "png", "image/png")
 
 
 @admin_bp.get("/locations/<code>/qr.svg")
 @login_required
-def qr_svg(code: str):
+def qr_svg(code: str) -> ResponseReturnValue:
     return _qr_download(code, qr.svg, "svg", "image/svg+xml")
 
 
 @admin_bp.get("/locations/<code>/poster")
 @login_required
-def poster(code: str):
-    location = location_in_scope(code)
+def poster(code: str) -> ResponseReturnValue:
+    location = scoped_location(code)
     _make_links([location])
     item = posters.poster(db.session, location, current_app.config["PUBLIC_URL"])
     return render_template("admin/posters.html", posters=[item], paper=_paper(), title=location.name)
@@ -73,7 +70,7 @@ def poster(code: str):
 
 @admin_bp.get("/offices/<slug>/posters")
 @login_required
-def office_posters(slug: str):
+def office_posters(slug: str) -> ResponseReturnValue:
     office = db.session.scalar(select(Office).where(Office.slug == slug))
     scope = users.scope_location_ids(db.session, current_user)
     if office is None:
@@ -87,10 +84,13 @@ def office_posters(slug: str):
 
 @admin_bp.post("/locations/<code>/rotate-link")
 @login_required
-def rotate_link(code: str):
-    location = location_in_scope(code)
-    if ConfirmForm().validate_on_submit():
-        with write_transaction(db.session):
-            survey_links.rotate(db.session, location)
-        flash(f"{location.code}: a new survey link was made; the old QR code now says it is no longer in use.")
+def rotate_link(code: str) -> ResponseReturnValue:
+    location = scoped_location(code)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        save(
+            form,
+            lambda: locations.rotate_link(db.session, actor(), clock.now(), location.id),
+            f"{location.code}: a new survey link was made; the old QR code now says it is no longer in use.",
+        )
     return redirect(url_for("admin.index"))

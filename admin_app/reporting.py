@@ -29,9 +29,11 @@ from sqlalchemy.orm import joinedload
 from wtforms import IntegerField
 from wtforms.validators import Optional, ValidationError
 
-from admin_app.exports import CSV_MIME, _download, _first_then
 from admin_app.filters import selection
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import CSV_MIME
+from admin_app.view_helpers import download as _download
+from admin_app.view_helpers import first_then as _first_then
 from feedback import clock
 from feedback.database import write_retrying
 from feedback.extensions import db

@@ -11,14 +11,15 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from admin_app import charts
-from admin_app.pages import admin_bp, scoped_locations
+from admin_app.pages import admin_bp
 from feedback import clock
 from feedback.extensions import db
 from feedback.services import standards as service
 from feedback.services.fiscal import FiscalQuarter
+from feedback.services.locations import scoped_locations
 
 RECENT = 8  # quarters offered by the picker: this one and the seven before
 VERDICT_LABELS = {
@@ -49,7 +50,7 @@ def _quarter(default: FiscalQuarter) -> FiscalQuarter:
 @admin_bp.get("/standards")
 @login_required
 def standards():
-    locations = scoped_locations()
+    locations = scoped_locations(db.session, current_user)
     now = clock.now()
     offices = {loc.office_id: loc.office for loc in locations}.values()
     current = service.current_quarter(offices, now)

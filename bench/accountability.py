@@ -58,7 +58,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench import bulkgen, report
 from feedback import touchpoints
-from feedback.services.org import WEEKDAY_HOURS
+from feedback.services.hours import WEEKDAY_HOURS
 
 SCALES_USED = ("faces5", "faces4", "thumbs")
 A11_TEMPLATE = {"question": touchpoints.trust_question("the Bench Agency"), "a11_role": touchpoints.A11_V2}
@@ -87,11 +87,11 @@ def enroll(
     devices_per_location: int,
 ) -> dict:
     """The measured office, the burst office and the others, with the services."""
+    from bench.sites import Sites
     from feedback.app import create_app
     from feedback.config import normalize_database_url
     from feedback.database import write_transaction
     from feedback.extensions import db
-    from feedback.services import devices, org
 
     app = create_app(
         {
@@ -104,23 +104,18 @@ def enroll(
     with app.app_context():
         s = db.session
         with write_transaction(s):
+            sites = Sites(s)
             # faces5 and thumbs on the A-11 template (reported), faces4 not: the A-11 files carry both cases.
             surveys = {
-                sc: org.create_survey(
-                    s, f"Bench {sc}", scale=sc, **(A11_TEMPLATE if sc in touchpoints.SURVEY_TYPES else {})
-                )
+                sc: sites.survey(f"Bench {sc}", sc, **(A11_TEMPLATE if sc in touchpoints.SURVEY_TYPES else {}))
                 for sc in SCALES_USED
             }
             versions = {sc: sv.current_version() for sc, sv in surveys.items()}
 
             def add(office, n: int, survey_key: str, target: float | None, weekly: int | None = None):
                 version = versions[survey_key]
-                loc, _ = org.add_location(
-                    s, f"B{n:05d}", office=office, name=f"Counter {n}", survey=surveys[survey_key]
-                )
-                loc.csat_target = target
-                loc.weekly_response_target = weekly
-                kiosks = [devices.enroll(s, loc, label=f"bench {n}/{d}") for d in range(devices_per_location)]
+                loc = sites.location(f"B{n:05d}", office, surveys[survey_key], target=target, weekly=weekly)
+                kiosks = [sites.kiosk(loc, label=f"bench {n}/{d}") for d in range(devices_per_location)]
                 out["devices"][loc.id] = kiosks[0][0].id
                 entry = {
                     "id": loc.id,
@@ -135,24 +130,21 @@ def enroll(
                 out["locations"].append(entry)
                 return entry
 
-            measured, _ = org.get_or_create_office(s, "Measured office", report.ZONES[1])
-            measured.scoreboard_public = True
+            measured, _ = sites.office("Measured office", report.ZONES[1], public=True)
             out["office"] = {"id": measured.id, "slug": measured.slug, "tz": measured.timezone}
             n = 0
             for k in range(office_locations):
                 out["measured"].append(add(measured, n, "faces5", (0.75, 0.8, 0.85, 0.9)[k % 4], 150))
                 n += 1
-            burst, _ = org.get_or_create_office(s, "Burst office", report.ZONES[0])
-            burst.csat_target = OTHER_TARGET
+            burst, _ = sites.office("Burst office", report.ZONES[0], target=OTHER_TARGET)
             for _k in range(burst_locations):
                 out["burst"].append(add(burst, n, "faces5", None))
                 n += 1
             per_office = max(1, office_locations)
             for k in range(other_locations):
                 i = k // per_office
-                office, created = org.get_or_create_office(s, f"Bench office {i}", report.ZONES[i % len(report.ZONES)])
-                if created:
-                    office.csat_target = OTHER_TARGET
+                zone = report.ZONES[i % len(report.ZONES)]
+                office, _created = sites.office(f"Bench office {i}", zone, target=OTHER_TARGET)
                 out["others"].append(add(office, n, SCALES_USED[k % len(SCALES_USED)], None))
                 n += 1
         db.session.remove()

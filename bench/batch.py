@@ -147,7 +147,7 @@ class Raw:
 
 
 WATCH = [
-    ("device auth", "devices.py", "authenticate"),
+    ("device auth", "kiosks.py", "authenticate"),
     ("JSON + marshmallow load (500 items)", "http.py", "load_json"),
     ("payload_hash x500", "ingest.py", "payload_hash"),
     ("rule checks", "ingest.py", "_check_rules"),

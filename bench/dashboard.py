@@ -50,11 +50,12 @@ COMMENTS = (
 
 def enroll(url: str, instance: str, *, office_locations: int, other_locations: int) -> dict:
     """The measured office (first) and the others, with the services; returns what bulkgen.Plan needs."""
+    from bench.sites import BENCH, Sites
     from feedback.app import create_app
     from feedback.config import normalize_database_url
     from feedback.database import write_transaction
     from feedback.extensions import db
-    from feedback.services import devices, org, users
+    from feedback.services import users
 
     app = create_app(
         {
@@ -67,16 +68,14 @@ def enroll(url: str, instance: str, *, office_locations: int, other_locations: i
     with app.app_context():
         s = db.session
         with write_transaction(s):
-            surveys = {sc: org.create_survey(s, f"Bench {sc}", scale=sc) for sc in SCALES_USED}
+            sites = Sites(s)
+            surveys = {sc: sites.survey(f"Bench {sc}", sc) for sc in SCALES_USED}
             versions = {sc: sv.current_version() for sc, sv in surveys.items()}
 
             def add(office, n: int, survey_key: str, target: float | None):
                 version = versions[survey_key]
-                loc, _ = org.add_location(
-                    s, f"B{n:05d}", office=office, name=f"Counter {n}", survey=surveys[survey_key]
-                )
-                loc.csat_target = target
-                device, _token = devices.enroll(s, loc, label=f"bench {n}")
+                loc = sites.location(f"B{n:05d}", office, surveys[survey_key], target=target)
+                device, _token = sites.kiosk(loc, label=f"bench {n}")
                 out["devices"][loc.id] = device.id
                 out["locations"].append(
                     {
@@ -91,16 +90,16 @@ def enroll(url: str, instance: str, *, office_locations: int, other_locations: i
                 )
                 return loc
 
-            measured, _ = org.get_or_create_office(s, "Measured office", report.ZONES[1])
+            measured, _ = sites.office("Measured office", report.ZONES[1])
             out["office"] = {"id": measured.id, "slug": measured.slug, "tz": measured.timezone}
             for n in range(office_locations):
                 out["codes"].append(add(measured, n, "faces5", (0.75, 0.8, 0.85, 0.9)[n % 4]).code)
             per_office = max(1, office_locations)
             for k in range(other_locations):
                 i = k // per_office
-                office, _ = org.get_or_create_office(s, f"Bench office {i}", report.ZONES[i % len(report.ZONES)])
+                office, _ = sites.office(f"Bench office {i}", report.ZONES[i % len(report.ZONES)])
                 add(office, office_locations + k, SCALES_USED[k % len(SCALES_USED)], 0.85)
-            users.create_user(s, *ADMIN, role="admin")
+            users.create_user(s, BENCH, email=ADMIN[0], password=ADMIN[1], role="admin")
         db.session.remove()
         db.engine.dispose()
     return out

@@ -247,7 +247,7 @@ def _bucket(key) -> str:
 
 
 WATCH = [  # (label, file name, function name): inclusive share of the profiled time
-    ("device auth (token lookup, own read transaction)", "devices.py", "authenticate"),
+    ("device auth (token lookup, own read transaction)", "kiosks.py", "authenticate"),
     ("JSON + marshmallow load", "http.py", "load_json"),
     ("resolve survey version (2 queries)", "ingest.py", "_resolve_versions"),
     ("rule checks + payload_hash", "ingest.py", "_check_rules"),

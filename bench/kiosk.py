@@ -17,7 +17,6 @@ import argparse
 import statistics
 import threading
 import time
-from datetime import timedelta
 
 from bench import report
 
@@ -78,11 +77,11 @@ def serve(app):
 def run(taps: int) -> dict:
     from playwright.sync_api import sync_playwright
 
+    from bench.sites import Sites
     from feedback.app import create_app
     from feedback.config import normalize_database_url
     from feedback.database import write_transaction
     from feedback.extensions import db
-    from feedback.services import devices, enrollment, org
 
     results = {}
     with report.fresh_database("sqlite") as (url, _info):
@@ -99,11 +98,10 @@ def run(taps: int) -> dict:
         )
         with app.app_context():
             with write_transaction(db.session):
-                office, _ = org.get_or_create_office(db.session, "Bench office", "America/Chicago")
-                survey = org.create_survey(db.session, "Bench kiosk", scale="faces5", followup_choices=())
-                location, _ = org.add_location(db.session, "BENCH-1", office=office, name="Counter", survey=survey)
-                device, _token = devices.enroll(db.session, location)
-                _record, code = enrollment.create_code(db.session, device, ttl=timedelta(hours=1))
+                sites = Sites(db.session)
+                office, _ = sites.office("Bench office", "America/Chicago")
+                survey = sites.survey("Bench kiosk", "faces5", followup_choices=())
+                code = sites.kiosk_link(sites.location("BENCH-1", office, survey))
             db.session.remove()
         server, base = serve(app)
         try:

@@ -128,11 +128,11 @@ def enroll(
 
     ``survey_scales``: one survey per scale, assigned to locations round-robin (default: one survey).
     """
+    from bench.sites import Sites
     from feedback.app import create_app
     from feedback.config import normalize_database_url
     from feedback.database import write_transaction
     from feedback.extensions import db
-    from feedback.services import devices, org
 
     app = create_app(
         {
@@ -145,8 +145,9 @@ def enroll(
     with app.app_context():
         s = db.session
         with write_transaction(s):
+            sites = Sites(s)
             scales = survey_scales or (scale,)
-            surveys = [org.create_survey(s, f"Bench {sc}", scale=sc) for sc in scales]
+            surveys = [sites.survey(f"Bench {sc}", sc) for sc in scales]
             for sv in surveys:
                 v = sv.current_version()
                 out["surveys"][sv.id] = {
@@ -156,12 +157,12 @@ def enroll(
                 }
             offices = []
             for i, tz in enumerate(ZONES):
-                office, _ = org.get_or_create_office(s, f"Bench office {i}", tz)
+                office, _ = sites.office(f"Bench office {i}", tz)
                 offices.append(office)
             for n in range(locations):
                 office = offices[n % len(offices)]
                 survey = surveys[n % len(surveys)]
-                loc, _ = org.add_location(s, f"B{n:04d}", office=office, name=f"Counter {n}", survey=survey)
+                loc = sites.location(f"B{n:04d}", office, survey)
                 version = out["surveys"][survey.id]
                 out["locations"].append(
                     {
@@ -175,7 +176,7 @@ def enroll(
                     }
                 )
                 for d in range(devices_per_location):
-                    dev, token = devices.enroll(s, loc, label=f"bench {n}/{d}")
+                    dev, token = sites.kiosk(loc, label=f"bench {n}/{d}")
                     out["devices"].append({"id": dev.id, "location_id": loc.id, "token": token})
         db.session.remove()
         db.engine.dispose()

@@ -8,7 +8,7 @@ from flask import g, request
 
 from feedback.extensions import db
 from feedback.http import ApiError, bearer_token
-from feedback.services import devices
+from feedback.services import kiosks
 
 
 def device_required(view):
@@ -16,7 +16,7 @@ def device_required(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        device = devices.authenticate(db.session, bearer_token(request))
+        device = kiosks.authenticate(db.session, bearer_token(request))
         if device is None:
             raise ApiError(
                 401,

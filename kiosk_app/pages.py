@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 
+from feedback import clock
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.services import enrollment, kiosk_config
@@ -98,7 +99,7 @@ def manifest():
 def enroll_form(code: str):
     """Shows what the tablet will become; the script submits the form (link previews do not)."""
     try:
-        record = enrollment.find_code(db.session, code)
+        record = enrollment.find_code(db.session, code, now=clock.now())
     except ServiceError as exc:
         return _no_store(Response(render_template("kiosk/enroll.html", error=exc.detail), status=exc.status))
     return _no_store(Response(render_template("kiosk/enroll.html", location=record.device.location)))
@@ -108,7 +109,7 @@ def enroll_form(code: str):
 def enroll_redeem(code: str):
     try:
         with write_transaction(db.session):
-            device, token = enrollment.redeem(db.session, code)
+            device, token = enrollment.redeem(db.session, code, now=clock.now())
             location = device.location
     except ServiceError as exc:
         return _no_store(Response(render_template("kiosk/enroll.html", error=exc.detail), status=exc.status))

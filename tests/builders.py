@@ -1,4 +1,9 @@
-"""Test data builders: short calls that make valid offices, locations, devices and users."""
+"""Test data builders: short calls that make valid offices, locations, devices and users.
+
+These are fixtures: they store rows directly, without the services' audit entries, so a test
+sees only the changes it makes itself. The product's writers (admin site, command line, demo
+loader) go through the domain services (``feedback/services/offices.py`` and its neighbours).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,105 @@ import itertools
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
 from feedback.database import write_transaction
-from feedback.scales import DEFAULT_FOLLOWUP
-from feedback.services import devices, org, users
+from feedback.models import ApiToken, Device, Location, Office, Survey, SurveyVersion, User
+from feedback.models.devices import hash_token, new_token
+from feedback.scales import DEFAULT_FOLLOWUP, DEFAULT_SCALE
+from feedback.services.actors import SystemActor
+from feedback.services.hours import WEEKDAY_HOURS
+from feedback.services.offices import slugify
+from feedback.services.surveys import DEFAULT_QUESTION
 
 _seq = itertools.count(1)
+# The actor of a service call a test makes outside any request (audited by this name).
+TESTER = SystemActor("test")
+# Password hashes of test users: werkzeug's scrypt with a small work factor (checks read it from the hash).
+QUICK_HASH = "scrypt:1024:8:1"
+
+
+def add_office(session, name, tz="America/Chicago", hours=None) -> Office:
+    """The office called ``name``, made if new (in the caller's transaction)."""
+    office = session.scalar(select(Office).where(Office.name == name))
+    if office is None:
+        office = Office(name=name, slug=slugify(name), timezone=tz, opening_hours=hours or WEEKDAY_HOURS)
+        session.add(office)
+        session.flush()
+    return office
+
+
+def add_survey_version(
+    session, survey, *, scale=DEFAULT_SCALE, question=None, followup_choices=DEFAULT_FOLLOWUP, **columns
+) -> SurveyVersion:
+    """The survey's next version, stored as given (in the caller's transaction): tests may need
+    content the admin form would refuse (an OMB number without its burden statement)."""
+    latest = session.scalar(select(func.max(SurveyVersion.version)).where(SurveyVersion.survey_id == survey.id))
+    version = SurveyVersion(
+        survey_id=survey.id,
+        version=(latest or 0) + 1,
+        scale=scale,
+        question=dict(question or DEFAULT_QUESTION),
+        followup_choices=list(followup_choices),
+        **columns,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def add_survey(session, name, **version) -> Survey:
+    """A survey with its first version (in the caller's transaction)."""
+    survey = Survey(name=name)
+    session.add(survey)
+    session.flush()
+    add_survey_version(session, survey, **version)
+    return survey
+
+
+def add_location(session, code, *, office, name="Counter", survey=None, active=True) -> Location:
+    """The location with ``code``, made if new, asking ``survey`` (by default one named "Default"),
+    in the caller's transaction."""
+    location = session.scalar(select(Location).where(Location.code == code))
+    if location is None:
+        survey = survey or session.scalar(select(Survey).where(Survey.name == "Default"))
+        location = Location(
+            code=code, office=office, name=name, active=active, survey=survey or add_survey(session, "Default")
+        )
+        session.add(location)
+        session.flush()
+    return location
+
+
+def add_device(session, location, label="test kiosk") -> tuple[Device, str]:
+    """A kiosk and its bearer token (in the caller's transaction)."""
+    token = new_token()
+    device = Device(location=location, label=label, token_hash=hash_token(token))
+    session.add(device)
+    session.flush()
+    return device, token
+
+
+def add_user(session, email, password, role, locations=(), offices=()) -> User:
+    """A user with this role and scope (made if new; its password stays if not), in the caller's
+    transaction."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        user = User(email=email.lower(), password_hash=generate_password_hash(password, method=QUICK_HASH))
+        session.add(user)
+    user.role, user.locations, user.offices = role, list(locations), list(offices)
+    session.flush()
+    return user
+
+
+def add_api_token(session, user, name="") -> tuple[ApiToken, str]:
+    """A personal API token of ``user`` and its secret (in the caller's transaction)."""
+    secret = new_token()
+    token = ApiToken(user=user, name=name, token_hash=hash_token(secret))
+    session.add(token)
+    session.flush()
+    return token, secret
 
 
 class Builder:
@@ -19,37 +118,29 @@ class Builder:
 
     def office(self, name=None, tz="America/Chicago", hours=None):
         with write_transaction(self.session):
-            office, _ = org.get_or_create_office(self.session, name or f"Office {next(_seq)}", tz, hours)
-        return office
+            return add_office(self.session, name or f"Office {next(_seq)}", tz, hours)
 
     def survey(self, scale="faces5", followup=DEFAULT_FOLLOWUP, **kwargs):
         with write_transaction(self.session):
-            return org.create_survey(
-                self.session, f"Survey {next(_seq)}", scale=scale, followup_choices=followup, **kwargs
-            )
+            return add_survey(self.session, f"Survey {next(_seq)}", scale=scale, followup_choices=followup, **kwargs)
 
     def location(self, code=None, office=None, survey=None, **kwargs):
         office = office or self.office()
         survey = survey or self.survey(**kwargs)
         with write_transaction(self.session):
-            location, _ = org.add_location(
-                self.session, code or f"LOC-{next(_seq)}", office=office, name="Counter", survey=survey
-            )
-        return location
+            return add_location(self.session, code or f"LOC-{next(_seq)}", office=office, survey=survey)
 
     def device(self, location=None, **kwargs):
         """Returns (device, token)."""
         location = location or self.location(**kwargs)
         with write_transaction(self.session):
-            return devices.enroll(self.session, location, "test kiosk")
+            return add_device(self.session, location)
 
     def user_token(self, role="admin", locations=()):
         """Returns (user, api token)."""
         with write_transaction(self.session):
-            user, _ = users.create_user(
-                self.session, f"user{next(_seq)}@example.gov", "password-123456", role, list(locations)
-            )
-            _api, token = users.create_api_token(self.session, user)
+            user = add_user(self.session, f"user{next(_seq)}@example.gov", "password-123456", role, locations)
+            _api, token = add_api_token(self.session, user)
         return user, token
 
 

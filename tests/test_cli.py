@@ -38,10 +38,18 @@ def test_location_add_errors_are_clear(runner, session):
     assert no_tz.exit_code == 1
     assert "give its time zone" in no_tz.output
     bad_tz = run(runner, "location", "add", "X-1", "--office", "Nowhere", "--timezone", "Mars/Olympus")
-    assert bad_tz.exit_code == 1 and "Unknown time zone" in bad_tz.output
+    assert bad_tz.exit_code == 1 and "timezone: Not an IANA time zone" in bad_tz.output
     bad_code = run(runner, "location", "add", "no spaces", "--office", "O", "--timezone", "UTC")
-    assert bad_code.exit_code == 1 and "Invalid location code" in bad_code.output
+    assert bad_code.exit_code == 1 and "code: 2-32 characters: capital letters, digits and dashes" in bad_code.output
     assert session.scalar(select(func.count()).select_from(Location)) == 0
+    assert session.scalar(select(func.count()).select_from(Office)) == 0  # the office went with its location
+
+
+def test_a_code_of_another_office_is_refused(runner, build):
+    build.location(code="HOU-C1", office=build.office("Houston"))
+    build.office("Honolulu")
+    moved = run(runner, "location", "add", "HOU-C1", "--office", "Honolulu")
+    assert moved.exit_code == 1 and "Another location has this code" in moved.output
 
 
 def test_device_enroll_prints_a_working_token_then_revoke_blocks_it(runner, client, build, session):
@@ -67,7 +75,16 @@ def test_device_enroll_unknown_location(runner):
 
 def test_device_revoke_unknown(runner):
     result = run(runner, "device", "revoke", "999")
-    assert result.exit_code == 1 and "No device 999" in result.output
+    assert result.exit_code == 1 and "No such kiosk" in result.output
+
+
+def test_device_revoke_twice_and_link_of_a_revoked_device(runner, build):
+    device, _token = build.device()
+    assert "Revoked device" in run(runner, "device", "revoke", str(device.id)).output
+    again = run(runner, "device", "revoke", str(device.id))
+    assert again.exit_code == 0 and "Already revoked" in again.output
+    link = run(runner, "device", "link", str(device.id))
+    assert link.exit_code == 1 and "This kiosk is revoked" in link.output
 
 
 def test_user_create_and_token(runner, client, build, session):

@@ -74,7 +74,8 @@ from feedback.numbers import percent_text
 from feedback.scales import SCALES
 from feedback.services import aggregation, audit, users
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.services.management import location_in_scope, open_time_between
+from feedback.services.hours import open_time_between
+from feedback.services.locations import location_in_scope
 from feedback.services.stats import verdict, wilson_interval
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ def save_rules(session: Session, actor: User, location_id: int, settings: dict[s
     Checks everything before writing anything; each changed rule is audited. Returns the kinds
     that changed. The caller's transaction commits.
     """
-    location = location_in_scope(session, actor, location_id)
+    location = location_in_scope(session, actor, location_id, for_update=True)
     cleaned: dict[str, tuple[bool, dict, list[str]]] = {}
     errors: dict = {}
     for kind in ALERT_KINDS:

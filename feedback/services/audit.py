@@ -1,17 +1,22 @@
-"""The audit log: record a change in the same transaction that makes it."""
+"""The audit log: record a change in the same transaction that makes it, and read it in pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import AuditEntry
+from feedback.models import ApiToken, AuditEntry, Device, Location, Office, Survey, User
 from feedback.services.actors import Actor, name_of
 
+PAGE_SIZE = 50
 
-def _plain(value):
+
+def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (list, tuple, set)):
@@ -19,7 +24,7 @@ def _plain(value):
     return value if value is None or isinstance(value, (str, int, float, bool, dict)) else str(value)
 
 
-def changes(obj, values: dict) -> dict:
+def changes(obj: object, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Apply ``values`` to ``obj`` and return what changed as {field: [old, new]}."""
     changed = {}
     for field, new in values.items():
@@ -36,7 +41,7 @@ def record(
     action: str,
     target_type: str,
     target_id: int | None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry (the caller's transaction commits it with the change itself)."""
     entry = AuditEntry(
@@ -56,3 +61,42 @@ def recent(session: Session, limit: int = 200, before_id: int | None = None) -> 
     if before_id:
         query = query.where(AuditEntry.id < before_id)
     return list(session.scalars(query))
+
+
+@dataclass
+class AuditRow:
+    entry: AuditEntry
+    target: str  # e.g. "location HOU-C1", readable even after the target changed
+
+
+_TARGET_LABELS: dict[str, tuple[Any, Callable[[Any], str]]] = {
+    "office": (Office, lambda o: o.name),
+    "location": (Location, lambda loc: loc.code),
+    "survey": (Survey, lambda s: s.name),
+    "device": (Device, lambda d: f"#{d.id}{' ' + repr(d.label) if d.label else ''}"),
+    "user": (User, lambda u: u.email),
+    "api_token": (ApiToken, lambda t: repr(t.name)),
+}
+_KIND_NAMES = {"api_token": "API token", "device": "kiosk"}
+
+
+def _target_label(entry: AuditEntry, labels: dict[tuple[str, int], str]) -> str:
+    if entry.target_id is None:
+        # Targets without an integer id (a response's UUID) name themselves in the details.
+        return str((entry.details or {}).get(entry.target_type, "")) or "\u2013"
+    return labels.get((entry.target_type, entry.target_id), f"#{entry.target_id}")
+
+
+def page(session: Session, before: int | None = None, size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+    """One page of the audit log, newest first, and the ``before`` id of the next (older) page."""
+    entries = recent(session, limit=size + 1, before_id=before)
+    more = len(entries) > size
+    entries = entries[:size]
+    labels: dict[tuple[str, int], str] = {}
+    for kind, (model, label) in _TARGET_LABELS.items():
+        ids = {e.target_id for e in entries if e.target_type == kind and e.target_id is not None}
+        if ids:
+            for obj in session.scalars(select(model).where(model.id.in_(ids))):
+                labels[(kind, obj.id)] = label(obj)
+    rows = [AuditRow(e, f"{_KIND_NAMES.get(e.target_type, e.target_type)} {_target_label(e, labels)}") for e in entries]
+    return rows, (entries[-1].id if more else None)

@@ -10,23 +10,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.database import write_transaction
-from feedback.models import CustomerVolume, Location
+from feedback.models import Device, Location, Office, SurveyVersion
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS, SCALES
-from feedback.services import devices, ingest, org, survey_links
+from feedback.services import ingest, kiosks, locations, offices, survey_links, surveys, users, volumes
+from feedback.services.actors import DEMO_LOADER
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.scrub import clean_comment
-from feedback.services.users import create_user
 from feedback.touchpoints import A11_V2, trust_question
 
 DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
 DEMO_MANAGER = ("manager.houston@example.gov", "demo-manager-password")
-OFFICE_TARGET = 0.85  # each demo office's CSAT target (locations may publish their own)
+OFFICE_TARGET_PERCENT = 85  # each demo office's CSAT target (locations may publish their own)
 WEEKLY_RESPONSE_TARGET = 150  # responses a week per location; a demo counter collects about 250-300
+LINK_TTL = timedelta(hours=24)  # each kiosk's first enrolment link (`flask demo links` issues fresh ones)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class DemoLocation:
     name: str
     survey: str
     quality: float  # shifts ratings: >0 better than average, <0 worse
-    target: float = 0.85  # the published CSAT target
+    target_percent: int = 85  # the published CSAT target
     service: str | None = None  # the A-11 service, when not the office's
 
 
@@ -60,7 +62,7 @@ OFFICES = [
         | {"sat": [["09:00", "13:00"]], "sun": []},
         [
             DemoLocation("HOU-C1", "Counter 1 - Applications", "passport", 0.3),
-            DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6, 0.8),
+            DemoLocation("HOU-C2", "Counter 2 - Expedited", "passport", -0.6, 80),
             DemoLocation("HOU-C3", "Counter 3 - Pick-up", "passport", 0.6),
         ],
     ),
@@ -78,39 +80,45 @@ OFFICES = [
             DemoLocation("NYC-W1", "Window 1 - Claims", "a11", -0.2),
             DemoLocation("NYC-W2", "Window 2 - Claims", "a11", 0.1),
             DemoLocation("NYC-W3", "Window 3 - Appeals", "a11", -0.9),
-            DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 0.9, "Benefit information"),
+            DemoLocation("NYC-INFO", "Information desk", "info", 0.4, 90, "Benefit information"),
         ],
     ),
 ]
 
-SURVEYS = {
+SURVEYS: dict[str, dict[str, Any]] = {
     # The New York office asks the A-11 v2 template (trust question, every driver; 5 points at the
     # windows, thumbs at the information desk): its answers are what the A-11 files report; the
     # passport counters' 4-face survey is left out with its reason.
     "a11": {
         "name": "A-11 customer experience",
-        "scale": "faces5",
-        "question": trust_question(DEMO_AGENCY),
-        "followup_choices": DRIVERS,
-        "a11_role": A11_V2,
-        "omb_control_number": "0000-0000",
-        "omb_expiration": date(2027, 12, 31),
-        "federal_register_url": "https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
-        "burden_statement": "A federal agency may not conduct or sponsor an information collection unless "
-        "it displays a valid OMB control number. Public burden is estimated at 1 minute.",
+        "content": {
+            "scale": "faces5",
+            "question": trust_question(DEMO_AGENCY),
+            "followup_choices": DRIVERS,
+            "a11_role": A11_V2,
+            "omb_control_number": "0000-0000",
+            "omb_expiration": date(2027, 12, 31),
+            "federal_register_url": "https://www.federalregister.gov/documents/2026/01/01/0000-00000/demo-notice",
+            "burden_statement": "A federal agency may not conduct or sponsor an information collection unless "
+            "it displays a valid OMB control number. Public burden is estimated at 1 minute.",
+        },
     },
     "passport": {
         "name": "Passport counter",
-        "scale": "faces4",
-        "question": {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
-        "followup_choices": DEFAULT_FOLLOWUP,
+        "content": {
+            "scale": "faces4",
+            "question": {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
+            "followup_choices": DEFAULT_FOLLOWUP,
+        },
     },
     "info": {
         "name": "Information desk",
-        "scale": "thumbs",
-        "question": trust_question(DEMO_AGENCY),
-        "followup_choices": DRIVERS,
-        "a11_role": A11_V2,
+        "content": {
+            "scale": "thumbs",
+            "question": trust_question(DEMO_AGENCY),
+            "followup_choices": DRIVERS,
+            "a11_role": A11_V2,
+        },
     },
 }
 
@@ -138,89 +146,127 @@ WEEKDAY_WEIGHT = (1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0)
 
 
 def demo_loaded(session: Session) -> bool:
-    return session.scalar(select(func.count()).select_from(Location).where(Location.code == "HOU-C1")) > 0
+    return session.scalar(select(Location.id).where(Location.code == "HOU-C1")) is not None
+
+
+def first_kiosks(session: Session) -> list[tuple[Office, Location, Device]]:
+    """Each office's first location (by code) with its first active kiosk: what `flask demo links`
+    prints a link for."""
+    found = []
+    for office in session.scalars(select(Office).order_by(Office.name)):
+        location = session.scalars(
+            select(Location).where(Location.office_id == office.id).order_by(Location.code)
+        ).first()
+        device = (
+            location
+            and session.scalars(
+                select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None)).order_by(Device.id)
+            ).first()
+        )
+        if location is not None and device is not None:
+            found.append((office, location, device))
+    return found
 
 
 def load(
     session: Session,
     *,
+    now: datetime,
     weeks: int = 13,
     seed: int = 2026,
-    today: date | None = None,
     per_hour: float = 7.0,
     progress: Callable | None = None,
 ) -> dict:
-    """Create the demo; returns what was made. Does nothing if it is already there."""
+    """Create the demo, through the same audited services as the admin site (the actor is the
+    "demo loader"), with WEEKS of responses ending the day before ``now``; returns what was made.
+    Does nothing if it is already there."""
     if demo_loaded(session):
         return {"created": False}
     rng = random.Random(seed)
     with write_transaction(session):
-        surveys = {key: org.create_survey(session, **spec) for key, spec in SURVEYS.items()}
-        versions = {key: s.current_version() for key, s in surveys.items()}
-        made = []
-        for office_name, tz, hours, locs in OFFICES:
-            office, _ = org.get_or_create_office(session, office_name, tz, hours)
-            # Published service standards, and a public scoreboard at /scores/<slug>.
-            office.csat_target, office.weekly_response_target = OFFICE_TARGET, WEEKLY_RESPONSE_TARGET
-            office.scoreboard_public = True
-            office.service_provided = SERVICES[office_name]
-            office.service_provider = PROVIDERS[office_name]
-            for spec in locs:
-                location, _ = org.add_location(
-                    session, spec.code, office=office, name=spec.name, survey=surveys[spec.survey]
-                )
-                location.csat_target = spec.target
-                location.service_provided = spec.service
-                device, _token = devices.enroll(session, location, label=f"{spec.code} kiosk")
-                survey_links.current_link(session, location)
-                made.append((office, location, device, spec))
-
-        create_user(session, *DEMO_ADMIN, role="admin")
-        create_user(
-            session,
-            *DEMO_MANAGER,
-            role="manager",
-            offices=[office for office, *_ in made if office.name.startswith("Houston")][:1],
-        )
-
-    today = today or datetime.now(UTC).date()
+        made = _organisation(session, now)
+    today = now.astimezone(UTC).date()
     days = [today - timedelta(days=d) for d in range(weeks * 7, 0, -1)]
+    versions = {spec.code: location.survey.current_version() for _office, location, _device, spec in made}
     scales = {v.id: v.scale for v in versions.values()}
     zones = {loc.id: office.tz for office, loc, _, _ in made}
     total = 0
     for day in progress(days) if progress else days:
         rows = []
         for office, location, device, spec in made:
-            rows.extend(_day_rows(rng, day, office, location, device, spec, versions[spec.survey], per_hour))
+            rows.extend(_day_rows(rng, day, office, location, device, spec, versions[spec.code], per_hour))
         with write_transaction(session):
             ingest.store_rows(session, rows, scales=scales, zones=zones)
         total += len(rows)
-    _volumes(session, made, today)
+    with write_transaction(session):
+        _volumes(session, made, today)
     return {"created": True, "locations": len(made), "responses": total, "days": len(days)}
 
 
-def _volumes(session: Session, made, today: date) -> None:
+def _organisation(session: Session, now: datetime) -> list[tuple[Office, Location, Device, DemoLocation]]:
+    """Surveys, offices with their published standards and public scoreboards, locations, kiosks, users."""
+    actor = DEMO_LOADER
+    survey_ids = {
+        key: surveys.create_survey(session, actor, name=spec["name"], fields=surveys.content(**spec["content"])).id
+        for key, spec in SURVEYS.items()
+    }
+    made = []
+    for office_name, tz, week, locs in OFFICES:
+        office = offices.create_office(
+            session,
+            actor,
+            name=office_name,
+            timezone=tz,
+            opening_hours=week,
+            csat_target_percent=OFFICE_TARGET_PERCENT,
+            weekly_response_target=WEEKLY_RESPONSE_TARGET,
+            service_provided=SERVICES[office_name],
+            service_provider=PROVIDERS[office_name],
+            scoreboard_public=True,
+        )
+        for spec in locs:
+            location = locations.create_location(
+                session,
+                actor,
+                code=spec.code,
+                name=spec.name,
+                office_id=office.id,
+                survey_id=survey_ids[spec.survey],
+                csat_target_percent=spec.target_percent,
+                service_provided=spec.service,
+            )
+            kiosk = kiosks.enroll_kiosk(session, actor, now, location.id, f"{spec.code} kiosk", ttl=LINK_TTL)
+            survey_links.current_link(session, location)
+            made.append((office, location, kiosk.device, spec))
+    houston = [office.id for office, *_ in made if office.name.startswith("Houston")][:1]
+    for (email, password), role, office_ids in ((DEMO_ADMIN, "admin", []), (DEMO_MANAGER, "manager", houston)):
+        if users.user_by_email(session, email) is None:
+            users.create_user(session, actor, email=email, role=role, password=password, office_ids=office_ids)
+    return made
+
+
+def _volumes(session: Session, made: list[tuple[Office, Location, Device, DemoLocation]], today: date) -> None:
     """Customer volumes of the last finished quarter for the Houston counters' kiosks and the New
     York claims windows' kiosks only, so the Reporting page shows both entered and missing figures
     (and Houston's, whose survey is not an A-11 survey, left out)."""
     quarter = FiscalQuarter.of(today).previous()
-    with write_transaction(session):
-        for office, location, _device, _spec in made:
-            if office.name.startswith("Houston") or location.code.startswith("NYC-W"):
-                session.add(
-                    CustomerVolume(
-                        location_id=location.id,
-                        fiscal_year=quarter.fiscal_year,
-                        quarter=quarter.quarter,
-                        channel="kiosk",
-                        volume_of_customers=5200,
-                        volume_of_customers_provided_survey_opportunity=4900,
-                        updated_by="demo",
-                    )
-                )
+    figures = volumes.Figures(volume_of_customers=5200, volume_of_customers_provided_survey_opportunity=4900)
+    for office, location, _device, _spec in made:
+        if office.name.startswith("Houston") or location.code.startswith("NYC-W"):
+            entry = volumes.Entry(location.id, quarter, "kiosk", figures)
+            volumes.upsert(session, DEMO_LOADER, entry, source="demo")
 
 
-def _day_rows(rng, day, office, location, device, spec, version, per_hour):
+def _day_rows(
+    rng: random.Random,
+    day: date,
+    office: Office,
+    location: Location,
+    device: Device,
+    spec: DemoLocation,
+    version: SurveyVersion,
+    per_hour: float,
+) -> list[dict[str, Any]]:
     scale = SCALES[version.scale]
     rows = []
     last_tap = None

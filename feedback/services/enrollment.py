@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Device, EnrollmentCode, Location
 from feedback.models.devices import hash_token, new_token
 from feedback.services.errors import NotFound, ServiceError
-from feedback.sqltypes import utcnow
 
 
 class CodeUnusable(ServiceError):
+    """A link that worked once and no longer does (used, replaced, expired, kiosk revoked)."""
+
     status = 410
     title = "Gone"
 
@@ -48,12 +50,9 @@ def _lock_device(session: Session, device_id: int) -> None:
         session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
 
 
-def create_code(
-    session: Session, device: Device, *, ttl: timedelta = timedelta(hours=24), now: datetime | None = None
-) -> tuple[EnrollmentCode, str]:
+def create_code(session: Session, device: Device, *, ttl: timedelta, now: datetime) -> tuple[EnrollmentCode, str]:
     """A new one-time link for ``device``; its earlier open links stop working (caller commits)."""
     code = secrets.token_urlsafe(18)
-    now = now or utcnow()
     _lock_device(session, device.id)
     _cancel_open_codes(session, device.id, now)
     record = EnrollmentCode(device=device, code_hash=hash_token(code), created_at=now, expires_at=now + ttl)
@@ -62,7 +61,7 @@ def create_code(
     return record, code
 
 
-def find_code(session: Session, code: str, *, now: datetime | None = None) -> EnrollmentCode:
+def find_code(session: Session, code: str, *, now: datetime) -> EnrollmentCode:
     """The usable code record, or NotFound / CodeUnusable (used, expired, device revoked)."""
     record = session.scalar(
         select(EnrollmentCode)
@@ -71,7 +70,6 @@ def find_code(session: Session, code: str, *, now: datetime | None = None) -> En
     )
     if record is None:
         raise NotFound("This enrolment link is not valid.")
-    now = now or utcnow()
     if record.used_at is not None:
         raise CodeUnusable("This enrolment link has already been used.")
     if record.cancelled_at is not None:
@@ -83,14 +81,13 @@ def find_code(session: Session, code: str, *, now: datetime | None = None) -> En
     return record
 
 
-def redeem(session: Session, code: str, *, now: datetime | None = None) -> tuple[Device, str]:
+def redeem(session: Session, code: str, *, now: datetime) -> tuple[Device, str]:
     """Use the code once: give its device a new token, cancel its other links, and return the
     token (caller commits). Of two tablets racing for one code, or for two links of one device,
     exactly one wins; the other gets 410."""
-    now = now or utcnow()
     record = find_code(session, code, now=now)
     _lock_device(session, record.device_id)
-    claimed = session.execute(
+    claim = (
         update(EnrollmentCode)
         .where(
             EnrollmentCode.id == record.id,
@@ -99,8 +96,9 @@ def redeem(session: Session, code: str, *, now: datetime | None = None) -> tuple
         )
         .values(used_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    )
+    result = cast(CursorResult, session.execute(claim))  # an UPDATE answers a cursor result
+    if result.rowcount != 1:
         raise CodeUnusable("This enrolment link has already been used.")
     _cancel_open_codes(session, record.device_id, now, keep=record.id)
     token = new_token()

@@ -125,7 +125,7 @@ def rebuild(session: Session, chunk: int = 5000, *, location_ids: Iterable[int] 
     commits); returns the responses read.
 
     With ``location_ids`` only those locations' rows are replaced: what a time zone change or a
-    counter move needs (``services.management``), since local dates and hours move with the zone.
+    counter move needs (``services.offices``, ``services.locations``), since local dates and hours move with the zone.
     Without, every row (``flask rollups rebuild``, a repair tool). The old rows are deleted before
     the responses are read, so a writer that commits in between (holding no zone lock, e.g. a
     demo load) is either deleted and read again, or waits for the deleted rows and adds after.

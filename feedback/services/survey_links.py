@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from feedback.models import Location, SurveyLink
-from feedback.sqltypes import utcnow
 
 # 10 characters of a 32-letter alphabet without look-alikes: 50 bits, short enough to type.
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -37,9 +37,9 @@ def current_link(session: Session, location: Location) -> SurveyLink:
     return link
 
 
-def rotate(session: Session, location: Location) -> SurveyLink:
-    """Retire the active slug (it then shows "no longer in use") and make a new one."""
-    now = utcnow()
+def rotate(session: Session, location: Location, now: datetime) -> SurveyLink:
+    """Retire the active slug (it then shows "no longer in use") and make a new one. Callers
+    change a location through ``locations.rotate_link``, which audits it."""
     for link in session.scalars(
         select(SurveyLink).where(SurveyLink.location_id == location.id, SurveyLink.retired_at.is_(None))
     ):

@@ -1,102 +1,32 @@
-"""Admin users, their scope, and personal API tokens for the read API."""
+"""Admin users: create, change role and assignments, deactivate; and the scope of locations an
+actor may see (assigned locations plus every location of assigned offices; all for an admin)."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
-from feedback.models import ApiToken, Location, Office, User
-from feedback.models.devices import hash_token, new_token
+from feedback.models import Location, Office, User
 from feedback.models.users import ROLES
+from feedback.services import api_tokens, audit, auth
+from feedback.services.actors import Actor, require_admin
+from feedback.services.editing import fresh, text
 from feedback.services.errors import InvalidInput, NotFound
 
-# "Last used" of a personal API token is kept to the minute: at most one write a minute per token.
-TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX = 254
+PASSWORD_MIN = 10
 
 
-def create_user(
-    session: Session, email: str, password: str, role: str, locations: list[Location] = (), offices: list[Office] = ()
-) -> tuple[User, bool]:
-    """Create a user, or update role and scope of an existing one (idempotent)."""
-    email = email.strip().lower()
-    errors = {}
-    if not EMAIL_RE.match(email):
-        errors["email"] = ["Not an e-mail address."]
-    if role not in ROLES:
-        errors["role"] = [f"One of {', '.join(ROLES)}."]
-    if len(password) < 10:
-        errors["password"] = ["At least 10 characters."]
-    if errors:
-        raise InvalidInput("Invalid user.", errors)
-    user = session.scalar(select(User).where(User.email == email))
-    created = user is None
-    if created:
-        user = User(email=email, password_hash=generate_password_hash(password), role=role)
-        session.add(user)
-    user.role = role
-    user.locations = list(locations)
-    user.offices = list(offices)
-    session.flush()
-    return user, created
-
-
-def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
-    token = new_token()
-    api_token = ApiToken(user=user, name=name, token_hash=hash_token(token))
-    session.add(api_token)
-    session.flush()
-    return api_token, token
-
-
-def find_api_token(session: Session, token: str | None) -> ApiToken | None:
-    """The active personal token ``token`` with its user, or None (unknown, revoked, user inactive).
-
-    Reads only: the read API calls this on every request, and a read must never need the write
-    lock. The token's last use is recorded afterwards (``record_api_token_use``).
-    """
-    if not token:
-        return None
-    api_token = session.scalar(
-        select(ApiToken).options(selectinload(ApiToken.user)).where(ApiToken.token_hash == hash_token(token))
-    )
-    if api_token is None or api_token.revoked_at is not None or not api_token.user.active:
-        return None
-    return api_token
-
-
-def authenticate_api_token(session: Session, token: str | None) -> User | None:
-    api_token = find_api_token(session, token)
-    return api_token.user if api_token is not None else None
-
-
-def token_use_due(api_token: ApiToken, now: datetime) -> bool:
-    """Whether this use is worth a write: "last used" is kept to the minute, not to the request."""
-    return api_token.last_used_at is None or api_token.last_used_at <= now - TOKEN_USE_RESOLUTION
-
-
-def record_api_token_use(session: Session, token_id: int, now: datetime) -> None:
-    """Note that the token was used at ``now``, unless a use within the last minute is already noted
-    (several workers answering the same script at once write once)."""
-    session.execute(
-        update(ApiToken)
-        .where(
-            ApiToken.id == token_id,
-            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION),
-        )
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def scope_location_ids(session: Session, user: User) -> set[int]:
-    """Locations a user may see: all for an admin; for a manager the assigned
+def scope_location_ids(session: Session, user: Actor) -> set[int]:
+    """Locations a user may see: all for an admin (or a system actor); for a manager the assigned
     locations and every location of the assigned offices."""
-    if user.is_admin:
+    if user.is_admin or not isinstance(user, User):
         return set(session.scalars(select(Location.id)))
     ids = {loc.id for loc in user.locations}
     office_ids = [office.id for office in user.offices]
@@ -105,13 +35,13 @@ def scope_location_ids(session: Session, user: User) -> set[int]:
     return ids
 
 
-def scope_office_ids(session: Session, user: User) -> set[int]:
+def scope_office_ids(session: Session, user: Actor) -> set[int]:
     """Offices with at least one location in the user's scope."""
     ids = scope_location_ids(session, user)
     return set(session.scalars(select(Location.office_id).where(Location.id.in_(ids)).distinct())) if ids else set()
 
 
-def resolve_locations(session: Session, user: User, codes: list[str]) -> list[int]:
+def resolve_locations(session: Session, user: Actor, codes: list[str]) -> list[int]:
     """Location ids for ``codes`` within the user's scope (all of it when ``codes`` is empty).
 
     A code outside the scope is reported exactly like an unknown one, so a
@@ -126,3 +56,129 @@ def resolve_locations(session: Session, user: User, codes: list[str]) -> list[in
     if missing:
         raise NotFound("Unknown location.", {"location": [f"Unknown: {', '.join(missing)}."]})
     return sorted(found.values())
+
+
+def all_users(session: Session) -> list[User]:
+    """Every user with their assignments: active ones first, by e-mail."""
+    query = select(User).options(selectinload(User.offices), selectinload(User.locations))
+    return list(session.scalars(query.order_by(User.active.desc(), User.email)))
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == text(email).lower()))
+
+
+def _role_errors(role: str, errors: dict[str, list[str]]) -> None:
+    if role not in ROLES:
+        errors["role"] = [f"One of {', '.join(ROLES)}."]
+
+
+def _scope_objects(
+    session: Session, office_ids: Iterable[int], location_ids: Iterable[int], errors: dict[str, list[str]]
+) -> tuple[list[Office], list[Location]]:
+    office_set, location_set = set(office_ids or ()), set(location_ids or ())
+    offices = list(session.scalars(select(Office).where(Office.id.in_(office_set)).order_by(Office.name)))
+    locations = list(session.scalars(select(Location).where(Location.id.in_(location_set)).order_by(Location.code)))
+    if len(offices) != len(office_set):
+        errors["offices"] = ["Unknown office."]
+    if len(locations) != len(location_set):
+        errors["locations"] = ["Unknown location."]
+    return offices, locations
+
+
+def _scope_names(offices: Iterable[Office], locations: Iterable[Location]) -> tuple[list[str], list[str]]:
+    return sorted(o.name for o in offices), sorted(loc.code for loc in locations)
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    office_ids: Iterable[int] = (),
+    location_ids: Iterable[int] = (),
+) -> User:
+    require_admin(actor)
+    errors: dict[str, list[str]] = {}
+    email = text(email).lower()
+    if not EMAIL_RE.match(email) or len(email) > EMAIL_MAX:
+        errors["email"] = ["Not an e-mail address."]
+    elif user_by_email(session, email) is not None:
+        errors["email"] = ["A user with this e-mail already exists."]
+    _role_errors(role, errors)
+    if len(password or "") < PASSWORD_MIN:
+        errors["password"] = [f"At least {PASSWORD_MIN} characters."]
+    offices, locations = _scope_objects(session, office_ids, location_ids, errors)
+    if errors:
+        raise InvalidInput("The user was not saved.", errors)
+    user = User(email=email, password_hash=generate_password_hash(password), role=role)
+    user.offices, user.locations = offices, locations
+    session.add(user)
+    session.flush()
+    office_names, codes = _scope_names(offices, locations)
+    details = {
+        "email": [None, email],
+        "role": [None, role],
+        "offices": [None, office_names],
+        "locations": [None, codes],
+    }
+    audit.record(session, actor, "user.create", "user", user.id, details)
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    *,
+    role: str,
+    office_ids: Iterable[int] = (),
+    location_ids: Iterable[int] = (),
+) -> dict[str, list[object]]:
+    """Role and assignments (offices and/or locations). Admins cannot change their own role, so
+    the site never loses its last admin by accident."""
+    require_admin(actor)
+    user = fresh(session, User, user_id, "user")
+    errors: dict[str, list[str]] = {}
+    _role_errors(role, errors)
+    if not errors and user.id == actor.id and role != user.role:
+        errors["role"] = ["You cannot change your own role."]
+    offices, locations = _scope_objects(session, office_ids, location_ids, errors)
+    if errors:
+        raise InvalidInput("The user was not saved.", errors)
+    old_offices, old_codes = _scope_names(user.offices, user.locations)
+    new_offices, new_codes = _scope_names(offices, locations)
+    changed = audit.changes(user, {"role": role})
+    if "role" in changed:
+        auth.end_sessions(user)  # signed in with the old role's rights: sign in again
+    if old_offices != new_offices:
+        changed["offices"] = [old_offices, new_offices]
+        user.offices = offices
+    if old_codes != new_codes:
+        changed["locations"] = [old_codes, new_codes]
+        user.locations = locations
+    if changed:
+        audit.record(session, actor, "user.update", "user", user.id, changed)
+    return changed
+
+
+def set_user_active(
+    session: Session, actor: Actor, now: datetime, user_id: int, active: bool
+) -> dict[str, list[object]]:
+    """Deactivate (signed out at once, cannot sign in, personal API tokens revoked) or reactivate."""
+    require_admin(actor)
+    user = fresh(session, User, user_id, "user")
+    if user.id == actor.id and not active:
+        raise InvalidInput("You cannot deactivate yourself.", {"active": ["You cannot deactivate yourself."]})
+    changed = audit.changes(user, {"active": bool(active)})
+    if not changed:
+        return {}
+    if not active:
+        auth.end_sessions(user)  # so reactivating the user does not bring old sessions back
+        revoked = api_tokens.revoke_all(session, user, now)
+        if revoked:
+            changed["api_tokens_revoked"] = [None, revoked]
+    audit.record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id, changed)
+    return changed

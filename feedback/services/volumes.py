@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -64,7 +65,9 @@ class Entry:
     figures: Figures
 
 
-def for_quarter(session: Session, location_ids, quarter: FiscalQuarter) -> dict[tuple[int, str], CustomerVolume]:
+def for_quarter(
+    session: Session, location_ids: Iterable[int], quarter: FiscalQuarter
+) -> dict[tuple[int, str], CustomerVolume]:
     """Stored volumes of the quarter by (location id, channel)."""
     ids = list(location_ids)
     if not ids:
@@ -109,7 +112,7 @@ def upsert(session: Session, actor: Actor, entry: Entry, *, source: str = "form"
     )
     values = {name: getattr(entry.figures, name) for name in VOLUME_FIELDS}
     created = volume is None
-    if created:
+    if volume is None:
         if all(value is None for value in values.values()):
             return {}
         volume = CustomerVolume(
@@ -232,7 +235,9 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
     known = (
         dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(codes))).all()) if codes else {}
     )
-    entries, errors, seen = [], [], {}
+    entries: list[Entry] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[int | None, int | None, int | None, str], int] = {}
     for line, cells in records:
         if len(cells) != len(header):
             errors.append(RowError(line, [f"{len(cells)} cells; expected {len(header)}."]))
@@ -257,8 +262,8 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
             if key in seen:
                 messages.append(f"The same location, quarter and channel as line {seen[key]}.")
             seen.setdefault(key, line)
-        if messages:
-            errors.append(RowError(line, messages))
+        if messages or location_id is None or fiscal_year is None or quarter_no is None:
+            errors.append(RowError(line, messages))  # (no message means every value was read)
         else:
             entries.append(Entry(location_id, FiscalQuarter(fiscal_year, quarter_no), channel, figures))
     if not records:

@@ -18,7 +18,7 @@ from werkzeug.security import generate_password_hash
 
 from feedback.database import write_transaction
 from feedback.models import SurveyLink
-from feedback.services.users import create_user
+from tests.builders import add_user
 from tests.conftest import OwnContextClient
 
 PASSWORD = "correct-horse-battery"
@@ -88,8 +88,7 @@ def client(new_client):
 def make_user(session):
     def make(email: str, role: str = "admin", locations=(), password: str = PASSWORD):
         with write_transaction(session):
-            user, created = create_user(session, email, password, role, list(locations))
-        assert created
+            user = add_user(session, email, password, role, list(locations))
         return user
 
     return make

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, Device, Location, Office, Survey, User
-from feedback.services import audit, management
+from feedback.services import audit, hours, locations, offices
 from feedback.services.errors import InvalidInput
 from tests.admin.conftest import csrf_token, fresh, sign_in
 
@@ -56,7 +56,7 @@ def test_every_change_is_recorded_and_listed_newest_first(admin, new_client, ses
         ("/admin/offices/new", {"name": "Bravo Office", "timezone": "Pacific/Honolulu", "hours_mon": "09:00-15:00"}),
         (
             f"/admin/offices/{office.id}/edit",
-            {"name": "Alpha Office", "timezone": "America/Denver"} | management.opening_hours_text(office),
+            {"name": "Alpha Office", "timezone": "America/Denver"} | hours.opening_hours_text(office),
         ),
         (
             "/admin/locations/new",
@@ -156,7 +156,7 @@ def test_audit_log_pages(admin, session, world):
             audit.record(session, actor, f"test.step_{n:02d}", "office", world["office"].id, {"n": [n - 1, n]})
     first = admin.get("/admin/audit").get_data(as_text=True)
     actions = listed_actions(first)
-    assert len(actions) == management.AUDIT_PAGE_SIZE == 50
+    assert len(actions) == audit.PAGE_SIZE == 50
     assert actions[0] == "test.step_60" and actions[-1] == "test.step_11"
     older = re.search(r'href="(/admin/audit\?before=\d+)" rel="next"', first).group(1)
     second = admin.get(older).get_data(as_text=True)
@@ -179,13 +179,13 @@ def test_audit_log_is_admin_only(new_client, world):
 def test_a_refused_change_writes_no_entry_and_a_failed_transaction_keeps_neither(session, world):
     admin = session.get(User, world["admin"].id)
     with pytest.raises(InvalidInput), write_transaction(session):
-        management.update_office(
+        offices.update_office(
             session, admin, world["office"].id, name="Renamed", timezone="Nowhere/Town", opening_hours={}
         )
     assert entries(session) == []
     # The change and its entry are one transaction: if anything after them fails, both are gone.
     with pytest.raises(RuntimeError), write_transaction(session):
-        management.update_location(session, admin, world["location"].id, name="Renamed", active=True)
+        locations.update_location(session, admin, world["location"].id, name="Renamed", active=True)
         raise RuntimeError("boom")
     assert entries(session) == []
     fresh(session)

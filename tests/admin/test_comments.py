@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, Office, Response, User
-from feedback.services import phone, users
+from feedback.services import phone
 from tests.admin.conftest import csrf_token, fresh, sign_in
+from tests.builders import add_api_token
 
 URL = "/admin/comments"
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
@@ -69,7 +70,7 @@ def world(session, build, make_user):
     make_user(ADMIN, "admin")
     with write_transaction(session):
         session.get(User, manager.id).offices = [session.get(Office, alpha.id)]
-        _token, api = users.create_api_token(session, session.get(User, manager.id), "reports")
+        _token, api = add_api_token(session, session.get(User, manager.id), "reports")
     return {"alpha": alpha, "bravo": bravo, "a1": a1, "a2": a2, "b1": b1, "ids": ids, "api": api, "manager": manager}
 
 

@@ -27,11 +27,11 @@ from sqlalchemy import event, insert, select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Location, Response, SurveyVersion
-from feedback.services import users
 from feedback.services.aggregation import GROUPS, summarize
 from feedback.services.exports import RESPONSE_COLUMNS, csv_text, safe_cell
 from feedback.services.ingest import store_rows
 from tests.admin.conftest import PASSWORD, fresh, sign_in
+from tests.builders import add_api_token
 
 UTC = UTC
 CHICAGO = ZoneInfo("America/Chicago")
@@ -505,7 +505,7 @@ def test_formula_guard_covers_every_text_column(admin, world, session, build):
 )
 def test_summary_json_equals_the_read_api(admin, world, session, query):
     with write_transaction(session):
-        _token, secret = users.create_api_token(session, session.get(type(world["admin"]), world["admin"].id))
+        _token, secret = add_api_token(session, session.get(type(world["admin"]), world["admin"].id))
     api = admin.get("/api/v1/summary", query_string=query, headers={"Authorization": f"Bearer {secret}"})
     assert api.status_code == 200, api.get_data(as_text=True)
     export = admin.get(SUMMARY, query_string=query)
@@ -516,7 +516,7 @@ def test_summary_json_equals_the_read_api(admin, world, session, query):
 
 def test_summary_json_for_an_office_equals_the_api_for_its_locations(manager, world, session):
     with write_transaction(session):
-        _token, secret = users.create_api_token(session, session.get(type(world["manager"]), world["manager"].id))
+        _token, secret = add_api_token(session, session.get(type(world["manager"]), world["manager"].id))
     api = manager.get(
         "/api/v1/summary",
         query_string={**JAN, "location": ["A-1", "A-2"], "group": "week"},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -18,10 +19,11 @@ from sqlalchemy import func, select
 from feedback.database import write_transaction
 from feedback.models import ApiToken, AuditEntry, Device, EnrollmentCode, Location, Office, Survey, SurveyVersion, User
 from feedback.models.devices import hash_token
-from feedback.services import devices, enrollment, management, users
-from feedback.services.errors import InvalidInput, NotFound
+from feedback.services import api_tokens, enrollment, hours, kiosks, locations, offices, surveys, targets, users
+from feedback.services.errors import Forbidden, InvalidInput, NotFound
 from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
 from tests.admin.test_qr_decode import decode, svg_pixels
+from tests.builders import TESTER, add_api_token, add_device, add_survey_version
 
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
 ADMIN, MANAGER = "admin@example.gov", "manager.a@example.gov"
@@ -210,7 +212,7 @@ def test_edit_office_records_old_and_new(admin, session, world):
 
 def test_saving_an_office_unchanged_records_nothing(admin, session, world):
     alpha = world["alpha"]
-    data = {"name": ALPHA, "timezone": "America/Chicago"} | management.opening_hours_text(alpha)
+    data = {"name": ALPHA, "timezone": "America/Chicago"} | hours.opening_hours_text(alpha)
     response = post(admin, f"/admin/offices/{alpha.id}/edit", data)
     assert response.status_code == 302
     assert "Nothing changed." in text(admin.get("/admin/offices"))
@@ -243,12 +245,12 @@ def test_unknown_office_is_404_for_an_admin(admin):
 
 
 def test_parse_day_hours():
-    assert management.parse_day_hours("") == []
-    assert management.parse_day_hours(" Closed ") == []
-    assert management.parse_day_hours("13:00-16:30; 8:00 - 12:00") == [["08:00", "12:00"], ["13:00", "16:30"]]
-    assert management.parse_day_hours("00:00-24:00") == [["00:00", "24:00"]]
-    assert management.parse_day_hours("08:00\u201312:00") == [["08:00", "12:00"]]  # an en dash
-    assert management.parse_day_hours("08:00-12:00, 12:00-13:00") == [["08:00", "12:00"], ["12:00", "13:00"]]
+    assert hours.parse_day_hours("") == []
+    assert hours.parse_day_hours(" Closed ") == []
+    assert hours.parse_day_hours("13:00-16:30; 8:00 - 12:00") == [["08:00", "12:00"], ["13:00", "16:30"]]
+    assert hours.parse_day_hours("00:00-24:00") == [["00:00", "24:00"]]
+    assert hours.parse_day_hours("08:00\u201312:00") == [["08:00", "12:00"]]  # an en dash
+    assert hours.parse_day_hours("08:00-12:00, 12:00-13:00") == [["08:00", "12:00"], ["12:00", "13:00"]]
     for bad in (
         "8-5",
         "08:00",
@@ -259,7 +261,7 @@ def test_parse_day_hours():
         "08:00-12:00 13:00-14:00",
     ):
         with pytest.raises(ValueError):
-            management.parse_day_hours(bad)
+            hours.parse_day_hours(bad)
 
 
 # --- locations --------------------------------------------------------------------------------
@@ -432,24 +434,24 @@ def test_manager_cannot_touch_other_offices_locations_or_create(manager, session
 def test_service_refuses_out_of_scope_and_admin_only_location_changes(session, world):
     manager = get(session, User, world["manager"].id)
     with pytest.raises(NotFound):
-        management.update_location(session, manager, world["b1"].id, name="x", active=True)
+        locations.update_location(session, manager, world["b1"].id, name="x", active=True)
     session.rollback()
-    with pytest.raises(management.Forbidden):
-        management.update_location(session, manager, world["a1"].id, name="x", active=True, office_id=world["bravo"].id)
+    with pytest.raises(Forbidden):
+        locations.update_location(session, manager, world["a1"].id, name="x", active=True, office_id=world["bravo"].id)
     session.rollback()
     assert get(session, Location, world["a1"].id).name == "Counter"
 
 
 def test_percentages():
-    assert management.target_from_percent("85") == 0.85
-    assert management.target_from_percent("92.5") == 0.925
-    assert management.target_from_percent("") is None
-    assert management.target_from_percent(None) is None
-    assert management.percent_from_target(0.925) == management.Decimal("92.5")
-    assert management.percent_from_target(0.57) == management.Decimal("57")
+    assert targets.target_from_percent("85") == 0.85
+    assert targets.target_from_percent("92.5") == 0.925
+    assert targets.target_from_percent("") is None
+    assert targets.target_from_percent(None) is None
+    assert targets.percent_from_target(0.925) == Decimal("92.5")
+    assert targets.percent_from_target(0.57) == Decimal("57")
     for bad in ("101", "-0.1", "NaN", "abc"):
         with pytest.raises(InvalidInput):
-            management.target_from_percent(bad)
+            targets.target_from_percent(bad)
 
 
 # --- surveys ----------------------------------------------------------------------------------
@@ -478,9 +480,7 @@ def versions(session, survey_id) -> list[SurveyVersion]:
 
 def test_surveys_list_shows_the_current_version(admin, session, world):
     with write_transaction(session):
-        from feedback.services import org
-
-        org.add_survey_version(
+        add_survey_version(
             session,
             session.get(Survey, world["survey"].id),
             scale="thumbs",
@@ -642,7 +642,7 @@ def test_silent_kiosks_are_flagged_on_the_page(manager, session, world):
     with write_transaction(session):
         session.get(Office, world["alpha"].id).opening_hours = {d: [["00:00", "24:00"]] for d in WEEKDAYS_0830}
         session.get(Device, world["kiosk_a"].id).last_seen_at = datetime.now(UTC) - timedelta(hours=1)
-        quiet_ok, _ = devices.enroll(session, session.get(Location, world["a2"].id), "fresh tablet")
+        quiet_ok, _ = add_device(session, session.get(Location, world["a2"].id), "fresh tablet")
         quiet_ok.last_seen_at = datetime.now(UTC) - timedelta(minutes=1)
     body = manager.get("/admin/kiosks").get_data(as_text=True)
     rows = {int(m.group(2)): m.group(1) for m in re.finditer(r'<tr class="([a-z]*)">\s*<th scope="row">#(\d+)', body)}
@@ -665,7 +665,7 @@ def test_enrol_a_kiosk_shows_the_one_time_link_and_its_qr_code(manager, session,
     fresh(session)
     device = session.scalar(select(Device).where(Device.label == "tablet by window 3"))
     assert device.location_id == world["a2"].id and device.revoked_at is None
-    record = enrollment.find_code(session, code)  # usable, and only its hash is stored
+    record = enrollment.find_code(session, code, now=datetime.now(UTC))  # usable, and only its hash is stored
     assert record.device_id == device.id and record.code_hash == hash_token(code)
     (entry,) = audit_entries(session, "kiosk.enroll")
     assert (entry.actor, entry.target_type, entry.target_id) == (MANAGER, "device", device.id)
@@ -698,12 +698,12 @@ def test_enrol_is_refused_outside_scope_or_with_bad_input(manager, session, worl
 def test_revoke_a_kiosk(manager, session, world, build):
     _device, token = build.device(location=world["a2"])
     device_id = _device.id
-    assert devices.authenticate(session, token) is not None
+    assert kiosks.authenticate(session, token) is not None
     response = post(manager, f"/admin/kiosks/{device_id}/revoke")
     assert response.status_code == 302 and response.location == "/admin/kiosks"
     device = get(session, Device, device_id)
     assert device.revoked_at is not None
-    assert devices.authenticate(session, token) is None
+    assert kiosks.authenticate(session, token) is None
     (entry,) = audit_entries(session, "kiosk.revoke")
     assert entry.target_id == device_id
     assert entry.details["revoked_at"][0] is None and entry.details["revoked_at"][1].startswith(
@@ -720,12 +720,12 @@ def test_new_enrolment_link_for_a_kiosk(manager, session, world):
     response = post(manager, f"/admin/kiosks/{device_id}/link")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     code = re.search(r"/kiosk/enroll/([A-Za-z0-9_-]+)", response.get_data(as_text=True)).group(1)
-    assert enrollment.find_code(session, code).device_id == device_id
+    assert enrollment.find_code(session, code, now=datetime.now(UTC)).device_id == device_id
     (entry,) = audit_entries(session, "kiosk.link")
     assert entry.target_id == device_id
     # A revoked kiosk gets no link: refused with a message, nothing stored.
     with write_transaction(session):
-        devices.revoke(session, device_id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device_id)
     codes = count(session, EnrollmentCode)
     refused = post(manager, f"/admin/kiosks/{device_id}/link")
     assert refused.status_code == 422
@@ -770,20 +770,20 @@ def kiosk(last_seen=None, created=None, hours=CHICAGO_HOURS, tz="America/Chicago
 
 def test_silent_for_more_than_15_minutes_while_open():
     device = kiosk(last_seen=chicago(2026, 3, 2, 10, 0))  # Monday 10:00
-    assert not management.is_silent(device, chicago(2026, 3, 2, 10, 14, 59))
-    assert not management.is_silent(device, chicago(2026, 3, 2, 10, 15))  # exactly 15 minutes: not yet
-    assert management.is_silent(device, chicago(2026, 3, 2, 10, 15, 1))
-    assert management.is_silent(device, chicago(2026, 3, 2, 11, 59))
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 10, 14, 59))
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 10, 15))  # exactly 15 minutes: not yet
+    assert kiosks.is_silent(device, chicago(2026, 3, 2, 10, 15, 1))
+    assert kiosks.is_silent(device, chicago(2026, 3, 2, 11, 59))
 
 
 def test_never_flagged_outside_opening_hours():
     device = kiosk(last_seen=chicago(2026, 3, 2, 10, 0))
-    assert not management.is_silent(device, chicago(2026, 3, 2, 12, 30))  # lunch break
-    assert not management.is_silent(device, chicago(2026, 3, 2, 16, 30))  # closing time (end is exclusive)
-    assert not management.is_silent(device, chicago(2026, 3, 2, 23, 0))  # night
-    assert not management.is_silent(device, chicago(2026, 3, 7, 11, 0))  # Saturday
-    assert not management.is_silent(device, chicago(2026, 3, 2, 7, 59))  # before opening
-    assert not management.is_silent(
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 12, 30))  # lunch break
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 16, 30))  # closing time (end is exclusive)
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 23, 0))  # night
+    assert not kiosks.is_silent(device, chicago(2026, 3, 7, 11, 0))  # Saturday
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 7, 59))  # before opening
+    assert not kiosks.is_silent(
         kiosk(last_seen=chicago(2026, 3, 2, 10, 0), hours={}), chicago(2026, 3, 3, 10, 0)
     )  # an office without opening hours
 
@@ -791,50 +791,50 @@ def test_never_flagged_outside_opening_hours():
 def test_only_opening_time_counts():
     # Last heard just before lunch: 5 minutes before and 10 after the break make 15.
     device = kiosk(last_seen=chicago(2026, 3, 2, 11, 55))
-    assert not management.is_silent(device, chicago(2026, 3, 2, 13, 10))
-    assert management.is_silent(device, chicago(2026, 3, 2, 13, 11))
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 13, 10))
+    assert kiosks.is_silent(device, chicago(2026, 3, 2, 13, 11))
     # Last heard a minute before Friday's closing: that minute and 14 of Monday morning make 15.
     device = kiosk(last_seen=chicago(2026, 3, 6, 16, 29))
-    assert not management.is_silent(device, chicago(2026, 3, 9, 8, 14))
-    assert management.is_silent(device, chicago(2026, 3, 9, 8, 15))
+    assert not kiosks.is_silent(device, chicago(2026, 3, 9, 8, 14))
+    assert kiosks.is_silent(device, chicago(2026, 3, 9, 8, 15))
 
 
 def test_never_seen_kiosks_count_from_their_enrolment():
     device = kiosk(created=chicago(2026, 3, 2, 7, 0))  # enrolled before opening, never heard from
-    assert not management.is_silent(device, chicago(2026, 3, 2, 8, 15))
-    assert management.is_silent(device, chicago(2026, 3, 2, 8, 16))
+    assert not kiosks.is_silent(device, chicago(2026, 3, 2, 8, 15))
+    assert kiosks.is_silent(device, chicago(2026, 3, 2, 8, 16))
     fresh_device = kiosk(created=chicago(2026, 3, 2, 10, 0))
-    assert not management.is_silent(fresh_device, chicago(2026, 3, 2, 10, 10))
-    assert management.is_silent(fresh_device, chicago(2026, 3, 2, 10, 16))
+    assert not kiosks.is_silent(fresh_device, chicago(2026, 3, 2, 10, 10))
+    assert kiosks.is_silent(fresh_device, chicago(2026, 3, 2, 10, 16))
     old = kiosk(created=chicago(2025, 1, 6, 9, 0))  # enrolled long ago, never used
-    assert management.is_silent(old, chicago(2026, 3, 2, 10, 0))
-    assert not management.is_silent(old, chicago(2026, 3, 1, 10, 0))  # but not on a Sunday
+    assert kiosks.is_silent(old, chicago(2026, 3, 2, 10, 0))
+    assert not kiosks.is_silent(old, chicago(2026, 3, 1, 10, 0))  # but not on a Sunday
 
 
 def test_revoked_kiosks_and_switched_off_locations_are_not_flagged():
     moment = chicago(2026, 3, 2, 11, 0)
-    assert not management.is_silent(kiosk(last_seen=chicago(2026, 3, 2, 9, 0), revoked=moment), moment)
-    assert not management.is_silent(kiosk(last_seen=chicago(2026, 3, 2, 9, 0), active=False), moment)
+    assert not kiosks.is_silent(kiosk(last_seen=chicago(2026, 3, 2, 9, 0), revoked=moment), moment)
+    assert not kiosks.is_silent(kiosk(last_seen=chicago(2026, 3, 2, 9, 0), active=False), moment)
 
 
 def test_silence_is_real_time_across_a_dst_change():
     """Chicago springs forward on Sunday 2026-03-08 at 02:00: 01:50 CST to 03:04 CDT is 14 minutes."""
     always = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     device = kiosk(last_seen=chicago(2026, 3, 8, 1, 50), hours=always)
-    assert not management.is_silent(device, chicago(2026, 3, 8, 3, 4))
-    assert management.is_silent(device, chicago(2026, 3, 8, 3, 6))
-    assert management.open_time_between(
+    assert not kiosks.is_silent(device, chicago(2026, 3, 8, 3, 4))
+    assert kiosks.is_silent(device, chicago(2026, 3, 8, 3, 6))
+    assert hours.open_time_between(
         device.location.office, chicago(2026, 3, 8, 1, 50), chicago(2026, 3, 8, 3, 4)
     ) == timedelta(minutes=14)
 
 
 def test_open_time_between():
     office = kiosk().location.office
-    monday = management.open_time_between(office, chicago(2026, 3, 2, 0, 0), chicago(2026, 3, 3, 0, 0))
+    monday = hours.open_time_between(office, chicago(2026, 3, 2, 0, 0), chicago(2026, 3, 3, 0, 0))
     assert monday == timedelta(hours=7, minutes=30)
-    week = management.open_time_between(office, chicago(2026, 3, 2, 0, 0), chicago(2026, 3, 9, 0, 0))
+    week = hours.open_time_between(office, chicago(2026, 3, 2, 0, 0), chicago(2026, 3, 9, 0, 0))
     assert week == 5 * timedelta(hours=7, minutes=30)
-    assert management.open_time_between(office, chicago(2026, 3, 3), chicago(2026, 3, 2)) == timedelta(0)
+    assert hours.open_time_between(office, chicago(2026, 3, 3), chicago(2026, 3, 2)) == timedelta(0)
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -939,7 +939,7 @@ def test_admin_cannot_change_their_own_role_or_deactivate_themselves(admin, sess
 def test_deactivate_and_reactivate_a_user(admin, new_client, session, world, build):
     manager_id = world["manager"].id
     with write_transaction(session):
-        _token, secret = users.create_api_token(session, session.get(User, manager_id), "script")
+        _token, secret = add_api_token(session, session.get(User, manager_id), "script")
     signed_in = new_client()
     assert sign_in(signed_in, MANAGER).status_code == 302
     response = post(admin, f"/admin/users/{manager_id}/deactivate")
@@ -956,7 +956,7 @@ def test_deactivate_and_reactivate_a_user(admin, new_client, session, world, bui
     assert get(session, User, manager_id).active is True
     assert audit_entries(session, "user.activate")[0].details == {"active": [False, True]}
     assert sign_in(new_client(), MANAGER).status_code == 302
-    assert users.authenticate_api_token(session, secret) is None  # revoked tokens stay revoked
+    assert api_tokens.authenticate_api_token(session, secret) is None  # revoked tokens stay revoked
 
 
 def test_users_are_admin_only(manager, session, world):
@@ -984,7 +984,7 @@ def test_users_are_admin_only(manager, session, world):
 
 def test_every_management_form_without_csrf_token_is_refused(admin, manager, session, world):
     with write_transaction(session):
-        token, _ = users.create_api_token(session, session.get(User, world["admin"].id), "mine")
+        token, _ = add_api_token(session, session.get(User, world["admin"].id), "mine")
     alpha, survey, a1 = world["alpha"], world["survey"], world["a1"]
     posts = [
         ("/admin/offices/new", office_data()),
@@ -1116,7 +1116,7 @@ def test_admin_sets_an_offices_service_standards(admin, session, world):
     alpha = world["alpha"]
     data = (
         office_data(name=ALPHA, tz="America/Chicago")
-        | management.opening_hours_text(alpha)
+        | hours.opening_hours_text(alpha)
         | {
             "csat_target": "87.5",
             "weekly_response_target": "25",
@@ -1161,7 +1161,7 @@ def test_unticking_the_scoreboard_and_clearing_targets(admin, session, world):
         office.csat_target, office.weekly_response_target, office.scoreboard_public = 0.8, 10, True
     data = (
         office_data(name=ALPHA, tz="America/Chicago")
-        | management.opening_hours_text(alpha)
+        | hours.opening_hours_text(alpha)
         | {"csat_target": "", "weekly_response_target": ""}
     )  # an unticked box is not sent
     assert post(admin, f"/admin/offices/{alpha.id}/edit", data).status_code == 302
@@ -1203,7 +1203,7 @@ def test_invalid_office_standards_are_refused(admin, session, world, change, fie
     alpha = world["alpha"]
     data = (
         office_data(name=ALPHA, tz="America/Chicago")
-        | management.opening_hours_text(alpha)
+        | hours.opening_hours_text(alpha)
         | {"scoreboard_public": "y"}
         | change
     )
@@ -1220,7 +1220,7 @@ def test_service_checks_standards_and_keeps_what_callers_leave_out(session, worl
     admin = get(session, User, world["admin"].id)
     alpha = world["alpha"]
     with pytest.raises(InvalidInput) as refused:
-        management.update_office(
+        offices.update_office(
             session,
             admin,
             alpha.id,
@@ -1233,7 +1233,7 @@ def test_service_checks_standards_and_keeps_what_callers_leave_out(session, worl
     assert set(refused.value.errors) == {"weekly_response_target", "service_provided"}
     session.rollback()
     with write_transaction(session):
-        management.update_office(
+        offices.update_office(
             session,
             admin,
             alpha.id,
@@ -1245,7 +1245,7 @@ def test_service_checks_standards_and_keeps_what_callers_leave_out(session, worl
             scoreboard_public=True,
         )
     with write_transaction(session):  # a caller that knows nothing of standards (e.g. an older script)
-        changed = management.update_office(
+        changed = offices.update_office(
             session, admin, alpha.id, name="Alpha Agency", timezone="America/Chicago", opening_hours=WEEKDAYS_0830
         )
     assert changed == {"name": [ALPHA, "Alpha Agency"]}
@@ -1335,9 +1335,9 @@ def test_invalid_federal_register_url_is_refused(admin, session, world, bad):
 
 def test_service_refuses_a_federal_register_url_that_is_not_a_web_address():
     with pytest.raises(InvalidInput) as refused:
-        management.survey_fields(scale="faces5", question_en="How did we do?", federal_register_url="ftp://x.gov/a")
+        surveys.survey_fields(scale="faces5", question_en="How did we do?", federal_register_url="ftp://x.gov/a")
     assert "federal_register_url" in refused.value.errors
-    fields = management.survey_fields(
+    fields = surveys.survey_fields(
         scale="faces5",
         question_en="How did we do?",
         federal_register_url=" https://www.federalregister.gov/d/2026-04123 ",

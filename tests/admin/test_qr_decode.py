@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import numpy as np
 import png
@@ -76,7 +77,7 @@ def survey_url(session, location) -> str:
 @pytest.fixture
 def demo_world(app, session, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
-    result = demo.load(session, weeks=1)
+    result = demo.load(session, now=datetime.now(UTC), weeks=1)
     assert result["created"] and result["locations"] == 9
     locations = session.scalars(select(Location).order_by(Location.code)).all()
     assert len(locations) == 9

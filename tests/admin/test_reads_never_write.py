@@ -11,15 +11,17 @@ use) goes through ``feedback.deferred.write_after_response``, after the answer.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Office
-from feedback.services import devices, enrollment, survey_links
+from feedback.services import enrollment, survey_links
 from tests.admin.conftest import sign_in
 from tests.admin.test_walks import _url, world  # noqa: F401  (world is a fixture)
+from tests.builders import add_device
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE)\b", re.I)  # SQLite: the write lock
 
@@ -45,14 +47,16 @@ def _visitor_urls(session, objects) -> list[str]:
     with write_transaction(session):
         session.get(Office, office.id).scoreboard_public = True
         slug = survey_links.current_link(session, location).slug
-        _record, code = enrollment.create_code(session, objects["device"])
+        _record, code = enrollment.create_code(
+            session, objects["device"], ttl=timedelta(hours=24), now=datetime.now(UTC)
+        )
     return ["/", "/kiosk", f"/s/{slug}", f"/s/{slug}/thanks", f"/scores/{office.slug}", f"/kiosk/enroll/{code}"]
 
 
 def test_no_get_route_writes(app, client, world, session):  # noqa: F811
     objects = world["a"]
     with write_transaction(session):
-        _device, device_token = devices.enroll(session, objects["location"], "walk")
+        _device, device_token = add_device(session, objects["location"], "walk")
     assert sign_in(client, "admin@example.gov").status_code == 302
     token_headers = {"Authorization": f"Bearer {world['manager_api']}"}
     device_headers = {"Authorization": f"Bearer {device_token}"}

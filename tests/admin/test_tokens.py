@@ -15,8 +15,9 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.models import ApiToken, AuditEntry, User
 from feedback.models.devices import hash_token
-from feedback.services import users
+from feedback.services import api_tokens
 from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
+from tests.builders import add_api_token
 
 MANAGER, OTHER = "manager@example.gov", "other@example.gov"
 SUMMARY = "/api/v1/summary"
@@ -29,7 +30,7 @@ def world(build, make_user, session):
     manager = make_user(MANAGER, "manager", [location])
     other = make_user(OTHER, "manager", [location])
     with write_transaction(session):
-        others_token, others_secret = users.create_api_token(session, session.get(User, other.id), "other's script")
+        others_token, others_secret = add_api_token(session, session.get(User, other.id), "other's script")
     return {
         "location": location,
         "manager": manager,
@@ -183,7 +184,7 @@ def test_token_forms_without_csrf_token_are_refused(manager, session, world):
     assert manager.post(f"/admin/tokens/{token.id}/revoke", data={"csrf_token": "forged"}).status_code == 400
     (token,) = tokens_of(session, world["manager"])
     assert token.revoked_at is None
-    assert users.authenticate_api_token(session, secret) is not None
+    assert api_tokens.authenticate_api_token(session, secret) is not None
 
 
 def test_tokens_page_needs_sign_in(client, world):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.routing import Rule
 
 from feedback.database import write_transaction
 from feedback.models import ApiToken
-from feedback.services import devices, enrollment, survey_links, users
+from feedback.services import enrollment, kiosks, survey_links
 from tests.admin.conftest import csrf_token, sign_in
+from tests.builders import add_api_token
 
 B_CODE = "BBB-9"
 B_OFFICE = "Bravo Licence Centre"
@@ -49,9 +51,9 @@ def world(session, build, make_user):
         session.get(type(other), other.id).offices = [office_b]
         survey_links.current_link(session, loc_a)
         survey_links.current_link(session, loc_b)
-        token_b, _ = users.create_api_token(session, other, "b's token")
-        _token_a, manager_api = users.create_api_token(session, manager, "a's token")
-        enrollment.create_code(session, device_b)
+        token_b, _ = add_api_token(session, other, "b's token")
+        _token_a, manager_api = add_api_token(session, manager, "a's token")
+        enrollment.create_code(session, device_b, ttl=timedelta(hours=24), now=datetime.now(UTC))
     return {
         "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager, "token_id": None},
         "b": {
@@ -182,10 +184,12 @@ def test_every_admin_form_without_csrf_token_is_refused(app, client, world, sess
     anonymous = app.test_client()
     assert anonymous.post("/admin/login", data={"email": "admin@example.gov", "password": "x"}).status_code == 400
     with write_transaction(session):
-        _record, code = enrollment.create_code(session, world["a"]["device"])
+        _record, code = enrollment.create_code(
+            session, world["a"]["device"], ttl=timedelta(hours=24), now=datetime.now(UTC)
+        )
     assert anonymous.post(f"/kiosk/enroll/{code}").status_code == 400
     slug = survey_links.current_link(session, world["a"]["location"]).slug
     assert anonymous.post(f"/s/{slug}", data={"rating": "5"}).status_code == 400
     after = session.scalar(ApiToken.__table__.select().with_only_columns(ApiToken.id).order_by(ApiToken.id.desc()))
     assert before == after
-    assert devices.authenticate(session, None) is None
+    assert kiosks.authenticate(session, None) is None

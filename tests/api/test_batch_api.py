@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Response, ResponseHourly
-from feedback.services import org
-from tests.builders import assert_problem, auth, response_body
+from tests.builders import add_survey_version, assert_problem, auth, response_body
 
 URL = "/api/v1/responses/batch"
 RESPONSES = Response.__table__
@@ -234,7 +233,7 @@ def test_a_stored_item_the_survey_would_now_refuse_is_still_a_replay(client, bui
     a["rating"], b["rating"] = 5, 2
     assert post_batch(client, token, [a]).status_code == 201
     with write_transaction(session):
-        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
+        add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
 
     resp = post_batch(client, token, [a, b])
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Device, Response, ResponseHourly
-from feedback.services import devices, org
-from tests.builders import assert_problem, auth, response_body
+from feedback.services import kiosks
+from tests.builders import TESTER, add_survey_version, assert_problem, auth, response_body
 
 URL = "/api/v1/responses"
 HEARTBEAT = "/api/v1/devices/heartbeat"
@@ -140,7 +140,7 @@ def test_survey_version_may_name_an_older_version_of_the_location_survey(client,
     location = build.location(scale="faces5")
     old_id = location.survey.current_version().id
     with write_transaction(session):
-        new = org.add_survey_version(
+        new = add_survey_version(
             session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=()
         )
         new_id = new.id
@@ -261,7 +261,7 @@ def test_a_replay_answers_200_even_after_the_survey_changed_scale(client, build,
     first = post(client, token, body)
     assert first.status_code == 201
     with write_transaction(session):
-        org.add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
+        add_survey_version(session, location.survey, scale="thumbs", question={"en": "Good?"}, followup_choices=())
 
     # A new tap is judged by the new scale...
     assert_problem(post(client, token, response_body(rating=4)), 422, "rating")
@@ -487,7 +487,7 @@ def test_json_with_charset_parameter_is_accepted(client, kiosk):
 def _revoked(build, session):
     device, token = build.device()
     with write_transaction(session):
-        devices.revoke(session, device.id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device.id)
     return token
 
 
@@ -539,7 +539,7 @@ def test_revoking_a_device_makes_its_next_request_401(client, build, session):
     assert post(client, token, response_body(when=an_hour_ago())).status_code == 201
 
     with write_transaction(session):
-        devices.revoke(session, device.id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device.id)
 
     assert_problem(post(client, token, response_body()), 401, "authorization")
     assert_problem(client.post(HEARTBEAT, json={"app_version": "1", "queue_length": 0}, headers=auth(token)), 401)

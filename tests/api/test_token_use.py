@@ -69,12 +69,12 @@ def test_last_use_is_recorded_at_most_once_a_minute(app, client, build, session)
 
 
 def test_a_failure_to_record_the_use_never_fails_the_read(app, client, build, session, monkeypatch, caplog):
-    from feedback.services import users
+    from feedback.services import api_tokens
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the database refused the write")
 
-    monkeypatch.setattr(users, "record_api_token_use", broken)
+    monkeypatch.setattr(api_tokens, "record_api_token_use", broken)
     user, token = build.user_token("admin")
     with client.get(URL, query_string=RANGE, headers=auth(token)) as response:
         assert response.status_code == 200

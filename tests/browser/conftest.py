@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,7 +135,7 @@ def tablet(browser):
 
 def enrolment_link(session, device, base_url: str) -> str:
     with write_transaction(session):
-        _record, code = enrollment.create_code(session, device, ttl=timedelta(hours=1))
+        _record, code = enrollment.create_code(session, device, ttl=timedelta(hours=1), now=datetime.now(UTC))
     return f"{base_url}/kiosk/enroll/{code}"
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import Response
-from feedback.services import devices
 from tests.browser.conftest import enrolment_link
+from tests.builders import add_device
 
 QUESTION = "#screen-question:not([hidden])"
 FOLLOWUP = "#screen-followup:not([hidden])"
@@ -50,7 +50,7 @@ def wait_js(page, expression, timeout=15.0):
 
 def devices_enroll(session, location):
     with write_transaction(session):
-        return devices.enroll(session, location, "tablet")
+        return add_device(session, location, "tablet")
 
 
 def enrol(page, session, live, location):

@@ -7,7 +7,7 @@ admin-alerts.png and admin-alert.png there; a normal run writes them to a tempor
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,7 +21,7 @@ from tests.browser.conftest import serious, signed_in
 
 @pytest.fixture
 def desk(browser, live, session):
-    demo.load(session, weeks=1)
+    demo.load(session, now=datetime.now(UTC), weeks=1)
     # A Monday morning after the demo's last day, every kiosk quiet since: silence alerts.
     monday = datetime(2030, 1, 7, 10, 0, tzinfo=ZoneInfo("America/Chicago"))
     assert alerts.run_periodic(session, monday)

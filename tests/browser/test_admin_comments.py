@@ -9,6 +9,7 @@ admin-comments.png there; a normal run writes it to a temporary folder.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -21,7 +22,7 @@ from tests.browser.conftest import serious, signed_in
 
 @pytest.fixture
 def desk(browser, live, session):
-    demo.load(session, weeks=1)
+    demo.load(session, now=datetime.now(UTC), weeks=1)
     session.rollback()
     with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
         yield page

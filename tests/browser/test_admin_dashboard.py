@@ -27,7 +27,7 @@ ZONES = ("America/Chicago", "Pacific/Honolulu", "America/New_York")  # the demo'
 
 @pytest.fixture
 def demo_data(session, live):
-    demo.load(session, weeks=2)
+    demo.load(session, now=datetime.now(UTC), weeks=2)
     session.rollback()
     return session
 

@@ -9,7 +9,7 @@ admin-reporting.png there; a normal run writes it to a temporary folder.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -22,7 +22,7 @@ from tests.browser.conftest import serious, signed_in
 
 @pytest.fixture
 def desk(browser, live, session):
-    demo.load(session, weeks=1, today=date(2026, 11, 20))  # 13..19 November: FY2027Q1
+    demo.load(session, weeks=1, now=datetime(2026, 11, 20, 12, tzinfo=UTC))  # 13..19 November: FY2027Q1
     session.rollback()
     with signed_in(browser, live, *demo.DEMO_MANAGER) as page:
         yield page
@@ -63,7 +63,7 @@ def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, sho
 
 
 def test_collection_details_show_what_to_submit(browser, live, session, shots):
-    demo.load(session, weeks=1, today=date(2026, 11, 20))
+    demo.load(session, weeks=1, now=datetime(2026, 11, 20, 12, tzinfo=UTC))
     session.rollback()
     with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
         page.goto(f"{live.url}/admin/reporting?quarter=FY2027Q1&office=new-york-benefits-office")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from feedback.database import write_transaction
-from feedback.services import users
 from tests.admin.test_walks import B_CODE, B_OFFICE, _routes, _url, object_arguments
+from tests.builders import add_api_token, add_user
 
 PASSWORD = "walk-password-123"
 
@@ -24,10 +24,10 @@ def world(session, build):
     device_a, _ = build.device(location=loc_a)
     device_b, _ = build.device(location=loc_b)
     with write_transaction(session):
-        manager, _ = users.create_user(session, "manager.a@example.gov", PASSWORD, "manager", offices=[office_a])
-        other, _ = users.create_user(session, "manager.b@example.gov", PASSWORD, "manager", offices=[office_b])
-        users.create_user(session, "admin@example.gov", PASSWORD, "admin")
-        token_b, _ = users.create_api_token(session, other, "b")
+        manager = add_user(session, "manager.a@example.gov", PASSWORD, "manager", offices=[office_a])
+        other = add_user(session, "manager.b@example.gov", PASSWORD, "manager", offices=[office_b])
+        add_user(session, "admin@example.gov", PASSWORD, "admin")
+        token_b, _ = add_api_token(session, other, "b")
     return {
         "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager},
         "b": {

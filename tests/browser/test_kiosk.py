@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from feedback.database import write_transaction
 from feedback.models import Device
-from feedback.services import devices, org
+from feedback.services import kiosks
 from tests.browser.kiosk_helpers import (
     FOLLOWUP,
     QUESTION,
@@ -25,6 +25,7 @@ from tests.browser.kiosk_helpers import (
     wait_js,
     wait_until,
 )
+from tests.builders import TESTER, add_survey_version
 
 
 def test_tap_stores_one_response_with_device_location_and_language(
@@ -282,7 +283,7 @@ def test_unenrolled_and_revoked_kiosks_show_the_staff_screen(tablet, session, li
 
     device = enrol(tablet, session, live, kiosk_location)
     with write_transaction(session):
-        devices.revoke(session, device.id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device.id)
     tablet.reload()
     tablet.wait_for_selector("#screen-unenrolled:not([hidden])")
 
@@ -290,7 +291,7 @@ def test_unenrolled_and_revoked_kiosks_show_the_staff_screen(tablet, session, li
 def test_revoked_while_running_shows_staff_screen_on_next_contact(tablet, session, live, kiosk_location):
     device = enrol(tablet, session, live, kiosk_location)
     with write_transaction(session):
-        devices.revoke(session, device.id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device.id)
     # The next heartbeat (1 s in tests) or send is refused with 401.
     tablet.wait_for_selector("#screen-unenrolled:not([hidden])", timeout=10000)
 
@@ -299,7 +300,7 @@ def test_changed_question_reaches_the_kiosk(tablet, session, live, kiosk_locatio
     enrol(tablet, session, live, kiosk_location)
     with write_transaction(session):
         survey = session.get(type(kiosk_location), kiosk_location.id).survey
-        org.add_survey_version(
+        add_survey_version(
             session,
             survey,
             scale="faces5",

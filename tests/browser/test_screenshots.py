@@ -7,7 +7,7 @@ a normal run writes them to a temporary folder, so the suite leaves the tree cle
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -94,7 +94,8 @@ def test_kiosk_screenshots(tablet, session, live, build, shots, app, monkeypatch
 
 
 def test_phone_and_poster_screenshots(browser, session, live, build, shots):
-    from feedback.services import survey_links, users
+    from feedback.services import survey_links
+    from tests.builders import add_user
 
     survey = build.survey(
         scale="faces5",
@@ -110,7 +111,7 @@ def test_phone_and_poster_screenshots(browser, session, live, build, shots):
     location = build.location(code="NYC-W1", office=office, survey=survey)
     with write_transaction(session):
         slug = survey_links.current_link(session, location).slug
-        users.create_user(session, "admin@example.gov", "demo-admin-password", "admin")
+        add_user(session, "admin@example.gov", "demo-admin-password", "admin")
     phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
     page = phone.new_page()
     page.goto(f"{live.url}/s/{slug}")
@@ -140,7 +141,7 @@ def test_scoreboard_and_standards_screenshots(browser, session, live, shots, app
     from feedback.services import demo
     from kiosk_app.scoreboard import page_cache
 
-    demo.load(session)  # 13 weeks: the last quarter has responses too
+    demo.load(session, now=datetime.now(UTC))  # 13 weeks: the last quarter has responses too
     session.rollback()
     page_cache(app).clear()
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")

@@ -15,9 +15,10 @@ from sqlalchemy import delete, select
 
 from feedback.database import write_transaction
 from feedback.models import Response
-from feedback.services import org, rollups
+from feedback.services import rollups
 from feedback.services.aggregation import summarize
 from feedback.services.ingest import ingest, payload_hash, store_rows
+from tests.builders import add_survey_version
 
 UTC = UTC
 
@@ -487,7 +488,7 @@ def test_old_responses_keep_their_survey_version(session, build):
     v1 = survey.current_version().id
     kiosk(session, device, spaced(utc("2026-11-02T15:00"), [5, 4, 2]))
     with write_transaction(session):
-        v2 = org.add_survey_version(
+        v2 = add_survey_version(
             session, survey, scale="thumbs", question={"en": "Did we help?"}, followup_choices=()
         ).id
     t = utc("2026-11-03T15:00")

@@ -18,9 +18,10 @@ from sqlalchemy import JSON, Boolean, event, func, select, text, update
 
 from feedback.database import write_transaction
 from feedback.models import FollowupDaily, Response, ResponseHourly
-from feedback.services import org, rollups
+from feedback.services import rollups
 from feedback.services.aggregation import summarize
 from feedback.sqltypes import UTCDateTime
+from tests.builders import add_survey_version
 from tests.feedback.test_aggregation import item, kiosk, qr, utc
 
 
@@ -88,7 +89,7 @@ def varied(session, build):
     location, device, _, choices = locations["CHI-F5"]
     v1 = location.survey.current_version().id
     with write_transaction(session):
-        org.add_survey_version(
+        add_survey_version(
             session, location.survey, scale="faces4", question={"en": "How did we do?"}, followup_choices=choices
         )
     load(PERIODS[1], only_scale_of={"CHI-F5": "faces4"})

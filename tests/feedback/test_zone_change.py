@@ -19,7 +19,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import AuditEntry, Location, Office, Response
-from feedback.services import a11, a11_files, comments, management
+from feedback.services import a11, a11_files, comments, locations, offices
 from feedback.services.aggregation import summarize
 from feedback.services.fiscal import FiscalQuarter
 from feedback.touchpoints import A11_V2
@@ -66,7 +66,7 @@ def world(session, build):
 def _change_zone(session, actor, office, tz):
     stored = session.get(Office, office.id)
     with write_transaction(session):
-        return management.update_office(
+        return offices.update_office(
             session, actor, office.id, name=stored.name, timezone=tz, opening_hours=stored.opening_hours
         )
 
@@ -135,7 +135,7 @@ def test_counter_move_rebuilds_its_rollups_in_the_new_office_zone(session, world
     _check_every_figure(session)
     loc = session.get(Location, world["C-1"].id)
     with write_transaction(session):
-        changed = management.update_location(
+        changed = locations.update_location(
             session, world["admin"], loc.id, name=loc.name, active=True, office_id=world["howe"].id
         )
     assert changed["office"] == ["Chicago Zone Office", "Lord Howe Zone Office"]
@@ -153,7 +153,7 @@ def test_a_refused_change_rebuilds_nothing(session, world):
 
     stored = session.get(Office, world["chicago"].id)
     with pytest.raises(InvalidInput), write_transaction(session):
-        management.update_office(
+        offices.update_office(
             session,
             world["admin"],
             stored.id,
@@ -187,7 +187,7 @@ def test_zone_changes_and_taps_at_once_leave_every_bucket_right(app, session, bu
             own = db.session
             stored = own.get(Office, office.id)
             with write_transaction(own):
-                management.update_office(
+                offices.update_office(
                     own,
                     own.get(type(admin), admin.id),
                     office.id,

@@ -6,14 +6,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from feedback.database import write_transaction
-from feedback.services import devices, enrollment
+from feedback.services import enrollment, kiosks
 from tests.admin.conftest import csrf_token
-from tests.builders import auth, response_body
+from tests.builders import TESTER, auth, response_body
 
 
-def make_code(session, device, **kwargs):
+def make_code(session, device, *, ttl=timedelta(hours=24), now=None):
     with write_transaction(session):
-        _record, code = enrollment.create_code(session, device, **kwargs)
+        _record, code = enrollment.create_code(session, device, ttl=ttl, now=now or datetime.now(UTC))
     return code
 
 
@@ -61,7 +61,7 @@ def test_expired_unknown_and_revoked(client, session, build):
 
     code = make_code(session, device)
     with write_transaction(session):
-        devices.revoke(session, device.id)
+        kiosks.revoke_kiosk(session, TESTER, datetime.now(UTC), device.id)
     assert client.get(f"/kiosk/enroll/{code}").status_code == 410
 
 

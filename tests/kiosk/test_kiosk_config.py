@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from feedback.database import write_transaction
-from feedback.services import org
-from tests.builders import auth
+from tests.builders import add_survey_version, auth
 
 
 def test_config_has_both_languages_and_etag(client, build):
@@ -31,7 +30,7 @@ def test_changed_question_changes_etag(client, session, build):
     device, token = build.device()
     first = client.get("/api/v1/kiosk/config", headers=auth(token))
     with write_transaction(session):
-        org.add_survey_version(
+        add_survey_version(
             session,
             device.location.survey,
             scale="faces5",

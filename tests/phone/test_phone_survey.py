@@ -14,7 +14,8 @@ from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models.rollups import ResponseHourly
 from feedback.scales import DEFAULT_FOLLOWUP
-from feedback.services import org, phone, survey_links
+from feedback.services import phone, survey_links
+from tests.builders import add_survey_version
 from tests.phone.helpers import answer, dropped, hidden_fields, link_count, open_survey, post, slug_for, stored
 
 QUESTION_EN = "How was the vehicle registration counter?"
@@ -84,7 +85,7 @@ def test_unknown_slug_in_spanish(client):
 
 def test_rotated_slug_is_gone_and_names_the_office(client, session, location, slug):
     with write_transaction(session):
-        new = survey_links.rotate(session, location).slug
+        new = survey_links.rotate(session, location, datetime.now(UTC)).slug
     assert new != slug
     page = client.get(f"/s/{slug}")
     html = page.get_data(as_text=True)
@@ -98,7 +99,7 @@ def test_rotated_slug_is_gone_and_names_the_office(client, session, location, sl
 def test_a_form_opened_before_rotation_is_not_stored(client, session, location, slug):
     form = open_survey(client, slug)
     with write_transaction(session):
-        survey_links.rotate(session, location)
+        survey_links.rotate(session, location, datetime.now(UTC))
     form.update(rating="5", step="send", comment="fine")
     page = post(client, slug, form)
     assert page.status_code == 410
@@ -301,7 +302,7 @@ def _edit_survey(session, location, **changes):
     settings = {"scale": "faces5", "question": {"en": "Edited question?"}, "followup_choices": ("ease", "other")}
     settings.update(changes)
     with write_transaction(session):
-        return org.add_survey_version(session, location.survey, **settings)
+        return add_survey_version(session, location.survey, **settings)
 
 
 def test_a_page_opened_before_the_survey_was_edited_keeps_its_version(client, session, location, slug):

@@ -24,9 +24,10 @@ from sqlalchemy import update
 from feedback.database import write_transaction
 from feedback.models import CustomerVolume, Response
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS
-from feedback.services import ingest, org, rollups
+from feedback.services import ingest, rollups
 from feedback.touchpoints import A11_V2, trust_question
 from tests.admin.conftest import _quick_password_hashes, make_user  # noqa: F401  (fixtures for the admin tests)
+from tests.builders import add_location, add_office, add_survey, add_survey_version
 
 CHICAGO = ZoneInfo("America/Chicago")
 HONOLULU = ZoneInfo("Pacific/Honolulu")
@@ -49,9 +50,7 @@ def local(tz, *parts) -> datetime:
 
 def a11_survey(session, name: str, *, scale: str = "faces5", followup=F7, **kwargs):
     """A survey built from the A-11 v2 template (in the caller's transaction)."""
-    return org.create_survey(
-        session, name, scale=scale, question=TRUST, followup_choices=followup, a11_role=A11_V2, **kwargs
-    )
+    return add_survey(session, name, scale=scale, question=TRUST, followup_choices=followup, a11_role=A11_V2, **kwargs)
 
 
 # n, location, client time, channel, rating, survey version, offered, chosen, suspect, comment, state
@@ -153,14 +152,14 @@ VOLUMES = [
 def golden_world(session):
     """The data set above, stored as ingest and the comment inbox would (rollups included)."""
     with write_transaction(session):
-        chicago, _ = org.get_or_create_office(session, "Chicago Passport Agency", "America/Chicago")
-        honolulu, _ = org.get_or_create_office(session, "Honolulu Passport Agency", "Pacific/Honolulu")
+        chicago = add_office(session, "Chicago Passport Agency", "America/Chicago")
+        honolulu = add_office(session, "Honolulu Passport Agency", "Pacific/Honolulu")
         for office in (chicago, honolulu):
             office.service_provider, office.service_provided = PROVIDER, "Passport application"
         survey = a11_survey(session, "A-11 counter survey", followup=F6, omb_control_number="1405-0001")
         a1 = survey.current_version()
         a2, a3 = (
-            org.add_survey_version(
+            add_survey_version(
                 session,
                 survey,
                 scale="faces5",
@@ -179,7 +178,7 @@ def golden_world(session):
             omb_control_number="1405-0002",
             federal_register_url=FEDERAL_REGISTER,
         )
-        faces4 = org.create_survey(
+        faces4 = add_survey(
             session, "Passport counter (4 faces)", scale="faces4", question=FACES4_QUESTION, followup_choices=F6
         )
         versions = {"A1": a1, "A2": a2, "A3": a3, "T1": thumbs.current_version(), "N1": faces4.current_version()}
@@ -190,7 +189,7 @@ def golden_world(session):
             ("CHI-4", chicago, "Counter 4", faces4),
             ("HNL-1", honolulu, "Counter 1", survey),
         ):
-            places[code], _ = org.add_location(session, code, office=office, name=name, survey=asked)
+            places[code] = add_location(session, code, office=office, name=name, survey=asked)
         places["CHI-2"].service_provided = "Passport pick-up"  # overrides the office's
         rows = [
             {

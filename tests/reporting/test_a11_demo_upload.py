@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -27,7 +27,7 @@ def _rows(data: bytes) -> list[dict[str, str]]:
 
 
 def test_demo_files_are_what_touchpoints_accepts(runner, session, tmp_path):
-    assert demo.load(session, weeks=1, today=date(2026, 11, 20))["responses"] > 0
+    assert demo.load(session, weeks=1, now=datetime(2026, 11, 20, 12, tzinfo=UTC))["responses"] > 0
     result = runner.invoke(args=["export", "a11", "--quarter", "FY2027Q1", "--output-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     files = {path.name: path.read_bytes() for path in tmp_path.iterdir()}

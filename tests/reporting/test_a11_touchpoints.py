@@ -9,6 +9,7 @@ role, the per-detail files and their checks did not exist.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -18,11 +19,12 @@ import pytest
 
 from feedback.database import write_transaction
 from feedback.models import Location, Office
-from feedback.services import a11, a11_files, management, org
+from feedback.services import a11, a11_files, locations, surveys
 from feedback.services.errors import InvalidInput
 from feedback.services.fiscal import FiscalQuarter
 from feedback.touchpoints import A11_V2
 from tests.admin.conftest import sign_in
+from tests.builders import TESTER, add_survey_version
 from tests.reporting.conftest import F7, TRUST, a11_place, enter_volume, export_folder, read_csv, store
 from tests.reporting.touchpoints_check import UPLOAD_HEADERS, check_collection_row, check_upload
 
@@ -45,7 +47,7 @@ OTHER_TRUST = {"en": "I trust the Agency to help me."}
 def _new_version(session, location, scale: str, question: dict, **kwargs):
     """An edit of the location's A-11 survey: a new version with this scale and question."""
     with write_transaction(session):
-        return org.add_survey_version(
+        return add_survey_version(
             session, location.survey, scale=scale, question=question, followup_choices=F7, a11_role=A11_V2, **kwargs
         )
 
@@ -177,11 +179,11 @@ def test_collection_rows_use_touchpoints_vocabulary(runner, session, build, tmp_
     # A staffed tablet: the location reports its kiosk answers as in-person, from Touchpoints' list only.
     actor, _ = build.user_token()
     with write_transaction(session):
-        management.update_location(
+        locations.update_location(
             session, actor, location.id, name="Counter", active=True, a11_channel_kiosk="in_person"
         )
     with pytest.raises(InvalidInput) as refused, write_transaction(session):
-        management.update_location(
+        locations.update_location(
             session, actor, location.id, name="Counter", active=True, a11_channel_qr="carrier pigeon"
         )
     assert "a11_channel_qr" in refused.value.errors
@@ -216,18 +218,18 @@ def test_only_surveys_built_from_the_a11_template_are_reported(runner, session, 
 
 
 def test_the_role_needs_the_template(session):
-    good = management.survey_fields(scale="thumbs", question_en=TRUST["en"], followup_choices=F7, a11_role=A11_V2)
+    good = surveys.survey_fields(scale="thumbs", question_en=TRUST["en"], followup_choices=F7, a11_role=A11_V2)
     assert good.a11_role == A11_V2
     with pytest.raises(InvalidInput) as refused:
-        management.survey_fields(
+        surveys.survey_fields(
             scale="faces4", question_en="How did we do today?", followup_choices=["humanity"], a11_role=A11_V2
         )
     errors = refused.value.errors
     assert "cannot be reported as A-11 question 1" in errors["scale"][0]
     assert "effectiveness, ease, efficiency" in errors["followup_choices"][0]
     assert "trust question" in errors["question_en"][0]
-    with pytest.raises(InvalidInput):  # the write path refuses it too
-        org.create_survey(session, "x", scale="three", question=TRUST, followup_choices=F7, a11_role=A11_V2)
+    with pytest.raises(InvalidInput):  # the write path checks again, whoever built the fields
+        surveys.create_survey(session, TESTER, name="x", fields=dataclasses.replace(good, scale="three"))
 
 
 @pytest.mark.parametrize(("scale", "points"), [("faces4", 4), ("three", 3)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -26,7 +26,7 @@ def _read(path) -> list[list[str]]:
 
 def _load_demo(session):
     """One week of demo responses, 13..19 November 2026: all in FY2027Q1, whatever today is."""
-    assert demo.load(session, weeks=1, today=date(2026, 11, 20))["responses"] > 0
+    assert demo.load(session, weeks=1, now=datetime(2026, 11, 20, 12, tzinfo=UTC))["responses"] > 0
 
 
 def test_export_a11_on_the_demo_data(runner, session, tmp_path):

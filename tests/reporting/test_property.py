@@ -47,18 +47,19 @@ from feedback.services import (
     a11_files,
     comments,
     dashboard,
-    devices,
     ingest,
-    management,
-    org,
     phone,
-    users,
+    surveys,
     volumes,
 )
 from feedback.services import standards as standards_service
 from feedback.services.fiscal import FiscalQuarter
+from feedback.services.locations import update_location
+from feedback.services.offices import update_office
+from feedback.services.targets import percent_from_target
 from feedback.touchpoints import A11_V2
 from tests.admin.conftest import sign_in
+from tests.builders import add_api_token, add_device, add_location, add_office, add_survey
 from tests.reporting import oracle
 from tests.reporting.conftest import F7, TRUST, read_csv
 
@@ -120,19 +121,17 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
             self.phone_repeats = {}  # phone answer id -> submitted as a repeat (the cookie's verdict)
             with write_transaction(session):
                 self.admin = session.scalar(select(User).where(User.email == "admin@example.gov"))
-                _api, self.token = users.create_api_token(session, self.admin, "property")
+                _api, self.token = add_api_token(session, self.admin, "property")
                 self.offices = []
                 for name, tz in (("Office A", "America/Chicago"), ("Office B", "Australia/Lord_Howe")):
-                    office, _ = org.get_or_create_office(session, name, tz)
+                    office = add_office(session, name, tz)
                     office.service_provider, office.service_provided = "Provider", "Service"
                     self.offices.append(office.id)
-                five = org.create_survey(
-                    session, "Five", scale="faces5", question=TRUST, followup_choices=F7, a11_role=A11_V2
-                )
-                thumbs = org.create_survey(
+                five = add_survey(session, "Five", scale="faces5", question=TRUST, followup_choices=F7, a11_role=A11_V2)
+                thumbs = add_survey(
                     session, "Thumbs", scale="thumbs", question=TRUST, followup_choices=F7, a11_role=A11_V2
                 )
-                four = org.create_survey(session, "Four", scale="faces4", followup_choices=F7[:3])
+                four = add_survey(session, "Four", scale="faces4", followup_choices=F7[:3])
                 self.surveys = [five.id, thumbs.id]
                 self.locations, self.devices = [], []
                 for code, office, survey in (
@@ -141,10 +140,8 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
                     ("L-3", self.offices[1], five),
                     ("L-4", self.offices[1], four),
                 ):
-                    location, _ = org.add_location(
-                        session, code, office=session.get(Office, office), name=code, survey=survey
-                    )
-                    device, _token = devices.enroll(session, location, code)
+                    location = add_location(session, code, office=session.get(Office, office), name=code, survey=survey)
+                    device, _token = add_device(session, location, code)
                     self.locations.append(location.id)
                     self.devices.append(device.id)
                 session.get(Location, self.locations[1]).service_provided = "Other service"
@@ -227,7 +224,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
         def counter_target(self, which, percent):
             location = session.get(Location, self.locations[which])
             with write_transaction(session):
-                management.update_location(
+                update_location(
                     session, self.admin, location.id, name=location.name, active=True, csat_target_percent=percent
                 )
 
@@ -235,7 +232,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
         def office_target(self, which, percent):
             office = session.get(Office, self.offices[which])
             with write_transaction(session):
-                management.update_office(
+                update_office(
                     session,
                     self.admin,
                     office.id,
@@ -249,7 +246,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
         def change_zone(self, which, tz):
             office = session.get(Office, self.offices[which])
             with write_transaction(session):
-                management.update_office(
+                update_office(
                     session, self.admin, office.id, name=office.name, timezone=tz, opening_hours=office.opening_hours
                 )
 
@@ -258,13 +255,13 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
             location = session.get(Location, self.locations[which])
             other = self.offices[1] if location.office_id == self.offices[0] else self.offices[0]
             with write_transaction(session):
-                management.update_location(
+                update_location(
                     session,
                     self.admin,
                     location.id,
                     name=location.name,
                     active=True,
-                    csat_target_percent=management.percent_from_target(location.csat_target),
+                    csat_target_percent=percent_from_target(location.csat_target),
                     office_id=other,
                 )
 
@@ -285,7 +282,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
         @rule(which=st.integers(0, 1), change=st.sampled_from(["text", "scale"]))
         def edit_survey(self, which, change):
             survey = session.get(Survey, self.surveys[which])
-            current = management.SurveyFields.of(SurveyVersion.current_for(session, survey.id))
+            current = surveys.SurveyFields.of(SurveyVersion.current_for(session, survey.id))
             values = vars(current) | {
                 "followup_choices": list(current.followup_choices),
                 "labels_en": "",
@@ -298,7 +295,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
             else:
                 values["scale"] = "thumbs" if current.scale == "faces5" else "faces5"
             with write_transaction(session):
-                management.edit_survey(session, self.admin, survey.id, management.survey_fields(**values))
+                surveys.edit_survey(session, self.admin, survey.id, surveys.survey_fields(**values))
 
         @rule(
             which=st.integers(0, 3),

@@ -1,0 +1,180 @@
+"""Offices: create and edit them (name, IANA zone, opening hours, standards), look one up."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from zoneinfo import available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from feedback.models import Location, Office
+from feedback.services import audit, hours, rollups, targets
+from feedback.services.actors import Actor, require_admin
+from feedback.services.editing import KEEP, fresh, text
+from feedback.services.errors import InvalidInput, NotFound
+from feedback.services.targets import FormNumber
+
+NAME_MAX = 120
+# Names in the zone database that are no place: the server's own setting and tzdata's placeholders.
+_NOT_ZONES = {"localtime", "Factory", "posixrules"}
+
+
+@functools.lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA time zone name this system knows, sorted (for the form's suggestions)."""
+    return tuple(sorted(available_timezones() - _NOT_ZONES))
+
+
+def valid_timezone(name: str) -> bool:
+    return name in timezone_names()
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "office"
+
+
+def _name_key(name: str) -> str:
+    """What makes two names the same office: case, spaces and punctuation aside."""
+    return " ".join(re.split(r"[\W_]+", name.casefold())).strip()
+
+
+def _name_taken(session: Session, name: str, office_id: int | None) -> str | None:
+    """The other office whose name reads the same as ``name`` ("Foo Bar", "foo-bar"), if any."""
+    key = _name_key(name)
+    for other_id, other in session.execute(select(Office.id, Office.name)):
+        if other_id != office_id and _name_key(other) == key:
+            return other
+    return None
+
+
+def _office_fields(
+    session: Session,
+    name: str,
+    timezone: str,
+    opening_hours: Mapping[str, object],
+    office_id: int | None = None,
+    **standards: FormNumber,
+) -> dict[str, object]:
+    errors: dict[str, list[str]] = {}
+    name, timezone = text(name), text(timezone)
+    if not name:
+        errors["name"] = ["Required."]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"At most {NAME_MAX} characters."]
+    elif other := _name_taken(session, name, office_id):
+        errors["name"] = [f"Another office has this name ({other})."]
+    if not valid_timezone(timezone):
+        errors["timezone"] = ["Not an IANA time zone (e.g. America/Chicago)."]
+    week = hours.parse_week(opening_hours, errors)
+    values: dict[str, object] = {"name": name, "timezone": timezone, "opening_hours": week}
+    values |= targets.standards(errors, **standards)  # type: ignore[arg-type]
+    if errors:
+        raise InvalidInput("The office was not saved.", errors)
+    return values
+
+
+def _unique_slug(session: Session, name: str) -> str:
+    base = slugify(name)[:60]
+    slug, n = base, 1
+    while session.scalar(select(Office.id).where(Office.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_office(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    timezone: str,
+    opening_hours: Mapping[str, object],
+    csat_target_percent: FormNumber = None,
+    weekly_response_target: FormNumber = None,
+    service_provided: str | None = None,
+    service_provider: str | None = None,
+    scoreboard_public: bool = False,
+) -> Office:
+    """A new office; its service standards (CSAT target as a percentage, responses a week per location,
+    the A-11 service name) are optional, and its public scoreboard is off unless asked for."""
+    require_admin(actor)
+    values = _office_fields(
+        session,
+        name,
+        timezone,
+        opening_hours,
+        csat_target_percent=csat_target_percent,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+        service_provider=service_provider,
+    )
+    values["scoreboard_public"] = bool(scoreboard_public)
+    office = Office(slug=_unique_slug(session, str(values["name"])), **values)
+    session.add(office)
+    session.flush()
+    details = {key: [None, value] for key, value in values.items()} | {"slug": [None, office.slug]}
+    audit.record(session, actor, "office.create", "office", office.id, details)
+    return office
+
+
+def update_office(
+    session: Session,
+    actor: Actor,
+    office_id: int,
+    *,
+    name: str,
+    timezone: str,
+    opening_hours: Mapping[str, object],
+    csat_target_percent: FormNumber = KEEP,
+    weekly_response_target: FormNumber = KEEP,
+    service_provided: str | None = KEEP,
+    service_provider: str | None = KEEP,
+    scoreboard_public: bool = KEEP,
+) -> dict[str, list[object]]:
+    """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
+    printed poster addresses keep working. Standards a caller leaves out (KEEP) stay as stored."""
+    require_admin(actor)
+    office = fresh(session, Office, office_id, "office")
+    values = _office_fields(
+        session,
+        name,
+        timezone,
+        opening_hours,
+        office_id=office.id,
+        csat_target_percent=csat_target_percent,
+        weekly_response_target=weekly_response_target,
+        service_provided=service_provided,
+        service_provider=service_provider,
+    )
+    if scoreboard_public is not KEEP:
+        values["scoreboard_public"] = bool(scoreboard_public)
+    changed = audit.changes(office, values)
+    if changed:
+        audit.record(session, actor, "office.update", "office", office.id, changed)
+    if "timezone" in changed:  # local dates and hours move with the zone: rebuild them now
+        ids = session.scalars(select(Location.id).where(Location.office_id == office.id))
+        rollups.rebuild(session, location_ids=ids)
+    return changed
+
+
+def office_named(session: Session, name: str) -> Office | None:
+    """The office called exactly ``name`` (spaces around it aside), or None."""
+    return session.scalar(select(Office).where(Office.name == text(name)))
+
+
+def office_by_name(session: Session, name: str) -> Office:
+    office = office_named(session, name)
+    if office is None:
+        raise NotFound(f"No office named {name!r}.", {"office": ["Unknown office."]})
+    return office
+
+
+def all_offices(session: Session, *, with_locations: bool = False) -> list[Office]:
+    """Every office by name (with its locations loaded, if asked)."""
+    query = select(Office).order_by(Office.name)
+    if with_locations:
+        query = query.options(joinedload(Office.locations))
+    return list(session.scalars(query).unique())
