@@ -82,13 +82,18 @@ def add_location(session, code, *, office, name="Counter", survey=None, active=T
     return location
 
 
+def _with_secret(session, model, **columns):
+    """A row holding the hash of a new bearer secret, and the secret (in the caller's transaction)."""
+    secret = new_token()
+    row = model(token_hash=hash_token(secret), **columns)
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
 def add_device(session, location, label="test kiosk") -> tuple[Device, str]:
     """A kiosk and its bearer token (in the caller's transaction)."""
-    token = new_token()
-    device = Device(location=location, label=label, token_hash=hash_token(token))
-    session.add(device)
-    session.flush()
-    return device, token
+    return _with_secret(session, Device, location=location, label=label)
 
 
 def add_user(session, email, password, role, locations=(), offices=()) -> User:
@@ -105,11 +110,7 @@ def add_user(session, email, password, role, locations=(), offices=()) -> User:
 
 def add_api_token(session, user, name="") -> tuple[ApiToken, str]:
     """A personal API token of ``user`` and its secret (in the caller's transaction)."""
-    secret = new_token()
-    token = ApiToken(user=user, name=name, token_hash=hash_token(secret))
-    session.add(token)
-    session.flush()
-    return token, secret
+    return _with_secret(session, ApiToken, user=user, name=name)
 
 
 class Builder:

@@ -260,9 +260,7 @@ def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
     )
 
 
-def act(
-    session: Session, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
-) -> ActionResult:
+def act(session: Session, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]) -> ActionResult:
     """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
 
     Every id must be a comment of a location in ``scope`` (else NotFound and nothing changes,

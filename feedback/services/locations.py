@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -11,9 +12,9 @@ from sqlalchemy.orm import Session, joinedload
 from feedback.models import Location, Office, Survey
 from feedback.services import audit, rollups, survey_links, targets, users
 from feedback.services.actors import Actor, require_admin
-from feedback.services.editing import KEEP, fresh, text
+from feedback.services.editing import fresh, text
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.services.targets import FormNumber
+from feedback.services.targets import LocationStandards
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 NAME_MAX = 120
@@ -81,12 +82,9 @@ def create_location(
     office_id: int | None,
     survey_id: int | None,
     active: bool = True,
-    csat_target_percent: FormNumber = None,
-    weekly_response_target: FormNumber = None,
-    service_provided: str | None = None,
-    a11_channel_kiosk: str | None = None,
-    a11_channel_qr: str | None = None,
+    **standards: Unpack[LocationStandards],
 ) -> Location:
+    """A new location of an office, asking a survey; its published standards are optional."""
     require_admin(actor)
     errors: targets.Errors = {}
     code = text(code).upper()
@@ -95,14 +93,7 @@ def create_location(
     elif session.scalar(select(Location.id).where(Location.code == code)):
         errors["code"] = ["Another location has this code."]
     name = _name(name, errors)
-    values = targets.standards(
-        errors,
-        csat_target_percent=csat_target_percent,
-        weekly_response_target=weekly_response_target,
-        service_provided=service_provided,
-        a11_channel_kiosk=a11_channel_kiosk,
-        a11_channel_qr=a11_channel_qr,
-    )
+    values = targets.standards(errors, standards, new=LocationStandards)
     office = session.get(Office, office_id) if office_id else None
     if office is None:
         errors["office"] = ["Choose an office."]
@@ -134,27 +125,16 @@ def update_location(
     *,
     name: str,
     active: bool,
-    csat_target_percent: FormNumber = None,
     office_id: int | None = None,
-    weekly_response_target: FormNumber = KEEP,
-    service_provided: str | None = KEEP,
-    a11_channel_kiosk: str | None = KEEP,
-    a11_channel_qr: str | None = KEEP,
+    **standards: Unpack[LocationStandards],
 ) -> dict[str, list[object]]:
-    """A manager may change name, active flag, CSAT target, weekly response target, service name and
-    A-11 channels of a location in scope; an admin may also move it to another office (``office_id``).
-    Returns the changes. Fields left out (KEEP) stay as stored."""
+    """A manager may change name, active flag and published standards (CSAT and weekly targets,
+    service name, A-11 channels) of a location in scope; an admin may also move it to another
+    office (``office_id``). Standards a caller leaves out stay as stored. Returns the changes."""
     location = location_in_scope(session, actor, location_id, for_update=True)
     errors: targets.Errors = {}
     name = _name(name, errors)
-    values = targets.standards(
-        errors,
-        csat_target_percent=csat_target_percent,
-        weekly_response_target=weekly_response_target,
-        service_provided=service_provided,
-        a11_channel_kiosk=a11_channel_kiosk,
-        a11_channel_qr=a11_channel_qr,
-    )
+    values = targets.standards(errors, standards)
     office = None
     if office_id is not None and office_id != location.office_id:
         require_admin(actor)

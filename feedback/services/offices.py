@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from typing import Unpack
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from feedback.services import audit, hours, rollups, targets
 from feedback.services.actors import Actor, require_admin
 from feedback.services.editing import KEEP, fresh, text
 from feedback.services.errors import InvalidInput, NotFound
-from feedback.services.targets import FormNumber
+from feedback.services.targets import OfficeStandards
 
 NAME_MAX = 120
 # Names in the zone database that are no place: the server's own setting and tzdata's placeholders.
@@ -55,8 +56,8 @@ def _office_fields(
     name: str,
     timezone: str,
     opening_hours: Mapping[str, object],
+    standards: OfficeStandards,
     office_id: int | None = None,
-    **standards: FormNumber,
 ) -> dict[str, object]:
     errors: dict[str, list[str]] = {}
     name, timezone = text(name), text(timezone)
@@ -70,7 +71,7 @@ def _office_fields(
         errors["timezone"] = ["Not an IANA time zone (e.g. America/Chicago)."]
     week = hours.parse_week(opening_hours, errors)
     values: dict[str, object] = {"name": name, "timezone": timezone, "opening_hours": week}
-    values |= targets.standards(errors, **standards)  # type: ignore[arg-type]
+    values |= targets.standards(errors, standards, new=None if office_id else OfficeStandards)
     if errors:
         raise InvalidInput("The office was not saved.", errors)
     return values
@@ -92,25 +93,13 @@ def create_office(
     name: str,
     timezone: str,
     opening_hours: Mapping[str, object],
-    csat_target_percent: FormNumber = None,
-    weekly_response_target: FormNumber = None,
-    service_provided: str | None = None,
-    service_provider: str | None = None,
     scoreboard_public: bool = False,
+    **standards: Unpack[OfficeStandards],
 ) -> Office:
-    """A new office; its service standards (CSAT target as a percentage, responses a week per location,
-    the A-11 service name) are optional, and its public scoreboard is off unless asked for."""
+    """A new office; its published standards (CSAT target as a percentage, responses a week per
+    location, the A-11 service and provider) are optional, its public scoreboard off unless asked for."""
     require_admin(actor)
-    values = _office_fields(
-        session,
-        name,
-        timezone,
-        opening_hours,
-        csat_target_percent=csat_target_percent,
-        weekly_response_target=weekly_response_target,
-        service_provided=service_provided,
-        service_provider=service_provider,
-    )
+    values = _office_fields(session, name, timezone, opening_hours, standards)
     values["scoreboard_public"] = bool(scoreboard_public)
     office = Office(slug=_unique_slug(session, str(values["name"])), **values)
     session.add(office)
@@ -128,27 +117,14 @@ def update_office(
     name: str,
     timezone: str,
     opening_hours: Mapping[str, object],
-    csat_target_percent: FormNumber = KEEP,
-    weekly_response_target: FormNumber = KEEP,
-    service_provided: str | None = KEEP,
-    service_provider: str | None = KEEP,
     scoreboard_public: bool = KEEP,
+    **standards: Unpack[OfficeStandards],
 ) -> dict[str, list[object]]:
     """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
-    printed poster addresses keep working. Standards a caller leaves out (KEEP) stay as stored."""
+    printed poster addresses keep working. Standards a caller leaves out stay as stored."""
     require_admin(actor)
     office = fresh(session, Office, office_id, "office")
-    values = _office_fields(
-        session,
-        name,
-        timezone,
-        opening_hours,
-        office_id=office.id,
-        csat_target_percent=csat_target_percent,
-        weekly_response_target=weekly_response_target,
-        service_provided=service_provided,
-        service_provider=service_provider,
-    )
+    values = _office_fields(session, name, timezone, opening_hours, standards, office_id=office.id)
     if scoreboard_public is not KEEP:
         values["scoreboard_public"] = bool(scoreboard_public)
     changed = audit.changes(office, values)

@@ -8,9 +8,10 @@ over its office's (``feedback.services.standards``).
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypedDict
 
 from feedback.numbers import percent
-from feedback.services.editing import KEEP, blank, or_none
+from feedback.services.editing import blank, or_none
 from feedback.services.errors import InvalidInput
 from feedback.touchpoints import CHANNELS as A11_CHANNELS
 
@@ -77,27 +78,43 @@ def _a11_channel(value: str | None, errors: Errors, field: str) -> str | None:
     return channel
 
 
+class _Shared(TypedDict, total=False):
+    csat_target_percent: FormNumber  # a percentage, 0-100; blank for none
+    weekly_response_target: FormNumber  # responses a week per location; blank for none
+    service_provided: str | None  # the A-11 service name
+
+
+class OfficeStandards(_Shared, total=False):
+    """What an office publishes; a field left out of an update stays as stored."""
+
+    service_provider: str | None
+
+
+class LocationStandards(_Shared, total=False):
+    """What a location publishes (over its office's); a field left out of an update stays as stored."""
+
+    a11_channel_kiosk: str | None  # Touchpoints' channel for kiosk answers; blank for the default
+    a11_channel_qr: str | None
+
+
 def standards(
     errors: Errors,
+    fields: OfficeStandards | LocationStandards,
     *,
-    csat_target_percent: FormNumber = KEEP,
-    weekly_response_target: FormNumber = KEEP,
-    service_provided: str | None = KEEP,
-    service_provider: str | None = KEEP,
-    a11_channel_kiosk: str | None = KEEP,
-    a11_channel_qr: str | None = KEEP,
+    new: type[OfficeStandards] | type[LocationStandards] | None = None,
 ) -> dict[str, object]:
-    """The fields a caller sent, validated into stored values (KEEP ones left out); rule breaks go
-    into ``errors`` keyed by form field."""
+    """The stored values of the fields a caller sent; for a new object (``new``: its kind of
+    standards) None for those it did not. Rule breaks go into ``errors`` keyed by form field."""
+    given: dict[str, Any] = (dict.fromkeys(new.__annotations__) if new else {}) | dict(fields)
     values: dict[str, object] = {}
-    if csat_target_percent is not KEEP:
-        values["csat_target"] = csat_target(csat_target_percent, errors)
-    if weekly_response_target is not KEEP:
-        values["weekly_response_target"] = _weekly_target(weekly_response_target, errors)
-    for field, name in (("service_provided", service_provided), ("service_provider", service_provider)):
-        if name is not KEEP:
-            values[field] = _service_name(name, errors, field)
-    for field, channel in (("a11_channel_kiosk", a11_channel_kiosk), ("a11_channel_qr", a11_channel_qr)):
-        if channel is not KEEP:
-            values[field] = _a11_channel(channel, errors, field)
+    if "csat_target_percent" in given:
+        values["csat_target"] = csat_target(given["csat_target_percent"], errors)
+    if "weekly_response_target" in given:
+        values["weekly_response_target"] = _weekly_target(given["weekly_response_target"], errors)
+    for field in ("service_provided", "service_provider"):
+        if field in given:
+            values[field] = _service_name(given[field], errors, field)
+    for field in ("a11_channel_kiosk", "a11_channel_qr"):
+        if field in given:
+            values[field] = _a11_channel(given[field], errors, field)
     return values
