@@ -1,7 +1,7 @@
 """Forms of the management pages (Flask-WTF: every form carries a CSRF token).
 
-The forms check shape (required, lengths, numbers, dates, choices); the rules live in
-``feedback.services.management``, whose errors the views attach to these fields.
+The forms check shape (required, lengths, numbers, dates, choices); the rules live in the domain
+services (``feedback.services.offices`` and its neighbours), whose errors the views attach here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from feedback.scales import DRIVER_LABELS, DRIVERS, SCALES
 from feedback.touchpoints import A11_V2
 from feedback.touchpoints import CHANNELS as A11_CHANNELS
 
-DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+DAY_NAMES = dict(
+    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+)
 SCALE_LABELS = {
     "faces5": "Five faces (very dissatisfied ... very satisfied)",
     "faces4": "Four faces (no neutral)",

@@ -1,11 +1,6 @@
-"""One-time enrolment links: how a kiosk tablet receives its device token.
+"""One-time enrolment links: how a kiosk tablet receives its device token (issue, check, redeem).
 
-Staff open the link on the tablet; redeeming it issues the device a fresh token
-(replacing any earlier one) that the page stores in the browser. A code works
-once and expires, and only its hash is stored. A device has at most one open
-link: issuing a link cancels the device's earlier open ones, and redeeming one
-cancels the rest, so an old link (printed, e-mailed, left in a browser
-history) can never take the kiosk over from the tablet that enrolled since.
+The rules (one open link per device, used once, expiring) are in docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations

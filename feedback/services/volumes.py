@@ -1,13 +1,7 @@
-"""Customer volumes for the A-11 Section 280 collection: entered per location, quarter and channel.
+"""Customer volumes for the A-11 Section 280 collection (customers served, and offered the survey,
+per location, quarter and channel): stored from the admin form or a CSV import, each change audited.
 
-Respondents are counted from the data; how many customers a counter served, and how many of
-them were offered the survey, come from the office's own records. Managers type them into the
-admin site or import a CSV (:data:`IMPORT_COLUMNS`). Either way every change is audited in the
-caller's transaction (``volume.create`` / ``volume.update`` on the location), and an empty
-figure is stored as unknown (None), never as 0, so the export can say it is missing.
-
-An import is all or nothing: every row is checked first, and one bad row stores nothing; the
-errors name the file's line numbers (the header is line 1).
+An empty figure is unknown (None), never 0; an import is all or nothing (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
