@@ -54,7 +54,8 @@ def test_alerts_are_accessible_and_acknowledged_from_the_keyboard(desk, live, se
     alert = session.get(Alert, alert_id)
     assert alert.comment == "Checked the kiosk: it was switched off."
     assert alert.acknowledged_by == demo.DEMO_ADMIN[0]
-    assert session.scalar(select(AuditEntry.action).where(AuditEntry.target_id == alert_id)) == "alert.acknowledge"
+    entry = select(AuditEntry.action).where(AuditEntry.target_type == "alert", AuditEntry.target_id == alert_id)
+    assert session.scalar(entry) == "alert.acknowledge"
 
     page.click("text=Alert rules of")
     page.wait_for_selector("h1:has-text('Alert rules of')")
