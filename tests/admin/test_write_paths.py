@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from feedback.models import AuditEntry, Office
+from feedback.models import AuditEntry, Device, Office
 from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
 
 ADMIN = "admin@example.gov"
@@ -77,14 +77,15 @@ def test_command_line_changes_are_audited_with_the_cli_actor(runner, session):
         ("location", "add", "HOU-C1", "--office", "Houston"),
         ("location", "link", "HOU-C1", "--rotate"),
         ("device", "enroll", "HOU-C1", "--label", "tablet"),
-        ("device", "link", "1"),
-        ("device", "revoke", "1"),
+        ("device", "link", "{device}"),
+        ("device", "revoke", "{device}"),
         ("user", "create", "boss@example.gov", "--role", "manager", "--location", "HOU-C1"),
         ("user", "create", "boss@example.gov", "--role", "admin"),
         ("user", "token", "boss@example.gov", "--name", "script"),
     ]
     for step in steps:
-        result = cli(runner, *step)
+        device = session.scalar(select(Device.id))
+        result = cli(runner, *(arg.format(device=device) for arg in step))
         assert result.exit_code == 0, (step, result.output)
     actions = entries(session)
     assert {(actor, user_id) for _action, actor, user_id in actions} == {("cli", None)}
