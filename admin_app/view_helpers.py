@@ -98,6 +98,6 @@ def first_then(first: str, rest: Iterator[str]) -> Iterator[str]:
 def scoped_location(code: str) -> Location:
     """The location with ``code`` if the signed-in user may see it; 404 otherwise (unknown or not theirs)."""
     try:
-        return locations.location_in_scope(db.session, current_user, code)
+        return locations.location_in_scope(db.session, actor(), code)
     except NotFound:
         abort(404)

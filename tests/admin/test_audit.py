@@ -183,10 +183,15 @@ def test_a_refused_change_writes_no_entry_and_a_failed_transaction_keeps_neither
             session, admin, world["office"].id, name="Renamed", timezone="Nowhere/Town", opening_hours={}
         )
     assert entries(session) == []
+
     # The change and its entry are one transaction: if anything after them fails, both are gone.
-    with pytest.raises(RuntimeError), write_transaction(session):
-        locations.update_location(session, admin, world["location"].id, name="Renamed", active=True)
-        raise RuntimeError("boom")
+    def change_then_fail():
+        with write_transaction(session):
+            locations.update_location(session, admin, world["location"].id, name="Renamed", active=True)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        change_then_fail()
     assert entries(session) == []
     fresh(session)
     assert session.get(Location, world["location"].id).name == "Counter"

@@ -260,7 +260,7 @@ def test_parse_day_hours():
         "08:00-12:00, 11:59-13:00",
         "08:00-12:00 13:00-14:00",
     ):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"not a span|end must be after|must not overlap"):
             hours.parse_day_hours(bad)
 
 
