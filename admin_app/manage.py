@@ -18,7 +18,7 @@ from admin_app.view_helpers import actor, admin_required, save, scoped_location,
 from feedback.extensions import db
 from feedback.models import Office
 from feedback.services import hours, locations, offices, surveys
-from feedback.services.targets import percent_from_target
+from feedback.services.targets import OfficeStandards, percent_from_target
 
 # --- offices ----------------------------------------------------------------------------------
 
@@ -35,13 +35,12 @@ def office_list() -> ResponseReturnValue:
     )
 
 
-def _office_standards(form: OfficeForm) -> dict[str, object]:
+def _office_standards(form: OfficeForm) -> OfficeStandards:
     return {
         "csat_target_percent": form.csat_target.data,
         "weekly_response_target": form.weekly_response_target.data,
         "service_provided": form.service_provided.data,
         "service_provider": form.service_provider.data,
-        "scoreboard_public": form.scoreboard_public.data,
     }
 
 
@@ -65,6 +64,7 @@ def office_new() -> ResponseReturnValue:
             name=form.name.data,
             timezone=form.timezone.data,
             opening_hours=form.hours_text(),
+            scoreboard_public=form.scoreboard_public.data,
             **_office_standards(form),
         ),
     ):
@@ -97,6 +97,7 @@ def office_edit(office_id: int) -> ResponseReturnValue:
             name=form.name.data,
             timezone=form.timezone.data,
             opening_hours=form.hours_text(),
+            scoreboard_public=form.scoreboard_public.data,
             **_office_standards(form),
         ),
         f"Office {form.name.data.strip()} was saved.",

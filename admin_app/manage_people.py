@@ -154,7 +154,7 @@ def tokens() -> ResponseReturnValue:
         form=form,
         confirm=ConfirmForm(),
         new_token=new_token,
-        secret=shown["secret"] if new_token else None,
+        secret=shown["secret"] if new_token and shown else None,
     )
     return no_store(make_response(page, status())) if new_token else make_response(page, status())
 

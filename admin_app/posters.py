@@ -32,7 +32,7 @@ def _make_links(locations: Iterable[Location]) -> None:
 
 def _survey_url(location: Location) -> str:
     _make_links([location])
-    return qr.survey_url(current_app.config["PUBLIC_URL"], survey_links.active_link(db.session, location).slug)
+    return qr.survey_url(current_app.config["PUBLIC_URL"], survey_links.current_link(db.session, location).slug)
 
 
 def _paper() -> str:
