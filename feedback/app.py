@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_listeners()
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -90,6 +91,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(phone_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+
+
+def register_listeners() -> None:
+    """What runs after a service's commit: the alert rules listen to what ingest stores."""
+    from kiosk_app import alerting
+
+    alerting.subscribe()
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,49 +1,52 @@
-"""Alert rules after a response is stored.
+"""Alert rules after responses are stored: the listener of ``announce.responses_stored``.
 
 The rules run after the ingest transaction has committed, and an error in them is logged and
 dropped: a stored response is answered 2xx whatever the alerts do. They run in the request,
 so a negative tap waits for them (5-7 statements, see docs/PERFORMANCE.md; a positive one
-needs none); ``ALERTS_ON_INGEST=false`` leaves them to ``flask alerts run``. The e-mail of a
-new alert is sent after the answer has gone out (``call_on_close``); if the process dies
-first, the alert stays ``pending`` and ``flask alerts run`` sends it.
+needs none); ``ALERTS_ON_INGEST=false`` leaves them to ``flask alerts run``, and so does a
+write outside a request (a command, a loader). The e-mail of a new alert is sent after the
+answer has gone out (``call_on_close``); if the process dies first, the alert stays
+``pending`` and ``flask alerts run`` sends it.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
-from datetime import datetime
 
-from flask import Flask, after_this_request, current_app
+from flask import Flask, after_this_request, current_app, has_request_context
+from flask import Response as HttpResponse
+from sqlalchemy.orm import Session
 
 from feedback import clock
 from feedback.extensions import db
-from feedback.services import alerts, mailer
+from feedback.services import alerts, announce, mailer
 
 log = logging.getLogger(__name__)
 
 
-def after_ingest(results: Iterable, now: datetime) -> None:
-    """Evaluate the cheap rules for the responses just stored (``ingest.ItemResult``s); nothing
-    when ``ALERTS_ON_INGEST`` is off (then only ``flask alerts run`` evaluates)."""
-    if not current_app.config.get("ALERTS_ON_INGEST", True):
-        return
-    created = [r.response for r in results if r.created]
-    if not created:
+def subscribe() -> None:
+    """Listen to what ingest stores (the app factory calls it; once is enough per process)."""
+    announce.subscribe(on_stored)
+
+
+def on_stored(session: Session, stored: announce.Stored) -> None:
+    """Evaluate the cheap rules for the responses just stored; nothing outside a request or when
+    ``ALERTS_ON_INGEST`` is off (then only ``flask alerts run`` evaluates)."""
+    if not has_request_context() or not current_app.config.get("ALERTS_ON_INGEST", True):
         return
     try:
         mail = mailer.Mailer.from_config(current_app.config)
-        raised = alerts.evaluate_ingested(db.session, created, now, email=mail is not None)
+        raised = alerts.evaluate_ingested(session, stored.responses, stored.now, email=mail is not None)
     except Exception:
-        db.session.rollback()
-        log.exception("Alert evaluation failed after storing %d response(s); they stand", len(created))
+        session.rollback()
+        log.exception("Alert evaluation failed after storing %d response(s); they stand", len(stored.responses))
         return
     if raised and mail is not None:
-        app = current_app._get_current_object()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         @after_this_request
-        def _send_when_answered(response):
+        def _send_when_answered(response: HttpResponse) -> HttpResponse:
             response.call_on_close(functools.partial(_deliver, app, raised))
             return response
 

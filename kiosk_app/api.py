@@ -16,8 +16,7 @@ from feedback.schemas.responses import (
     ResponseInSchema,
     ResponseOutSchema,
 )
-from feedback.services import ingest
-from kiosk_app.alerting import after_ingest
+from feedback.services import ingest, kiosks
 from kiosk_app.auth import device_required
 
 device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
@@ -43,7 +42,7 @@ def post_response():
             schema: ResponseIn
       responses:
         201: {description: Stored now, content: {application/json: {schema: ResponseOut}}}
-        200: {description: Already stored with the same body (replay), content: {application/json: {schema: ResponseOut}}}
+        200: {description: Replay (already stored with this body), content: {application/json: {schema: ResponseOut}}}
         401: {$ref: '#/components/responses/Problem'}
         409: {$ref: '#/components/responses/Conflict'}
         413: {$ref: '#/components/responses/TooLarge'}
@@ -51,11 +50,8 @@ def post_response():
         422: {$ref: '#/components/responses/Refused'}
     """
     item = load_json(request, ResponseInSchema())
-    now = clock.now()
-    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), now=now, batch=False)
-    body = jsonify(ResponseOutSchema().dump(result.response))
-    after_ingest([result], now)  # committed: alerts never change this answer
-    return body, result.status
+    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), now=clock.now(), batch=False)
+    return jsonify(ResponseOutSchema().dump(result.response)), result.status
 
 
 @device_api.post("/responses/batch")
@@ -90,17 +86,14 @@ def post_batch():
             f"A batch holds at most {limit} responses.",
             {"responses": [f"At most {limit} items."]},
         )
-    now = clock.now()
-    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), now=now, batch=True)
+    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), now=clock.now(), batch=True)
     created = sum(r.created for r in results)
     out = {
         "created": created,
         "replayed": len(results) - created,
         "results": [{"id": r.response.id, "status": r.status, "suspect": r.response.suspect} for r in results],
     }
-    answer = jsonify(BatchOutSchema().dump(out))
-    after_ingest(results, now)  # committed: alerts never change this answer
-    return answer, 201 if created else 200
+    return jsonify(BatchOutSchema().dump(out)), 201 if created else 200
 
 
 @device_api.post("/devices/heartbeat")
@@ -126,7 +119,7 @@ def heartbeat():
     """
     body = load_json(request, HeartbeatInSchema())
     now = clock.now()
-    device = ingest.record_heartbeat(db.session, g.device, now=now, **body)
+    device = kiosks.record_heartbeat(db.session, g.device, now=now, **body)
     out = {"device": device.id, "location": g.device.location.code, "server_time": now}
     return jsonify(HeartbeatOutSchema().dump(out))
 

@@ -25,7 +25,6 @@ from feedback.schemas.phone import PhoneAnswerSchema
 from feedback.services import ingest, phone, survey_links
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.services.kiosk_config import pra_notice, texts
-from kiosk_app.alerting import after_ingest
 
 phone_bp = Blueprint("phone", __name__, template_folder="templates")
 
@@ -120,7 +119,7 @@ def answer(slug: str):
         return _invalid(slug, location, lang, exc.messages, wants_json)
     lang = data["lang"]
     if data["website"]:
-        phone.count_dropped(db.session, location, "honeypot")
+        phone.count_dropped(db.session, location, "honeypot", clock.now())
         return jsonify(status="ok") if wants_json else _render("phone/thanks.html", lang, location=location)
     try:  # the version the visitor's page showed, even if the survey was edited since
         version = phone.answered_version(db.session, location, data["survey_version"], data["rating"])
@@ -155,7 +154,6 @@ def answer(slug: str):
             return jsonify(status=exc.status, errors=exc.errors), exc.status
         return _message("closed", lang, exc.status, location)
     if saved.created:
-        after_ingest([saved.result], now)  # committed: alerts never change the answer
         session["answered"] = phone.remember(answered, location.id, now, repeat_window)
     session["mine"] = phone.remember_mine(own, location.id, data["id"], now)
     if wants_json:

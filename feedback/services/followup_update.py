@@ -5,7 +5,8 @@ or a corrected rating then update that same response (same id). An update sets t
 (so sending it twice changes nothing), only for the phone that made the response (the ids its
 signed cookie names), only within ``window`` of the response's arrival, and never once the
 office has reviewed its comment. The rollups stay equal to the responses: the old answer is
-taken out (``sign=-1``) and the new one put in (``sign=+1``) in the same transaction.
+taken out (``sign=-1``) and the new one put in (``sign=+1``) in the same transaction; after the
+commit, an answer that counts differently is announced (``announce.responses_stored``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from feedback.database import write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.scales import SCALES, polarity
 from feedback.services import rollups
+from feedback.services.announce import LocationRef, StoredResponse, responses_stored
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.services.ingest import payload_hash
 
@@ -62,7 +64,7 @@ def update(
     mine: Collection[uuid.UUID],
     now: datetime,
     window: timedelta,
-) -> Response:
+) -> StoredResponse:
     """Apply ``change`` to the phone answer ``response_id`` of ``location``, made by this phone (``mine``).
 
     Raises :class:`NotYours` (nothing changes for a forged id, whoever's response it names),
@@ -94,7 +96,8 @@ def update(
             response.comment = change.comment
             response.comment_state = "open" if change.comment else None
         after = _fact(response, version.scale, zone)
-        if after != before:
+        counts_differently = after != before
+        if counts_differently:
             rollups.apply(session, [before], sign=-1)
             rollups.apply(session, [after], sign=1)
         response.payload_hash = payload_hash(
@@ -109,7 +112,11 @@ def update(
                 "comment": response.comment,
             }
         )
-    return response
+        columns = {c.key: getattr(response, c.key) for c in Response.__table__.columns}
+        updated = StoredResponse.of(columns, version.scale, LocationRef(location.id, location.code))
+    if counts_differently:
+        responses_stored(session, [updated], now)
+    return updated
 
 
 def refusal(response: Response, location: Location, now: datetime, window: timedelta) -> ServiceError | None:

@@ -1,14 +1,16 @@
 """Kiosks (devices): enrol one at a location, issue another enrolment link, revoke it, list the
-actor's kiosks with their health, and recognise a kiosk by its bearer token."""
+actor's kiosks with their health, recognise a kiosk by its bearer token, record its heartbeats."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from feedback.database import write_transaction
 from feedback.models import Device, Location, Office
 from feedback.models.devices import hash_token, new_token
 from feedback.services import audit, enrollment, users
@@ -147,3 +149,29 @@ def authenticate(session: Session, token: str | None) -> Device | None:
     if device is None or device.revoked_at is not None or not device.location.active:
         return None
     return device
+
+
+def record_heartbeat(
+    session: Session,
+    device: Device,
+    *,
+    app_version: str,
+    queue_length: int,
+    last_error: str | None,
+    now: datetime,
+    quarantined: int = 0,
+    quarantined_ids: list[uuid.UUID] | None = None,
+) -> Device:
+    """Note that a kiosk is alive: its app version, queue, current error (None: recovered) and
+    the items it holds in quarantine."""
+    with write_transaction(session):
+        stored = session.get(Device, device.id)
+        if stored is None:
+            raise NotFound("No such kiosk.")
+        stored.last_seen_at = now
+        stored.app_version = app_version
+        stored.queue_length = queue_length
+        stored.last_error = last_error
+        stored.quarantined = quarantined
+        stored.quarantined_ids = [str(i) for i in quarantined_ids or ()]
+    return stored

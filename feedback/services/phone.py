@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from feedback.database import write_transaction
 from feedback.models import DroppedSubmission, Location, Response, SurveyVersion
 from feedback.services import followup_update, ingest
+from feedback.services.announce import StoredResponse
 from feedback.services.errors import Conflict, InvalidInput
 from feedback.services.scrub import clean_comment
-from feedback.sqltypes import utcnow
 
 REPEAT_WINDOW = timedelta(minutes=10)
 UPDATE_WINDOW = timedelta(minutes=30)
@@ -110,11 +110,10 @@ def submit(
     followup_chosen: list[str],
     comment: str | None,
     repeat: bool,
+    now: datetime,
     policy: ingest.IngestPolicy = DEFAULT_POLICY,
-    now: datetime | None = None,
 ) -> ingest.ItemResult:
     """Validate and store one phone answer; the comment is scrubbed before anything else sees it."""
-    now = now or utcnow()
     item = {
         "id": response_id,
         "rating": rating,
@@ -130,9 +129,8 @@ def submit(
 
 @dataclass
 class Saved:
-    response: Response
+    response: StoredResponse
     created: bool
-    result: ingest.ItemResult | None = None  # when created: for the alert rules
 
 
 def save_answer(
@@ -177,7 +175,7 @@ def save_answer(
                 policy=policy,
                 now=now,
             )
-            return Saved(result.response, result.created, result)
+            return Saved(result.response, result.created)
         except Conflict:
             pass  # this page's other post was stored meanwhile: this one updates it
     change = followup_update.Change(
@@ -189,9 +187,8 @@ def save_answer(
     return Saved(response, False)
 
 
-def count_dropped(session: Session, location: Location, reason: str, now: datetime | None = None) -> None:
+def count_dropped(session: Session, location: Location, reason: str, now: datetime) -> None:
     """Count a post that was dropped without storing (a filled honeypot, say)."""
-    now = now or utcnow()
     row = {
         "location_id": location.id,
         "local_date": now.astimezone(location.office.tz).date(),

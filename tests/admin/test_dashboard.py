@@ -93,7 +93,7 @@ def _fill(session, build, location, *, quality: float, points: int, kiosk: int, 
             items.append(_kiosk_item(moment, rating(), rng, points > 2))
     tap = now - timedelta(days=3, hours=2)
     items += [_kiosk_item(tap, points, rng, False), _kiosk_item(tap + timedelta(seconds=1), points, rng, False)]
-    ingest.ingest(session, device, items)
+    ingest.ingest(session, device, items, now=now)
     for k in range(phone):
         item = {
             "id": uuid.uuid4(),
@@ -105,7 +105,7 @@ def _fill(session, build, location, *, quality: float, points: int, kiosk: int, 
             "followup_chosen": [],
             "comment": clean_comment(COMMENTS[k % len(COMMENTS)]) if k % 4 != 3 else None,
         }
-        ingest.ingest_phone(session, location, item, repeat=k % 10 == 9)
+        ingest.ingest_phone(session, location, item, repeat=k % 10 == 9, now=now)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import Response
-from feedback.services import ingest as ingest_module
 from feedback.services.ingest import ingest
+from feedback.services.repeat_taps import Tap, repeat_taps
 from tests.feedback.test_aggregation import item, utc
 from tests.reporting.oracle import assert_rollups_match
 
@@ -47,7 +47,6 @@ def device(build):
 
 
 def test_rule_depends_on_client_time_only():
-    Tap, repeat_taps = ingest_module.Tap, ingest_module.repeat_taps
     a, b, c = (uuid.UUID(int=n) for n in (3, 2, 1))
     taps = [Tap(T0, a), Tap(T0 + timedelta(seconds=1), b), Tap(T0 + timedelta(seconds=5), c)]
     for order in itertools.permutations(taps):
