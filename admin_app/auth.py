@@ -15,6 +15,7 @@ from limits import parse_many
 
 from admin_app.forms import ConfirmForm, PasswordForm, SignInForm
 from admin_app.pages import admin_bp
+from feedback import clock
 from feedback.extensions import db, limiter, login_manager
 from feedback.services import auth
 from feedback.services.errors import InvalidInput
@@ -101,7 +102,7 @@ def login():
     if not _check_slot():
         return _page(form, 429, "Many people are signing in right now. Try again in a second.", 1)
     try:
-        user = auth.sign_in(db.session, form.email.data, form.password.data)
+        user = auth.sign_in(db.session, form.email.data, form.password.data, now=clock.now())
     except auth.SignInRefused as exc:
         return _page(form, 429 if exc.retry_after else 401, exc.detail, exc.retry_after)
     finally:

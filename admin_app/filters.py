@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.schemas.filters import FilterSchema, OlderPageSchema
@@ -48,8 +49,8 @@ def selection(default_days: int = 30) -> Selection:
     """The filter of this request, limited to the signed-in user's scope.
 
     A location or office outside the scope answers 404, exactly like an unknown one.
-    Without dates: the last ``default_days`` days up to today (UTC date; each
-    location's data is bucketed by its own local date).
+    Without dates: the last ``default_days`` days up to today (the UTC date of the request's
+    clock, ``clock.now()``; each location's data is bucketed by its own local date).
     """
     raw = {key: request.args.get(key) for key in ("from", "to", "office", "channel") if request.args.get(key)}
     raw["location"] = request.args.getlist("location")
@@ -70,7 +71,7 @@ def selection(default_days: int = 30) -> Selection:
         if any(found.get(code) not in scope for code in codes):
             abort(404)
         scope = set(found.values())
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     end = data["to"] or today
     start = data["from_"] or end - timedelta(days=default_days - 1)
     locations = list(db.session.scalars(select(Location).where(Location.id.in_(scope)).order_by(Location.code)))

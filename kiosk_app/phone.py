@@ -110,6 +110,7 @@ def answer(slug: str):
     location, problem = _resolve(slug, lang)
     if problem:
         return problem
+    now = clock.now()
     wants_json = request.accept_mimetypes.best == "application/json"
     form = request.form.to_dict()
     form["choice"] = request.form.getlist("choice")
@@ -119,14 +120,13 @@ def answer(slug: str):
         return _invalid(slug, location, lang, exc.messages, wants_json)
     lang = data["lang"]
     if data["website"]:
-        phone.count_dropped(db.session, location, "honeypot", clock.now())
+        phone.count_dropped(db.session, location, "honeypot", now)
         return jsonify(status="ok") if wants_json else _render("phone/thanks.html", lang, location=location)
     try:  # the version the visitor's page showed, even if the survey was edited since
         version = phone.answered_version(db.session, location, data["survey_version"], data["rating"])
     except InvalidInput as exc:
         return _invalid(slug, location, lang, exc.errors, wants_json)
 
-    now = clock.now()
     window = _update_window()
     repeat_window = timedelta(minutes=current_app.config["PHONE_REPEAT_MINUTES"])
     answered, own = session.get("answered", {}), session.get("mine", {})

@@ -33,7 +33,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback.database import write_transaction
 from feedback.models import SignInThrottle, User
 from feedback.services.errors import InvalidInput, ServiceError
-from feedback.sqltypes import utcnow
 
 FREE_ATTEMPTS = 5
 BASE_DELAY = timedelta(seconds=30)
@@ -65,8 +64,7 @@ def seconds(n: int) -> str:
     return "1 second" if n == 1 else f"{n} seconds"
 
 
-def sign_in(session: Session, email: str, password: str, *, now: datetime | None = None) -> User:
-    now = now or utcnow()
+def sign_in(session: Session, email: str, password: str, *, now: datetime) -> User:
     address = email.strip().lower()
     # 1. Read the account (or the unknown address's count) and refuse a locked one: no write yet.
     user = session.scalar(select(User).where(User.email == address))

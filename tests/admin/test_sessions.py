@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from feedback.extensions import db
 from feedback.models import User
 from feedback.services import auth
+from feedback.sqltypes import utcnow
 from tests.admin.conftest import PASSWORD, csrf_token, fresh, sign_in
 
 EMAIL, ADMIN = "manager@example.gov", "admin@example.gov"
@@ -161,7 +162,7 @@ def test_the_password_is_checked_without_holding_a_lock(world, session, monkeypa
 
     monkeypatch.setattr(auth, "check_password_hash", check)
     try:
-        auth.sign_in(session, EMAIL, password)
+        auth.sign_in(session, EMAIL, password, now=utcnow())
     except auth.SignInRefused:
         assert password != PASSWORD
     assert seen == [True]
@@ -177,7 +178,7 @@ def test_an_unknown_address_is_checked_without_holding_a_lock(world, session, mo
 
     monkeypatch.setattr(auth, "check_password_hash", check)
     with pytest.raises(auth.SignInRefused):
-        auth.sign_in(session, "nobody@example.gov", PASSWORD)
+        auth.sign_in(session, "nobody@example.gov", PASSWORD, now=utcnow())
     assert seen == [True]
 
 
@@ -191,12 +192,12 @@ def test_a_lock_set_by_a_parallel_guess_wins_over_a_right_password(world, sessio
         monkeypatch.setattr(auth, "check_password_hash", real_check)
         for _ in range(auth.FREE_ATTEMPTS + 1):  # other guesses finish while this one hashes
             with pytest.raises(auth.SignInRefused):
-                auth.sign_in(db.session, EMAIL, "wrong-password")
+                auth.sign_in(db.session, EMAIL, "wrong-password", now=utcnow())
         return ok
 
     monkeypatch.setattr(auth, "check_password_hash", check)
     with pytest.raises(auth.SignInRefused, match="Too many failed attempts"):
-        auth.sign_in(session, EMAIL, PASSWORD)
+        auth.sign_in(session, EMAIL, PASSWORD, now=utcnow())
 
 
 def test_each_address_has_its_own_sign_in_limit(world, new_client, app, monkeypatch):
