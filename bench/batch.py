@@ -150,13 +150,13 @@ WATCH = [
     ("device auth", "kiosks.py", "authenticate"),
     ("JSON + marshmallow load (500 items)", "http.py", "load_json"),
     ("payload_hash x500", "ingest.py", "payload_hash"),
-    ("rule checks", "ingest.py", "_check_rules"),
+    ("rule checks", "ingest_rules.py", "check_rules"),
     ("_store (the write transaction)", "ingest.py", "_store"),
-    ("  repeat-tap query + bisect", "ingest.py", "_repeat_taps"),
+    ("  repeat-tap flags + bisect", "repeat_taps.py", "repeat_taps"),
     ("  insert + rollups (store_rows)", "ingest.py", "store_rows"),
     ("    rollups.apply", "rollups.py", "apply"),
     ("  commit", "scoping.py", "commit"),
-    ("  Response(**row) ORM objects built for the answer", "ingest.py", "<dictcomp>:created = {"),
+    ("StoredResponse values for the answer", "announce.py", "of"),
     ("BatchOutSchema.dump + jsonify", "api.py", "post_batch"),
 ]
 

@@ -249,10 +249,10 @@ def _bucket(key) -> str:
 WATCH = [  # (label, file name, function name): inclusive share of the profiled time
     ("device auth (token lookup, own read transaction)", "kiosks.py", "authenticate"),
     ("JSON + marshmallow load", "http.py", "load_json"),
-    ("resolve survey version (2 queries)", "ingest.py", "_resolve_versions"),
-    ("rule checks + payload_hash", "ingest.py", "_check_rules"),
+    ("resolve survey version (2 queries)", "ingest_rules.py", "resolve_versions"),
+    ("rule checks + payload_hash", "ingest_rules.py", "check_rules"),
     ("_store (the write transaction)", "ingest.py", "_store"),
-    ("  repeat-tap query", "ingest.py", "_repeat_taps"),
+    ("  repeat-tap flags", "repeat_taps.py", "repeat_taps"),
     ("  insert + rollup upserts (store_rows)", "ingest.py", "store_rows"),
     ("    rollups.apply", "rollups.py", "apply"),
     ("      upsert statement rebuilt per call (stmt.excluded)", "dml.py", "excluded"),
@@ -315,7 +315,7 @@ def profile_in_process(database_url: str, tokens: list[str], n: int) -> dict:
     watched = []
     for label, fname, func in WATCH:
         ct = sum(v[3] for k, v in stats.items() if k[0].endswith("/" + fname) and k[2] == func)
-        if func == "_check_rules":
+        if func == "check_rules":
             ct += sum(v[3] for k, v in stats.items() if k[0].endswith("/ingest.py") and k[2] == "payload_hash")
         watched.append((label, ct / total if total else 0))
     with app.app_context():

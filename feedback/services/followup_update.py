@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -144,8 +145,8 @@ def _chosen(response: Response, version: SurveyVersion, change: Change) -> list[
     if change.followup_chosen is KEEP:
         same_side = polarity(scale, change.rating) == polarity(scale, response.rating)
         return list(response.followup_chosen or ()) if same_side else []
-    offered = list(response.followup_offered or ())
-    return [choice for choice in offered if choice in set(change.followup_chosen)]
+    wanted = set(cast(Collection[str], change.followup_chosen))
+    return [choice for choice in response.followup_offered or () if choice in wanted]
 
 
 def _fact(response: Response, scale: str, zone: ZoneInfo) -> rollups.Fact:

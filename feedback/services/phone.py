@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,10 +42,10 @@ def remember(answered: dict, location_id: int, now: datetime, window: timedelta 
     return fresh
 
 
-def mine(own: dict, location_id: int, now: datetime) -> set[uuid.UUID]:
+def mine(own: dict[str, Any], location_id: int, now: datetime) -> set[uuid.UUID]:
     """The answer this phone made at this location (its cookie names it, for OWN_MEMORY): the one
     it may complete or correct, if :func:`followup_update.refusal` allows it still."""
-    entry = own.get(str(location_id))
+    entry: Any = own.get(str(location_id))
     try:
         response_id, made = uuid.UUID(entry[0]), float(entry[1])
     except (TypeError, ValueError, IndexError, KeyError):
@@ -68,7 +69,7 @@ def open_answer(
     for response_id in mine(own, location.id, now):
         response = session.get(Response, response_id)
         if response is not None and followup_update.refusal(response, location, now, window) is None:
-            return response, session.get(SurveyVersion, response.survey_version_id)
+            return response, session.get_one(SurveyVersion, response.survey_version_id)
     return None
 
 

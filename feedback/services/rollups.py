@@ -77,7 +77,7 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
         key = (fact.location_id, day, local.hour, fact.channel, fact.scale, fact.suspect)
         row = hourly.get(key)
         if row is None:
-            row = dict(zip(HOURLY_KEY, key), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
+            row = dict(zip(HOURLY_KEY, key, strict=True), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
             hourly[key] = row
         row["n"] += sign
         row["rating_sum"] += sign * fact.rating
@@ -92,7 +92,7 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
     _upsert(
         session,
         FollowupDaily,
-        [dict(zip(FOLLOWUP_KEY, key), offered=o, chosen=c) for key, (o, c) in followups.items()],
+        [dict(zip(FOLLOWUP_KEY, key, strict=True), offered=o, chosen=c) for key, (o, c) in followups.items()],
         FOLLOWUP_KEY,
         FOLLOWUP_ADD,
     )
