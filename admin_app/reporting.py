@@ -18,6 +18,8 @@ does not parse answers 400 in the query string and 404 in the path.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -89,15 +91,15 @@ def volumes_form(locations: list[Location], stored: dict, *, formdata) -> FlaskF
     return form_class(formdata=formdata, data=data)
 
 
-def _current_quarter(locations: list[Location]) -> FiscalQuarter:
+def _current_quarter(locations: list[Location], now: datetime) -> FiscalQuarter:
     """Today's quarter in the offices' local time (as on the standards page), not UTC's."""
-    return standards.current_quarter({loc.office for loc in locations}, clock.now())
+    return standards.current_quarter({loc.office for loc in locations}, now)
 
 
-def _query_quarter(locations: list[Location]) -> FiscalQuarter:
+def _query_quarter(current: FiscalQuarter) -> FiscalQuarter:
     text = request.args.get("quarter")
     if not text:
-        return _current_quarter(locations)
+        return current
     try:
         return FiscalQuarter.parse(text)
     except ValueError:
@@ -111,8 +113,8 @@ def _path_quarter(text: str) -> FiscalQuarter:
         abort(404)
 
 
-def _recent(selected: FiscalQuarter, locations: list[Location]) -> list[FiscalQuarter]:
-    quarters = standards.recent_quarters(_current_quarter(locations), RECENT_QUARTERS)
+def _recent(selected: FiscalQuarter, current: FiscalQuarter) -> list[FiscalQuarter]:
+    quarters = standards.recent_quarters(current, RECENT_QUARTERS)
     if selected not in quarters:
         quarters.append(selected)
     return sorted(quarters, reverse=True)
@@ -146,7 +148,14 @@ def _filter_pairs(sel) -> list[tuple[str, str]]:
 
 
 def _page(
-    quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None, code: int = 200
+    quarter: FiscalQuarter,
+    current: FiscalQuarter,
+    sel,
+    locations: list[Location],
+    form,
+    import_form,
+    import_errors=None,
+    code: int = 200,
 ):
     report = a11.report(db.session, sel.location_ids, quarter)
     empty = a11.Pair(None, "")
@@ -166,7 +175,7 @@ def _page(
     return render_template(
         "admin/reporting/index.html",
         quarter=quarter,
-        quarters=_recent(quarter, locations),
+        quarters=_recent(quarter, current),
         sel=sel,
         rows=rows,
         form=form,
@@ -188,7 +197,8 @@ def _page(
 def reporting():
     sel = selection()
     locations = _locations(sel)
-    quarter = _query_quarter(locations)
+    current = _current_quarter(locations, clock.now())
+    quarter = _query_quarter(current)
     stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
     form = volumes_form(locations, stored, formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
@@ -220,8 +230,8 @@ def reporting():
                     else _("Nothing changed.")
                 )
                 return redirect(_page_url(quarter, sel), code=303)
-        return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None), code=422)
-    return _page(quarter, sel, locations, form, VolumeImportForm(formdata=None))
+        return _page(quarter, current, sel, locations, form, VolumeImportForm(formdata=None), code=422)
+    return _page(quarter, current, sel, locations, form, VolumeImportForm(formdata=None))
 
 
 @admin_bp.post("/reporting/import")
@@ -229,7 +239,8 @@ def reporting():
 def reporting_import():
     sel = selection()
     locations = _locations(sel)
-    quarter = _query_quarter(locations)
+    current = _current_quarter(locations, clock.now())
+    quarter = _query_quarter(current)
     import_form = VolumeImportForm()
     errors = []
     if import_form.validate_on_submit():
@@ -247,7 +258,7 @@ def reporting_import():
             return redirect(_page_url(quarter, sel), code=303)
     stored = volumes.for_quarter(db.session, sel.location_ids, quarter)
     form = volumes_form(locations, stored, formdata=None)
-    return _page(quarter, sel, locations, form, import_form, errors, code=422)
+    return _page(quarter, current, sel, locations, form, import_form, errors, code=422)
 
 
 def _report(quarter: str):

@@ -94,9 +94,7 @@ def ingest(
     :class:`Conflict` with nothing stored. Errors are keyed by item index when
     ``batch`` is true, by field otherwise.
     """
-    location = session.get(Location, device.location_id)
-    assert location is not None  # a device's location is never deleted
-    source = Source(location, "kiosk", device)
+    source = Source(session.get_one(Location, device.location_id), "kiosk", device)
     return _ingest(session, source, items, policy=policy, now=now, batch=batch)
 
 
