@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from feedback.database import write_transaction
 from feedback.models import Alert, Location, User, user_locations, user_offices
-from feedback.services.alerts import figures
+from feedback.services.alert_log import figures
 
 log = logging.getLogger(__name__)
 
