@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,5 +82,6 @@ def compare(
     ]
     present = [r for r in rows if r.sort_value(sort) is not None]
     missing = [r for r in rows if r.sort_value(sort) is None]
-    present.sort(key=lambda r: r.sort_value(sort), reverse=descending)  # type: ignore[arg-type,return-value]
+    # Values of one key are of one type and never None here.
+    present.sort(key=lambda r: cast(Any, r.sort_value(sort)), reverse=descending)
     return present + missing

@@ -211,6 +211,16 @@ def _group_key(group: str, row: Any) -> Hashable:
     return bucket_key(group, row.local_date)
 
 
+def _filters(
+    table: type[ResponseHourly] | type[FollowupDaily], ids: list[int], start: date, end: date, channel: str | None
+) -> list[Any]:
+    """A rollup table's rows of ``ids`` on the local dates ``start..end`` (and ``channel``)."""
+    filters = [table.location_id.in_(ids), table.local_date >= start, table.local_date <= end]
+    if channel:
+        filters.append(table.channel == channel)
+    return filters
+
+
 def read(
     session: Session,
     location_ids: Iterable[int],
@@ -237,13 +247,7 @@ def read(
     group_cols = _group_columns(group)
     parts = []
     for i, (start, end) in enumerate(ranges):
-        filters = [
-            ResponseHourly.location_id.in_(ids),
-            ResponseHourly.local_date >= start,
-            ResponseHourly.local_date <= end,
-        ]
-        if channel:
-            filters.append(ResponseHourly.channel == channel)
+        filters = _filters(ResponseHourly, ids, start, end, channel)
         parts.append(
             select(
                 literal(i).label("which"),
@@ -304,13 +308,7 @@ def read_one(
 def _followups(
     session: Session, ids: list[int], start: date, end: date, channel: str | None, include_suspect: bool
 ) -> dict[tuple[str, str], list[int]]:
-    filters = [
-        FollowupDaily.location_id.in_(ids),
-        FollowupDaily.local_date >= start,
-        FollowupDaily.local_date <= end,
-    ]
-    if channel:
-        filters.append(FollowupDaily.channel == channel)
+    filters = _filters(FollowupDaily, ids, start, end, channel)
     if not include_suspect:
         filters.append(FollowupDaily.suspect.is_(False))
     query = (

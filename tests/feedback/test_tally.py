@@ -1,21 +1,18 @@
 """The one tally of scores and the one reader of the rollups (feedback.services.tally).
 
 The value type is checked against figures worked out by hand; the reader against responses
-stored through the real write path (``ingest.store_rows``, via the standards tests' ``put``).
+added to the rollups through their one write path (``rollups.apply``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from feedback.database import write_transaction
 from feedback.scales import SCALES
-from feedback.services import tally
-from feedback.services.ingest import store_rows
+from feedback.services import rollups, tally
 from feedback.services.stats import wilson_interval
 from feedback.services.tally import Tally
 
@@ -23,31 +20,16 @@ D = date.fromisoformat
 
 
 def put(session, location, ratings, day: date, *, suspect=False, channel="qr", hour=10):
-    """Store one response per rating at ``day`` ``hour``:00 + k minutes local, through the rollups' write path."""
-    version = location.survey.current_version()
+    """Add one response per rating at ``day`` ``hour``:00 + k minutes local to the rollups (what the reader reads)."""
+    scale = location.survey.current_version().scale
     tz = location.office.tz
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "location_id": location.id,
-            "survey_version_id": version.id,
-            "device_id": None,
-            "channel": channel,
-            "rating": rating,
-            "followup_offered": [],
-            "followup_chosen": [],
-            "language": "en",
-            "client_time": (datetime.combine(day, time(hour), tz) + timedelta(minutes=k)).astimezone(UTC),
-            "received_at": (datetime.combine(day, time(hour), tz) + timedelta(minutes=k)).astimezone(UTC),
-            "suspect": suspect,
-            "payload_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
-            "comment": None,
-            "comment_state": None,
-        }
+    start = datetime.combine(day, time(hour), tz)
+    facts = [
+        rollups.Fact(location.id, tz, (start + timedelta(minutes=k)).astimezone(UTC), channel, scale, suspect, rating)
         for k, rating in enumerate(ratings)
     ]
     with write_transaction(session):
-        store_rows(session, rows, scales={version.id: version.scale}, zones={location.id: tz})
+        rollups.apply(session, facts)
 
 
 @pytest.fixture
