@@ -18,7 +18,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -28,6 +28,10 @@ from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.pool import Pool
 
 T = TypeVar("T")
+
+# What the services take as their session: a plain Session (the CLI, tests, background work) or
+# the app's scoped proxy ``db.session``, which forwards every call to the request's Session.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 SQLITE_IMMEDIATE = "feedback_sqlite_immediate"
 
@@ -118,7 +122,7 @@ def _sqlite_on_begin(connection):
 
 
 @contextmanager
-def write_transaction(session: Session):
+def write_transaction(session: DbSession):
     """Run a unit of work that writes; commit on success, roll back on error.
 
     On SQLite a transaction already open (a read, e.g. the token lookup) is ended
@@ -140,7 +144,7 @@ def write_transaction(session: Session):
         raise
 
 
-def write_retrying(session: Session, work: Callable[[], T], attempts: int = 2) -> T:
+def write_retrying(session: DbSession, work: Callable[[], T], attempts: int = 2) -> T:
     """Run ``work()`` in a write transaction, and again if it lost an insert race.
 
     On PostgreSQL two requests can both find no row and both insert it; the loser's

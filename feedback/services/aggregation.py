@@ -17,8 +17,8 @@ from datetime import date
 from fractions import Fraction
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import FollowupDaily, Location, ResponseHourly
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.numbers import rounded
@@ -99,7 +99,7 @@ def _sql_group_columns(group: str | None):
 
 
 def summarize(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -187,7 +187,7 @@ def filters_for_followups(location_ids, start, end, channel):
     return filters
 
 
-def _followups(session: Session, filters, include_suspect: bool) -> dict:
+def _followups(session: DbSession, filters, include_suspect: bool) -> dict:
     """Follow-up choices ranked by how often they were chosen, per wording."""
     if not include_suspect:
         filters = [*filters, FollowupDaily.suspect.is_(False)]

@@ -64,9 +64,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.i18n import N_
 from feedback.models import Alert, AlertRule, Device, Location, Response, SurveyVersion, User
 from feedback.models.alerts import ALERT_KINDS
@@ -111,7 +111,7 @@ class Rule:
     rule_id: int | None = None  # None: the default, not stored yet
 
 
-def effective_rules(session: Session, location_ids: Iterable[int]) -> dict[int, dict[str, Rule]]:
+def effective_rules(session: DbSession, location_ids: Iterable[int]) -> dict[int, dict[str, Rule]]:
     """{location id: {kind: Rule}} for the given locations (switched-off ones included)."""
     ids = set(location_ids)
     if not ids:
@@ -141,11 +141,11 @@ def effective_rules(session: Session, location_ids: Iterable[int]) -> dict[int, 
     return out
 
 
-def _insert(session: Session):
+def _insert(session: DbSession):
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
 
 
-def _rule_id(session: Session, location_id: int, kind: str) -> int:
+def _rule_id(session: DbSession, location_id: int, kind: str) -> int:
     """The stored rule's id, storing the default first if there is none (race-safe)."""
     stmt = _insert(session)(AlertRule).values(
         location_id=location_id, kind=kind, enabled=True, params=dict(DEFAULT_PARAMS[kind]), recipients=[]
@@ -202,7 +202,7 @@ def clean_recipients(kind: str, raw: str | Iterable[str] | None) -> list[str]:
     return seen
 
 
-def save_rules(session: Session, actor: User, location_id: int, settings: dict[str, dict]) -> list[str]:
+def save_rules(session: DbSession, actor: User, location_id: int, settings: dict[str, dict]) -> list[str]:
     """Store a location's rules from ``settings`` = {kind: {"enabled", "params", "recipients"}}.
 
     Checks everything before writing anything; each changed rule is audited. Returns the kinds
@@ -273,13 +273,13 @@ def _pct(share: float) -> str:
     return percent_text(share)  # rounded half up, as on every page
 
 
-def _latest_alert(session: Session, rule: Rule) -> Alert | None:
+def _latest_alert(session: DbSession, rule: Rule) -> Alert | None:
     if rule.rule_id is None:
         return None
     return session.scalar(select(Alert).where(Alert.rule_id == rule.rule_id).order_by(Alert.id.desc()).limit(1))
 
 
-def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _burst(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     p = rule.params
     location = rule.location
     rows = session.execute(
@@ -323,7 +323,7 @@ def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
     )
 
 
-def below_target_figures(session: Session, location: Location, now: datetime, window_days: int) -> dict | None:
+def below_target_figures(session: DbSession, location: Location, now: datetime, window_days: int) -> dict | None:
     """CSAT over the last ``window_days`` local days (today included) against the location's target."""
     target = location.effective_csat_target
     if target is None:
@@ -345,7 +345,7 @@ def below_target_figures(session: Session, location: Location, now: datetime, wi
     }
 
 
-def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _below_target(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     location = rule.location
     days = rule.params["window_days"]
     if location.effective_csat_target is None:
@@ -374,7 +374,7 @@ def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> No
     )
 
 
-def silence_start(session: Session, location: Location) -> datetime | None:
+def silence_start(session: DbSession, location: Location) -> datetime | None:
     """When the current silence began: the last response, or the first active kiosk's enrolment
     if later; None when the location has no active kiosk."""
     installed = session.scalar(
@@ -386,7 +386,7 @@ def silence_start(session: Session, location: Location) -> datetime | None:
     return max(last, installed) if last is not None else installed
 
 
-def _silence(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _silence(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     location, office = rule.location, rule.location.office
     if not office.is_open_at(now):
         return
@@ -421,7 +421,7 @@ CHECKS = {"burst": _burst, "below_target": _below_target, "silence": _silence}
 
 
 def evaluate(
-    session: Session,
+    session: DbSession,
     location_ids: Iterable[int],
     now: datetime,
     *,
@@ -444,7 +444,7 @@ def evaluate(
     return _claim_all(session, found, now, email)
 
 
-def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> list[int]:
+def _claim_all(session: DbSession, found: _Pass, now: datetime, email: bool) -> list[int]:
     if not found.findings and not found.extend:
         session.commit()  # end the read (SQLite keeps a snapshot until then)
         return []
@@ -482,7 +482,7 @@ def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> li
 
 
 def evaluate_on_ingest(
-    session: Session, location_ids: Iterable[int], now: datetime, *, negative: bool = True, email: bool = False
+    session: DbSession, location_ids: Iterable[int], now: datetime, *, negative: bool = True, email: bool = False
 ) -> list[int]:
     """The checks new responses can trigger: burst and below target, and only when one of them is a
     (non-suspect) negative rating. Positive ratings cannot start either: a burst counts negatives,
@@ -494,7 +494,7 @@ def evaluate_on_ingest(
     return evaluate(session, location_ids, now, kinds=("burst", "below_target"), email=email)
 
 
-def evaluate_ingested(session: Session, records: Iterable, now: datetime, *, email: bool = False) -> list[int]:
+def evaluate_ingested(session: DbSession, records: Iterable, now: datetime, *, email: bool = False) -> list[int]:
     """``evaluate_on_ingest`` for stored response records (``location_id``, ``survey_version_id``,
     ``rating``, ``suspect``), e.g. the created results of ``ingest.ingest``. Records of ingest also
     carry their ``scale``, so a positive tap is told apart without a query (a lookup otherwise)."""
@@ -511,7 +511,7 @@ def evaluate_ingested(session: Session, records: Iterable, now: datetime, *, ema
     return evaluate_on_ingest(session, {r.location_id for r in records}, now, negative=negative, email=email)
 
 
-def run_periodic(session: Session, now: datetime, *, email: bool = False) -> list[int]:
+def run_periodic(session: DbSession, now: datetime, *, email: bool = False) -> list[int]:
     """Every enabled rule of every active location (``flask alerts run``); ids of new alerts."""
     ids = list(session.scalars(select(Location.id).where(Location.active.is_(True)).order_by(Location.id)))
     return evaluate(session, ids, now, email=email)
@@ -521,7 +521,7 @@ def run_periodic(session: Session, now: datetime, *, email: bool = False) -> lis
 
 
 def alerts_page(
-    session: Session, actor: User, *, state: str = "open", before: int | None = None, size: int = 50
+    session: DbSession, actor: User, *, state: str = "open", before: int | None = None, size: int = 50
 ) -> tuple[list[Alert], int | None]:
     """The actor's alerts, newest first, and the ``before`` id of the next (older) page."""
     ids = users.scope_location_ids(session, actor)
@@ -546,14 +546,14 @@ def alerts_page(
     return rows, (rows[-1].id if more else None)
 
 
-def alert_in_scope(session: Session, actor: User, alert_id: int, *, lock: bool = False) -> Alert:
+def alert_in_scope(session: DbSession, actor: User, alert_id: int, *, lock: bool = False) -> Alert:
     alert = session.get(Alert, alert_id, populate_existing=lock, with_for_update=lock)
     if alert is None or alert.location_id not in users.scope_location_ids(session, actor):
         raise NotFound("No such alert.")
     return alert
 
 
-def acknowledge(session: Session, actor: User, alert_id: int, comment: str | None, now: datetime) -> bool:
+def acknowledge(session: DbSession, actor: User, alert_id: int, comment: str | None, now: datetime) -> bool:
     """Acknowledge an alert (once; who and when are kept) and set its comment. Audited; returns
     whether anything changed. The caller's transaction commits."""
     alert = alert_in_scope(session, actor, alert_id, lock=True)
@@ -630,7 +630,7 @@ class RulesRow:
         return self.location.effective_csat_target
 
 
-def rules_overview(session: Session, actor: User) -> list[RulesRow]:
+def rules_overview(session: DbSession, actor: User) -> list[RulesRow]:
     """The actor's locations (by code) with their effective rules and active kiosk counts."""
     ids = users.scope_location_ids(session, actor)
     rules = effective_rules(session, ids)
@@ -649,7 +649,7 @@ def rules_overview(session: Session, actor: User) -> list[RulesRow]:
     return sorted(rows, key=lambda row: row.location.code)
 
 
-def location_rules(session: Session, actor: User, location_id: int) -> dict[str, Rule]:
+def location_rules(session: DbSession, actor: User, location_id: int) -> dict[str, Rule]:
     """A location's effective rules; NotFound outside the actor's scope."""
     if location_id not in users.scope_location_ids(session, actor):
         raise NotFound("No such location.")

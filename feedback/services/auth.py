@@ -27,10 +27,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import SignInThrottle, User
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.sqltypes import utcnow
@@ -65,7 +64,7 @@ def seconds(n: int) -> str:
     return "1 second" if n == 1 else f"{n} seconds"
 
 
-def sign_in(session: Session, email: str, password: str, *, now: datetime | None = None) -> User:
+def sign_in(session: DbSession, email: str, password: str, *, now: datetime | None = None) -> User:
     now = now or utcnow()
     address = email.strip().lower()
     # 1. Read the account (or the unknown address's count) and refuse a locked one: no write yet.
@@ -119,7 +118,7 @@ def _digest(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
+def _throttle(session: DbSession, address: str, now: datetime) -> SignInThrottle:
     """The failure count of an address without an account, locked for this transaction."""
     digest = _digest(address)
     # Forget addresses that have not failed for a day (an attacker's list of guesses).
@@ -140,7 +139,7 @@ def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
     return counter
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> User:
+def change_password(session: DbSession, user: User, current: str, new: str) -> User:
     """Set a new password and end every session of the user (the caller signs this one in again).
     Both slow hashes run before the write transaction."""
     if not check_password_hash(user.password_hash, current):
@@ -160,13 +159,13 @@ def end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def sign_out(session: Session, user: User) -> None:
+def sign_out(session: DbSession, user: User) -> None:
     """Sign the user out everywhere: this session and any copy of its cookie."""
     with write_transaction(session):
         end_sessions(session.get(User, user.id, with_for_update=True, populate_existing=True))
 
 
-def session_user(session: Session, session_id: str) -> User | None:
+def session_user(session: DbSession, session_id: str) -> User | None:
     """The active user a session cookie's id (``"<id>:<session version>"``) names, or None when
     the id is malformed, the user is gone or inactive, or the version has moved on."""
     user_id, _, version = session_id.partition(":")

@@ -26,9 +26,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import COMMENT_STATES
 from feedback.services import audit, rollups
@@ -88,7 +88,7 @@ class InboxPage:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _date_window(session: Session, location_ids: Collection[int], start: date | None, end: date | None):
+def _date_window(session: DbSession, location_ids: Collection[int], start: date | None, end: date | None):
     """A condition for client times on ``start..end`` in each location's office time zone."""
     if start is None and end is None:
         return None
@@ -109,7 +109,7 @@ def _date_window(session: Session, location_ids: Collection[int], start: date | 
 
 
 def _filters(
-    session: Session, location_ids: Collection[int], q: str | None, start: date | None, end: date | None
+    session: DbSession, location_ids: Collection[int], q: str | None, start: date | None, end: date | None
 ) -> list:
     """Conditions shared by the list and the tab counts (everything but the tab).
 
@@ -133,7 +133,7 @@ def _tab_condition(tab: str):
 
 
 def tab_counts(
-    session: Session,
+    session: DbSession,
     location_ids: Collection[int],
     *,
     q: str | None = None,
@@ -146,7 +146,7 @@ def tab_counts(
     return _count_tabs(session, _filters(session, location_ids, q, start, end))
 
 
-def _count_tabs(session: Session, filters: list) -> dict[str, int]:
+def _count_tabs(session: DbSession, filters: list) -> dict[str, int]:
     counts = dict.fromkeys(TABS, 0)
     filters = [*filters, Response.comment_state.is_not(None)]
     flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1), else_=0))
@@ -160,7 +160,7 @@ def _count_tabs(session: Session, filters: list) -> dict[str, int]:
 
 
 def inbox(
-    session: Session,
+    session: DbSession,
     location_ids: Collection[int],
     *,
     tab: str = "open",
@@ -260,7 +260,9 @@ def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
     )
 
 
-def act(session: Session, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]) -> ActionResult:
+def act(
+    session: DbSession, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
+) -> ActionResult:
     """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
 
     Every id must be a comment of a location in ``scope`` (else NotFound and nothing changes,

@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import CHANNELS
 from feedback.scales import SCALES
@@ -205,7 +205,7 @@ class Overview:
 
 
 def overview(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -295,7 +295,7 @@ def _merge_followups(summaries: Iterable[dict]) -> dict[str, list[Followup]]:
 
 
 def location_report(
-    session: Session,
+    session: DbSession,
     location: Location,
     start: date,
     end: date,
@@ -366,7 +366,7 @@ def _like_pattern(text: str) -> str:
 
 
 def comments(
-    session: Session,
+    session: DbSession,
     location: Location,
     start: date,
     end: date,
@@ -447,7 +447,7 @@ class CompareRow:
 
 
 def compare(
-    session: Session,
+    session: DbSession,
     locations: list[Location],
     start: date,
     end: date,

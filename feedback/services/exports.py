@@ -24,8 +24,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, cast, or_, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.services import aggregation
 from feedback.services.responses_query import utc_bounds
@@ -136,7 +136,7 @@ class _JoinedChoices(dict):
 
 
 def response_rows(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -264,7 +264,7 @@ def aggregate_rows(summary: dict) -> Iterator[tuple]:
 
 
 def aggregates(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,

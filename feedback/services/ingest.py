@@ -20,9 +20,8 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
 from feedback.services import rollups
 from feedback.services.errors import Conflict, InvalidInput
@@ -81,7 +80,7 @@ class Source:
 
 
 def ingest(
-    session: Session,
+    session: DbSession,
     device: Device,
     items: list[dict],
     *,
@@ -100,7 +99,7 @@ def ingest(
 
 
 def ingest_phone(
-    session: Session,
+    session: DbSession,
     location: Location,
     item: dict,
     *,
@@ -114,7 +113,7 @@ def ingest_phone(
 
 
 def _ingest(
-    session: Session, source: Source, items: list[dict], *, policy: IngestPolicy, now: datetime | None, batch: bool
+    session: DbSession, source: Source, items: list[dict], *, policy: IngestPolicy, now: datetime | None, batch: bool
 ) -> list[ItemResult]:
     now = now or utcnow()
     hashes = [payload_hash(item) for item in items]
@@ -328,7 +327,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
     return results
 
 
-def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zones: dict) -> None:
+def store_rows(session: DbSession, rows: list[dict], *, scales: dict[int, str], zones: dict) -> None:
     """Insert validated response rows and add them to the rollups, in the caller's transaction.
 
     ``scales`` maps survey version id to scale key, ``zones`` location id to ZoneInfo.
@@ -395,7 +394,7 @@ def changed_neighbours(neighbours: list, new_taps: list[Tap], flags: dict, windo
     return out
 
 
-def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
+def _reflag(session: DbSession, rows: list, flags: dict, zones: dict) -> None:
     """Store the new flag of stored taps and move each between the suspect=false/true buckets of
     the rollups, in the caller's transaction (spam is in no bucket: only its flag changes)."""
     if not rows:
@@ -437,7 +436,7 @@ def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
 
 
 def record_heartbeat(
-    session: Session,
+    session: DbSession,
     device: Device,
     *,
     app_version: str,

@@ -30,9 +30,9 @@ from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Alert, Location, User, user_locations, user_offices
 from feedback.services.alerts import figures
 
@@ -103,7 +103,7 @@ class Mailer:
             connection.send_message(message)
 
 
-def recipients(session: Session, alert: Alert) -> list[str]:
+def recipients(session: DbSession, alert: Alert) -> list[str]:
     """Who hears of ``alert``: the rule's extra addresses and the location's managers (admins if none)."""
     location = alert.location
     managers = set(
@@ -169,7 +169,7 @@ class Report:
     skipped: int = 0  # claimed by another node, or nobody to write to
 
 
-def _claim(session: Session, alert_id: int, now: datetime) -> bool:
+def _claim(session: DbSession, alert_id: int, now: datetime) -> bool:
     with write_transaction(session):
         result = session.execute(
             update(Alert)
@@ -180,7 +180,7 @@ def _claim(session: Session, alert_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def _finish(session: Session, alert_id: int, **values) -> None:
+def _finish(session: DbSession, alert_id: int, **values) -> None:
     with write_transaction(session):
         session.execute(
             update(Alert)
@@ -191,7 +191,7 @@ def _finish(session: Session, alert_id: int, **values) -> None:
 
 
 def deliver(
-    session: Session, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None, limit: int = 200
+    session: DbSession, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None, limit: int = 200
 ) -> Report:
     """Send the pending alerts (``ids``, or every pending one up to ``limit``), each claimed first."""
     report = Report()
@@ -229,7 +229,7 @@ def deliver(
     return report
 
 
-def requeue(session: Session, now: datetime) -> tuple[int, int]:
+def requeue(session: DbSession, now: datetime) -> tuple[int, int]:
     """Put failed alerts with attempts left back to pending, and release sends abandoned by a dead
     node. Returns (retried, released). Safe to run on several nodes at once."""
     with write_transaction(session):

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Response
 from feedback.services.errors import InvalidInput
 
@@ -36,7 +37,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def list_responses(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
