@@ -18,9 +18,11 @@ import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -142,6 +144,23 @@ def write_transaction(session: DbSession):
     except BaseException:
         session.rollback()
         raise
+
+
+def rowcount(result: Result) -> int:
+    """The rows an UPDATE or DELETE matched: its result is a CursorResult, which ``Session.execute``
+    is not typed to say."""
+    return cast(CursorResult, result).rowcount
+
+
+def insert_for(dialect: str, model: type[Any]) -> sqlite_dialect.Insert | postgresql.Insert:
+    """``INSERT INTO model`` with the ``ON CONFLICT`` clauses of ``dialect`` (SQLite or PostgreSQL)."""
+    return _INSERTS[dialect](model)
+
+
+_INSERTS: dict[str, Callable[[type[Any]], sqlite_dialect.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite_dialect.insert,
+    "postgresql": postgresql.insert,
+}
 
 
 def write_retrying(session: DbSession, work: Callable[[], T], attempts: int = 2) -> T:

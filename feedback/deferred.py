@@ -27,7 +27,7 @@ def write_after_response(work: Callable[[DbSession], object], what: str) -> None
 
     ``what`` names the work in the log if it fails. Call it from a view (or a decorator of one).
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
 
     @after_this_request
     def _when_answered(response):

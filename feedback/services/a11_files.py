@@ -160,10 +160,11 @@ def collection_csv(report: Report) -> str:
 
 def q1_counts(detail: Detail) -> str:
     """``1=0; 2=1; ...`` (5-point) or ``0=2; 1=5`` (thumbs), in the upload's ``question_1`` values."""
-    if detail.scale is None:
+    version = detail.version
+    if version is None:  # no survey, so no scale
         return ""
-    points = detail.version.scale_def.points
-    return "; ".join(f"{question_1(detail.scale, k)}={detail.q1.get(k, 0)}" for k in range(1, points + 1))
+    points = version.scale_def.points
+    return "; ".join(f"{question_1(version.scale, k)}={detail.q1.get(k, 0)}" for k in range(1, points + 1))
 
 
 def worksheet_rows(report: Report) -> Iterator[tuple]:
@@ -236,7 +237,7 @@ def files(session: DbSession, report: Report) -> Iterator[tuple[str, int, Iterab
 class _Sink:
     """A write-only stream for zipfile: collects the bytes written since the last take()."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
@@ -245,6 +246,9 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+    def close(self) -> None:
+        pass  # zipfile closes only a file it opened itself
 
     def take(self) -> bytes:
         data = b"".join(self.parts)

@@ -156,13 +156,12 @@ def first_kiosks(session: DbSession) -> list[tuple[Office, Location, Device]]:
         location = session.scalars(
             select(Location).where(Location.office_id == office.id).order_by(Location.code)
         ).first()
-        device = (
-            location
-            and session.scalars(
-                select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None)).order_by(Device.id)
-            ).first()
-        )
-        if location is not None and device is not None:
+        if location is None:
+            continue
+        device = session.scalars(
+            select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None)).order_by(Device.id)
+        ).first()
+        if device is not None:
             found.append((office, location, device))
     return found
 

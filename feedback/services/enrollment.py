@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from feedback.database import DbSession
+from feedback.database import DbSession, rowcount
 from feedback.models import Device, EnrollmentCode, Location
 from feedback.models.devices import hash_token, new_token
 from feedback.services.errors import NotFound, ServiceError
@@ -93,8 +92,7 @@ def redeem(session: DbSession, code: str, *, now: datetime) -> tuple[Device, str
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    result = cast(CursorResult, session.execute(claim))  # an UPDATE answers a cursor result
-    if result.rowcount != 1:
+    if rowcount(session.execute(claim)) != 1:
         raise CodeUnusable("This enrolment link has already been used.")
     _cancel_open_codes(session, record.device_id, now, keep=record.id)
     token = new_token()

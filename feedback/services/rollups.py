@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from feedback.database import DbSession
+from feedback.database import DbSession, insert_for
+from feedback.extensions import Model
 from feedback.models import FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import SCALES, polarity
@@ -42,17 +43,20 @@ class Fact:
 
 
 @lru_cache(maxsize=8)
-def _upsert_statement(dialect: str, model, key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+def _upsert_statement(
+    dialect: str, model: type[Model], key_cols: tuple[str, ...], add_cols: tuple[str, ...]
+) -> sqlite.Insert | postgresql.Insert:
     """``INSERT ... ON CONFLICT (key) DO UPDATE SET col = col + excluded.col``, built once per dialect."""
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    stmt = insert(model)
+    stmt = insert_for(dialect, model)
     return stmt.on_conflict_do_update(
         index_elements=list(key_cols),
         set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in add_cols},
     )
 
 
-def _upsert(session: DbSession, model, rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+def _upsert(
+    session: DbSession, model: type[Model], rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]
+) -> None:
     if not rows:
         return
     stmt = _upsert_statement(session.get_bind().dialect.name, model, key_cols, add_cols)
@@ -77,7 +81,7 @@ def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
         key = (fact.location_id, day, local.hour, fact.channel, fact.scale, fact.suspect)
         row = hourly.get(key)
         if row is None:
-            row = dict(zip(HOURLY_KEY, key), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
+            row = dict(zip(HOURLY_KEY, key, strict=True), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
             hourly[key] = row
         row["n"] += sign
         row["rating_sum"] += sign * fact.rating
@@ -92,7 +96,7 @@ def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
     _upsert(
         session,
         FollowupDaily,
-        [dict(zip(FOLLOWUP_KEY, key), offered=o, chosen=c) for key, (o, c) in followups.items()],
+        [dict(zip(FOLLOWUP_KEY, key, strict=True), offered=o, chosen=c) for key, (o, c) in followups.items()],
         FOLLOWUP_KEY,
         FOLLOWUP_ADD,
     )
