@@ -25,9 +25,10 @@ detail whose service or provider name is missing is kept per office until the na
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from feedback.database import DbSession
@@ -52,7 +53,7 @@ from feedback.services.responses_query import utc_bounds
 SPAM = "spam"
 
 
-def quarter_window(session: DbSession, location_ids: list[int], quarter: FiscalQuarter):
+def quarter_window(session: DbSession, location_ids: list[int], quarter: FiscalQuarter) -> ColumnElement[bool] | None:
     """Responses of the quarter's local dates, each location in its office's zone (None: no location).
 
     One term per location, each an index range of (location_id, client_time): both databases read
@@ -69,7 +70,7 @@ def quarter_window(session: DbSession, location_ids: list[int], quarter: FiscalQ
     return or_(*windows) if windows else None
 
 
-def counted():
+def counted() -> ColumnElement[bool]:
     """Responses that count: no repeat taps, no spam (a NULL state is "no comment", so it counts)."""
     return and_(Response.suspect.is_(False), Response.comment_state.is_distinct_from(SPAM))
 
@@ -133,7 +134,7 @@ def _pairs(session: DbSession, ids: list[int], quarter: FiscalQuarter) -> dict[t
     return pairs
 
 
-def report(session: DbSession, location_ids, quarter: FiscalQuarter) -> Report:
+def report(session: DbSession, location_ids: Iterable[int], quarter: FiscalQuarter) -> Report:
     """The quarter's collection details (by key) and the locations left out, for ``location_ids``."""
     ids = sorted(set(location_ids))
     if not ids:
@@ -163,8 +164,16 @@ def report(session: DbSession, location_ids, quarter: FiscalQuarter) -> Report:
     return Report(quarter, details, left_out, pairs)
 
 
-def _detail(key, quarter, pairs: list[Pair], versions, currents, titles) -> Detail:
+def _detail(
+    key: DetailKey,
+    quarter: FiscalQuarter,
+    pairs: list[Pair],
+    versions: dict[int, SurveyVersion],
+    currents: dict[int, SurveyVersion],
+    titles: dict[int, str],
+) -> Detail:
     answered = [(p.last[v], versions[v].id) for p in pairs for v in p.counted if reportable(versions[v])]
+    version: SurveyVersion | None
     if answered:
         version = versions[max(answered)[1]]  # the A-11 version answered last
     else:
@@ -188,7 +197,7 @@ def _detail(key, quarter, pairs: list[Pair], versions, currents, titles) -> Deta
     return detail
 
 
-def current_versions(session: DbSession, survey_ids) -> dict[int, SurveyVersion]:
+def current_versions(session: DbSession, survey_ids: Iterable[int]) -> dict[int, SurveyVersion]:
     """Each survey's current (newest) version, in one query."""
     ids = sorted(set(survey_ids))
     if not ids:

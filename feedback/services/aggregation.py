@@ -12,11 +12,14 @@ always counted in ``suspect_count``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from feedback.database import DbSession
 from feedback.models import FollowupDaily, Location, ResponseHourly
@@ -36,7 +39,7 @@ class Stats:
     suspect_count: int = 0
     distribution: dict[str, list[int]] = field(default_factory=dict)
 
-    def add(self, scale: str, suspect: bool, n: int, rating_sum: int, ratings: tuple[int, ...], counted: bool):
+    def add(self, scale: str, suspect: bool, n: int, rating_sum: int, ratings: tuple[int, ...], counted: bool) -> None:
         if suspect:
             self.suspect_count += n
         if not counted:
@@ -65,7 +68,7 @@ class Stats:
         }
 
 
-def _group_key(group: str | None, row, codes: dict[int, str]):
+def _group_key(group: str | None, row: Row, codes: dict[int, str]) -> str | tuple[int, int] | None:
     if group is None:
         return None
     if group == "location":
@@ -87,7 +90,7 @@ def bucket_key(group: str, day: date) -> str:
     raise ValueError(f"unknown group {group!r}")
 
 
-def _sql_group_columns(group: str | None):
+def _sql_group_columns(group: str | None) -> tuple[InstrumentedAttribute[Any], ...]:
     return {
         None: (),
         "location": (ResponseHourly.location_id,),
@@ -141,7 +144,7 @@ def summarize(
         .having(func.sum(ResponseHourly.n) != 0)
     )
     total = Stats()
-    groups: dict = defaultdict(Stats)
+    groups: dict[Any, Stats] = defaultdict(Stats)
     for row in session.execute(query):
         ratings = tuple(int(getattr(row, c)) for c in RATING_COLUMNS)
         counted = include_suspect or not row.suspect
@@ -150,7 +153,7 @@ def summarize(
         if group:
             groups[_group_key(group, row, codes)].add(*args)
 
-    result = {
+    result: dict[str, Any] = {
         "from": start.isoformat(),
         "to": end.isoformat(),
         "channel": channel,
@@ -167,8 +170,8 @@ def summarize(
     return result
 
 
-def _group_entry(group: str, key, stats: Stats) -> dict:
-    entry = {"key": key}
+def _group_entry(group: str, key: Any, stats: Stats) -> dict:
+    entry: dict[str, Any] = {"key": key}
     if group == "hour":
         weekday, hour = key
         entry = {"key": f"{WEEKDAY_NAMES[weekday]}-{hour:02d}", "weekday": weekday, "hour": hour}
@@ -176,8 +179,10 @@ def _group_entry(group: str, key, stats: Stats) -> dict:
     return entry
 
 
-def filters_for_followups(location_ids, start, end, channel):
-    filters = [
+def filters_for_followups(
+    location_ids: Collection[int], start: date, end: date, channel: str | None
+) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = [
         FollowupDaily.location_id.in_(location_ids),
         FollowupDaily.local_date >= start,
         FollowupDaily.local_date <= end,
@@ -187,7 +192,7 @@ def filters_for_followups(location_ids, start, end, channel):
     return filters
 
 
-def _followups(session: DbSession, filters, include_suspect: bool) -> dict:
+def _followups(session: DbSession, filters: list[ColumnElement[bool]], include_suspect: bool) -> dict:
     """Follow-up choices ranked by how often they were chosen, per wording."""
     if not include_suspect:
         filters = [*filters, FollowupDaily.suspect.is_(False)]

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Table, and_, case, func, or_, select, update
@@ -249,7 +249,7 @@ class ActionResult:
     unchanged: int  # chosen, but already so (or spam, for actions that leave spam alone)
 
 
-def _fact(row: Row[Any], zones: dict[int, ZoneInfo]) -> rollups.Fact:
+def _fact(row: Row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
     return rollups.Fact(
         row.location_id,
         zones[row.location_id],

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -432,7 +433,7 @@ class CompareRow:
     def below_target(self) -> bool:
         return self.gap is not None and self.gap < 0
 
-    def sort_value(self, key: str):
+    def sort_value(self, key: str) -> Any:  # text or a number, None when the figure is missing
         return {
             "location": self.location.code,
             "name": self.location.name.casefold(),
