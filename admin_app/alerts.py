@@ -8,6 +8,8 @@ Signed-in only; a manager sees the alerts and rules of their own locations, anyt
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -74,14 +76,16 @@ class RulesForm(FlaskForm):
     )
     silence_recipients = TextAreaField(_l("Extra recipients"), description=RECIPIENTS_HINT)
 
-    PARAMS = {kind: tuple(rule_settings.DEFAULT_PARAMS[kind]) for kind in ALERT_KINDS}
+    PARAMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        kind: tuple(rule_settings.DEFAULT_PARAMS[kind]) for kind in ALERT_KINDS
+    }
 
     def fields_of(self, kind: str) -> list:
         return [getattr(self, f"{kind}_{name}") for name in self.PARAMS[kind]]
 
     @classmethod
-    def data_of(cls, rules: dict[str, rule_settings.Rule]) -> dict:
-        data = {}
+    def data_of(cls, rules: dict[str, rule_settings.Rule]) -> dict[str, object]:
+        data: dict[str, object] = {}
         for kind, rule in rules.items():
             data[f"{kind}_enabled"] = rule.enabled
             data[f"{kind}_recipients"] = "\n".join(rule.recipients)

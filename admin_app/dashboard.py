@@ -104,8 +104,7 @@ class Scope:
                 return cls([], [])
             located = located.where(Location.id.in_(ids))
             query = query.where(Location.id.in_(ids))
-        offices = select(Office).where(Office.id.in_(located)).order_by(Office.name)
-        offices = list(db.session.scalars(offices))
+        offices = list(db.session.scalars(select(Office).where(Office.id.in_(located)).order_by(Office.name)))
         if sel.office is not None:
             query = query.where(Location.office_id == sel.office.id)
         return cls(offices, list(db.session.scalars(query.order_by(Location.code))))

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location
 from feedback.services.tally import GROUPS, Tally, bucket_key, read_one
 
@@ -19,7 +19,7 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def summarize(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,

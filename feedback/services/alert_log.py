@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.i18n import N_
 from feedback.models import Alert, Location, User
 from feedback.numbers import percent_text
@@ -18,7 +19,7 @@ STATES = ("open", "acknowledged", "all")
 
 
 def alerts_page(
-    session: Session, actor: User, *, state: str = "open", before: int | None = None, size: int = 50
+    session: DbSession, actor: User, *, state: str = "open", before: int | None = None, size: int = 50
 ) -> tuple[list[Alert], int | None]:
     """The actor's alerts, newest first, and the ``before`` id of the next (older) page."""
     ids = users.scope_location_ids(session, actor)
@@ -43,14 +44,14 @@ def alerts_page(
     return rows, (rows[-1].id if more else None)
 
 
-def alert_in_scope(session: Session, actor: User, alert_id: int, *, lock: bool = False) -> Alert:
+def alert_in_scope(session: DbSession, actor: User, alert_id: int, *, lock: bool = False) -> Alert:
     alert = session.get(Alert, alert_id, populate_existing=lock, with_for_update=lock)
     if alert is None or alert.location_id not in users.scope_location_ids(session, actor):
         raise NotFound("No such alert.")
     return alert
 
 
-def acknowledge(session: Session, actor: User, alert_id: int, comment: str | None, now: datetime) -> bool:
+def acknowledge(session: DbSession, actor: User, alert_id: int, comment: str | None, now: datetime) -> bool:
     """Acknowledge an alert (once; who and when are kept) and set its comment. Audited; returns
     whether anything changed. The caller's transaction commits."""
     alert = alert_in_scope(session, actor, alert_id, lock=True)

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import AlertRule, Device, Location, User
 from feedback.models.alerts import ALERT_KINDS
 from feedback.services import audit, users
@@ -40,7 +41,7 @@ class Rule:
     rule_id: int | None = None  # None: the default, not stored yet
 
 
-def effective_rules(session: Session, location_ids: Iterable[int]) -> dict[int, dict[str, Rule]]:
+def effective_rules(session: DbSession, location_ids: Iterable[int]) -> dict[int, dict[str, Rule]]:
     """{location id: {kind: Rule}} for the given locations (switched-off ones included)."""
     ids = set(location_ids)
     if not ids:
@@ -118,7 +119,7 @@ def clean_recipients(kind: str, raw: str | Iterable[str] | None) -> list[str]:
     return seen
 
 
-def save_rules(session: Session, actor: User, location_id: int, settings: dict[str, dict]) -> list[str]:
+def save_rules(session: DbSession, actor: User, location_id: int, settings: dict[str, dict]) -> list[str]:
     """Store a location's rules from ``settings`` = {kind: {"enabled", "params", "recipients"}}.
 
     Checks everything before writing anything; each changed rule is audited. Returns the kinds
@@ -174,7 +175,7 @@ class RulesRow:
         return self.location.effective_csat_target
 
 
-def rules_overview(session: Session, actor: User) -> list[RulesRow]:
+def rules_overview(session: DbSession, actor: User) -> list[RulesRow]:
     """The actor's locations (by code) with their effective rules and active kiosk counts."""
     ids = users.scope_location_ids(session, actor)
     rules = effective_rules(session, ids)
@@ -193,7 +194,7 @@ def rules_overview(session: Session, actor: User) -> list[RulesRow]:
     return sorted(rows, key=lambda row: row.location.code)
 
 
-def location_rules(session: Session, actor: User, location_id: int) -> dict[str, Rule]:
+def location_rules(session: DbSession, actor: User, location_id: int) -> dict[str, Rule]:
     """A location's effective rules; NotFound outside the actor's scope."""
     if location_id not in users.scope_location_ids(session, actor):
         raise NotFound("No such location.")

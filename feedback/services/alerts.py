@@ -11,9 +11,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Alert, AlertRule, Device, Location, Response, SurveyVersion
 from feedback.models.alerts import ALERT_KINDS
 from feedback.numbers import percent_text
@@ -50,13 +49,13 @@ def _pct(share: float) -> str:
     return percent_text(share)  # rounded half up, as on every page
 
 
-def _latest_alert(session: Session, rule: Rule) -> Alert | None:
+def _latest_alert(session: DbSession, rule: Rule) -> Alert | None:
     if rule.rule_id is None:
         return None
     return session.scalar(select(Alert).where(Alert.rule_id == rule.rule_id).order_by(Alert.id.desc()).limit(1))
 
 
-def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _burst(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     p = rule.params
     location = rule.location
     rows = session.execute(
@@ -100,7 +99,7 @@ def _burst(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
     )
 
 
-def window_tally(session: Session, location: Location, now: datetime, window_days: int) -> Counted:
+def window_tally(session: DbSession, location: Location, now: datetime, window_days: int) -> Counted:
     """The location's tally over the last ``window_days`` local days (today included)."""
     today = now.astimezone(location.office.tz).date()
     return read_one(session, [location.id], today - timedelta(days=window_days - 1), today)
@@ -122,7 +121,7 @@ def below_target_details(counted: Counted, target: float) -> dict[str, Any]:
     }
 
 
-def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _below_target(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     location = rule.location
     days = rule.params["window_days"]
     target = location.effective_csat_target
@@ -153,7 +152,7 @@ def _below_target(session: Session, rule: Rule, now: datetime, out: _Pass) -> No
     )
 
 
-def silence_start(session: Session, location: Location) -> datetime | None:
+def silence_start(session: DbSession, location: Location) -> datetime | None:
     """When the current silence began: the last response, or the first active kiosk's enrolment
     if later; None when the location has no active kiosk."""
     installed = session.scalar(
@@ -165,7 +164,7 @@ def silence_start(session: Session, location: Location) -> datetime | None:
     return max(last, installed) if last is not None else installed
 
 
-def _silence(session: Session, rule: Rule, now: datetime, out: _Pass) -> None:
+def _silence(session: DbSession, rule: Rule, now: datetime, out: _Pass) -> None:
     location, office = rule.location, rule.location.office
     if not office.is_open_at(now):
         return
@@ -200,7 +199,7 @@ CHECKS = {"burst": _burst, "below_target": _below_target, "silence": _silence}
 
 
 def evaluate(
-    session: Session,
+    session: DbSession,
     location_ids: Iterable[int],
     now: datetime,
     *,
@@ -223,12 +222,12 @@ def evaluate(
     return _claim_all(session, found, now, email)
 
 
-def _insert(session: Session) -> Callable[..., Any]:
+def _insert(session: DbSession) -> Callable[..., Any]:
     """The dialect's INSERT, which has ``on_conflict_do_nothing``."""
     return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
 
 
-def _rule_id(session: Session, location_id: int, kind: str) -> int:
+def _rule_id(session: DbSession, location_id: int, kind: str) -> int:
     """The stored rule's id, storing the default first if there is none (race-safe)."""
     stmt = _insert(session)(AlertRule).values(
         location_id=location_id, kind=kind, enabled=True, params=dict(DEFAULT_PARAMS[kind]), recipients=[]
@@ -239,7 +238,7 @@ def _rule_id(session: Session, location_id: int, kind: str) -> int:
     ).scalar_one()
 
 
-def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> list[int]:
+def _claim_all(session: DbSession, found: _Pass, now: datetime, email: bool) -> list[int]:
     if not found.findings and not found.extend:
         session.commit()  # end the read (SQLite keeps a snapshot until then)
         return []
@@ -279,7 +278,7 @@ def _claim_all(session: Session, found: _Pass, now: datetime, email: bool) -> li
 
 
 def evaluate_on_ingest(
-    session: Session, location_ids: Iterable[int], now: datetime, *, negative: bool = True, email: bool = False
+    session: DbSession, location_ids: Iterable[int], now: datetime, *, negative: bool = True, email: bool = False
 ) -> list[int]:
     """The checks new responses can trigger: burst and below target, and only when one of them is a
     (non-suspect) negative rating. Positive ratings cannot start either: a burst counts negatives,
@@ -291,7 +290,7 @@ def evaluate_on_ingest(
     return evaluate(session, location_ids, now, kinds=("burst", "below_target"), email=email)
 
 
-def evaluate_ingested(session: Session, records: Iterable[Any], now: datetime, *, email: bool = False) -> list[int]:
+def evaluate_ingested(session: DbSession, records: Iterable[Any], now: datetime, *, email: bool = False) -> list[int]:
     """``evaluate_on_ingest`` for stored response records (``location_id``, ``survey_version_id``,
     ``rating``, ``suspect``), e.g. the created results of ``ingest.ingest``. Records of ingest also
     carry their ``scale``, so a positive tap is told apart without a query (a lookup otherwise)."""
@@ -308,7 +307,7 @@ def evaluate_ingested(session: Session, records: Iterable[Any], now: datetime, *
     return evaluate_on_ingest(session, {r.location_id for r in records}, now, negative=negative, email=email)
 
 
-def run_periodic(session: Session, now: datetime, *, email: bool = False) -> list[int]:
+def run_periodic(session: DbSession, now: datetime, *, email: bool = False) -> list[int]:
     """Every enabled rule of every active location (``flask alerts run``); ids of new alerts."""
     ids = list(session.scalars(select(Location.id).where(Location.active.is_(True)).order_by(Location.id)))
     return evaluate(session, ids, now, email=email)

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Office
 from feedback.services.tally import Tally, read_one
 
@@ -53,7 +53,7 @@ class CompareRow:
 
 
 def compare(
-    session: Session,
+    session: DbSession,
     locations: list[Location],
     start: date,
     end: date,

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Response, SurveyVersion
 from feedback.models.responses import CHANNELS
 from feedback.services.responses_query import utc_bounds
@@ -107,7 +107,7 @@ class Overview:
 
 
 def overview(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -191,7 +191,7 @@ def ranked_followups(tally: Tally) -> dict[str, list[Followup]]:
 
 
 def location_report(
-    session: Session,
+    session: DbSession,
     location: Location,
     start: date,
     end: date,
@@ -262,7 +262,7 @@ def _like_pattern(text: str) -> str:
 
 
 def comments(
-    session: Session,
+    session: DbSession,
     location: Location,
     start: date,
     end: date,

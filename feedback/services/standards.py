@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Office
 from feedback.services import tally
 from feedback.services.fiscal import FiscalQuarter
@@ -118,7 +118,7 @@ def weeks_elapsed(quarter: FiscalQuarter, today: date) -> tuple[float | None, st
 
 
 def counts(
-    session: Session, location_ids: Sequence[int], quarters: Sequence[FiscalQuarter]
+    session: DbSession, location_ids: Sequence[int], quarters: Sequence[FiscalQuarter]
 ) -> dict[tuple[int, FiscalQuarter], Tally]:
     """Tallies (suspects apart) per (location, quarter): one read of the hourly rollups."""
     if not location_ids or not quarters:
@@ -140,7 +140,7 @@ def _weekly_sum(locations: Iterable[Location]) -> int | None:
     return sum(known) if known and len(known) == len(targets) else None
 
 
-def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[int, set[int]]:
+def _office_location_ids(session: DbSession, offices: Iterable[Office]) -> dict[int, set[int]]:
     """Every location id of each office: from ``office.locations`` where it is loaded (the
     scoreboard), else one query for all the others (not a lazy load per office)."""
     out: dict[int, set[int]] = {}
@@ -159,7 +159,7 @@ def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[in
 
 
 def report(
-    session: Session, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
+    session: DbSession, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
 ) -> list[OfficeRows]:
     """Standings of ``locations`` (offices loaded) for each of ``quarters``, grouped by office
     (by office name, then location code). Locations in ``locations`` only: the caller scopes."""
@@ -199,7 +199,7 @@ class Scoreboard:
     rows: OfficeRows | None  # None when the office has no active location
 
 
-def scoreboard(session: Session, office: Office, *, now: datetime | None = None) -> Scoreboard:
+def scoreboard(session: DbSession, office: Office, *, now: datetime | None = None) -> Scoreboard:
     """The office's active locations this quarter and last (in the office's local time)."""
     this = FiscalQuarter.of(local_today(office, now))
     active = [loc for loc in office.locations if loc.active]
@@ -207,6 +207,6 @@ def scoreboard(session: Session, office: Office, *, now: datetime | None = None)
     return Scoreboard(office, this, this.previous(), rows[0] if rows else None)
 
 
-def published_office(session: Session, slug: str) -> Office | None:
+def published_office(session: DbSession, slug: str) -> Office | None:
     """The office at ``slug`` if it publishes a scoreboard; None otherwise (unknown or not opted in)."""
     return session.scalar(select(Office).where(Office.slug == slug, Office.scoreboard_public.is_(True)))

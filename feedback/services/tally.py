@@ -9,8 +9,8 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import FollowupDaily, ResponseHourly
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.numbers import rounded
@@ -222,7 +222,7 @@ def _filters(
 
 
 def read(
-    session: Session,
+    session: DbSession,
     location_ids: Iterable[int],
     ranges: Sequence[tuple[date, date]],
     *,
@@ -283,7 +283,7 @@ def read(
 
 
 def read_one(
-    session: Session,
+    session: DbSession,
     location_ids: Iterable[int],
     start: date,
     end: date,
@@ -306,7 +306,7 @@ def read_one(
 
 
 def _followups(
-    session: Session, ids: list[int], start: date, end: date, channel: str | None, include_suspect: bool
+    session: DbSession, ids: list[int], start: date, end: date, channel: str | None, include_suspect: bool
 ) -> dict[tuple[str, str], list[int]]:
     filters = _filters(FollowupDaily, ids, start, end, channel)
     if not include_suspect:

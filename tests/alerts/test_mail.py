@@ -203,7 +203,7 @@ def test_no_smtp_url_means_no_mailer():
         mailer.Mailer.from_config({"SMTP_URL": "smtp://h:26", "PUBLIC_URL": "https://x.gov/"}).public_url
         == "https://x.gov"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="SMTP_URL must look like"):
         mailer.Mailer.parse("smtp://")
 
 
