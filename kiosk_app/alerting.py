@@ -16,9 +16,9 @@ import logging
 
 from flask import Flask, after_this_request, current_app, has_request_context
 from flask import Response as HttpResponse
-from sqlalchemy.orm import Session
 
 from feedback import clock
+from feedback.database import DbSession
 from feedback.extensions import db
 from feedback.services import alerts, announce, mailer
 
@@ -30,7 +30,7 @@ def subscribe() -> None:
     announce.subscribe(on_stored)
 
 
-def on_stored(session: Session, stored: announce.Stored) -> None:
+def on_stored(session: DbSession, stored: announce.Stored) -> None:
     """Evaluate the cheap rules for the responses just stored; nothing outside a request or when
     ``ALERTS_ON_INGEST`` is off (then only ``flask alerts run`` evaluates)."""
     if not has_request_context() or not current_app.config.get("ALERTS_ON_INGEST", True):
@@ -43,7 +43,7 @@ def on_stored(session: Session, stored: announce.Stored) -> None:
         log.exception("Alert evaluation failed after storing %d response(s); they stand", len(stored.responses))
         return
     if raised and mail is not None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
 
         @after_this_request
         def _send_when_answered(response: HttpResponse) -> HttpResponse:

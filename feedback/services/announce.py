@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from feedback.database import DbSession
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Stored:
         return frozenset(r.location_id for r in self.responses)
 
 
-Listener = Callable[[Session, Stored], None]
+Listener = Callable[[DbSession, Stored], None]
 _listeners: list[Listener] = []
 
 
@@ -94,7 +94,7 @@ def unsubscribe(listener: Listener) -> None:
         _listeners.remove(listener)
 
 
-def responses_stored(session: Session, responses: Sequence[StoredResponse], now: datetime) -> None:
+def responses_stored(session: DbSession, responses: Sequence[StoredResponse], now: datetime) -> None:
     """Tell every listener; call it after the commit. A listener's error is logged and dropped
     (its transaction rolled back): what was stored stands."""
     if not responses:

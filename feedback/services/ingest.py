@@ -21,9 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
 from feedback.services import rollups
 from feedback.services.announce import LocationRef, StoredResponse, responses_stored
@@ -80,7 +79,7 @@ class Source:
 
 
 def ingest(
-    session: Session,
+    session: DbSession,
     device: Device,
     items: list[Item],
     *,
@@ -99,7 +98,7 @@ def ingest(
 
 
 def ingest_phone(
-    session: Session,
+    session: DbSession,
     location: Location,
     item: Item,
     *,
@@ -113,7 +112,7 @@ def ingest_phone(
 
 
 def _ingest(
-    session: Session, source: Source, items: list[Item], *, policy: IngestPolicy, now: datetime, batch: bool
+    session: DbSession, source: Source, items: list[Item], *, policy: IngestPolicy, now: datetime, batch: bool
 ) -> list[ItemResult]:
     hashes = [payload_hash(item) for item in items]
     first_index = check_repeats_within(items, hashes, batch)
@@ -135,7 +134,7 @@ def _ingest(
 
 
 def _store(
-    session: Session,
+    session: DbSession,
     source: Source,
     items: list[Item],
     hashes: list[str],
@@ -251,7 +250,7 @@ def _store(
     return results
 
 
-def _replayed(session: Session, ids: Iterable[uuid.UUID], here: LocationRef) -> dict[uuid.UUID, StoredResponse]:
+def _replayed(session: DbSession, ids: Iterable[uuid.UUID], here: LocationRef) -> dict[uuid.UUID, StoredResponse]:
     found = session.execute(
         select(Response.__table__, SurveyVersion.scale)
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
@@ -261,7 +260,7 @@ def _replayed(session: Session, ids: Iterable[uuid.UUID], here: LocationRef) -> 
 
 
 def store_rows(
-    session: Session, rows: Sequence[Item], *, scales: Mapping[int, str], zones: Mapping[int, ZoneInfo]
+    session: DbSession, rows: Sequence[Item], *, scales: Mapping[int, str], zones: Mapping[int, ZoneInfo]
 ) -> None:
     """Insert validated response rows and add them to the rollups, in the caller's transaction.
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, SurveyVersion
 from feedback.services.errors import InvalidInput
 
@@ -59,7 +59,11 @@ def check_repeats_within(items: list[Item], hashes: list[str], batch: bool) -> d
 
 
 def resolve_versions(
-    session: Session, location: Location, items: list[Item], batch: bool, skip: frozenset[int] | set[int] = frozenset()
+    session: DbSession,
+    location: Location,
+    items: list[Item],
+    batch: bool,
+    skip: frozenset[int] | set[int] = frozenset(),
 ) -> list[SurveyVersion | None]:
     """The survey version each item answered: the one it names, or the location's current one.
 

@@ -10,10 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, insert_for, write_transaction
 from feedback.models import DroppedSubmission, Location, Response, SurveyVersion
 from feedback.services import followup_update, ingest
 from feedback.services.announce import StoredResponse
@@ -62,7 +60,7 @@ def remember_mine(own: dict, location_id: int, response_id: uuid.UUID, now: date
 
 
 def open_answer(
-    session: Session, location: Location, own: dict, now: datetime, window: timedelta = UPDATE_WINDOW
+    session: DbSession, location: Location, own: dict, now: datetime, window: timedelta = UPDATE_WINDOW
 ) -> tuple[Response, SurveyVersion] | None:
     """The answer this phone gave here and can still complete (a page reopened), with its survey
     version; or None."""
@@ -73,7 +71,7 @@ def open_answer(
     return None
 
 
-def answered_version(session: Session, location: Location, version_id: int | None, rating: int) -> SurveyVersion:
+def answered_version(session: DbSession, location: Location, version_id: int | None, rating: int) -> SurveyVersion:
     """The survey version the visitor answered: the one their page named, else the current one.
 
     A page opened before the survey was edited keeps its version (its follow-up choices and
@@ -83,14 +81,15 @@ def answered_version(session: Session, location: Location, version_id: int | Non
     current = location.survey.current_version()
     version = current
     if version_id is not None and version_id != current.id:
-        version = session.scalar(
+        named = session.scalar(
             select(SurveyVersion).where(SurveyVersion.id == version_id, SurveyVersion.survey_id == location.survey_id)
         )
-        if version is None:
+        if named is None:
             raise InvalidInput(
                 "The answer names an unknown survey version.",
                 {"survey_version": ["Not a version of this location's survey."]},
             )
+        version = named
     if not version.scale_def.valid(rating):
         raise InvalidInput(
             "The rating is not on the survey's scale.",
@@ -100,7 +99,7 @@ def answered_version(session: Session, location: Location, version_id: int | Non
 
 
 def submit(
-    session: Session,
+    session: DbSession,
     location: Location,
     *,
     response_id: uuid.UUID,
@@ -135,7 +134,7 @@ class Saved:
 
 
 def save_answer(
-    session: Session,
+    session: DbSession,
     location: Location,
     version: SurveyVersion,
     *,
@@ -188,7 +187,7 @@ def save_answer(
     return Saved(response, False)
 
 
-def count_dropped(session: Session, location: Location, reason: str, now: datetime) -> None:
+def count_dropped(session: DbSession, location: Location, reason: str, now: datetime) -> None:
     """Count a post that was dropped without storing (a filled honeypot, say)."""
     row = {
         "location_id": location.id,
@@ -197,8 +196,7 @@ def count_dropped(session: Session, location: Location, reason: str, now: dateti
         "count": 1,
     }
     with write_transaction(session):
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
-        stmt = insert(DroppedSubmission).values(row)
+        stmt = insert_for(session.get_bind().dialect.name, DroppedSubmission).values(row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["location_id", "local_date", "reason"],
             set_={"count": DroppedSubmission.count + 1},

@@ -7,12 +7,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Table, select, update
 
+from feedback.database import DbSession
 from feedback.models import Response, SurveyVersion
 from feedback.services import rollups
 
@@ -60,13 +60,13 @@ def changed_neighbours(
 
 
 def reflag(
-    session: Session, rows: Sequence[Row[Any]], flags: dict[uuid.UUID, bool], zones: dict[int, ZoneInfo]
+    session: DbSession, rows: Sequence[Row[Any]], flags: dict[uuid.UUID, bool], zones: dict[int, ZoneInfo]
 ) -> None:
     """Store the new flag of stored taps and move each between the suspect=false/true buckets of
     the rollups, in the caller's transaction (spam is in no bucket: only its flag changes)."""
     if not rows:
         return
-    table = Response.__table__
+    table = cast(Table, Response.__table__)
     for flag in (True, False):
         ids = [row.id for row in rows if flags[row.id] is flag]
         if ids:
