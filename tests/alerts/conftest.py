@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import Alert, Device
-from tests.admin.conftest import _quick_password_hashes, make_user  # noqa: F401  (fixtures used here too)
 from tests.builders import auth, response_body
 
 CHICAGO = ZoneInfo("America/Chicago")
