@@ -22,6 +22,7 @@ from feedback.config import normalize_database_url
 from feedback.database import write_transaction
 from tests.builders import PASSWORD, QUICK_HASH, add_user
 from tests.contract import check as check_contract
+from tests.dbfaults import isolated_app, unreachable_url
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
@@ -163,3 +164,10 @@ def make_user(session):
         return user
 
     return make
+
+
+@pytest.fixture
+def unreachable_app(app, database_url, tmp_path):
+    """The app on a database that refuses connections (tests/dbfaults.py)."""
+    with isolated_app(app, unreachable_url(database_url, tmp_path), tmp_path / "instance") as fault_app:
+        yield fault_app

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from sqlalchemy import select
 
 from feedback.models import SurveyLink
@@ -43,6 +44,11 @@ def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = No
     )
 
 
+def post(client, path: str, data: dict | None = None):
+    """Post a form as the browser does: with the session's CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/admin/password")})
+
+
 def fresh(session) -> None:
     """End the test session's transaction (a SQLite read keeps its snapshot until then) and
     forget loaded rows, so the next reads see what requests committed since."""
@@ -55,3 +61,15 @@ def current_slug(session, location) -> str:
     return session.scalar(
         select(SurveyLink.slug).where(SurveyLink.location_id == location.id, SurveyLink.retired_at.is_(None))
     )
+
+
+@pytest.fixture
+def signed_in_as(new_client):
+    """``signed_in_as(email)``: a new browser, signed in as that user through the real form."""
+
+    def sign(email: str, password: str = PASSWORD):
+        client = new_client()
+        assert sign_in(client, email, password).status_code == 302
+        return client
+
+    return sign

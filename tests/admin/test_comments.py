@@ -19,7 +19,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, Office, Response, User
 from feedback.services import phone
-from tests.admin.conftest import csrf_token, fresh, sign_in
+from tests.admin.conftest import csrf_token, fresh
 from tests.builders import add_api_token
 
 URL = "/admin/comments"
@@ -75,17 +75,13 @@ def world(session, build, make_user):
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, MANAGER).status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as(MANAGER)
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, ADMIN).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as(ADMIN)
 
 
 def page(client, **query) -> str:
