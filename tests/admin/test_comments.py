@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -21,15 +20,12 @@ from feedback.models import AuditEntry, Office, Response, User
 from feedback.services import phone
 from tests.admin.conftest import csrf_token, fresh
 from tests.builders import add_api_token
+from tests.helpers.responses import utc
 
 URL = "/admin/comments"
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
 ADMIN, MANAGER = "admin@example.gov", "manager.a@example.gov"
 XSS = '<script>alert("hi")</script> & <b>bold</b>'
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def say(session, location, rating, when, comment, language="en"):

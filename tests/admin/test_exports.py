@@ -32,6 +32,7 @@ from feedback.services.exports import RESPONSE_COLUMNS, csv_text, safe_cell
 from feedback.services.ingest import store_rows
 from tests.admin.conftest import fresh
 from tests.builders import add_api_token
+from tests.helpers.responses import utc
 
 UTC = UTC
 CHICAGO = ZoneInfo("America/Chicago")
@@ -44,10 +45,6 @@ RESPONSES, AGGREGATES, SUMMARY = (
 )
 EXPORTS = (RESPONSES, AGGREGATES, SUMMARY)
 _ids = itertools.count(1)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def add(
