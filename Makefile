@@ -60,6 +60,7 @@ lock: $(BIN)/python
 	$(PIP_COMPILE) -o requirements/app.txt setup.cfg
 	$(PIP_COMPILE) --extra test -o requirements/test.txt setup.cfg
 
+# Lint, format and types (settings in pyproject.toml; mypy checks feedback, admin_app and kiosk_app).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

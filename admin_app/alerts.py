@@ -3,10 +3,12 @@ the alert rules of each location.
 
 Signed-in only; a manager sees the alerts and rules of their own locations, anything else answers
 404 like an unknown id. Acknowledging and rule changes are audited by the service
-(``feedback.services.alerts``).
+(``feedback.services.alert_rules``, ``alert_log``).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +25,8 @@ from feedback import clock
 from feedback.extensions import db
 from feedback.models import Alert
 from feedback.models.alerts import ALERT_KINDS
-from feedback.services import alerts
+from feedback.services import alert_log
+from feedback.services import alert_rules as rule_settings
 from feedback.services.errors import NotFound
 from feedback.services.targets import percent_from_target
 
@@ -42,7 +45,7 @@ RECIPIENTS_HINT = _l(
 class AcknowledgeForm(FlaskForm):
     comment = TextAreaField(
         _l("Comment"),
-        validators=[Length(max=alerts.COMMENT_MAX)],
+        validators=[Length(max=alert_log.COMMENT_MAX)],
         description=_l("What was found or done, for the record (optional)."),
     )
 
@@ -73,14 +76,16 @@ class RulesForm(FlaskForm):
     )
     silence_recipients = TextAreaField(_l("Extra recipients"), description=RECIPIENTS_HINT)
 
-    PARAMS = {kind: tuple(alerts.DEFAULT_PARAMS[kind]) for kind in ALERT_KINDS}
+    PARAMS: ClassVar[dict[str, tuple[str, ...]]] = {
+        kind: tuple(rule_settings.DEFAULT_PARAMS[kind]) for kind in ALERT_KINDS
+    }
 
     def fields_of(self, kind: str) -> list:
         return [getattr(self, f"{kind}_{name}") for name in self.PARAMS[kind]]
 
     @classmethod
-    def data_of(cls, rules: dict[str, alerts.Rule]) -> dict:
-        data = {}
+    def data_of(cls, rules: dict[str, rule_settings.Rule]) -> dict[str, object]:
+        data: dict[str, object] = {}
         for kind, rule in rules.items():
             data[f"{kind}_enabled"] = rule.enabled
             data[f"{kind}_recipients"] = "\n".join(rule.recipients)
@@ -102,10 +107,10 @@ class RulesForm(FlaskForm):
 @login_required
 def alerts_list():
     state = request.args.get("state", "open")
-    if state not in alerts.STATES:
+    if state not in alert_log.STATES:
         state = "open"
     before = older_than()
-    rows, older = alerts.alerts_page(db.session, actor(), state=state, before=before)
+    rows, older = alert_log.alerts_page(db.session, actor(), state=state, before=before)
     return render_template(
         "admin/alerts/list.html",
         rows=rows,
@@ -119,7 +124,7 @@ def alerts_list():
 
 def _alert_page(alert_id: int, form: AcknowledgeForm, code: int = 200):
     try:
-        alert = alerts.alert_in_scope(db.session, actor(), alert_id)
+        alert = alert_log.alert_in_scope(db.session, actor(), alert_id)
     except NotFound:
         abort(404)
     return render_template(
@@ -127,7 +132,7 @@ def _alert_page(alert_id: int, form: AcknowledgeForm, code: int = 200):
         alert=alert,
         form=form,
         kinds=KIND_LABELS,
-        figures=alerts.figures(alert),
+        figures=alert_log.figures(alert),
         tz=alert.location.office.tz,
     ), code
 
@@ -144,7 +149,7 @@ def alert_page(alert_id: int):
 def alert_acknowledge(alert_id: int):
     form = AcknowledgeForm()
     if form.validate_on_submit() and save(
-        form, lambda: alerts.acknowledge(db.session, actor(), alert_id, form.comment.data, clock.now())
+        form, lambda: alert_log.acknowledge(db.session, actor(), alert_id, form.comment.data, clock.now())
     ):
         flash(_("The alert was acknowledged."))
         return redirect(url_for("admin.alert_page", alert_id=alert_id))
@@ -156,7 +161,7 @@ def alert_acknowledge(alert_id: int):
 def alert_rules():
     return render_template(
         "admin/alerts/rules.html",
-        rows=alerts.rules_overview(db.session, actor()),
+        rows=rule_settings.rules_overview(db.session, actor()),
         kinds=KIND_LABELS,
         percent=percent_from_target,
     )
@@ -166,10 +171,10 @@ def alert_rules():
 @login_required
 def alert_rules_edit(code: str):
     location = scoped_location(code)
-    rules = alerts.location_rules(db.session, actor(), location.id)
+    rules = rule_settings.location_rules(db.session, actor(), location.id)
     form = RulesForm(data=RulesForm.data_of(rules) if request.method == "GET" else None)
     if form.validate_on_submit() and save(
-        form, lambda: alerts.save_rules(db.session, actor(), location.id, form.settings())
+        form, lambda: rule_settings.save_rules(db.session, actor(), location.id, form.settings())
     ):
         flash(_("The alert rules of %(code)s were saved.", code=location.code))
         return redirect(url_for("admin.alert_rules"))

@@ -43,7 +43,7 @@ def token_required(view):
 
 def _query(schema):
     """Load the query string; ``location`` may repeat."""
-    args = {key: request.args.get(key) for key in request.args if key != "location"}
+    args: dict[str, str | list[str] | None] = {key: request.args.get(key) for key in request.args if key != "location"}
     args["location"] = request.args.getlist("location")
     return load_args(args, schema)
 

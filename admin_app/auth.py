@@ -73,10 +73,14 @@ def _check_slot() -> bool:
     addresses) would take every thread of a worker and leave kiosk posts queued behind them.
     Beyond the slots a sign-in is answered at once with 429, and the threads stay free.
     """
+    return _slots().acquire(blocking=False)
+
+
+def _slots() -> threading.BoundedSemaphore:
     global _checking
     if _checking is None:
         _checking = threading.BoundedSemaphore(current_app.config["SIGN_IN_CONCURRENCY"])
-    return _checking.acquire(blocking=False)
+    return _checking
 
 
 def _page(form: SignInForm, status: int = 200, message: str | None = None, retry_after: int | None = None):
@@ -105,7 +109,7 @@ def login():
     except auth.SignInRefused as exc:
         return _page(form, 429 if exc.retry_after else 401, exc.detail, exc.retry_after)
     finally:
-        _checking.release()
+        _slots().release()
     login_user(user)
     return redirect(_safe_next(request.args.get("next")))
 

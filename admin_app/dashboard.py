@@ -30,7 +30,7 @@ from admin_app.view_helpers import scoped_location
 from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.schemas.filters import MAX_DAYS
-from feedback.services import dashboard, users
+from feedback.services import comparison, dashboard, users
 
 DEFAULT_DAYS = 30
 SEARCH_MAX = 100
@@ -104,8 +104,7 @@ class Scope:
                 return cls([], [])
             located = located.where(Location.id.in_(ids))
             query = query.where(Location.id.in_(ids))
-        offices = select(Office).where(Office.id.in_(located)).order_by(Office.name)
-        offices = list(db.session.scalars(offices))
+        offices = list(db.session.scalars(select(Office).where(Office.id.in_(located)).order_by(Office.name)))
         if sel.office is not None:
             query = query.where(Location.office_id == sel.office.id)
         return cls(offices, list(db.session.scalars(query.order_by(Location.code))))
@@ -242,10 +241,10 @@ def location_detail(code: str):
 @login_required
 def compare():
     sel = _dated_selection()
-    sort = _choice("sort", dashboard.SORT_KEYS, "location")
+    sort = _choice("sort", comparison.SORT_KEYS, "location")
     direction = _choice("dir", ("asc", "desc"), "asc")
     scope = Scope.of(sel)
-    rows = dashboard.compare(
+    rows = comparison.compare(
         db.session, scope.shown(sel), sel.start, sel.end, channel=sel.channel, sort=sort, descending=direction == "desc"
     )
     headers = []

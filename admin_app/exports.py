@@ -13,6 +13,7 @@ generator to the server, which pulls CSV chunks from a server-side cursor as it 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Response, abort, jsonify, request, stream_with_context, url_for
 from flask_login import login_required
@@ -116,7 +117,9 @@ def export_url(endpoint: str, **overrides) -> str:
     """The URL of an export keeping the filter (and, but for the responses, the group) of the
     current request; ``overrides`` replace values (None or "" drops one), other keys are ignored."""
     keys = FILTER_KEYS if endpoint == "admin.export_responses" else (*FILTER_KEYS, "group", "include_suspect")
-    args = {key: request.args.getlist(key) if key == "location" else request.args.get(key) for key in keys}
+    args: dict[str, Any] = {
+        key: request.args.getlist(key) if key == "location" else request.args.get(key) for key in keys
+    }
     args.update((key, value) for key, value in overrides.items() if key in keys)
     if args.get("group") not in aggregation.GROUPS:
         args.pop("group", None)

@@ -51,7 +51,9 @@ def selection(default_days: int = 30) -> Selection:
     Without dates: the last ``default_days`` days up to today (UTC date; each
     location's data is bucketed by its own local date).
     """
-    raw = {key: request.args.get(key) for key in ("from", "to", "office", "channel") if request.args.get(key)}
+    raw: dict[str, str | list[str]] = {
+        key: request.args.get(key, "") for key in ("from", "to", "office", "channel") if request.args.get(key)
+    }
     raw["location"] = request.args.getlist("location")
     data = load_query(FilterSchema(), raw)
     scope = users.scope_location_ids(db.session, current_user)

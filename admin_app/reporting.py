@@ -149,12 +149,11 @@ def _page(
     quarter: FiscalQuarter, sel, locations: list[Location], form, import_form, import_errors=None, code: int = 200
 ):
     report = a11.report(db.session, sel.location_ids, quarter)
-    empty = a11.Pair(None, "")
     rows = [
         (
             location,
             channel,
-            report.pairs.get((location.id, channel), empty),
+            report.pairs.get((location.id, channel)) or a11.Pair(location, channel),  # none counted yet
             [form[field_name(location.id, channel, figure)] for figure in a11.VOLUME_FIELDS],
         )
         for location in locations

@@ -92,7 +92,7 @@ def first_then(first: str, rest: Iterator[str]) -> Iterator[str]:
         yield first
         yield from rest
     finally:
-        rest.close()  # type: ignore[attr-defined]
+        rest.close()  # type: ignore[attr-defined]  # stream_with_context's generator, typed as an Iterator
 
 
 def scoped_location(code: str) -> Location:

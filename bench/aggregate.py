@@ -7,8 +7,9 @@ traffic profile, so a bigger size means more locations, as a deployment grows). 
 summarize() runs for one location over its last full year, without grouping and grouped
 by day / week / month / hour, one warm-up plus ``--runs`` timed calls each (median
 reported); the calls are split in rounds that alternate between the sizes (both
-databases exist until the end), so 10 M and 1 M are timed under the same noise. The first location's data is identical at every size, so its results must be
-equal at 1 M and 10 M: that, and a recount from ``responses``, checks the rollups.
+databases exist until the end), so 10 M and 1 M are timed under the same noise. The first
+location's data is identical at every size, so its results must be equal at 1 M and 10 M: that,
+and a recount from ``responses``, checks the rollups.
 
 The data is removed afterwards (SQLite file deleted, PostgreSQL schema dropped).
 Results go to the ``aggregate`` section of docs/PERFORMANCE.md.
@@ -60,7 +61,7 @@ def measure(targets: list[tuple[str, int]], start: date, end: date, runs: int, r
     per_round = max(1, -(-runs // rounds))
     times = [{g: [] for g in GROUPS} for _ in targets]
     results = [{} for _ in targets]
-    for i, (app, (_url, loc_id)) in enumerate(zip(apps, targets)):
+    for i, (app, (_url, loc_id)) in enumerate(zip(apps, targets, strict=True)):
         with app.app_context():
             for group in GROUPS:
                 results[i][group] = summarize(db.session, [loc_id], start, end, group=group)  # warm-up
@@ -152,7 +153,8 @@ def verify(kind: str, url: str, info: dict, loc: dict, start: date, end: date, s
 
 def db_size(kind: str, url: str, info: dict) -> str:
     if kind == "sqlite":
-        return f"{sum(os.path.getsize(os.path.join(info['folder'], f)) for f in os.listdir(info['folder'])) / 2**30:.1f} GiB"
+        folder = info["folder"]
+        return f"{sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)) / 2**30:.1f} GiB"
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -309,10 +311,10 @@ def main() -> None:
             "Aggregation: summarize() for one location over one year",
             "bench.aggregate",
             started,
-            f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location per "
-            f"open weekday on average (Mon-Fri 08:00-16:30 local, demo hour/weekday weights), 15 % QR, 1 % suspect, "
-            f"60 % with follow-ups, locations in 6 time zones with faces5/faces4/thumbs surveys, more locations for "
-            f"more responses, heap in arrival order; query: first location, {q_start}..{q_end}, "
+            f"bench/bulkgen.py data: {args.days} days ending yesterday, {args.per_open_day:g} responses per location "
+            f"per open weekday on average (Mon-Fri 08:00-16:30 local, demo hour/weekday weights), 15 % QR, "
+            f"1 % suspect, 60 % with follow-ups, locations in 6 time zones with faces5/faces4/thumbs surveys, "
+            f"more locations for more responses, heap in arrival order; query: first location, {q_start}..{q_end}, "
             f"one warm-up + {args.runs} timed calls per group ({args.rounds} rounds, the sizes interleaved while both "
             f"databases exist, so they share the machine's noise), session rolled back after each call (as a request "
             f"ends); PostgreSQL after VACUUM ANALYZE (what autovacuum does), SQLite as loaded (no ANALYZE)",

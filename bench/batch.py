@@ -211,7 +211,8 @@ def main() -> None:
             stored_app = 0
             prof = cProfile.Profile()
 
-            def app_batches(n):
+            # This database's devices and survey, bound now (the loop moves on to the next database).
+            def app_batches(n, devices=devices):
                 nonlocal k
                 out = []
                 for _ in range(n):
@@ -221,7 +222,7 @@ def main() -> None:
                     out.append((body, {"Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json"}))
                 return out
 
-            def raw_batches(n):
+            def raw_batches(n, devices=devices, version_id=version_id, kind=kind):
                 nonlocal k
                 out = []
                 for _ in range(n):
@@ -311,9 +312,10 @@ def main() -> None:
             started,
             f"{args.batch_size} items per batch (one kiosk's queue over the last 3 h, 60 % with follow-ups); "
             f"app via the Flask test client in-process (one thread, no HTTP server); raw = sqlite3 / psycopg "
-            f"executemany of the same columns into the same table, one commit per batch (SQLite with the app's pragmas: "
-            f"WAL, synchronous=NORMAL, BEGIN IMMEDIATE; PostgreSQL default synchronous_commit=on); "
-            f"{args.rounds} rounds x {args.batches} batches per side, interleaved; fresh SQLite file / PostgreSQL schema",
+            f"executemany of the same columns into the same table, one commit per batch (SQLite with the app's "
+            f"pragmas: WAL, synchronous=NORMAL, BEGIN IMMEDIATE; PostgreSQL default synchronous_commit=on); "
+            f"{args.rounds} rounds x {args.batches} batches per side, interleaved; "
+            f"fresh SQLite file / PostgreSQL schema",
         ),
         "",
         report.table(

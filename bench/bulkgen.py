@@ -289,12 +289,12 @@ def _response_columns(plan: Plan, c: dict, rng: np.random.Generator, kind: str):
     loc_id = [locs[i]["id"] for i in c["loc"].tolist()]
     version = [locs[i]["version_id"] for i in c["loc"].tolist()]
     qr = c["qr"].tolist()
-    device = [None if q else plan.devices[lid] for q, lid in zip(qr, loc_id)]
+    device = [None if q else plan.devices[lid] for q, lid in zip(qr, loc_id, strict=True)]
     channel = [CHANNELS[q] for q in qr]
     # JSON text of the lists, as SQLAlchemy's JSON type writes them (json.dumps)
     offered_json, chosen_json = [], []
     cache: dict = {}
-    for li, off, bits in zip(c["loc"].tolist(), c["offered"].tolist(), c["chosen"].tolist()):
+    for li, off, bits in zip(c["loc"].tolist(), c["offered"].tolist(), c["chosen"].tolist(), strict=True):
         key = (li, off, bits)
         got = cache.get(key)
         if got is None:
@@ -345,7 +345,7 @@ class SqliteWriter:
             self.conn.execute(f'DROP INDEX "{name}"')
 
     def write(self, responses, hourly, followups) -> None:
-        rows = list(zip(*responses))
+        rows = list(zip(*responses, strict=True))
         rows = [(*r[:11], int(r[11]), r[12]) for r in rows]
         self.conn.execute("BEGIN")
         self.conn.executemany(
@@ -410,9 +410,9 @@ class PostgresWriter:
     def write(self, responses, hourly, followups) -> None:
         null = "\\N"
         lines = [
-            f"{i}\t{l}\t{v}\t{null if d is None else d}\t{ch}\t{r}\t{o}\t{c}\t{lang}\t{ct}\t{rt}\t"
+            f"{i}\t{loc}\t{v}\t{null if d is None else d}\t{ch}\t{r}\t{o}\t{c}\t{lang}\t{ct}\t{rt}\t"
             f"{'t' if s else 'f'}\t{h}\n"
-            for i, l, v, d, ch, r, o, c, lang, ct, rt, s, h in zip(*responses)
+            for i, loc, v, d, ch, r, o, c, lang, ct, rt, s, h in zip(*responses, strict=True)
         ]
         self._copy("responses", RESPONSE_COLUMNS, lines)
         self._copy(

@@ -53,7 +53,7 @@ class Server:
         self.name, self.port = name, port
         OUT.mkdir(exist_ok=True)
         self.log_path = OUT / f"ingest-{name}.log"
-        self.log = open(self.log_path, "w")
+        self.log = open(self.log_path, "w")  # noqa: SIM115  # the server's output until stop() closes it
         env = dict(env, PORT=str(port), HOST="127.0.0.1")
         self.proc = subprocess.Popen(
             [str(report.VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", target],
@@ -495,11 +495,12 @@ def main() -> None:
             started,
             f"gunicorn.conf.py unchanged (workers={_conf('workers')}, threads={_conf('threads')}, "
             f"worker_class=gthread, access log to a file); load generator wrk {args.wrk_threads} thread(s), "
-            f"{args.connections} connections (= concurrent kiosks), bench/kiosks.lua (fresh UUID v4, current client_time, "
-            f"60 % with follow-ups), {args.locations} locations x {args.devices_per_location} devices = "
-            f"{args.locations * args.devices_per_location} device tokens used round-robin; {args.rounds} rounds x "
-            f"{args.duration} s per server, interleaved, after {args.warmup} s warm-up; fresh SQLite file / fresh "
-            f"PostgreSQL schema, migrated with `flask db upgrade`",
+            f"{args.connections} connections (= concurrent kiosks), bench/kiosks.lua (fresh UUID v4, "
+            f"current client_time, 60 % with follow-ups), {args.locations} locations x "
+            f"{args.devices_per_location} devices = {args.locations * args.devices_per_location} device tokens "
+            f"used round-robin; {args.rounds} rounds x {args.duration} s per server, interleaved, "
+            f"after {args.warmup} s warm-up; fresh SQLite file / fresh PostgreSQL schema, "
+            "migrated with `flask db upgrade`",
         ),
         "",
         report.table(

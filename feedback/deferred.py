@@ -15,20 +15,19 @@ import logging
 from collections.abc import Callable
 
 from flask import Flask, after_this_request, current_app
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.extensions import db
 
 log = logging.getLogger(__name__)
 
 
-def write_after_response(work: Callable[[Session], object], what: str) -> None:
+def write_after_response(work: Callable[[DbSession], object], what: str) -> None:
     """Run ``work(session)`` in a write transaction once this request's answer is sent.
 
     ``what`` names the work in the log if it fails. Call it from a view (or a decorator of one).
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
 
     @after_this_request
     def _when_answered(response):
@@ -36,7 +35,7 @@ def write_after_response(work: Callable[[Session], object], what: str) -> None:
         return response
 
 
-def _run(app: Flask, work: Callable[[Session], object], what: str) -> None:
+def _run(app: Flask, work: Callable[[DbSession], object], what: str) -> None:
     with app.app_context():
         try:
             with write_transaction(db.session):

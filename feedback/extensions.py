@@ -1,5 +1,7 @@
 """Bare extension instances; the app factory binds them (no app import here)."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,6 +30,13 @@ class Base(DeclarativeBase):
 
 # expire_on_commit=False: services return committed rows that views then serialise.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+# The models' base class. ``db.Model`` is built at run time (Base plus Flask-SQLAlchemy's table-name
+# and bind mixins), which a type checker cannot follow; to it, the base is the declarative Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 babel = Babel()
 csrf = CSRFProtect()

@@ -41,7 +41,7 @@ def livez():
 @health_bp.get("/readyz")
 @health_bp.get("/healthz")
 def readyz():
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
     checks = {"database": check_database(app), "rate_limits": ratelimit.check(app)}
     if not checks["database"]["ok"]:
         response = jsonify(status="unavailable", checks=checks)

@@ -13,14 +13,14 @@ PROBLEM_MIME = "application/problem+json"
 class ApiError(Exception):
     """Raised by views; rendered as RFC 9457 problem+json by the app's error handler."""
 
-    def __init__(self, status: int, title: str, detail: str, errors: dict | None = None, headers=None):
+    def __init__(self, status: int, title: str, detail: str, errors: dict | list | None = None, headers=None):
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.errors = errors or {}
         self.headers = headers or {}
 
 
-def problem(status: int, title: str, detail: str, errors: dict | None = None, headers=None) -> Response:
+def problem(status: int, title: str, detail: str, errors: dict | list | None = None, headers=None) -> Response:
     body = {
         "type": "about:blank",
         "title": title,

@@ -93,7 +93,7 @@ def request_flaw() -> tuple[str, str] | None:
         return ("body", message) if message else None
     forms = ("application/x-www-form-urlencoded", "multipart/form-data")
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    skip = getattr(view, "cleans_fields", frozenset())
+    skip: frozenset[str] = getattr(view, "cleans_fields", frozenset())
     if request.mimetype in forms and (_has_nul(request.form, skip) or _has_nul_name(request.files)):
         return "body", "Contains a NUL character."
     return None

@@ -18,6 +18,7 @@ better?"), a positive one the positive follow-up ("What went well?").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from feedback.i18n import N_
@@ -32,6 +33,10 @@ class Scale:
 
     def is_positive(self, rating: int) -> bool:
         return rating >= self.positive_from
+
+    def positives(self, counts: Sequence[int]) -> int:
+        """How many of ``counts`` (responses per rating, ``counts[0]`` for rating 1) are positive."""
+        return sum(n for rating, n in enumerate(counts[: self.points], start=1) if self.is_positive(rating))
 
     def valid(self, rating: int) -> bool:
         return 1 <= rating <= self.points

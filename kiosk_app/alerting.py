@@ -40,7 +40,7 @@ def after_ingest(results: Iterable, now: datetime) -> None:
         log.exception("Alert evaluation failed after storing %d response(s); they stand", len(created))
         return
     if raised and mail is not None:
-        app = current_app._get_current_object()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
 
         @after_this_request
         def _send_when_answered(response):

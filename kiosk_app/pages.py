@@ -44,6 +44,13 @@ def app_version(static_folder: str) -> str:
     return digest.hexdigest()[:12]
 
 
+def _static_folder() -> str:
+    folder = current_app.static_folder
+    if folder is None:  # the app factory always sets one
+        raise RuntimeError("The app has no static folder.")
+    return folder
+
+
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -57,7 +64,7 @@ def index():
 @kiosk_bp.get("/kiosk")
 def kiosk():
     """The kiosk shell. The device token lives in the browser; the page works without the network."""
-    version = app_version(current_app.static_folder)
+    version = app_version(_static_folder())
     response = Response(render_template("kiosk/kiosk.html", app_version=version, boot_text=kiosk_config.boot_texts()))
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -66,8 +73,8 @@ def kiosk():
 @kiosk_bp.get("/kiosk/sw.js")
 def service_worker():
     """The service worker, served under /kiosk so it may control the kiosk page."""
-    static = Path(current_app.static_folder)
-    version = app_version(current_app.static_folder)
+    static = Path(_static_folder())
+    version = app_version(_static_folder())
     assets = [url_for("kiosk.kiosk"), url_for("kiosk.manifest")] + [
         url_for("static", filename=f"kiosk/{name}") for name in KIOSK_ASSETS
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
@@ -112,7 +113,7 @@ def answer(slug: str):
     if problem:
         return problem
     wants_json = request.accept_mimetypes.best == "application/json"
-    form = request.form.to_dict()
+    form: dict[str, Any] = request.form.to_dict()
     form["choice"] = request.form.getlist("choice")
     try:
         data = PhoneAnswerSchema().load(form)
@@ -172,7 +173,7 @@ def answer(slug: str):
     return redirect(url_for("phone.thanks", slug=slug, lang=lang), code=303)
 
 
-def _invalid(slug: str, location, lang: str, errors: dict, wants_json: bool):
+def _invalid(slug: str, location, lang: str, errors: dict | list, wants_json: bool):
     """422: the script gets the errors, a plain form the survey again (with a new id)."""
     if wants_json:
         return jsonify(status=422, errors=errors), 422

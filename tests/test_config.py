@@ -84,13 +84,16 @@ def test_postgres_urls_use_psycopg3(url):
 
 
 def test_connection_settings_of_the_database_in_use(session):
-    """SQLite: WAL with foreign keys on. PostgreSQL: psycopg 3, in this run's own schema."""
+    """SQLite: WAL with foreign keys on, every commit synced to disk (a 2xx survives a power loss).
+    PostgreSQL: psycopg 3, in this run's own schema, synchronous commit left on."""
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     else:
+        assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
         assert bind.dialect.driver == "psycopg"
         assert session.execute(text("SELECT current_schema()")).scalar().startswith("test_")
 

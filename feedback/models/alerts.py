@@ -11,18 +11,22 @@ way, by an UPDATE that only one node can win (``email_state`` pending -> sending
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from feedback.models.org import Location
 
 ALERT_KINDS = ("burst", "below_target", "silence")
 EMAIL_STATES = ("pending", "sending", "sent", "failed", "none")
 
 
-class AlertRule(db.Model):
+class AlertRule(Model):
     __tablename__ = "alert_rules"
     __table_args__ = (UniqueConstraint("location_id", "kind", name="uq_alert_rules_location_kind"),)
 
@@ -37,10 +41,10 @@ class AlertRule(db.Model):
     recipients: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()
 
 
-class Alert(db.Model):
+class Alert(Model):
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("rule_id", "claim_key", name="uq_alerts_rule_claim"),
@@ -65,4 +69,4 @@ class Alert(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     rule: Mapped[AlertRule] = relationship()
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()

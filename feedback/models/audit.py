@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from feedback.models.users import User
 
-class AuditEntry(db.Model):
+
+class AuditEntry(Model):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,4 +28,4 @@ class AuditEntry(db.Model):
     target_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # changed fields: {"field": [old, new]}
 
-    user: Mapped[User | None] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from feedback.models.org import Location
 
 
 def hash_token(token: str) -> str:
@@ -22,7 +26,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Device(db.Model):
+class Device(Model):
     __tablename__ = "devices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,14 +44,14 @@ class Device(db.Model):
     quarantined: Mapped[int | None] = mapped_column(Integer)
     quarantined_ids: Mapped[list | None] = mapped_column(JSON)
 
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
 
 
-class EnrollmentCode(db.Model):
+class EnrollmentCode(Model):
     """A one-time link that hands a device token to a tablet's browser."""
 
     __tablename__ = "enrollment_codes"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from feedback.models.org import Location
 
-class SurveyLink(db.Model):
+
+class SurveyLink(Model):
     """A slug for ``/s/<slug>``. Rotating retires the old one (kept, to answer it kindly)."""
 
     __tablename__ = "survey_links"
@@ -22,4 +26,4 @@ class SurveyLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
 from feedback.touchpoints import DEFAULT_CHANNELS
+
+if TYPE_CHECKING:
+    from feedback.models.surveys import Survey
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class Office(db.Model):
+class Office(Model):
     __tablename__ = "offices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +54,7 @@ class Office(db.Model):
         return any(start <= hhmm < end for start, end in spans)
 
 
-class Location(db.Model):
+class Location(Model):
     __tablename__ = "locations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +75,7 @@ class Location(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     office: Mapped[Office] = relationship(back_populates="locations")
-    survey: Mapped[Survey] = relationship()  # noqa: F821 (resolved by the registry)
+    survey: Mapped[Survey] = relationship()
 
     @property
     def effective_csat_target(self) -> float | None:

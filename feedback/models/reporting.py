@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from feedback.models.org import Location
 
-class CustomerVolume(db.Model):
+
+class CustomerVolume(Model):
     """How many customers a location served in a federal fiscal quarter, per channel.
 
     Respondents are counted from the responses; these two volumes come from the
@@ -34,4 +38,4 @@ class CustomerVolume(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(254))  # e-mail or "cli"
 
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()

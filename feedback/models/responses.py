@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, SmallInteger, String, Text, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from feedback.models.org import Location
 
 CHANNELS = ("kiosk", "qr")
 COMMENT_STATES = ("open", "handled", "archived", "spam")
 
 
-class Response(db.Model):
+class Response(Model):
     __tablename__ = "responses"
     __table_args__ = (
         # Repeat-tap check: a device's neighbours in client time.
@@ -58,4 +62,4 @@ class Response(db.Model):
     comment_state: Mapped[str | None] = mapped_column(String(16))
     comment_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    location: Mapped[Location] = relationship()  # noqa: F821
+    location: Mapped[Location] = relationship()

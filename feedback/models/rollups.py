@@ -13,12 +13,12 @@ from datetime import date
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.extensions import Model
 
 RATING_COLUMNS = ("r1", "r2", "r3", "r4", "r5")
 
 
-class ResponseHourly(db.Model):
+class ResponseHourly(Model):
     """Ratings per location, local date and local hour (and channel, scale, suspect)."""
 
     __tablename__ = "response_hourly"
@@ -39,7 +39,7 @@ class ResponseHourly(db.Model):
     r5: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FollowupDaily(db.Model):
+class FollowupDaily(Model):
     """How often each follow-up choice was offered and chosen, per local day."""
 
     __tablename__ = "followup_daily"
@@ -54,7 +54,7 @@ class FollowupDaily(db.Model):
     chosen: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DroppedSubmission(db.Model):
+class DroppedSubmission(Model):
     """Phone posts dropped without storing (e.g. a filled honeypot), counted per local day."""
 
     __tablename__ = "dropped_submissions"

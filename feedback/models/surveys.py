@@ -11,12 +11,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.scales import SCALES, Scale
 from feedback.sqltypes import UTCDateTime, utcnow
 
 
-class Survey(db.Model):
+class Survey(Model):
     __tablename__ = "surveys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +31,7 @@ class Survey(db.Model):
         return SurveyVersion.current_for(object_session(self), self.id)
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     __tablename__ = "survey_versions"
     __table_args__ = (UniqueConstraint("survey_id", "version", name="uq_survey_versions_survey_version"),)
 

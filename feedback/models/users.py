@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.sqltypes import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from feedback.models.org import Location, Office
 
 ROLES = ("admin", "manager")
 
 user_locations = Table(
     "user_locations",
-    db.Model.metadata,
+    Model.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
 )
 
 user_offices = Table(
     "user_offices",
-    db.Model.metadata,
+    Model.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("office_id", ForeignKey("offices.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,8 +49,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # A manager sees these locations and every location of these offices.
-    locations: Mapped[list[Location]] = relationship(secondary=user_locations)  # noqa: F821
-    offices: Mapped[list[Office]] = relationship(secondary=user_offices)  # noqa: F821
+    locations: Mapped[list[Location]] = relationship(secondary=user_locations)
+    offices: Mapped[list[Office]] = relationship(secondary=user_offices)
 
     @property
     def is_admin(self) -> bool:
@@ -61,7 +65,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class SignInThrottle(db.Model):
+class SignInThrottle(Model):
     """Failed sign-ins of an e-mail address that has no account, counted as an account's own are.
 
     Without it, an account's lock ("Too many failed attempts") would tell an attacker that the
@@ -77,7 +81,7 @@ class SignInThrottle(db.Model):
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal token for the read API; only its hash is stored."""
 
     __tablename__ = "api_tokens"

@@ -42,7 +42,9 @@ class BatchInSchema(Schema):
     def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs):
         """Key item errors by the item's index at the top level, as the service's rule errors are."""
         messages = error.messages
-        items = messages.get("responses") if isinstance(messages, dict) else None
+        if not isinstance(messages, dict):
+            return
+        items = messages.get("responses")
         if isinstance(items, dict):
             raise ValidationError({**{k: v for k, v in messages.items() if k != "responses"}, **items}) from error
 

@@ -25,11 +25,13 @@ detail whose service or provider name is missing is kept per office until the na
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import CustomerVolume, Location, Office, Response, Survey, SurveyVersion
 from feedback.models.responses import CHANNELS
 from feedback.services.a11_details import (  # noqa: F401  (re-exported: the A-11 vocabulary of the callers)
@@ -51,7 +53,7 @@ from feedback.services.responses_query import utc_bounds
 SPAM = "spam"
 
 
-def quarter_window(session: Session, location_ids: list[int], quarter: FiscalQuarter):
+def quarter_window(session: DbSession, location_ids: list[int], quarter: FiscalQuarter) -> ColumnElement[bool] | None:
     """Responses of the quarter's local dates, each location in its office's zone (None: no location).
 
     One term per location, each an index range of (location_id, client_time): both databases read
@@ -68,12 +70,12 @@ def quarter_window(session: Session, location_ids: list[int], quarter: FiscalQua
     return or_(*windows) if windows else None
 
 
-def counted():
+def counted() -> ColumnElement[bool]:
     """Responses that count: no repeat taps, no spam (a NULL state is "no comment", so it counts)."""
     return and_(Response.suspect.is_(False), Response.comment_state.is_distinct_from(SPAM))
 
 
-def _pairs(session: Session, ids: list[int], quarter: FiscalQuarter) -> dict[tuple[int, str], Pair]:
+def _pairs(session: DbSession, ids: list[int], quarter: FiscalQuarter) -> dict[tuple[int, str], Pair]:
     """Every location and channel with responses (of any kind) or volumes in the quarter: one grouped
     scan of the quarter's responses and the volumes table."""
     locations = {
@@ -132,7 +134,7 @@ def _pairs(session: Session, ids: list[int], quarter: FiscalQuarter) -> dict[tup
     return pairs
 
 
-def report(session: Session, location_ids, quarter: FiscalQuarter) -> Report:
+def report(session: DbSession, location_ids: Iterable[int], quarter: FiscalQuarter) -> Report:
     """The quarter's collection details (by key) and the locations left out, for ``location_ids``."""
     ids = sorted(set(location_ids))
     if not ids:
@@ -162,8 +164,16 @@ def report(session: Session, location_ids, quarter: FiscalQuarter) -> Report:
     return Report(quarter, details, left_out, pairs)
 
 
-def _detail(key, quarter, pairs: list[Pair], versions, currents, titles) -> Detail:
+def _detail(
+    key: DetailKey,
+    quarter: FiscalQuarter,
+    pairs: list[Pair],
+    versions: dict[int, SurveyVersion],
+    currents: dict[int, SurveyVersion],
+    titles: dict[int, str],
+) -> Detail:
     answered = [(p.last[v], versions[v].id) for p in pairs for v in p.counted if reportable(versions[v])]
+    version: SurveyVersion | None
     if answered:
         version = versions[max(answered)[1]]  # the A-11 version answered last
     else:
@@ -187,7 +197,7 @@ def _detail(key, quarter, pairs: list[Pair], versions, currents, titles) -> Deta
     return detail
 
 
-def current_versions(session: Session, survey_ids) -> dict[int, SurveyVersion]:
+def current_versions(session: DbSession, survey_ids: Iterable[int]) -> dict[int, SurveyVersion]:
     """Each survey's current (newest) version, in one query."""
     ids = sorted(set(survey_ids))
     if not ids:
@@ -204,7 +214,7 @@ def current_versions(session: Session, survey_ids) -> dict[int, SurveyVersion]:
     return {v.survey_id: v for v in session.scalars(query)}
 
 
-def _mark_elsewhere(session: Session, details: list[Detail], ids: list[int]) -> None:
+def _mark_elsewhere(session: DbSession, details: list[Detail], ids: list[int]) -> None:
     """Name the active counters outside the selection that report to the same detail (asking an
     A-11 survey now): a manager of one office exporting a service several offices share."""
     if not details:

@@ -7,6 +7,7 @@ Built by :func:`feedback.services.a11.report` from the database; written out by
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,7 +30,9 @@ NOT_A11, OTHER_SCALE = "not_a11", "other_scale"
 # --- which surveys are reportable --------------------------------------------------------------
 
 
-def template_errors(scale: str, followup_choices, question_en: str) -> dict[str, list[str]]:
+def template_errors(
+    scale: str, followup_choices: Collection[str] | None, question_en: str | None
+) -> dict[str, list[str]]:
     """Why a version with this content cannot have the A-11 v2 role, keyed by survey form field
     (empty when it can): the one rule for the survey form, the write path and :func:`survey_status`."""
     errors: dict[str, list[str]] = {}

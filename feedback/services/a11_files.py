@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import Text, and_, cast, or_, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Response
 from feedback.scales import polarity
 from feedback.services.a11 import counted
@@ -76,7 +76,7 @@ def worksheet_name(report: Report) -> str:
 # --- per-response uploads ----------------------------------------------------------------------
 
 
-def response_rows(session: Session, detail: Detail, *, yield_per: int = YIELD_PER) -> Iterator[tuple[str, ...]]:
+def response_rows(session: DbSession, detail: Detail, *, yield_per: int = YIELD_PER) -> Iterator[tuple[str, ...]]:
     """The detail's upload rows in the order of :data:`RESPONSE_HEADERS`, all text: its counted
     answers to the versions in ``detail.version_ids`` (the reported scale), oldest first (then id)."""
     if not detail.version_ids:
@@ -126,7 +126,7 @@ def response_rows(session: Session, detail: Detail, *, yield_per: int = YIELD_PE
         result.close()  # also when a download is cut short: frees the server-side cursor
 
 
-def response_chunks(session: Session, detail: Detail) -> Iterator[str]:
+def response_chunks(session: DbSession, detail: Detail) -> Iterator[str]:
     """The detail's upload as CSV text in chunks; the first chunk is the header alone."""
     return csv_chunks(RESPONSE_HEADERS, response_rows(session, detail), bom=False, guard=False)
 
@@ -160,10 +160,11 @@ def collection_csv(report: Report) -> str:
 
 def q1_counts(detail: Detail) -> str:
     """``1=0; 2=1; ...`` (5-point) or ``0=2; 1=5`` (thumbs), in the upload's ``question_1`` values."""
-    if detail.scale is None:
+    version = detail.version
+    if version is None:  # no survey, so no scale
         return ""
-    points = detail.version.scale_def.points
-    return "; ".join(f"{question_1(detail.scale, k)}={detail.q1.get(k, 0)}" for k in range(1, points + 1))
+    points = version.scale_def.points
+    return "; ".join(f"{question_1(version.scale, k)}={detail.q1.get(k, 0)}" for k in range(1, points + 1))
 
 
 def worksheet_rows(report: Report) -> Iterator[tuple]:
@@ -211,7 +212,7 @@ def worksheet_csv(report: Report) -> str:
 # --- the whole quarter -------------------------------------------------------------------------
 
 
-def begin_snapshot(session: Session) -> None:
+def begin_snapshot(session: DbSession) -> None:
     """Read the whole quarter from one snapshot, so each upload holds exactly the rows the
     collection counts even while late offline batches or spam marks are committed.
 
@@ -225,7 +226,7 @@ def begin_snapshot(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def files(session: Session, report: Report) -> Iterator[tuple[str, int, Iterable[str]]]:
+def files(session: DbSession, report: Report) -> Iterator[tuple[str, int, Iterable[str]]]:
     """(file name, data rows, its text in chunks) for the collection, the worksheet and each upload."""
     yield collection_name(report), len(report.details), [collection_csv(report)]
     yield worksheet_name(report), len(report.details) + len(report.left_out), [worksheet_csv(report)]
@@ -236,7 +237,7 @@ def files(session: Session, report: Report) -> Iterator[tuple[str, int, Iterable
 class _Sink:
     """A write-only stream for zipfile: collects the bytes written since the last take()."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
@@ -246,13 +247,16 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # zipfile closes only a file it opened itself
+
     def take(self) -> bytes:
         data = b"".join(self.parts)
         self.parts.clear()
         return data
 
 
-def zip_chunks(session: Session, report: Report) -> Iterator[bytes]:
+def zip_chunks(session: DbSession, report: Report) -> Iterator[bytes]:
     """Every file of the quarter in one zip, made while it is sent (memory stays small: zipfile
     writes to a stream that cannot seek with data descriptors)."""
     sink = _Sink()
@@ -268,7 +272,7 @@ def zip_chunks(session: Session, report: Report) -> Iterator[bytes]:
     yield sink.take()
 
 
-def write_folder(session: Session, report: Report, folder: Path) -> list[tuple[Path, int]]:
+def write_folder(session: DbSession, report: Report, folder: Path) -> list[tuple[Path, int]]:
     """Write every file of the quarter into ``folder``; returns (path, data rows) of each."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []

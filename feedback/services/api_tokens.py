@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from feedback.database import DbSession
 from feedback.models import ApiToken, User
 from feedback.models.devices import hash_token, new_token
 from feedback.services import audit
@@ -19,7 +20,7 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 NAME_MAX = 120
 
 
-def own_tokens(session: Session, actor: User) -> list[ApiToken]:
+def own_tokens(session: DbSession, actor: User) -> list[ApiToken]:
     """The actor's tokens: active ones first, newest first."""
     return list(
         session.scalars(
@@ -30,7 +31,7 @@ def own_tokens(session: Session, actor: User) -> list[ApiToken]:
     )
 
 
-def create_token(session: Session, actor: Actor, name: str, *, owner: User | None = None) -> tuple[ApiToken, str]:
+def create_token(session: DbSession, actor: Actor, name: str, *, owner: User | None = None) -> tuple[ApiToken, str]:
     """A personal API token of ``owner`` (default: the actor); the secret is returned once and only
     its hash is stored. Users make their own; only a system actor (the command line, run by someone
     with access to the server) makes one for another user."""
@@ -51,7 +52,7 @@ def create_token(session: Session, actor: Actor, name: str, *, owner: User | Non
     return token, secret
 
 
-def revoke_token(session: Session, actor: User, now: datetime, token_id: int) -> dict[str, list[object]]:
+def revoke_token(session: DbSession, actor: User, now: datetime, token_id: int) -> dict[str, list[object]]:
     """Revoke one of the actor's own tokens; anyone else's is NotFound."""
     token = fresh(session, ApiToken, token_id, "token")
     if token.user_id != actor.id:
@@ -63,7 +64,7 @@ def revoke_token(session: Session, actor: User, now: datetime, token_id: int) ->
     return changed
 
 
-def revoke_all(session: Session, user: User, now: datetime) -> int:
+def revoke_all(session: DbSession, user: User, now: datetime) -> int:
     """Revoke the user's active tokens (a deactivated user); returns how many. The caller audits."""
     tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
     for token in tokens:
@@ -71,7 +72,7 @@ def revoke_all(session: Session, user: User, now: datetime) -> int:
     return len(tokens)
 
 
-def find_api_token(session: Session, token: str | None) -> ApiToken | None:
+def find_api_token(session: DbSession, token: str | None) -> ApiToken | None:
     """The active personal token ``token`` with its user, or None (unknown, revoked, user inactive).
 
     Reads only: the read API calls this on every request, and a read must never need the write
@@ -87,7 +88,7 @@ def find_api_token(session: Session, token: str | None) -> ApiToken | None:
     return api_token
 
 
-def authenticate_api_token(session: Session, token: str | None) -> User | None:
+def authenticate_api_token(session: DbSession, token: str | None) -> User | None:
     api_token = find_api_token(session, token)
     return api_token.user if api_token is not None else None
 
@@ -97,7 +98,7 @@ def token_use_due(api_token: ApiToken, now: datetime) -> bool:
     return api_token.last_used_at is None or api_token.last_used_at <= now - TOKEN_USE_RESOLUTION
 
 
-def record_api_token_use(session: Session, token_id: int, now: datetime) -> None:
+def record_api_token_use(session: DbSession, token_id: int, now: datetime) -> None:
     """Note that the token was used at ``now``, unless a use within the last minute is already noted
     (several workers answering the same script at once write once)."""
     session.execute(

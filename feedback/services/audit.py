@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import ApiToken, AuditEntry, Device, Location, Office, Survey, User
 from feedback.services.actors import Actor, name_of
 
@@ -36,7 +36,7 @@ def changes(obj: object, values: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def record(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     action: str,
     target_type: str,
@@ -56,7 +56,7 @@ def record(
     return entry
 
 
-def recent(session: Session, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
+def recent(session: DbSession, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if before_id:
         query = query.where(AuditEntry.id < before_id)
@@ -87,7 +87,7 @@ def _target_label(entry: AuditEntry, labels: dict[tuple[str, int], str]) -> str:
     return labels.get((entry.target_type, entry.target_id), f"#{entry.target_id}")
 
 
-def page(session: Session, before: int | None = None, size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
+def page(session: DbSession, before: int | None = None, size: int = PAGE_SIZE) -> tuple[list[AuditRow], int | None]:
     """One page of the audit log, newest first, and the ``before`` id of the next (older) page."""
     entries = recent(session, limit=size + 1, before_id=before)
     more = len(entries) > size

@@ -26,11 +26,9 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, insert_for, write_transaction
 from feedback.models import SignInThrottle, User
 from feedback.services.errors import InvalidInput, ServiceError
 from feedback.sqltypes import utcnow
@@ -65,12 +63,12 @@ def seconds(n: int) -> str:
     return "1 second" if n == 1 else f"{n} seconds"
 
 
-def sign_in(session: Session, email: str, password: str, *, now: datetime | None = None) -> User:
+def sign_in(session: DbSession, email: str, password: str, *, now: datetime | None = None) -> User:
     now = now or utcnow()
     address = email.strip().lower()
     # 1. Read the account (or the unknown address's count) and refuse a locked one: no write yet.
     user = session.scalar(select(User).where(User.email == address))
-    counter = user if user is not None else session.get(SignInThrottle, _digest(address))
+    counter: User | SignInThrottle | None = user if user is not None else session.get(SignInThrottle, _digest(address))
     _refuse_if_locked(counter, now)
     # 2. The slow hash check, outside any transaction. An unknown address costs the same check,
     # so neither the answers nor their timing tell whether the account exists.
@@ -84,32 +82,27 @@ def sign_in(session: Session, email: str, password: str, *, now: datetime | None
         )
         counter = user if user is not None else _throttle(session, address, now)
         # A lock set by a parallel guess meanwhile wins; so does a password changed meanwhile.
-        locked = _locked_for(counter, now)
-        ok = ok and user is not None and user.active and user.password_hash == checked_hash
-        if locked:
-            refusal = locked
-        elif not ok:
+        refusal = _locked_for(counter, now)
+        if refusal is None and ok and user is not None and user.active and user.password_hash == checked_hash:
+            user.failed_logins = 0
+            user.locked_until = None
+            return user
+        if refusal is None:
             counter.failed_logins += 1
             delay = delay_after(counter.failed_logins)
             counter.locked_until = now + delay if delay else None
             refusal = SignInRefused("Wrong e-mail or password.")
-        else:
-            user.failed_logins = 0
-            user.locked_until = None
-            refusal = None
-    if refusal:
-        raise refusal
-    return user
+    raise refusal  # after the commit: the failure stays counted
 
 
-def _locked_for(counter, now: datetime) -> SignInRefused | None:
+def _locked_for(counter: User | SignInThrottle | None, now: datetime) -> SignInRefused | None:
     if counter is not None and counter.locked_until and counter.locked_until > now:
         wait = math.ceil((counter.locked_until - now).total_seconds())
         return SignInRefused(f"Too many failed attempts. Try again in {seconds(wait)}.", retry_after=wait)
     return None
 
 
-def _refuse_if_locked(counter, now: datetime) -> None:
+def _refuse_if_locked(counter: User | SignInThrottle | None, now: datetime) -> None:
     refusal = _locked_for(counter, now)
     if refusal:
         raise refusal
@@ -119,28 +112,27 @@ def _digest(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def _throttle(session: Session, address: str, now: datetime) -> SignInThrottle:
+def _throttle(session: DbSession, address: str, now: datetime) -> SignInThrottle:
     """The failure count of an address without an account, locked for this transaction."""
     digest = _digest(address)
     # Forget addresses that have not failed for a day (an attacker's list of guesses).
     session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - THROTTLE_MEMORY))
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[session.get_bind().dialect.name]
     session.execute(
-        insert(SignInThrottle)
+        insert_for(session.get_bind().dialect.name, SignInThrottle)
         .values(email_digest=digest, failed_logins=0, last_failure_at=now)
         .on_conflict_do_nothing(index_elements=["email_digest"])
     )
-    counter = session.scalar(
+    counter = session.scalars(
         select(SignInThrottle)
         .where(SignInThrottle.email_digest == digest)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).one()  # the row the INSERT above made sure of
     counter.last_failure_at = now
     return counter
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> User:
+def change_password(session: DbSession, user: User, current: str, new: str) -> User:
     """Set a new password and end every session of the user (the caller signs this one in again).
     Both slow hashes run before the write transaction."""
     if not check_password_hash(user.password_hash, current):
@@ -149,7 +141,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
         raise InvalidInput("The new password is too short.", {"new_password": ["At least 10 characters."]})
     new_hash = generate_password_hash(new)
     with write_transaction(session):
-        fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
+        fresh = session.get_one(User, user.id, with_for_update=True, populate_existing=True)
         fresh.password_hash = new_hash
         end_sessions(fresh)
     return fresh
@@ -160,13 +152,13 @@ def end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def sign_out(session: Session, user: User) -> None:
+def sign_out(session: DbSession, user: User) -> None:
     """Sign the user out everywhere: this session and any copy of its cookie."""
     with write_transaction(session):
-        end_sessions(session.get(User, user.id, with_for_update=True, populate_existing=True))
+        end_sessions(session.get_one(User, user.id, with_for_update=True, populate_existing=True))
 
 
-def session_user(session: Session, session_id: str) -> User | None:
+def session_user(session: DbSession, session_id: str) -> User | None:
     """The active user a session cookie's id (``"<id>:<session version>"``) names, or None when
     the id is malformed, the user is gone or inactive, or the version has moved on."""
     user_id, _, version = session_id.partition(":")

@@ -23,12 +23,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Row, Table, and_, case, func, or_, select, update
+from sqlalchemy.orm import joinedload
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import COMMENT_STATES
 from feedback.services import audit, rollups
@@ -88,7 +89,9 @@ class InboxPage:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _date_window(session: Session, location_ids: Collection[int], start: date | None, end: date | None):
+def _date_window(
+    session: DbSession, location_ids: Collection[int], start: date | None, end: date | None
+) -> ColumnElement[bool] | None:
     """A condition for client times on ``start..end`` in each location's office time zone."""
     if start is None and end is None:
         return None
@@ -99,7 +102,7 @@ def _date_window(session: Session, location_ids: Collection[int], start: date | 
         by_zone[tz].append(loc_id)
     windows = []
     for tz, ids in sorted(by_zone.items()):
-        parts = [Response.location_id.in_(sorted(ids))]
+        parts: list[ColumnElement[bool]] = [Response.location_id.in_(sorted(ids))]
         if start is not None:
             parts.append(Response.client_time >= utc_bounds(ZoneInfo(tz), start, start)[0])
         if end is not None:
@@ -109,15 +112,15 @@ def _date_window(session: Session, location_ids: Collection[int], start: date | 
 
 
 def _filters(
-    session: Session, location_ids: Collection[int], q: str | None, start: date | None, end: date | None
-) -> list:
+    session: DbSession, location_ids: Collection[int], q: str | None, start: date | None, end: date | None
+) -> list[ColumnElement[bool]]:
     """Conditions shared by the list and the tab counts (everything but the tab).
 
     Every tab's condition compares ``comment_state``, which implies ``IS NOT NULL`` (the inbox's
     partial index) to both databases; the counts, which have no tab, add it themselves. Stating
     it again on the list made PostgreSQL misjudge the rows (57 expected instead of 4,320).
     """
-    filters = [Response.location_id.in_(sorted(location_ids))]
+    filters: list[ColumnElement[bool]] = [Response.location_id.in_(sorted(location_ids))]
     window = _date_window(session, location_ids, start, end)
     if window is not None:
         filters.append(window)
@@ -126,14 +129,14 @@ def _filters(
     return filters
 
 
-def _tab_condition(tab: str):
+def _tab_condition(tab: str) -> ColumnElement[bool]:
     if tab == "flagged":
         return and_(Response.comment_flagged.is_(True), Response.comment_state != "spam")
     return Response.comment_state == tab
 
 
 def tab_counts(
-    session: Session,
+    session: DbSession,
     location_ids: Collection[int],
     *,
     q: str | None = None,
@@ -146,7 +149,7 @@ def tab_counts(
     return _count_tabs(session, _filters(session, location_ids, q, start, end))
 
 
-def _count_tabs(session: Session, filters: list) -> dict[str, int]:
+def _count_tabs(session: DbSession, filters: list) -> dict[str, int]:
     counts = dict.fromkeys(TABS, 0)
     filters = [*filters, Response.comment_state.is_not(None)]
     flagged = func.sum(case((and_(Response.comment_flagged.is_(True), Response.comment_state != "spam"), 1), else_=0))
@@ -160,7 +163,7 @@ def _count_tabs(session: Session, filters: list) -> dict[str, int]:
 
 
 def inbox(
-    session: Session,
+    session: DbSession,
     location_ids: Collection[int],
     *,
     tab: str = "open",
@@ -246,7 +249,7 @@ class ActionResult:
     unchanged: int  # chosen, but already so (or spam, for actions that leave spam alone)
 
 
-def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
+def _fact(row: Row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
     return rollups.Fact(
         row.location_id,
         zones[row.location_id],
@@ -260,7 +263,9 @@ def _fact(row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
     )
 
 
-def act(session: Session, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]) -> ActionResult:
+def act(
+    session: DbSession, actor: Actor, scope: Collection[int], action: str, ids: Iterable[uuid.UUID]
+) -> ActionResult:
     """Apply ``action`` to the comments ``ids``, all or nothing, in one write transaction.
 
     Every id must be a comment of a location in ``scope`` (else NotFound and nothing changes,
@@ -274,7 +279,7 @@ def act(session: Session, actor: Actor, scope: Collection[int], action: str, ids
     if len(wanted) > MAX_IDS:
         raise InvalidInput("Too many comments at once.", {"ids": [f"At most {MAX_IDS} at a time."]})
     scope = set(scope)
-    table = Response.__table__
+    table = cast(Table, Response.__table__)  # declared as a FromClause; a mapped class's is a Table
     with write_transaction(session):
         # Locked in id order (no deadlocks between two bulk actions); SQLite's BEGIN IMMEDIATE
         # already serialises writers, PostgreSQL re-reads each row once its lock is free.
@@ -303,6 +308,9 @@ def act(session: Session, actor: Actor, scope: Collection[int], action: str, ids
         ).all()
         if len(rows) != len(wanted) or any(r.location_id not in scope or r.comment_state is None for r in rows):
             raise NotFound("No such comment.")
+        new: str | bool
+        guard: ColumnElement[bool]
+        values: dict[str, str | bool]
         if action in STATE_MOVES:
             new, applies_to = STATE_MOVES[action]
             guard = table.c.comment_state.in_(applies_to)

@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Device, Location, Office, SurveyVersion
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS, SCALES
 from feedback.services import ingest, kiosks, locations, offices, survey_links, surveys, users, volumes
@@ -145,11 +144,11 @@ HOUR_WEIGHT = {8: 0.6, 9: 1.0, 10: 1.3, 11: 1.2, 12: 0.7, 13: 0.9, 14: 1.2, 15: 
 WEEKDAY_WEIGHT = (1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0)
 
 
-def demo_loaded(session: Session) -> bool:
+def demo_loaded(session: DbSession) -> bool:
     return session.scalar(select(Location.id).where(Location.code == "HOU-C1")) is not None
 
 
-def first_kiosks(session: Session) -> list[tuple[Office, Location, Device]]:
+def first_kiosks(session: DbSession) -> list[tuple[Office, Location, Device]]:
     """Each office's first location (by code) with its first active kiosk: what `flask demo links`
     prints a link for."""
     found = []
@@ -157,19 +156,18 @@ def first_kiosks(session: Session) -> list[tuple[Office, Location, Device]]:
         location = session.scalars(
             select(Location).where(Location.office_id == office.id).order_by(Location.code)
         ).first()
-        device = (
-            location
-            and session.scalars(
-                select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None)).order_by(Device.id)
-            ).first()
-        )
-        if location is not None and device is not None:
+        if location is None:
+            continue
+        device = session.scalars(
+            select(Device).where(Device.location_id == location.id, Device.revoked_at.is_(None)).order_by(Device.id)
+        ).first()
+        if device is not None:
             found.append((office, location, device))
     return found
 
 
 def load(
-    session: Session,
+    session: DbSession,
     *,
     now: datetime,
     weeks: int = 13,
@@ -203,7 +201,7 @@ def load(
     return {"created": True, "locations": len(made), "responses": total, "days": len(days)}
 
 
-def _organisation(session: Session, now: datetime) -> list[tuple[Office, Location, Device, DemoLocation]]:
+def _organisation(session: DbSession, now: datetime) -> list[tuple[Office, Location, Device, DemoLocation]]:
     """Surveys, offices with their published standards and public scoreboards, locations, kiosks, users."""
     actor = DEMO_LOADER
     survey_ids = {
@@ -245,7 +243,7 @@ def _organisation(session: Session, now: datetime) -> list[tuple[Office, Locatio
     return made
 
 
-def _volumes(session: Session, made: list[tuple[Office, Location, Device, DemoLocation]], today: date) -> None:
+def _volumes(session: DbSession, made: list[tuple[Office, Location, Device, DemoLocation]], today: date) -> None:
     """Customer volumes of the last finished quarter for the Houston counters' kiosks and the New
     York claims windows' kiosks only, so the Reporting page shows both entered and missing figures
     (and Houston's, whose survey is not an A-11 survey, left out)."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
+from feedback.database import DbSession
 from feedback.services.errors import NotFound
 
 Row = TypeVar("Row")
 
 
-def fresh(session: Session, model: type[Row], object_id: int | None, what: str) -> Row:
+def fresh(session: DbSession, model: type[Row], object_id: int | None, what: str) -> Row:
     """The stored row, re-read (and locked for the rest of the transaction on PostgreSQL), so an
     audit entry's old values are the stored ones, not those of a snapshot read earlier."""
     obj = session.get(model, object_id, populate_existing=True, with_for_update=True) if object_id else None

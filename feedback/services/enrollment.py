@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession, rowcount
 from feedback.models import Device, EnrollmentCode, Location
 from feedback.models.devices import hash_token, new_token
 from feedback.services.errors import NotFound, ServiceError
@@ -24,7 +24,7 @@ class CodeUnusable(ServiceError):
     title = "Gone"
 
 
-def _cancel_open_codes(session: Session, device_id: int, now: datetime, keep: int | None = None) -> None:
+def _cancel_open_codes(session: DbSession, device_id: int, now: datetime, keep: int | None = None) -> None:
     """Cancel the device's unused, uncancelled links (but ``keep``)."""
     condition = [
         EnrollmentCode.device_id == device_id,
@@ -39,13 +39,13 @@ def _cancel_open_codes(session: Session, device_id: int, now: datetime, keep: in
     )
 
 
-def _lock_device(session: Session, device_id: int) -> None:
+def _lock_device(session: DbSession, device_id: int) -> None:
     """Serialise link changes of one device (SQLite's BEGIN IMMEDIATE already serialises writers)."""
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Device.id).where(Device.id == device_id).with_for_update())
 
 
-def create_code(session: Session, device: Device, *, ttl: timedelta, now: datetime) -> tuple[EnrollmentCode, str]:
+def create_code(session: DbSession, device: Device, *, ttl: timedelta, now: datetime) -> tuple[EnrollmentCode, str]:
     """A new one-time link for ``device``; its earlier open links stop working (caller commits)."""
     code = secrets.token_urlsafe(18)
     _lock_device(session, device.id)
@@ -56,7 +56,7 @@ def create_code(session: Session, device: Device, *, ttl: timedelta, now: dateti
     return record, code
 
 
-def find_code(session: Session, code: str, *, now: datetime) -> EnrollmentCode:
+def find_code(session: DbSession, code: str, *, now: datetime) -> EnrollmentCode:
     """The usable code record, or NotFound / CodeUnusable (used, expired, device revoked)."""
     record = session.scalar(
         select(EnrollmentCode)
@@ -76,7 +76,7 @@ def find_code(session: Session, code: str, *, now: datetime) -> EnrollmentCode:
     return record
 
 
-def redeem(session: Session, code: str, *, now: datetime) -> tuple[Device, str]:
+def redeem(session: DbSession, code: str, *, now: datetime) -> tuple[Device, str]:
     """Use the code once: give its device a new token, cancel its other links, and return the
     token (caller commits). Of two tablets racing for one code, or for two links of one device,
     exactly one wins; the other gets 410."""
@@ -92,8 +92,7 @@ def redeem(session: Session, code: str, *, now: datetime) -> tuple[Device, str]:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    result = cast(CursorResult, session.execute(claim))  # an UPDATE answers a cursor result
-    if result.rowcount != 1:
+    if rowcount(session.execute(claim)) != 1:
         raise CodeUnusable("This enrolment link has already been used.")
     _cancel_open_codes(session, record.device_id, now, keep=record.id)
     token = new_token()

@@ -21,11 +21,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, and_, cast, or_, select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.services import aggregation
 from feedback.services.responses_query import utc_bounds
@@ -59,13 +60,15 @@ AGGREGATE_COLUMNS = (
     "distribution",
     "suspect_count",
 )
+T = TypeVar("T")
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 YIELD_PER = 1000  # rows fetched from the database at a time
 CHUNK_SIZE = 64 * 1024  # characters of CSV handed to the server at a time
 BOM = "\ufeff"  # lets spreadsheet programs read the file as UTF-8 (accents in comments, office names)
 
 
-def safe_cell(value):
+def safe_cell(value: T | None) -> T | str:
     """A cell value as written: None empty, formula-like text defused with a leading quote."""
     if value is None:
         return ""
@@ -77,7 +80,7 @@ def safe_cell(value):
 class _Chunks:
     """A file-like sink for csv.writer that collects text until a chunk is full."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[str] = []
         self.size = 0
 
@@ -125,10 +128,10 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable], *, bom: bool = Tru
     return "".join(csv_chunks(header, rows, bom=bom))
 
 
-class _JoinedChoices(dict):
+class _JoinedChoices(dict[str | None, str]):
     """Stored follow-up lists (their JSON text) as ``a;b``; the few distinct lists are parsed once."""
 
-    def __missing__(self, raw):
+    def __missing__(self, raw: str | None) -> str:
         joined = ";".join(json.loads(raw) or ()) if raw else ""
         if len(self) < 4096:  # stays small whatever the data
             self[raw] = joined
@@ -136,7 +139,7 @@ class _JoinedChoices(dict):
 
 
 def response_rows(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -209,7 +212,7 @@ def response_rows(
             comment,
             comment_state,
         ) in result:
-            code, office, tz = places[location_id]
+            code, office, zone = places[location_id]
             yield (
                 str(ident),
                 code,
@@ -220,7 +223,7 @@ def response_rows(
                 version_id,
                 language,
                 client_time.isoformat(),
-                client_time.astimezone(tz).isoformat(),
+                client_time.astimezone(zone).isoformat(),
                 received_at.isoformat(),
                 "true" if suspect else "false",
                 choices[offered],
@@ -232,7 +235,7 @@ def response_rows(
         result.close()  # also when the download is cut short: frees the server-side cursor
 
 
-def _number(value):
+def _number(value: T | None) -> T | str:
     return "" if value is None else value
 
 
@@ -245,7 +248,7 @@ def aggregate_rows(summary: dict) -> Iterator[tuple]:
     """Rows (columns :data:`AGGREGATE_COLUMNS`) of a :func:`aggregation.summarize` result:
     one per group, in its order, then the total."""
 
-    def row(group, key, stats):
+    def row(group: str, key: object, stats: dict) -> tuple:
         return (
             group,
             key,
@@ -264,7 +267,7 @@ def aggregate_rows(summary: dict) -> Iterator[tuple]:
 
 
 def aggregates(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,

@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.scales import SCALES, polarity
 from feedback.services import rollups
@@ -54,7 +53,7 @@ class Change:
 
 
 def update(
-    session: Session,
+    session: DbSession,
     location: Location,
     response_id: uuid.UUID,
     change: Change,

@@ -75,6 +75,7 @@ def parse_week(value: Mapping[str, object], errors: dict[str, list[str]]) -> Wee
     for day in WEEKDAYS:
         raw = value.get(day) or ""
         try:
+            # Any JSON value: a list of the wrong shape raises TypeError or ValueError, reported below.
             week[day] = parse_day_hours(raw if isinstance(raw, str) else format_day_hours(raw))  # type: ignore[arg-type]
         except (ValueError, TypeError) as exc:
             errors[f"hours_{day}"] = [str(exc)]

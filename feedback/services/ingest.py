@@ -14,15 +14,16 @@ import hashlib
 import json
 import uuid
 from bisect import bisect_right
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
 from feedback.services import rollups
 from feedback.services.errors import Conflict, InvalidInput
@@ -36,7 +37,7 @@ class IngestPolicy:
     max_age: timedelta = timedelta(days=90)
 
     @classmethod
-    def from_config(cls, config) -> IngestPolicy:
+    def from_config(cls, config: Mapping[str, Any]) -> IngestPolicy:
         return cls(
             suspect_window=timedelta(seconds=config["SUSPECT_WINDOW_SECONDS"]),
             max_future=timedelta(seconds=config["CLIENT_TIME_MAX_FUTURE_SECONDS"]),
@@ -81,7 +82,7 @@ class Source:
 
 
 def ingest(
-    session: Session,
+    session: DbSession,
     device: Device,
     items: list[dict],
     *,
@@ -100,7 +101,7 @@ def ingest(
 
 
 def ingest_phone(
-    session: Session,
+    session: DbSession,
     location: Location,
     item: dict,
     *,
@@ -114,7 +115,7 @@ def ingest_phone(
 
 
 def _ingest(
-    session: Session, source: Source, items: list[dict], *, policy: IngestPolicy, now: datetime | None, batch: bool
+    session: DbSession, source: Source, items: list[dict], *, policy: IngestPolicy, now: datetime | None, batch: bool
 ) -> list[ItemResult]:
     now = now or utcnow()
     hashes = [payload_hash(item) for item in items]
@@ -136,7 +137,7 @@ def _errors(batch: bool, index: int, field: str, message: str, into: dict) -> No
     target.setdefault(field, []).append(message)
 
 
-def _check_repeats_within(items, hashes, batch) -> dict[int, int]:
+def _check_repeats_within(items: list[dict], hashes: list[str], batch: bool) -> dict[int, int]:
     """Map each repeated index to the first index with its id; refuse repeats that differ."""
     seen: dict[uuid.UUID, int] = {}
     first_index: dict[int, int] = {}
@@ -152,7 +153,9 @@ def _check_repeats_within(items, hashes, batch) -> dict[int, int]:
     return first_index
 
 
-def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list[SurveyVersion | None]:
+def _resolve_versions(
+    session: DbSession, location: Location, items: list[dict], batch: bool, skip: Collection[int] = frozenset()
+) -> list[SurveyVersion | None]:
     """The survey version each item answered: the one it names, or the location's current one.
 
     Items whose index is in ``skip`` (replays of stored responses) get None.
@@ -175,7 +178,7 @@ def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list
     needs_current = any(i not in skip and item.get("survey_version") is None for i, item in enumerate(items))
     current = SurveyVersion.current_for(session, location.survey_id) if needs_current else None
     errors: dict = {}
-    resolved = []
+    resolved: list[SurveyVersion | None] = []
     for i, item in enumerate(items):
         vid = item.get("survey_version")
         if i in skip:
@@ -192,9 +195,16 @@ def _resolve_versions(session, location, items, batch, skip=frozenset()) -> list
     return resolved
 
 
-def _check_rules(items, versions, now, policy, batch, skip=frozenset()) -> None:
+def _check_rules(
+    items: list[dict],
+    versions: list[SurveyVersion | None],
+    now: datetime,
+    policy: IngestPolicy,
+    batch: bool,
+    skip: Collection[int] = frozenset(),
+) -> None:
     errors: dict = {}
-    for i, (item, version) in enumerate(zip(items, versions)):
+    for i, (item, version) in enumerate(zip(items, versions, strict=True)):
         if i in skip:
             continue
         scale = version.scale_def
@@ -220,14 +230,23 @@ def _check_rules(items, versions, now, policy, batch, skip=frozenset()) -> None:
         raise InvalidInput("The response breaks the survey's rules.", errors)
 
 
-def _store(session, source, items, hashes, first_index, now, policy, batch):
+def _store(
+    session: DbSession,
+    source: Source,
+    items: list[dict],
+    hashes: list[str],
+    first_index: dict[int, int],
+    now: datetime,
+    policy: IngestPolicy,
+    batch: bool,
+) -> list[ItemResult]:
     location, device = source.location, source.device
     with write_transaction(session):
         # Replays and conflicts are decided first, in the transaction that writes: a replay
         # answers 200 even if the survey changed or the tap grew too old since it was stored.
         # One round trip finds both the ids already stored and the device's neighbouring taps.
         ids = list({item["id"] for item in items})
-        condition = Response.id.in_(ids)
+        condition: ColumnElement[bool] = Response.id.in_(ids)
         if device is not None and session.get_bind().dialect.name != "sqlite":
             # Two requests of one kiosk at once must see each other's taps for the repeat-tap
             # check: lock the device row (SQLite's BEGIN IMMEDIATE already serialises writers).
@@ -287,7 +306,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
         else:
             suspects = [source.repeat] * len(new)
         rows = []
-        for i, suspect in zip(new, suspects):
+        for i, suspect in zip(new, suspects, strict=True):
             item = items[i]
             rows.append(
                 {
@@ -328,7 +347,7 @@ def _store(session, source, items, hashes, first_index, now, policy, batch):
     return results
 
 
-def store_rows(session: Session, rows: list[dict], *, scales: dict[int, str], zones: dict) -> None:
+def store_rows(session: DbSession, rows: list[dict], *, scales: dict[int, str], zones: dict) -> None:
     """Insert validated response rows and add them to the rollups, in the caller's transaction.
 
     ``scales`` maps survey version id to scale key, ``zones`` location id to ZoneInfo.
@@ -395,7 +414,7 @@ def changed_neighbours(neighbours: list, new_taps: list[Tap], flags: dict, windo
     return out
 
 
-def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
+def _reflag(session: DbSession, rows: list, flags: dict, zones: dict) -> None:
     """Store the new flag of stored taps and move each between the suspect=false/true buckets of
     the rollups, in the caller's transaction (spam is in no bucket: only its flag changes)."""
     if not rows:
@@ -416,7 +435,7 @@ def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
         ).all()
     )
 
-    def facts(suspect_of):
+    def facts(suspect_of: Callable[[Row], bool]) -> list[rollups.Fact]:
         return [
             rollups.Fact(
                 row.location_id,
@@ -437,7 +456,7 @@ def _reflag(session: Session, rows: list, flags: dict, zones: dict) -> None:
 
 
 def record_heartbeat(
-    session: Session,
+    session: DbSession,
     device: Device,
     *,
     app_version: str,

@@ -11,8 +11,8 @@ import hashlib
 import json
 
 from flask_babel import force_locale, gettext
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, VISITOR_TEXT
 from feedback.models import Device, SurveyVersion
 from feedback.scales import DRIVER_LABELS, SCALES
@@ -78,7 +78,7 @@ def pra_notice(version: SurveyVersion) -> dict | None:
     }
 
 
-def kiosk_config(session: Session, device: Device, *, timing: dict) -> dict:
+def kiosk_config(session: DbSession, device: Device, *, timing: dict) -> dict:
     location = device.location
     version = location.survey.current_version()
     scale = SCALES[version.scale]

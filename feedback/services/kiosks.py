@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Device, Location, Office
 from feedback.models.devices import hash_token, new_token
 from feedback.services import audit, enrollment, users
@@ -50,7 +51,7 @@ class KioskRow:
     silent: bool
 
 
-def kiosk_rows(session: Session, actor: Actor, now: datetime) -> list[KioskRow]:
+def kiosk_rows(session: DbSession, actor: Actor, now: datetime) -> list[KioskRow]:
     """The actor's kiosks (active first, by location code), with last-seen in the office's zone."""
     ids = users.scope_location_ids(session, actor)
     found = session.scalars(
@@ -72,7 +73,7 @@ def kiosk_rows(session: Session, actor: Actor, now: datetime) -> list[KioskRow]:
     ]
 
 
-def device_in_scope(session: Session, actor: Actor, device_id: int) -> Device:
+def device_in_scope(session: DbSession, actor: Actor, device_id: int) -> Device:
     """The stored kiosk (re-read and locked) if its location is in the actor's scope; NotFound otherwise."""
     device = fresh(session, Device, device_id, "kiosk")
     if not actor.is_admin and device.location_id not in users.scope_location_ids(session, actor):
@@ -92,7 +93,7 @@ class Enrolment:
 
 
 def enroll_kiosk(
-    session: Session, actor: Actor, now: datetime, location_id: int, label: str, *, ttl: timedelta
+    session: DbSession, actor: Actor, now: datetime, location_id: int, label: str, *, ttl: timedelta
 ) -> Enrolment:
     """A new kiosk for a location in scope, with a one-time enrolment link valid for ``ttl``."""
     location = location_in_scope(session, actor, location_id, for_update=True)
@@ -114,7 +115,7 @@ def enroll_kiosk(
 
 
 def new_enrolment_link(
-    session: Session, actor: Actor, now: datetime, device_id: int, *, ttl: timedelta
+    session: DbSession, actor: Actor, now: datetime, device_id: int, *, ttl: timedelta
 ) -> tuple[Device, str, datetime]:
     """Another one-time link for an active kiosk (e.g. a replaced tablet); its earlier links stop working."""
     device = device_in_scope(session, actor, device_id)
@@ -125,7 +126,7 @@ def new_enrolment_link(
     return device, code, record.expires_at
 
 
-def revoke_kiosk(session: Session, actor: Actor, now: datetime, device_id: int) -> dict[str, list[object]]:
+def revoke_kiosk(session: DbSession, actor: Actor, now: datetime, device_id: int) -> dict[str, list[object]]:
     """Revoke a kiosk's token: its next request is refused. Returns the change ({} if already revoked)."""
     device = device_in_scope(session, actor, device_id)
     if device.revoked_at is not None:
@@ -135,7 +136,7 @@ def revoke_kiosk(session: Session, actor: Actor, now: datetime, device_id: int) 
     return changed
 
 
-def authenticate(session: Session, token: str | None) -> Device | None:
+def authenticate(session: DbSession, token: str | None) -> Device | None:
     """The active device holding ``token``, or None (unknown, revoked, or location switched off)."""
     if not token:
         return None

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Unpack
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Survey
 from feedback.services import audit, rollups, survey_links, targets, users
 from feedback.services.actors import Actor, require_admin
@@ -20,7 +21,7 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 NAME_MAX = 120
 
 
-def scoped_locations(session: Session, actor: Actor) -> list[Location]:
+def scoped_locations(session: DbSession, actor: Actor) -> list[Location]:
     """The actor's locations with their office and survey, by code."""
     ids = users.scope_location_ids(session, actor)
     return list(
@@ -33,13 +34,13 @@ def scoped_locations(session: Session, actor: Actor) -> list[Location]:
     )
 
 
-def all_locations(session: Session) -> list[Location]:
+def all_locations(session: DbSession) -> list[Location]:
     """Every location with its office and survey, by code (admins' choices)."""
     query = select(Location).options(joinedload(Location.office), joinedload(Location.survey))
     return list(session.scalars(query.order_by(Location.code)))
 
 
-def location_in_scope(session: Session, actor: Actor, key: int | str, *, for_update: bool = False) -> Location:
+def location_in_scope(session: DbSession, actor: Actor, key: int | str, *, for_update: bool = False) -> Location:
     """The location with this id or code if the actor may see it; NotFound, like an unknown one,
     otherwise (a manager learns nothing of other offices). ``for_update`` re-reads and locks the
     stored row, for a change (a read must never take a lock)."""
@@ -57,7 +58,7 @@ def location_in_scope(session: Session, actor: Actor, key: int | str, *, for_upd
     return location
 
 
-def location_by_code(session: Session, code: str) -> Location:
+def location_by_code(session: DbSession, code: str) -> Location:
     location = session.scalar(select(Location).where(Location.code == text(code).upper()))
     if location is None:
         raise NotFound(f"No location with code {code!r}.", {"location": ["Unknown location code."]})
@@ -74,7 +75,7 @@ def _name(name: str, errors: targets.Errors) -> str:
 
 
 def create_location(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     *,
     code: str,
@@ -119,7 +120,7 @@ def create_location(
 
 
 def update_location(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     location_id: int,
     *,
@@ -153,7 +154,7 @@ def update_location(
     return changed
 
 
-def rotate_link(session: Session, actor: Actor, now: datetime, location_id: int) -> Location:
+def rotate_link(session: DbSession, actor: Actor, now: datetime, location_id: int) -> Location:
     """Retire the location's phone-survey link (its printed QR code then says so) and make a new one."""
     location = location_in_scope(session, actor, location_id, for_update=True)
     old = survey_links.active_link(session, location)

@@ -22,19 +22,20 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, rowcount, write_transaction
 from feedback.models import Alert, Location, User, user_locations, user_offices
-from feedback.services.alerts import figures
+from feedback.services.alert_log import figures
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class Mailer:
     timeout: float = 10.0
 
     @classmethod
-    def parse(cls, url: str, **settings) -> Mailer:
+    def parse(cls, url: str, **settings: Any) -> Mailer:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in DEFAULT_PORTS or not parts.hostname:
@@ -76,7 +77,7 @@ class Mailer:
         )
 
     @classmethod
-    def from_config(cls, config) -> Mailer | None:
+    def from_config(cls, config: Mapping[str, Any]) -> Mailer | None:
         """The configured mailer, or None when ``SMTP_URL`` is unset (e-mail off)."""
         url = config.get("SMTP_URL")
         if not url:
@@ -91,6 +92,7 @@ class Mailer:
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the server; raises smtplib.SMTPException or OSError on failure."""
         context = ssl.create_default_context()
+        connection: smtplib.SMTP
         if self.scheme == "smtps":
             connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -103,7 +105,7 @@ class Mailer:
             connection.send_message(message)
 
 
-def recipients(session: Session, alert: Alert) -> list[str]:
+def recipients(session: DbSession, alert: Alert) -> list[str]:
     """Who hears of ``alert``: the rule's extra addresses and the location's managers (admins if none)."""
     location = alert.location
     managers = set(
@@ -169,18 +171,20 @@ class Report:
     skipped: int = 0  # claimed by another node, or nobody to write to
 
 
-def _claim(session: Session, alert_id: int, now: datetime) -> bool:
+def _claim(session: DbSession, alert_id: int, now: datetime) -> bool:
     with write_transaction(session):
-        result = session.execute(
-            update(Alert)
-            .where(Alert.id == alert_id, Alert.email_state == "pending")
-            .values(email_state="sending", email_attempts=Alert.email_attempts + 1, emailed_at=now)
-            .execution_options(synchronize_session=False)
+        claimed = rowcount(
+            session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id, Alert.email_state == "pending")
+                .values(email_state="sending", email_attempts=Alert.email_attempts + 1, emailed_at=now)
+                .execution_options(synchronize_session=False)
+            )
         )
-    return result.rowcount == 1
+    return claimed == 1
 
 
-def _finish(session: Session, alert_id: int, **values) -> None:
+def _finish(session: DbSession, alert_id: int, **values: object) -> None:
     with write_transaction(session):
         session.execute(
             update(Alert)
@@ -191,7 +195,7 @@ def _finish(session: Session, alert_id: int, **values) -> None:
 
 
 def deliver(
-    session: Session, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None, limit: int = 200
+    session: DbSession, mailer: Mailer, now: datetime, *, ids: Iterable[int] | None = None, limit: int = 200
 ) -> Report:
     """Send the pending alerts (``ids``, or every pending one up to ``limit``), each claimed first."""
     report = Report()
@@ -204,11 +208,11 @@ def deliver(
         if not _claim(session, alert_id, now):
             report.skipped += 1
             continue
-        alert = session.scalar(
+        alert = session.scalars(
             select(Alert)
             .options(joinedload(Alert.location).joinedload(Location.office), joinedload(Alert.rule))
             .where(Alert.id == alert_id)
-        )
+        ).one()  # the row just claimed
         to = recipients(session, alert)
         message = compose(alert, to, mailer, now) if to else None
         session.commit()  # no transaction stays open while the SMTP server is talked to
@@ -229,27 +233,33 @@ def deliver(
     return report
 
 
-def requeue(session: Session, now: datetime) -> tuple[int, int]:
+def requeue(session: DbSession, now: datetime) -> tuple[int, int]:
     """Put failed alerts with attempts left back to pending, and release sends abandoned by a dead
     node. Returns (retried, released). Safe to run on several nodes at once."""
     with write_transaction(session):
-        retried = session.execute(
-            update(Alert)
-            .where(Alert.email_state == "failed", Alert.email_attempts < MAX_ATTEMPTS)
-            .values(email_state="pending")
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        retried = rowcount(
+            session.execute(
+                update(Alert)
+                .where(Alert.email_state == "failed", Alert.email_attempts < MAX_ATTEMPTS)
+                .values(email_state="pending")
+                .execution_options(synchronize_session=False)
+            )
+        )
         stale = (Alert.email_state == "sending", Alert.emailed_at < now - STALE_SENDING)
-        released = session.execute(
-            update(Alert)
-            .where(*stale, Alert.email_attempts < MAX_ATTEMPTS)
-            .values(email_state="pending")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        released += session.execute(
-            update(Alert)
-            .where(*stale)
-            .values(email_state="failed", email_error="Stopped while sending.")
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        released = rowcount(
+            session.execute(
+                update(Alert)
+                .where(*stale, Alert.email_attempts < MAX_ATTEMPTS)
+                .values(email_state="pending")
+                .execution_options(synchronize_session=False)
+            )
+        )
+        released += rowcount(
+            session.execute(
+                update(Alert)
+                .where(*stale)
+                .values(email_state="failed", email_error="Stopped while sending.")
+                .execution_options(synchronize_session=False)
+            )
+        )
     return retried, released

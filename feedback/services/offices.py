@@ -9,8 +9,9 @@ from typing import Unpack
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, Office
 from feedback.services import audit, hours, rollups, targets
 from feedback.services.actors import Actor, require_admin
@@ -42,7 +43,7 @@ def _name_key(name: str) -> str:
     return " ".join(re.split(r"[\W_]+", name.casefold())).strip()
 
 
-def _name_taken(session: Session, name: str, office_id: int | None) -> str | None:
+def _name_taken(session: DbSession, name: str, office_id: int | None) -> str | None:
     """The other office whose name reads the same as ``name`` ("Foo Bar", "foo-bar"), if any."""
     key = _name_key(name)
     for other_id, other in session.execute(select(Office.id, Office.name)):
@@ -52,7 +53,7 @@ def _name_taken(session: Session, name: str, office_id: int | None) -> str | Non
 
 
 def _office_fields(
-    session: Session,
+    session: DbSession,
     name: str,
     timezone: str,
     opening_hours: Mapping[str, object],
@@ -77,7 +78,7 @@ def _office_fields(
     return values
 
 
-def _unique_slug(session: Session, name: str) -> str:
+def _unique_slug(session: DbSession, name: str) -> str:
     base = slugify(name)[:60]
     slug, n = base, 1
     while session.scalar(select(Office.id).where(Office.slug == slug)):
@@ -87,7 +88,7 @@ def _unique_slug(session: Session, name: str) -> str:
 
 
 def create_office(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     *,
     name: str,
@@ -110,7 +111,7 @@ def create_office(
 
 
 def update_office(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     office_id: int,
     *,
@@ -136,19 +137,19 @@ def update_office(
     return changed
 
 
-def office_named(session: Session, name: str) -> Office | None:
+def office_named(session: DbSession, name: str) -> Office | None:
     """The office called exactly ``name`` (spaces around it aside), or None."""
     return session.scalar(select(Office).where(Office.name == text(name)))
 
 
-def office_by_name(session: Session, name: str) -> Office:
+def office_by_name(session: DbSession, name: str) -> Office:
     office = office_named(session, name)
     if office is None:
         raise NotFound(f"No office named {name!r}.", {"office": ["Unknown office."]})
     return office
 
 
-def all_offices(session: Session, *, with_locations: bool = False) -> list[Office]:
+def all_offices(session: DbSession, *, with_locations: bool = False) -> list[Office]:
     """Every office by name (with its locations loaded, if asked)."""
     query = select(Office).order_by(Office.name)
     if with_locations:

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from feedback.database import write_transaction
+from feedback.database import DbSession, write_transaction
 from feedback.models import DroppedSubmission, Location, Response, SurveyVersion
 from feedback.services import followup_update, ingest
 from feedback.services.errors import Conflict, InvalidInput
@@ -61,7 +60,7 @@ def remember_mine(own: dict, location_id: int, response_id: uuid.UUID, now: date
 
 
 def open_answer(
-    session: Session, location: Location, own: dict, now: datetime, window: timedelta = UPDATE_WINDOW
+    session: DbSession, location: Location, own: dict, now: datetime, window: timedelta = UPDATE_WINDOW
 ) -> tuple[Response, SurveyVersion] | None:
     """The answer this phone gave here and can still complete (a page reopened), with its survey
     version; or None."""
@@ -72,7 +71,7 @@ def open_answer(
     return None
 
 
-def answered_version(session: Session, location: Location, version_id: int | None, rating: int) -> SurveyVersion:
+def answered_version(session: DbSession, location: Location, version_id: int | None, rating: int) -> SurveyVersion:
     """The survey version the visitor answered: the one their page named, else the current one.
 
     A page opened before the survey was edited keeps its version (its follow-up choices and
@@ -99,7 +98,7 @@ def answered_version(session: Session, location: Location, version_id: int | Non
 
 
 def submit(
-    session: Session,
+    session: DbSession,
     location: Location,
     *,
     response_id: uuid.UUID,
@@ -136,7 +135,7 @@ class Saved:
 
 
 def save_answer(
-    session: Session,
+    session: DbSession,
     location: Location,
     version: SurveyVersion,
     *,
@@ -189,7 +188,7 @@ def save_answer(
     return Saved(response, False)
 
 
-def count_dropped(session: Session, location: Location, reason: str, now: datetime | None = None) -> None:
+def count_dropped(session: DbSession, location: Location, reason: str, now: datetime | None = None) -> None:
     """Count a post that was dropped without storing (a filled honeypot, say)."""
     now = now or utcnow()
     row = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.i18n import LANGUAGES
 from feedback.models import Location, Office
 from feedback.services import qr, survey_links
@@ -26,7 +26,7 @@ class Poster:
     qr_svg: str
 
 
-def poster(session: Session, location: Location, public_url: str) -> Poster:
+def poster(session: DbSession, location: Location, public_url: str) -> Poster:
     link = survey_links.current_link(session, location)
     url = qr.survey_url(public_url, link.slug)
     version = location.survey.current_version()
@@ -43,7 +43,7 @@ def poster(session: Session, location: Location, public_url: str) -> Poster:
     )
 
 
-def office_locations(session: Session, office: Office, location_ids: set[int]) -> list[Location]:
+def office_locations(session: DbSession, office: Office, location_ids: set[int]) -> list[Location]:
     """The office's active locations that are in ``location_ids`` (the user's scope), by code."""
     return list(
         session.scalars(
@@ -54,6 +54,6 @@ def office_locations(session: Session, office: Office, location_ids: set[int]) -
     )
 
 
-def office_posters(session: Session, office: Office, public_url: str, location_ids: set[int]) -> list[Poster]:
+def office_posters(session: DbSession, office: Office, public_url: str, location_ids: set[int]) -> list[Poster]:
     """Posters of the office's active locations that are in ``location_ids`` (the user's scope)."""
     return [poster(session, location, public_url) for location in office_locations(session, office, location_ids)]

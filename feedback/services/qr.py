@@ -16,7 +16,7 @@ class _SvgImage(qrcode.image.svg.SvgPathFillImage):
     """One black path on its own white square (scannable on any background), without the
     library's fixed ``id="qr-path"``: a page of posters holds several codes and ids must be unique."""
 
-    def process(self):
+    def process(self) -> None:
         super().process()
         self.path.attrib.pop("id", None)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, Response
 from feedback.services.errors import InvalidInput
 
@@ -21,7 +23,17 @@ def utc_bounds(tz: ZoneInfo, start: date, end: date) -> tuple[datetime, datetime
     return (datetime.combine(start, time(0), tz), datetime.combine(end + timedelta(days=1), time(0), tz))
 
 
-def encode_cursor(response: Response) -> str:
+class Keyed(Protocol):
+    """What a page is ordered by: a response, or an item made of one."""
+
+    @property
+    def client_time(self) -> datetime: ...
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+def encode_cursor(response: Keyed) -> str:
     """URL-safe keyset cursor: microseconds since the epoch and the id."""
     micros = (response.client_time - EPOCH) // timedelta(microseconds=1)
     return f"{micros}_{response.id.hex}"
@@ -36,7 +48,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def list_responses(
-    session: Session,
+    session: DbSession,
     location_ids: list[int],
     start: date,
     end: date,
@@ -45,7 +57,7 @@ def list_responses(
     limit: int = 100,
     after: str | None = None,
     include_spam: bool = False,
-):
+) -> tuple[list[Response], str | None]:
     """Responses whose client time falls on ``start..end`` in their office's time zone.
 
     Ordered by client time then id; returns ``(rows, next_cursor)``, the cursor

@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession, insert_for
+from feedback.extensions import Model
 from feedback.models import FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import SCALES, polarity
@@ -42,17 +43,20 @@ class Fact:
 
 
 @lru_cache(maxsize=8)
-def _upsert_statement(dialect: str, model, key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+def _upsert_statement(
+    dialect: str, model: type[Model], key_cols: tuple[str, ...], add_cols: tuple[str, ...]
+) -> sqlite.Insert | postgresql.Insert:
     """``INSERT ... ON CONFLICT (key) DO UPDATE SET col = col + excluded.col``, built once per dialect."""
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    stmt = insert(model)
+    stmt = insert_for(dialect, model)
     return stmt.on_conflict_do_update(
         index_elements=list(key_cols),
         set_={col: getattr(model, col) + getattr(stmt.excluded, col) for col in add_cols},
     )
 
 
-def _upsert(session: Session, model, rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]):
+def _upsert(
+    session: DbSession, model: type[Model], rows: list[dict], key_cols: tuple[str, ...], add_cols: tuple[str, ...]
+) -> None:
     if not rows:
         return
     stmt = _upsert_statement(session.get_bind().dialect.name, model, key_cols, add_cols)
@@ -67,7 +71,7 @@ FOLLOWUP_KEY = ("location_id", "local_date", "channel", "suspect", "polarity", "
 FOLLOWUP_ADD = ("offered", "chosen")
 
 
-def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
+def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
     """Add (``sign=1``) or remove (``sign=-1``) responses from the rollups."""
     hourly: dict[tuple, dict] = {}
     followups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
@@ -77,7 +81,7 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
         key = (fact.location_id, day, local.hour, fact.channel, fact.scale, fact.suspect)
         row = hourly.get(key)
         if row is None:
-            row = dict(zip(HOURLY_KEY, key), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
+            row = dict(zip(HOURLY_KEY, key, strict=True), weekday=day.weekday(), **dict.fromkeys(HOURLY_ADD, 0))
             hourly[key] = row
         row["n"] += sign
         row["rating_sum"] += sign * fact.rating
@@ -92,13 +96,13 @@ def apply(session: Session, facts: Iterable[Fact], sign: int = 1) -> None:
     _upsert(
         session,
         FollowupDaily,
-        [dict(zip(FOLLOWUP_KEY, key), offered=o, chosen=c) for key, (o, c) in followups.items()],
+        [dict(zip(FOLLOWUP_KEY, key, strict=True), offered=o, chosen=c) for key, (o, c) in followups.items()],
         FOLLOWUP_KEY,
         FOLLOWUP_ADD,
     )
 
 
-def zones_for_write(session: Session, location_ids: Iterable[int]) -> dict[int, ZoneInfo]:
+def zones_for_write(session: DbSession, location_ids: Iterable[int]) -> dict[int, ZoneInfo]:
     """Each location's office time zone, read under a shared lock (PostgreSQL ``FOR SHARE`` on the
     location and office rows; SQLite's ``BEGIN IMMEDIATE`` already serialises writers).
 
@@ -120,7 +124,7 @@ def zones_for_write(session: Session, location_ids: Iterable[int]) -> dict[int, 
     return {loc_id: ZoneInfo(tz) for loc_id, tz in rows}
 
 
-def rebuild(session: Session, chunk: int = 5000, *, location_ids: Iterable[int] | None = None) -> int:
+def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int] | None = None) -> int:
     """Recompute the rollups from ``responses`` but spam, in the caller's transaction (the caller
     commits); returns the responses read.
 

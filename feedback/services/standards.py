@@ -1,49 +1,23 @@
-"""Service standards: each location's and office's results for a fiscal quarter against its
-published targets (CSAT and, optionally, responses per week).
-
-Counts come from the ``response_hourly`` rollups only, in one grouped query for every asked
-location and quarter, so the cost does not grow with the number of stored responses. Suspect
-responses (repeat taps, repeat phone answers) are left out and counted separately; comments
-marked as spam are taken out of the rollups when they are marked, so they are not counted.
-
-The CSAT verdict uses the Wilson interval (``feedback.services.stats``): "not met" only when
-even the interval's upper bound is below the target, so 12 responses are not declared failing
-on noise.
-
-Weekly responses are the quarter's responses divided by the weeks the quarter has run so far in
-the office's local time (days elapsed / 7, counting today), or by its full length once it is
-over (13 weeks, or 13 1/7 for a 92-day quarter). The divisor is at least one week, so the first
-days of a quarter are not extrapolated from a day or two.
-"""
+"""Service standards: each location's and office's tally for a fiscal quarter against its
+published targets (CSAT and, optionally, responses per week); the public scoreboard's figures."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, inspect, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, select
 
-from feedback.models import Location, Office, ResponseHourly
-from feedback.models.rollups import RATING_COLUMNS
-from feedback.scales import SCALES
+from feedback.database import DbSession
+from feedback.models import Location, Office
+from feedback.services import tally
 from feedback.services.fiscal import FiscalQuarter
-from feedback.services.stats import Interval, verdict, wilson_interval
+from feedback.services.stats import Interval
+from feedback.services.tally import Tally
 from feedback.sqltypes import utcnow
 
 MIN_WEEKS = 1.0
-
-
-@dataclass(frozen=True)
-class Counts:
-    responses: int = 0  # not suspect
-    positive: int = 0
-    suspects: int = 0
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.responses + other.responses, self.positive + other.positive, self.suspects + other.suspects)
 
 
 @dataclass(frozen=True)
@@ -51,7 +25,7 @@ class Standing:
     """One location's (or an office's) quarter against its standards."""
 
     quarter: FiscalQuarter
-    counts: Counts
+    tally: Tally  # not suspect; suspects counted apart
     target: float | None  # CSAT share 0..1
     weekly_target: int | None
     # Weeks the quarter has run in the office's local time (see the module's docstring);
@@ -61,28 +35,28 @@ class Standing:
 
     @property
     def responses(self) -> int:
-        return self.counts.responses
+        return self.tally.count
 
     @property
     def positive(self) -> int:
-        return self.counts.positive
+        return self.tally.positive
 
     @property
     def suspects(self) -> int:
-        return self.counts.suspects
+        return self.tally.suspects
 
     @property
     def csat(self) -> float | None:
-        return self.positive / self.responses if self.responses else None
+        return self.tally.csat
 
     @property
     def interval(self) -> Interval | None:
-        return wilson_interval(self.positive, self.responses)
+        return self.tally.interval
 
     @property
     def verdict(self) -> str:
         """``met``, ``not_met``, ``too_few``, ``no_target`` or ``no_data`` (see stats.verdict)."""
-        return verdict(self.positive, self.responses, self.target)
+        return self.tally.verdict(self.target)
 
     @property
     def weekly_responses(self) -> float | None:
@@ -95,7 +69,7 @@ class Standing:
             return "no_target"
         if self.weeks is None:
             return "no_data"
-        return "met" if self.weekly_responses >= self.weekly_target else "not_met"
+        return "met" if self.responses / self.weeks >= self.weekly_target else "not_met"
 
 
 @dataclass
@@ -144,62 +118,29 @@ def weeks_elapsed(quarter: FiscalQuarter, today: date) -> tuple[float | None, st
 
 
 def counts(
-    session: Session, location_ids: Sequence[int], quarters: Sequence[FiscalQuarter]
-) -> dict[tuple[int, FiscalQuarter], Counts]:
-    """Responses, positive ratings and suspects per (location, quarter): one query over the hourly
-    rollups, a grouped SELECT per quarter joined with UNION ALL.
-
-    Each quarter is its own date range grouped on plain columns. Grouping every quarter at once on
-    a CASE of the date (as before) made PostgreSQL expect a group per rollup row, so it sorted them
-    all, spilling to disk, instead of hashing a few hundred groups: 2-3x the time of ``summarize``
-    over the same rows (bench/accountability.py).
-    """
+    session: DbSession, location_ids: Sequence[int], quarters: Sequence[FiscalQuarter]
+) -> dict[tuple[int, FiscalQuarter], Tally]:
+    """Tallies (suspects apart) per (location, quarter): one read of the hourly rollups."""
     if not location_ids or not quarters:
         return {}
-    ids = list(location_ids)
     quarters = sorted(set(quarters))
-    parts = [
-        select(
-            literal(i).label("which"),
-            ResponseHourly.location_id,
-            ResponseHourly.scale,
-            ResponseHourly.suspect,
-            func.sum(ResponseHourly.n).label("n"),
-            *(func.sum(getattr(ResponseHourly, c)).label(c) for c in RATING_COLUMNS),
-        )
-        .where(
-            ResponseHourly.location_id.in_(ids),
-            ResponseHourly.local_date >= q.start,
-            ResponseHourly.local_date <= q.end,
-        )
-        .group_by(ResponseHourly.location_id, ResponseHourly.scale, ResponseHourly.suspect)
-        .having(func.sum(ResponseHourly.n) != 0)  # buckets emptied by removals (e.g. spam)
-        for i, q in enumerate(quarters)
-    ]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
-    found: dict[tuple[int, FiscalQuarter], Counts] = defaultdict(Counts)
-    for row in session.execute(query):
-        key = (row.location_id, quarters[row.which])
-        n = int(row.n)
-        if row.suspect:
-            found[key] += Counts(suspects=n)
-            continue
-        spec = SCALES[row.scale]
-        ratings = [int(getattr(row, c)) for c in RATING_COLUMNS]
-        found[key] += Counts(responses=n, positive=sum(ratings[spec.positive_from - 1 : spec.points]))
-    return dict(found)
+    read = tally.read(session, location_ids, [(q.start, q.end) for q in quarters], group="location")
+    return {
+        (loc_id, q): found
+        for q, counted in zip(quarters, read, strict=True)
+        for loc_id, found in counted.groups.items()
+    }
 
 
 def _weekly_sum(locations: Iterable[Location]) -> int | None:
     """An office's weekly target as the sum of its locations' (own or inherited) targets; None
     unless every location has one, since a partial sum would be compared with every response."""
     targets = [loc.effective_weekly_response_target for loc in locations]
-    if not targets or any(t is None for t in targets):
-        return None
-    return sum(targets)
+    known = [t for t in targets if t is not None]
+    return sum(known) if known and len(known) == len(targets) else None
 
 
-def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[int, set[int]]:
+def _office_location_ids(session: DbSession, offices: Iterable[Office]) -> dict[int, set[int]]:
     """Every location id of each office: from ``office.locations`` where it is loaded (the
     scoreboard), else one query for all the others (not a lazy load per office)."""
     out: dict[int, set[int]] = {}
@@ -218,7 +159,7 @@ def _office_location_ids(session: Session, offices: Iterable[Office]) -> dict[in
 
 
 def report(
-    session: Session, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
+    session: DbSession, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
 ) -> list[OfficeRows]:
     """Standings of ``locations`` (offices loaded) for each of ``quarters``, grouped by office
     (by office name, then location code). Locations in ``locations`` only: the caller scopes."""
@@ -238,11 +179,11 @@ def report(
         rows.complete = {loc.id for loc in shown} >= members.get(office.id, set())
         for quarter in quarters:
             weeks, state = weeks_elapsed(quarter, today)
-            total = Counts()
+            total = Tally()
             for row in rows.locations:
                 loc = row.location
-                got = found.get((loc.id, quarter), Counts())
-                total += got
+                got = found.get((loc.id, quarter), Tally())
+                total.add(got)
                 row.standings[quarter] = Standing(
                     quarter, got, loc.effective_csat_target, loc.effective_weekly_response_target, weeks, state
                 )
@@ -258,7 +199,7 @@ class Scoreboard:
     rows: OfficeRows | None  # None when the office has no active location
 
 
-def scoreboard(session: Session, office: Office, *, now: datetime | None = None) -> Scoreboard:
+def scoreboard(session: DbSession, office: Office, *, now: datetime | None = None) -> Scoreboard:
     """The office's active locations this quarter and last (in the office's local time)."""
     this = FiscalQuarter.of(local_today(office, now))
     active = [loc for loc in office.locations if loc.active]
@@ -266,6 +207,6 @@ def scoreboard(session: Session, office: Office, *, now: datetime | None = None)
     return Scoreboard(office, this, this.previous(), rows[0] if rows else None)
 
 
-def published_office(session: Session, slug: str) -> Office | None:
+def published_office(session: DbSession, slug: str) -> Office | None:
     """The office at ``slug`` if it publishes a scoreboard; None otherwise (unknown or not opted in)."""
     return session.scalar(select(Office).where(Office.slug == slug, Office.scoreboard_public.is_(True)))

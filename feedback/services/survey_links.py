@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, SurveyLink
 
 # 10 characters of a 32-letter alphabet without look-alikes: 50 bits, short enough to type.
@@ -20,14 +21,14 @@ def new_slug() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(SLUG_LENGTH))
 
 
-def active_link(session: Session, location: Location) -> SurveyLink | None:
+def active_link(session: DbSession, location: Location) -> SurveyLink | None:
     """The location's active link, or None before its first use (reads only)."""
     return session.scalar(
         select(SurveyLink).where(SurveyLink.location_id == location.id, SurveyLink.retired_at.is_(None))
     )
 
 
-def current_link(session: Session, location: Location) -> SurveyLink:
+def current_link(session: DbSession, location: Location) -> SurveyLink:
     """The location's active link, made on first use (caller commits)."""
     link = active_link(session, location)
     if link is None:
@@ -37,7 +38,7 @@ def current_link(session: Session, location: Location) -> SurveyLink:
     return link
 
 
-def rotate(session: Session, location: Location, now: datetime) -> SurveyLink:
+def rotate(session: DbSession, location: Location, now: datetime) -> SurveyLink:
     """Retire the active slug (it then shows "no longer in use") and make a new one. Callers
     change a location through ``locations.rotate_link``, which audits it."""
     for link in session.scalars(
@@ -57,7 +58,7 @@ class Resolved:
     location: Location | None = None
 
 
-def resolve(session: Session, slug: str) -> Resolved:
+def resolve(session: DbSession, slug: str) -> Resolved:
     if len(slug) > 64:
         return Resolved("unknown")
     link = session.scalar(

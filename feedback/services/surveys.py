@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.database import DbSession
 from feedback.models import Location, Survey, SurveyVersion
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS, SCALES
 from feedback.services import audit
@@ -200,7 +201,7 @@ def content(
     )
 
 
-def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, int]]:
+def surveys_with_current(session: DbSession) -> list[tuple[Survey, SurveyVersion, int]]:
     """Every survey with its current version and how many locations use it, by name."""
     latest = (
         select(SurveyVersion.survey_id, func.max(SurveyVersion.version).label("version"))
@@ -218,7 +219,7 @@ def surveys_with_current(session: Session) -> list[tuple[Survey, SurveyVersion, 
     return [(survey, version, n) for survey, version, n in rows]
 
 
-def survey_versions(session: Session, survey_id: int) -> list[SurveyVersion]:
+def survey_versions(session: DbSession, survey_id: int) -> list[SurveyVersion]:
     """All versions, newest first."""
     return list(
         session.scalars(
@@ -227,7 +228,7 @@ def survey_versions(session: Session, survey_id: int) -> list[SurveyVersion]:
     )
 
 
-def _add_version(session: Session, survey: Survey, fields: SurveyFields) -> SurveyVersion:
+def _add_version(session: DbSession, survey: Survey, fields: SurveyFields) -> SurveyVersion:
     latest = session.scalar(select(func.max(SurveyVersion.version)).where(SurveyVersion.survey_id == survey.id))
     version = SurveyVersion(survey_id=survey.id, version=(latest or 0) + 1, **fields.version_values())
     session.add(version)
@@ -235,7 +236,7 @@ def _add_version(session: Session, survey: Survey, fields: SurveyFields) -> Surv
     return version
 
 
-def create_survey(session: Session, actor: Actor, *, name: str, fields: SurveyFields) -> Survey:
+def create_survey(session: DbSession, actor: Actor, *, name: str, fields: SurveyFields) -> Survey:
     require_admin(actor)
     fields = survey_fields(**vars(fields))  # the rules hold whoever built the fields
     name = text(name)
@@ -253,7 +254,7 @@ def create_survey(session: Session, actor: Actor, *, name: str, fields: SurveyFi
     return survey
 
 
-def edit_survey(session: Session, actor: Actor, survey_id: int, fields: SurveyFields) -> SurveyVersion | None:
+def edit_survey(session: DbSession, actor: Actor, survey_id: int, fields: SurveyFields) -> SurveyVersion | None:
     """Versions are immutable: a change adds a version (responses keep the one they answered).
     Returns the new version, or None when ``fields`` equal the current version."""
     require_admin(actor)
@@ -270,22 +271,22 @@ def edit_survey(session: Session, actor: Actor, survey_id: int, fields: SurveyFi
     return version
 
 
-def all_surveys(session: Session) -> list[Survey]:
+def all_surveys(session: DbSession) -> list[Survey]:
     """Every survey, by name."""
     return list(session.scalars(select(Survey).order_by(Survey.name)))
 
 
-def survey_named(session: Session, name: str) -> Survey | None:
+def survey_named(session: DbSession, name: str) -> Survey | None:
     return session.scalar(select(Survey).where(Survey.name == name))
 
 
-def default_survey(session: Session, actor: Actor) -> Survey:
+def default_survey(session: DbSession, actor: Actor) -> Survey:
     """The survey a new location asks when none is chosen, made on first need."""
     survey = survey_named(session, DEFAULT_NAME)
     return survey or create_survey(session, actor, name=DEFAULT_NAME, fields=content(scale="faces5"))
 
 
-def assign_survey(session: Session, actor: Actor, survey_id: int, location_ids: Iterable[int]) -> list[Location]:
+def assign_survey(session: DbSession, actor: Actor, survey_id: int, location_ids: Iterable[int]) -> list[Location]:
     """Let the chosen locations ask this survey from now on; returns those that changed."""
     require_admin(actor)
     survey = fresh(session, Survey, survey_id, "survey")
@@ -310,6 +311,6 @@ def assign_survey(session: Session, actor: Actor, survey_id: int, location_ids: 
     return changed
 
 
-def locations_asking(session: Session, survey_id: int) -> list[Location]:
+def locations_asking(session: DbSession, survey_id: int) -> list[Location]:
     """The locations that ask this survey, by code."""
     return list(session.scalars(select(Location).where(Location.survey_id == survey_id).order_by(Location.code)))

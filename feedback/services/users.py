@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
+from feedback.database import DbSession
 from feedback.models import Location, Office, User
 from feedback.models.users import ROLES
 from feedback.services import api_tokens, audit, auth
@@ -23,7 +24,7 @@ EMAIL_MAX = 254
 PASSWORD_MIN = 10
 
 
-def scope_location_ids(session: Session, user: Actor) -> set[int]:
+def scope_location_ids(session: DbSession, user: Actor) -> set[int]:
     """Locations a user may see: all for an admin (or a system actor); for a manager the assigned
     locations and every location of the assigned offices."""
     if user.is_admin or not isinstance(user, User):
@@ -35,13 +36,13 @@ def scope_location_ids(session: Session, user: Actor) -> set[int]:
     return ids
 
 
-def scope_office_ids(session: Session, user: Actor) -> set[int]:
+def scope_office_ids(session: DbSession, user: Actor) -> set[int]:
     """Offices with at least one location in the user's scope."""
     ids = scope_location_ids(session, user)
     return set(session.scalars(select(Location.office_id).where(Location.id.in_(ids)).distinct())) if ids else set()
 
 
-def resolve_locations(session: Session, user: Actor, codes: list[str]) -> list[int]:
+def resolve_locations(session: DbSession, user: Actor, codes: list[str]) -> list[int]:
     """Location ids for ``codes`` within the user's scope (all of it when ``codes`` is empty).
 
     A code outside the scope is reported exactly like an unknown one, so a
@@ -58,13 +59,13 @@ def resolve_locations(session: Session, user: Actor, codes: list[str]) -> list[i
     return sorted(found.values())
 
 
-def all_users(session: Session) -> list[User]:
+def all_users(session: DbSession) -> list[User]:
     """Every user with their assignments: active ones first, by e-mail."""
     query = select(User).options(selectinload(User.offices), selectinload(User.locations))
     return list(session.scalars(query.order_by(User.active.desc(), User.email)))
 
 
-def user_by_email(session: Session, email: str) -> User | None:
+def user_by_email(session: DbSession, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == text(email).lower()))
 
 
@@ -74,7 +75,7 @@ def _role_errors(role: str, errors: dict[str, list[str]]) -> None:
 
 
 def _scope_objects(
-    session: Session, office_ids: Iterable[int], location_ids: Iterable[int], errors: dict[str, list[str]]
+    session: DbSession, office_ids: Iterable[int], location_ids: Iterable[int], errors: dict[str, list[str]]
 ) -> tuple[list[Office], list[Location]]:
     office_set, location_set = set(office_ids or ()), set(location_ids or ())
     offices = list(session.scalars(select(Office).where(Office.id.in_(office_set)).order_by(Office.name)))
@@ -91,7 +92,7 @@ def _scope_names(offices: Iterable[Office], locations: Iterable[Location]) -> tu
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     *,
     email: str,
@@ -129,7 +130,7 @@ def create_user(
 
 
 def update_user(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     user_id: int,
     *,
@@ -165,7 +166,7 @@ def update_user(
 
 
 def set_user_active(
-    session: Session, actor: Actor, now: datetime, user_id: int, active: bool
+    session: DbSession, actor: Actor, now: datetime, user_id: int, active: bool
 ) -> dict[str, list[object]]:
     """Deactivate (signed out at once, cannot sign in, personal API tokens revoked) or reactivate."""
     require_admin(actor)

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.database import DbSession
 from feedback.models import CustomerVolume, Location
 from feedback.models.responses import CHANNELS
 from feedback.services import audit
@@ -60,7 +60,7 @@ class Entry:
 
 
 def for_quarter(
-    session: Session, location_ids: Iterable[int], quarter: FiscalQuarter
+    session: DbSession, location_ids: Iterable[int], quarter: FiscalQuarter
 ) -> dict[tuple[int, str], CustomerVolume]:
     """Stored volumes of the quarter by (location id, channel)."""
     ids = list(location_ids)
@@ -78,7 +78,7 @@ def for_quarter(
     }
 
 
-def upsert(session: Session, actor: Actor, entry: Entry, *, source: str = "form") -> dict:
+def upsert(session: DbSession, actor: Actor, entry: Entry, *, source: str = "form") -> dict:
     """Store one location's figures for a quarter and channel; returns what changed
     ({field: [old, new]}, empty when nothing did). A new row with no figure at all is not made."""
     if entry.channel not in CHANNELS:
@@ -133,7 +133,7 @@ def upsert(session: Session, actor: Actor, entry: Entry, *, source: str = "form"
     return changed
 
 
-def save_many(session: Session, actor: Actor, entries: list[Entry], *, source: str = "form") -> int:
+def save_many(session: DbSession, actor: Actor, entries: list[Entry], *, source: str = "form") -> int:
     """Store several entries (checked first, all or none); returns how many changed. Errors are
     keyed ``location_id:channel:field``."""
     errors = {}
@@ -196,7 +196,7 @@ def _whole(
     return value
 
 
-def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[list[Entry], list[RowError]]:
+def parse_import(session: DbSession, text: str, scope: set[int] | None) -> tuple[list[Entry], list[RowError]]:
     """Read an import file: the entries it holds and every row's errors (no writes).
 
     ``scope`` limits the locations a row may name (None: all, for the command line); a code
@@ -265,7 +265,7 @@ def parse_import(session: Session, text: str, scope: set[int] | None) -> tuple[l
     return entries, errors
 
 
-def import_csv(session: Session, actor: Actor, text: str, scope: set[int] | None) -> ImportResult:
+def import_csv(session: DbSession, actor: Actor, text: str, scope: set[int] | None) -> ImportResult:
     """Check every row, then store them all (in the caller's transaction), or raise
     :class:`ImportRejected` with every row's errors and store nothing."""
     entries, errors = parse_import(session, text, scope)

@@ -156,7 +156,7 @@ def test_every_control_has_a_label_and_every_form_a_csrf_token(manager, world):
     body = page(manager)
     boxes = re.findall(r'<input type="checkbox" form="bulk" name="ids" value="([^"]+)" id="([^"]+)">', body)
     assert len(boxes) == 4
-    for value, box_id in boxes:
+    for _value, box_id in boxes:
         label = re.search(rf'<label for="{box_id}" class="visually-hidden">([^<]+)</label>', body)
         assert label and label.group(1).startswith("Select the comment of "), box_id
     assert '<label for="select-all" class="visually-hidden">Select all comments on this page</label>' in body

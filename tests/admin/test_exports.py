@@ -457,7 +457,7 @@ def test_aggregates_csv_equals_summarize(admin, world, session, group, query):
     )
     assert expected["total"]["count"] > 0  # every case has data
     assert [(r["group"], r["key"]) for r in rows] == [(group, g["key"]) for g in expected["groups"]] + [("total", "")]
-    for row, entry in zip(rows, expected["groups"]):
+    for row, entry in zip(rows, expected["groups"], strict=False):  # rows end with the total
         assert _as_summary_entry(row) == {k: v for k, v in entry.items() if k not in ("key", "weekday", "hour")}
     assert _as_summary_entry(rows[-1]) == expected["total"]
 

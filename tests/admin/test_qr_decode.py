@@ -114,7 +114,7 @@ def test_office_posters_each_scan_to_their_own_counter(new_client, session, demo
     houston = [loc for loc in demo_world if loc.code.startswith("HOU-")]
     codes = re.findall(r'<div class="qr"[^>]*>(.*?)</div>', page, re.S)
     assert len(codes) == len(houston) == 3
-    for inline, location in zip(codes, houston):
+    for inline, location in zip(codes, houston, strict=True):
         assert_scans_to(svg_pixels(inline), survey_url(session, location))
     # The demo manager only has Houston.
     assert manager.get("/admin/locations/NYC-W1/qr.png").status_code == 404

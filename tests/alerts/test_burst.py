@@ -109,11 +109,11 @@ def test_a_fresh_burst_after_the_first_one_calmed_raises_a_second_alert(client, 
 
 def test_a_disabled_rule_raises_nothing(client, clock, counter, session, no_mail, make_user):
     from feedback.database import write_transaction
-    from feedback.services import alerts
+    from feedback.services import alert_rules
 
     admin = make_user("admin@example.gov", "admin")
     with write_transaction(session):
-        alerts.save_rules(
+        alert_rules.save_rules(
             session, admin, counter["location"].id, {"burst": {"enabled": False, "params": {}, "recipients": ""}}
         )
     taps(client, clock, counter["token"], [1] * 8)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from feedback.database import write_transaction
 from feedback.models import Alert, Response, User
-from feedback.services import alerts, mailer
+from feedback.services import alert_rules, alerts, mailer
 from tests.alerts.conftest import chicago, stored_alerts, tap
 from tests.dbfaults import free_port
 
@@ -24,7 +24,7 @@ def people(session, counter, build, make_user):
     with write_transaction(session):
         session.get(User, manager.id).offices = [session.merge(counter["office"])]
         session.get(User, elsewhere.id).offices = [session.merge(other_office)]
-        alerts.save_rules(
+        alert_rules.save_rules(
             session,
             admin,
             counter["location"].id,
@@ -204,7 +204,7 @@ def test_no_smtp_url_means_no_mailer():
         mailer.Mailer.from_config({"SMTP_URL": "smtp://h:26", "PUBLIC_URL": "https://x.gov/"}).public_url
         == "https://x.gov"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="SMTP_URL must look like"):
         mailer.Mailer.parse("smtp://")
 
 

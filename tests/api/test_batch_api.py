@@ -130,7 +130,7 @@ def test_every_invalid_item_is_reported(client, kiosk):
 def test_rule_errors_of_the_survey_are_keyed_by_index_too(client, build):
     _device, token = build.device(scale="thumbs")
     items = spaced(3)
-    for item, rating in zip(items, (2, 1, 3)):
+    for item, rating in zip(items, (2, 1, 3), strict=True):
         item["rating"] = rating
 
     problem = assert_problem(post_batch(client, token, items), 422, "2")

@@ -102,12 +102,18 @@ def live_server(_app):
 
 
 @pytest.fixture
-def live(live_server, app, monkeypatch):
-    """The live server for one test, with a clean database, fast timing and no faults armed."""
+def live(live_server, app, browser, monkeypatch):
+    """The live server for one test, with a clean database, fast timing and no faults armed.
+
+    Every browser context is closed before the database is cleaned: a kiosk page left open
+    would otherwise post its queue while the tables are being emptied, and its rows would
+    break the cleanup or leak into the next test."""
     for key, value in LIVE_CONFIG.items():
         monkeypatch.setitem(app.config, key, value)
     live_server.injector.reset()
     yield live_server
+    for context in browser.contexts:
+        context.close()
     live_server.injector.reset()
 
 

@@ -105,7 +105,7 @@ def test_empty_range(session, build):
 
 def test_unknown_group_is_refused(session, build):
     location = build.location()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown group"):
         summarize(session, [location.id], D("2026-11-01"), D("2026-11-30"), group="year")
 
 

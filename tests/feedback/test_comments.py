@@ -369,7 +369,7 @@ def test_two_people_marking_the_same_comment_at_once_subtract_once(app, session,
         with app.app_context():
             try:
                 results[threading.current_thread().name] = comments.act(db.session, CLI, scope, "mark_spam", [rid])
-            except Exception as exc:  # pragma: no cover - reported below
+            except Exception as exc:  # noqa: BLE001  # pragma: no cover - any error is reported below
                 errors.append(exc)
             finally:
                 db.session.remove()

@@ -186,7 +186,7 @@ def _raw_summary(rows, location_ids, start, end, channel, group, include_suspect
             None: None,
             "location": r.code,
             "day": day.isoformat(),
-            "week": "%d-W%02d" % day.isocalendar()[:2],
+            "week": "{}-W{:02d}".format(*day.isocalendar()[:2]),
             "month": f"{day.year}-{day.month:02d}",
             "hour": (day.weekday(), local.hour),
         }[group]

@@ -179,7 +179,8 @@ def test_responses_taken_out_of_the_rollups_are_not_counted(session, offices):
 
     take_out(stored[:1])
     found = standards.counts(session, [c2.id], [Q1])
-    assert found[(c2.id, Q1)] == standards.Counts(responses=2, positive=1)
+    got = found[(c2.id, Q1)]
+    assert (got.count, got.positive, got.suspects) == (2, 1, 0)
     take_out(stored[1:])
     assert standards.counts(session, [c2.id], [Q1]) == {}
     (chicago,) = standards.report(session, [session.get(Location, c2.id)], [Q1], now=NOW)

@@ -50,9 +50,9 @@ def test_interval_contains_the_observed_share_and_narrows_with_n():
 def test_edge_cases():
     assert wilson_interval(0, 0) is None
     assert wilson_interval(3, -1) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="between 0 and n"):
         wilson_interval(13, 12)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="between 0 and n"):
         wilson_interval(-1, 12)
 
 
@@ -78,5 +78,5 @@ def test_verdict(positive, n, target, expected):
 
 
 def test_verdict_refuses_more_positive_than_responses():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="between 0 and n"):
         verdict(13, 12, 0.8)

@@ -14,7 +14,7 @@ import pytest
 
 from feedback.database import write_transaction
 from feedback.models import Location, Office
-from feedback.services import dashboard, standards
+from feedback.services import comparison, dashboard, standards
 from feedback.services.fiscal import FiscalQuarter
 from tests.admin.conftest import sign_in
 from tests.helpers.responses import put
@@ -41,7 +41,7 @@ def test_dashboard_services_use_the_office_target_when_the_counter_has_none(sess
     t1, t2, today = offices
     assert dashboard.location_report(session, t1, today, today).target == 0.9
     assert dashboard.location_report(session, t2, today, today).target == 0.7
-    rows = {r.location.code: r for r in dashboard.compare(session, [t1, t2], today, today)}
+    rows = {r.location.code: r for r in comparison.compare(session, [t1, t2], today, today)}
     assert (rows["T-1"].target, rows["T-1"].below_target) == (0.9, True)
     assert (rows["T-2"].target, rows["T-2"].below_target) == (0.7, False)
     # The same target as the standards page (and so alerts and the scoreboard).

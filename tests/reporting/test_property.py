@@ -48,6 +48,7 @@ from feedback.services import (
     a11,
     a11_files,
     comments,
+    comparison,
     dashboard,
     ingest,
     phone,
@@ -355,7 +356,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user,
             assert got == oracle.followups(raws, **one)
             target = loc.csat_target if loc.csat_target is not None else loc.office.csat_target
             assert report.target == target
-        for row in dashboard.compare(session, locations, Q1.start, Q1.end):
+        for row in comparison.compare(session, locations, Q1.start, Q1.end):
             want = oracle.tally(raws, location_ids={row.location.id}, start=Q1.start, end=Q1.end)
             assert (row.figures.count, row.figures.positive, row.figures.suspect_count) == (
                 want.count,
