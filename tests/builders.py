@@ -28,6 +28,8 @@ _seq = itertools.count(1)
 TESTER = SystemActor("test")
 # Password hashes of test users: werkzeug's scrypt with a small work factor (checks read it from the hash).
 QUICK_HASH = "scrypt:1024:8:1"
+# The password of the users that the ``make_user`` fixture makes.
+PASSWORD = "correct-horse-battery"
 
 
 def add_office(session, name, tz="America/Chicago", hours=None) -> Office:

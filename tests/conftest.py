@@ -7,6 +7,7 @@ dropped at the end, so runs never see each other's rows.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from contextlib import contextmanager
@@ -15,9 +16,13 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from feedback.config import normalize_database_url
+from feedback.database import write_transaction
+from tests.builders import PASSWORD, QUICK_HASH, add_user
 from tests.contract import check as check_contract
+from tests.dbfaults import isolated_app, unreachable_url
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
@@ -117,8 +122,14 @@ class OwnContextClient(FlaskClient):
 
 
 @pytest.fixture
-def client(app):
-    return OwnContextClient(app, app.response_class, use_cookies=True)
+def new_client(app):
+    """Another browser (or phone): a client with its own cookies."""
+    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def client(new_client):
+    return new_client()
 
 
 @pytest.fixture
@@ -131,3 +142,32 @@ def build(session):
     from tests.builders import Builder
 
     return Builder(session)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch):
+    """The same scrypt hashing with a smaller work factor: the tests hash and check dozens of passwords.
+    The checks themselves are werkzeug's, which read the parameters from each stored hash."""
+    quick = functools.partial(generate_password_hash, method=QUICK_HASH)
+    monkeypatch.setattr("feedback.services.users.generate_password_hash", quick)
+    monkeypatch.setattr("feedback.services.auth.generate_password_hash", quick)
+    monkeypatch.setattr("feedback.services.auth._DUMMY_HASH", quick("not-a-real-password"))
+
+
+@pytest.fixture
+def make_user(session):
+    """Make a user through the builders (quick hash), signed in later with ``PASSWORD``."""
+
+    def make(email: str, role: str = "admin", locations=(), password: str = PASSWORD):
+        with write_transaction(session):
+            user = add_user(session, email, password, role, list(locations))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def unreachable_app(app, database_url, tmp_path):
+    """The app on a database that refuses connections (tests/dbfaults.py)."""
+    with isolated_app(app, unreachable_url(database_url, tmp_path), tmp_path / "instance") as fault_app:
+        yield fault_app

@@ -21,7 +21,6 @@ from tests.dbfaults import (
     isolated_app,
     make_read_only,
     make_writable,
-    unreachable_url,
     with_pg_options,
 )
 
@@ -45,12 +44,6 @@ def assert_unready(response, detail: str) -> dict:
     assert body["checks"]["database"]["ok"] is False
     assert body["checks"]["database"]["detail"] == detail
     return body
-
-
-@pytest.fixture
-def unreachable_app(app, database_url, tmp_path):
-    with isolated_app(app, unreachable_url(database_url, tmp_path), tmp_path / "instance") as fault_app:
-        yield fault_app
 
 
 def test_a_healthy_node_is_live_and_ready(client):

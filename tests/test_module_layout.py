@@ -84,3 +84,40 @@ def test_the_domain_never_imports_a_blueprint():
         if path != ROOT / "feedback" / "app.py" and any(_imports(path, bp) for bp in BLUEPRINTS)
     }
     assert offenders == set()
+
+
+def _imported_test_modules(path: Path, package: str) -> set[str]:
+    """The test modules (``test_*``) that the file at ``path``, in ``package``, imports: absolute
+    (``from tests.a.test_x import f``, ``from tests.a import test_x``, ``import tests.a.test_x``)
+    or relative (``from .test_x import f``)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names |= {module} | {f"{module}.{alias.name}" for alias in node.names}
+    return {name for name in names if name.split(".")[-1].startswith("test_")}
+
+
+def test_the_test_import_finder_finds_them(tmp_path):
+    source = tmp_path / "test_example.py"
+    source.write_text(
+        "from tests.a.test_x import f\nfrom tests.b import test_y, helpers\nimport tests.test_z\n"
+        "from .test_w import g\nfrom . import test_v\nfrom tests.helpers.walks import route_url\n"
+    )
+    found = _imported_test_modules(source, "tests.c")
+    assert found == {"tests.a.test_x", "tests.b.test_y", "tests.test_z", "tests.c.test_w", "tests.c.test_v"}
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in helper modules (tests/helpers/, tests/builders.py, the folders'
+    helpers.py) or in conftest.py fixtures: a test module is never imported by another module,
+    so each one can change (or go) on its own."""
+    offenders = {}
+    for path in (ROOT / "tests").rglob("*.py"):
+        package = ".".join(path.relative_to(ROOT).parent.parts)
+        if found := _imported_test_modules(path, package):
+            offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}

@@ -26,7 +26,6 @@ from tests.dbfaults import (
     isolated_app,
     through_proxy,
 )
-from tests.test_health import unreachable_app  # noqa: F401  (a fixture)
 
 RANGE = {"from": "2026-01-05", "to": "2026-01-11"}
 ENGLISH = "This service is not available right now"
@@ -62,7 +61,7 @@ def csrf_token(client) -> str:
     return CSRF.search(page.get_data(as_text=True)).group(1)
 
 
-def test_every_kind_of_page_answers_503_when_the_database_refuses_connections(unreachable_app):  # noqa: F811
+def test_every_kind_of_page_answers_503_when_the_database_refuses_connections(unreachable_app):
     """Before: the API answered 500 without Retry-After, the visitor pages a bare 500 page."""
     client = unreachable_app.test_client()
     kiosk = auth("some-device-token")
@@ -96,7 +95,7 @@ def test_every_kind_of_page_answers_503_when_the_database_refuses_connections(un
     assert client.get("/kiosk").status_code == 200  # the kiosk shell needs no database: it works offline
 
 
-def test_an_outage_is_logged_once_not_for_every_request(unreachable_app, caplog):  # noqa: F811
+def test_an_outage_is_logged_once_not_for_every_request(unreachable_app, caplog):
     client = unreachable_app.test_client()
     for _ in range(5):
         assert client.get("/api/v1/summary", query_string=RANGE, headers=auth("t")).status_code == 503

@@ -8,20 +8,15 @@ runs in an app context of its own.
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from feedback.database import write_transaction
 from feedback.models import SurveyLink
-from tests.builders import add_user
-from tests.conftest import OwnContextClient
+from tests.builders import PASSWORD
 
-PASSWORD = "correct-horse-battery"
 _HIDDEN_CSRF = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
 _VALUE = re.compile(r'\bvalue="([^"]+)"')
 _FIELD_ERROR = re.compile(r'<p class="field-error"[^>]*>(.*?)</p>', re.S)
@@ -49,6 +44,11 @@ def sign_in(client, email: str, password: str = PASSWORD, next_: str | None = No
     )
 
 
+def post(client, path: str, data: dict | None = None):
+    """Post a form as the browser does: with the session's CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/admin/password")})
+
+
 def fresh(session) -> None:
     """End the test session's transaction (a SQLite read keeps its snapshot until then) and
     forget loaded rows, so the next reads see what requests committed since."""
@@ -63,32 +63,13 @@ def current_slug(session, location) -> str:
     )
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashes(monkeypatch):
-    """The same scrypt hashing with a smaller work factor: these tests hash and check dozens of passwords.
-    The checks themselves are werkzeug's, which read the parameters from each stored hash."""
-    quick = functools.partial(generate_password_hash, method="scrypt:1024:8:1")
-    monkeypatch.setattr("feedback.services.users.generate_password_hash", quick)
-    monkeypatch.setattr("feedback.services.auth.generate_password_hash", quick)
-    monkeypatch.setattr("feedback.services.auth._DUMMY_HASH", quick("not-a-real-password"))
-
-
 @pytest.fixture
-def new_client(app):
-    """Another browser: a client with its own cookies."""
-    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
+def signed_in_as(new_client):
+    """``signed_in_as(email)``: a new browser, signed in as that user through the real form."""
 
+    def sign(email: str, password: str = PASSWORD):
+        client = new_client()
+        assert sign_in(client, email, password).status_code == 302
+        return client
 
-@pytest.fixture
-def client(new_client):
-    return new_client()
-
-
-@pytest.fixture
-def make_user(session):
-    def make(email: str, role: str = "admin", locations=(), password: str = PASSWORD):
-        with write_transaction(session):
-            user = add_user(session, email, password, role, list(locations))
-        return user
-
-    return make
+    return sign

@@ -14,7 +14,7 @@ from feedback.database import write_transaction
 from feedback.models import AuditEntry, Device, Location, Office, Survey, User
 from feedback.services import audit, hours, locations, offices
 from feedback.services.errors import InvalidInput
-from tests.admin.conftest import csrf_token, fresh, sign_in
+from tests.admin.conftest import fresh, post, sign_in
 
 ADMIN, MANAGER = "admin@example.gov", "manager@example.gov"
 
@@ -30,14 +30,8 @@ def world(build, make_user, session):
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, ADMIN).status_code == 302
-    return client
-
-
-def post(client, path, data=None):
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/admin/password")})
+def admin(signed_in_as, world):
+    return signed_in_as(ADMIN)
 
 
 def entries(session) -> list[AuditEntry]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -19,17 +18,14 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.models import AuditEntry, Office, Response, User
 from feedback.services import phone
-from tests.admin.conftest import csrf_token, fresh, sign_in
+from tests.admin.conftest import csrf_token, fresh
 from tests.builders import add_api_token
+from tests.helpers.responses import utc
 
 URL = "/admin/comments"
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
 ADMIN, MANAGER = "admin@example.gov", "manager.a@example.gov"
 XSS = '<script>alert("hi")</script> & <b>bold</b>'
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def say(session, location, rating, when, comment, language="en"):
@@ -75,17 +71,13 @@ def world(session, build, make_user):
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, MANAGER).status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as(MANAGER)
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, ADMIN).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as(ADMIN)
 
 
 def page(client, **query) -> str:

@@ -2,9 +2,7 @@
 
 Responses go in through feedback.services.ingest (kiosk batches and phone answers, so the
 rollups are kept as in production); every figure a page shows is checked against an
-independent computation here: plain SQL over ``responses``, local dates and hours worked out
-with zoneinfo, CSAT by the published rule (top two of five faces, thumbs up), formatted with
-Babel as an English reader sees it.
+independent computation (tests/helpers/dashboard_oracle.py).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import random
 import re
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -22,7 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy import text
 
 from feedback.database import write_transaction
 from feedback.models import Location, Office, User
@@ -31,11 +27,11 @@ from feedback.services import ingest
 from feedback.services.scrub import clean_comment
 from feedback.sqltypes import utcnow
 from tests.admin.conftest import sign_in
+from tests.helpers.dashboard_oracle import expect, mean, num, pct, responses
 
 ALPHA, BRAVO = "Alpha Passport Office", "Bravo Licence Centre"
 ALPHA_SLUG, BRAVO_SLUG = "alpha-passport-office", "bravo-licence-centre"
 CHICAGO, HONOLULU = ZoneInfo("America/Chicago"), ZoneInfo("Pacific/Honolulu")
-POSITIVE_FROM = {"faces5": 4, "faces4": 3, "three": 3, "thumbs": 2}  # the CSAT rule, restated here on purpose
 CHOICES = ["effectiveness", "ease", "efficiency"]
 COMMENTS = [
     "The WAIT was far too long",
@@ -130,100 +126,16 @@ def world(app, build, session, make_user):
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, "admin@example.gov").status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as("admin@example.gov")
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, "manager.alpha@example.gov").status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as("manager.alpha@example.gov")
 
 
-# --- the independent computation -----------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    code: str
-    local: datetime
-    rating: int
-    channel: str
-    suspect: bool
-    scale: str
-    comment: str | None
-
-
-def _utc(value) -> datetime:
-    if isinstance(value, str):  # SQLite hands back the stored text
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def responses(session) -> list[Row]:
-    session.rollback()
-    rows = session.execute(
-        text(
-            "SELECT l.code, o.timezone, r.client_time, r.rating, r.channel, r.suspect, v.scale, r.comment "
-            "FROM responses r JOIN locations l ON l.id = r.location_id JOIN offices o ON o.id = l.office_id "
-            "JOIN survey_versions v ON v.id = r.survey_version_id"
-        )
-    ).all()
-    return [
-        Row(code, _utc(when).astimezone(ZoneInfo(tz)), rating, channel, bool(suspect), scale, comment)
-        for code, tz, when, rating, channel, suspect, scale, comment in rows
-    ]
-
-
-@dataclass
-class Expected:
-    count: int
-    positive: int
-    rating_sum: int
-    suspect: int
-    scales: set
-    distribution: dict
-
-    @property
-    def csat(self):
-        return self.positive / self.count if self.count else None
-
-    @property
-    def mean(self):
-        return self.rating_sum / self.count if self.count and len(self.scales) == 1 else None
-
-
-def expect(rows: list[Row], codes, first: date, last: date, channel: str | None = None) -> Expected:
-    chosen = [
-        r
-        for r in rows
-        if r.code in codes and first <= r.local.date() <= last and (channel is None or r.channel == channel)
-    ]
-    counted = [r for r in chosen if not r.suspect]
-    return Expected(
-        len(counted),
-        sum(r.rating >= POSITIVE_FROM[r.scale] for r in counted),
-        sum(r.rating for r in counted),
-        sum(r.suspect for r in chosen),
-        {r.scale for r in counted},
-        Counter((r.scale, r.rating) for r in counted),
-    )
-
-
-def pct(value) -> str:
-    """Rounded half up (feedback.numbers), then laid out by Babel."""
-    return "—" if value is None else format_percent(half_up(value, 3), "#,##0.0%", locale="en")
-
-
-def num(value) -> str:
-    return format_decimal(value, "#,##0", locale="en")
-
-
-def mean(value) -> str:
-    return "—" if value is None else format_decimal(half_up(value, 2), "#,##0.00", locale="en")
+# --- the independent computation (the rest is in tests/helpers/dashboard_oracle.py) ---------------
 
 
 def today_in(tz: ZoneInfo) -> date:

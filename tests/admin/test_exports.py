@@ -30,8 +30,9 @@ from feedback.models import Location, Response, SurveyVersion
 from feedback.services.aggregation import GROUPS, summarize
 from feedback.services.exports import RESPONSE_COLUMNS, csv_text, safe_cell
 from feedback.services.ingest import store_rows
-from tests.admin.conftest import PASSWORD, fresh, sign_in
+from tests.admin.conftest import fresh
 from tests.builders import add_api_token
+from tests.helpers.responses import utc
 
 UTC = UTC
 CHICAGO = ZoneInfo("America/Chicago")
@@ -44,10 +45,6 @@ RESPONSES, AGGREGATES, SUMMARY = (
 )
 EXPORTS = (RESPONSES, AGGREGATES, SUMMARY)
 _ids = itertools.count(1)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def add(
@@ -139,17 +136,13 @@ def world(build, session, make_user):
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, "admin@example.gov", PASSWORD).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as("admin@example.gov")
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, "manager@example.gov", PASSWORD).status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as("manager@example.gov")
 
 
 JAN = {"from": "2026-01-01", "to": "2026-01-31"}

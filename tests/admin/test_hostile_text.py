@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import ApiToken, Device, Location, Response
-from tests.admin.conftest import csrf_token, fresh, sign_in
+from tests.admin.conftest import csrf_token, fresh
 from tests.builders import assert_problem, auth, response_body
 
 ADMIN = "admin@example.gov"
@@ -30,10 +30,8 @@ def world(build, make_user, session):
 
 
 @pytest.fixture
-def admin(world, new_client):
-    client = new_client()
-    assert sign_in(client, ADMIN).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as(ADMIN)
 
 
 def assert_page_400(resp):

@@ -21,9 +21,9 @@ from feedback.models import ApiToken, AuditEntry, Device, EnrollmentCode, Locati
 from feedback.models.devices import hash_token
 from feedback.services import api_tokens, enrollment, hours, kiosks, locations, offices, surveys, targets, users
 from feedback.services.errors import Forbidden, InvalidInput, NotFound
-from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
-from tests.admin.test_qr_decode import decode, svg_pixels
+from tests.admin.conftest import field_errors, fresh, post, sign_in
 from tests.builders import TESTER, add_api_token, add_device, add_survey_version
+from tests.helpers.qr_images import decode, svg_pixels
 
 ALPHA, BRAVO = "Alpha Passport Agency", "Bravo Licence Centre"
 ADMIN, MANAGER = "admin@example.gov", "manager.a@example.gov"
@@ -64,22 +64,13 @@ def world(session, build, make_user):
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, ADMIN).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as(ADMIN)
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, MANAGER).status_code == 302
-    return client
-
-
-def post(client, path: str, data: dict | None = None):
-    """Post a form as the browser does: with the session's CSRF token."""
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/admin/password")})
+def manager(signed_in_as, world):
+    return signed_in_as(MANAGER)
 
 
 def text(response) -> str:

@@ -49,17 +49,13 @@ def world(app, build, session, make_user, monkeypatch):
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, "manager@example.gov", PASSWORD).status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as("manager@example.gov")
 
 
 @pytest.fixture
-def admin(new_client, world):
-    client = new_client()
-    assert sign_in(client, "admin@example.gov", PASSWORD).status_code == 302
-    return client
+def admin(signed_in_as, world):
+    return signed_in_as("admin@example.gov")
 
 
 def text(response) -> str:

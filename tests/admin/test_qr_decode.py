@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 import numpy as np
@@ -12,18 +11,16 @@ import png
 import pytest
 import qrcode
 import qrcode.image.pure
-import zxingcpp
 from sqlalchemy import select
 
 from feedback.models import Location
 from feedback.services import demo, qr
 from tests.admin.conftest import current_slug, sign_in
+from tests.helpers.qr_images import decode, svg_pixels
 
 PUBLIC_URL = "https://feedback.example.gov"
 PRINT_PIXELS = 600  # 2 in at 300 dpi: the smallest a counter poster code should be
 GOOD_ENOUGH_EC = {"M", "Q", "H"}  # M recovers ~15% damage; L is too fragile for scuffed posters
-SVG_NS = "{http://www.w3.org/2000/svg}"
-SQUARE = re.compile(r"M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)H([\d.]+)z")
 
 
 def png_pixels(data: bytes) -> np.ndarray:
@@ -33,30 +30,6 @@ def png_pixels(data: bytes) -> np.ndarray:
     pixels = np.vstack([np.asarray(row, dtype=np.float64) for row in rows]).reshape(height, width, info["planes"])
     grey = pixels[..., :3].mean(axis=2) if info["planes"] >= 3 else pixels[..., 0]
     return np.round(grey * 255 / (2 ** info["bitdepth"] - 1)).astype(np.uint8)
-
-
-def svg_pixels(data: bytes | str, scale: int = 10) -> np.ndarray:
-    """Rasterise the code's SVG (one path of unit squares in a viewBox) onto white paper."""
-    root = ET.fromstring(data)
-    assert root.tag == f"{SVG_NS}svg"
-    _x, _y, width, height = (float(v) for v in root.get("viewBox").split())
-    image = np.full((round(height * scale), round(width * scale)), 255, dtype=np.uint8)
-    (path,) = root.iter(f"{SVG_NS}path")
-    squares = SQUARE.findall(path.get("d"))
-    assert squares and len(squares) == path.get("d").count("M")
-    for x0, y0, x1, y1, _x0 in squares:
-        image[
-            round(float(y0) * scale) : round(float(y1) * scale), round(float(x0) * scale) : round(float(x1) * scale)
-        ] = 0
-    return image
-
-
-def decode(pixels: np.ndarray):
-    found = zxingcpp.read_barcodes(pixels, formats=zxingcpp.BarcodeFormat.QRCode)
-    assert len(found) == 1, f"{len(found)} QR codes found"
-    (code,) = found
-    assert code.valid
-    return code
 
 
 def assert_scans_to(pixels: np.ndarray, url: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from feedback.database import write_transaction
@@ -20,10 +21,15 @@ from feedback.extensions import db
 from feedback.models import Office
 from feedback.services import enrollment, survey_links
 from tests.admin.conftest import sign_in
-from tests.admin.test_walks import _url, world  # noqa: F401  (world is a fixture)
 from tests.builders import add_device
+from tests.helpers.walks import route_url, two_offices
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE)\b", re.I)  # SQLite: the write lock
+
+
+@pytest.fixture
+def world(session, build, make_user):
+    return two_offices(session, build, make_user)
 
 
 class WriteRecorder:
@@ -53,7 +59,7 @@ def _visitor_urls(session, objects) -> list[str]:
     return ["/", "/kiosk", f"/s/{slug}", f"/s/{slug}/thanks", f"/scores/{office.slug}", f"/kiosk/enroll/{code}"]
 
 
-def test_no_get_route_writes(app, client, world, session):  # noqa: F811
+def test_no_get_route_writes(app, client, world, session):
     objects = world["a"]
     with write_transaction(session):
         _device, device_token = add_device(session, objects["location"], "walk")
@@ -68,7 +74,7 @@ def test_no_get_route_writes(app, client, world, session):  # noqa: F811
             continue
         if rule.rule.startswith("/kiosk/enroll/"):
             continue  # a one-time code: walked above with a real one
-        url = _url(rule, objects)
+        url = route_url(rule, objects)
         if rule.endpoint.startswith("admin_api."):
             requests.append((url, {"headers": token_headers, "query_string": range_query}))
         elif rule.endpoint.startswith("device_api."):

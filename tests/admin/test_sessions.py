@@ -18,7 +18,7 @@ from feedback.extensions import db
 from feedback.models import User
 from feedback.services import auth
 from feedback.sqltypes import utcnow
-from tests.admin.conftest import PASSWORD, csrf_token, fresh, sign_in
+from tests.admin.conftest import PASSWORD, csrf_token, fresh, post, sign_in
 
 EMAIL, ADMIN = "manager@example.gov", "admin@example.gov"
 EXPORT = "/admin/export/responses.csv"
@@ -51,10 +51,6 @@ def is_signed_in(client) -> bool:
     response = client.get(EXPORT)
     assert response.status_code in (200, 302)
     return response.status_code == 200
-
-
-def post(client, path, data=None):
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/admin/password")})
 
 
 def test_sign_out_ends_copies_of_the_session(world, new_client):

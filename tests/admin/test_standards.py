@@ -14,7 +14,7 @@ from feedback.models import Location, Office, User
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.stats import wilson_interval
 from tests.admin.conftest import sign_in
-from tests.feedback.test_standards import put
+from tests.helpers.responses import put
 
 _CELL = re.compile(r'<td[^>]*data-col="([a-z-]+)"[^>]*>(.*?)</td>', re.S)
 _TAG = re.compile(r"<[^>]+>")

@@ -41,10 +41,8 @@ def world(build, make_user, session):
 
 
 @pytest.fixture
-def manager(new_client, world):
-    client = new_client()
-    assert sign_in(client, MANAGER).status_code == 302
-    return client
+def manager(signed_in_as, world):
+    return signed_in_as(MANAGER)
 
 
 def create(client, name: str):

@@ -7,7 +7,6 @@ Monday to Friday 08:00-16:30 (the default hours).
 from __future__ import annotations
 
 import email
-import socket
 from datetime import UTC, datetime, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
@@ -18,8 +17,8 @@ from sqlalchemy import select
 
 from feedback.database import write_transaction
 from feedback.models import Alert, Device
-from tests.admin.conftest import _quick_password_hashes, make_user  # noqa: F401  (fixtures used here too)
 from tests.builders import auth, response_body
+from tests.dbfaults import free_port
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -120,12 +119,6 @@ class Inbox:
         return [
             email.message_from_bytes(e.original_content or e.content, policy=policy.default) for e in self.envelopes
         ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.models import Alert, AlertRule, AuditEntry, Device, User
 from feedback.services import alerts
-from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
+from tests.admin.conftest import field_errors, fresh, post, sign_in
 from tests.alerts.conftest import chicago
 
 MANAGER = "manager.a@example.gov"
@@ -43,10 +43,6 @@ def world(session, build, make_user, clock, no_mail, counter):
 def manager(client, world):
     assert sign_in(client, MANAGER).status_code == 302
     return client
-
-
-def post(client, path, data):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, "/admin/password")})
 
 
 def audit(session) -> list[AuditEntry]:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from feedback.database import write_transaction
 from feedback.models import Alert, Response, User
 from feedback.services import alert_rules, alerts, mailer
-from tests.alerts.conftest import chicago, free_port, stored_alerts, tap
+from tests.alerts.conftest import chicago, stored_alerts, tap
+from tests.dbfaults import free_port
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ and no count in the ``response_hourly`` rollup, read on a separate connection.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,32 +16,11 @@ from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import Response, ResponseHourly
 from tests.builders import add_survey_version, assert_problem, auth, response_body
+from tests.helpers.ingest_api import post_batch, stored_counts, stored_ids, stored_row
 
 URL = "/api/v1/responses/batch"
 RESPONSES = Response.__table__
 HOURLY = ResponseHourly.__table__
-
-
-def stored_counts() -> tuple[int, int]:
-    """(rows in ``responses``, sum of ``response_hourly.n``), as committed."""
-    with db.engine.connect() as conn:
-        rows = conn.scalar(select(func.count()).select_from(RESPONSES))
-        n = conn.scalar(select(func.coalesce(func.sum(HOURLY.c.n), 0)))
-    return rows, int(n)
-
-
-def stored_ids() -> set[str]:
-    with db.engine.connect() as conn:
-        return {str(i) for i in conn.scalars(select(RESPONSES.c.id))}
-
-
-def stored_row(response_id):
-    with db.engine.connect() as conn:
-        return conn.execute(select(RESPONSES).where(RESPONSES.c.id == uuid.UUID(str(response_id)))).one()
-
-
-def post_batch(client, token, items):
-    return client.post(URL, json={"responses": items}, headers=auth(token))
 
 
 def base_time() -> datetime:

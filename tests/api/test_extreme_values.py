@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.test_batch_api import post_batch, stored_counts
 from tests.builders import assert_problem, auth, response_body
+from tests.helpers.ingest_api import post_batch, stored_counts
 
 EXTREME_TIMES = [
     "9999-12-31T23:59:59Z",

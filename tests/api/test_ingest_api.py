@@ -20,6 +20,7 @@ from feedback.extensions import db
 from feedback.models import Device, Response, ResponseHourly
 from feedback.services import kiosks
 from tests.builders import TESTER, add_survey_version, assert_problem, auth, response_body
+from tests.helpers.ingest_api import stored_counts, stored_row
 
 URL = "/api/v1/responses"
 HEARTBEAT = "/api/v1/devices/heartbeat"
@@ -29,19 +30,6 @@ DEVICES = Device.__table__
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def stored_counts() -> tuple[int, int]:
-    """(rows in ``responses``, sum of ``response_hourly.n``), as committed."""
-    with db.engine.connect() as conn:
-        rows = conn.scalar(select(func.count()).select_from(RESPONSES))
-        n = conn.scalar(select(func.coalesce(func.sum(HOURLY.c.n), 0)))
-    return rows, int(n)
-
-
-def stored_row(response_id):
-    with db.engine.connect() as conn:
-        return conn.execute(select(RESPONSES).where(RESPONSES.c.id == uuid.UUID(str(response_id)))).one_or_none()
 
 
 def device_row(device_id):

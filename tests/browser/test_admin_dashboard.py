@@ -19,8 +19,8 @@ from axe_playwright_python.sync_playwright import Axe
 from feedback.database import write_transaction
 from feedback.models import Location
 from feedback.services import demo
-from tests.admin.test_dashboard import expect, num, pct, responses
 from tests.browser.conftest import serious, signed_in
+from tests.helpers.dashboard_oracle import expect, num, pct, responses
 
 ZONES = ("America/Chicago", "Pacific/Honolulu", "America/New_York")  # the demo's offices
 

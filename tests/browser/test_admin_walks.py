@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from feedback.database import write_transaction
-from tests.admin.test_walks import B_CODE, B_OFFICE, _routes, _url, object_arguments
 from tests.builders import add_api_token, add_user
+from tests.helpers.walks import B_CODE, B_OFFICE, object_arguments, route_url, routes_under
 
 PASSWORD = "walk-password-123"
 
@@ -58,8 +58,8 @@ def test_manager_walk_in_the_browser(app, browser, live, world):
     context, page, token = signed_in(browser, live, "manager.a@example.gov")
     try:
         walked = 0
-        for rule in _routes(app, ("/admin",)):
-            url = live.url + _url(rule, world["b"])
+        for rule in routes_under(app, ("/admin",)):
+            url = live.url + route_url(rule, world["b"])
             if object_arguments(rule):
                 for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                     response = page.request.fetch(
@@ -82,10 +82,10 @@ def test_csrf_walk_in_the_browser(app, browser, live, world):
     context, page, _token = signed_in(browser, live, "admin@example.gov")
     try:
         posted = 0
-        for rule in _routes(app, ("/admin",)):
+        for rule in routes_under(app, ("/admin",)):
             if "POST" not in rule.methods or rule.rule == "/admin/login":
                 continue
-            url = live.url + _url(rule, world["a"])
+            url = live.url + route_url(rule, world["a"])
             response = page.request.post(url, form={"name": "x"}, max_redirects=0, fail_on_status_code=False)
             assert response.status == 400, f"POST {url} without its CSRF token: {response.status}"
             posted += 1

@@ -13,7 +13,7 @@ from feedback.database import write_transaction
 from feedback.models import Location, Office
 from feedback.services.fiscal import FiscalQuarter
 from kiosk_app.scoreboard import page_cache
-from tests.feedback.test_standards import put
+from tests.helpers.responses import put
 
 DESK = {"width": 1280, "height": 900}
 

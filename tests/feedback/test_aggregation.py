@@ -7,7 +7,6 @@ expected number is worked out by hand in the comments.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -17,62 +16,13 @@ from feedback.database import write_transaction
 from feedback.models import Response
 from feedback.services import rollups
 from feedback.services.aggregation import summarize
-from feedback.services.ingest import ingest, payload_hash, store_rows
 from tests.builders import add_survey_version
+from tests.helpers.responses import item, kiosk, qr, utc
 
 UTC = UTC
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def utc(text: str) -> datetime:
-    """'2026-11-01T06:30' (or with seconds) read as UTC."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def item(rating: int, when: datetime, offered=(), chosen=(), version: int | None = None) -> dict:
-    """One response as ResponseInSchema().load() returns it."""
-    return {
-        "id": uuid.uuid4(),
-        "rating": rating,
-        "language": "en",
-        "client_time": when,
-        "survey_version": version,
-        "followup_offered": list(offered),
-        "followup_chosen": list(chosen),
-    }
-
-
-def kiosk(session, device, items: list[dict]):
-    """Ingest ``items`` as one batch, with the server clock just after the last tap."""
-    now = max(i["client_time"] for i in items) + timedelta(minutes=1)
-    return ingest(session, device, items, now=now)
-
-
-def qr(session, location, items: list[dict], *, suspect: bool = False) -> None:
-    """Store ``items`` as QR-channel rows (no device), as the QR form's write path does."""
-    with write_transaction(session):
-        version = location.survey.current_version()
-        rows = [
-            {
-                "id": i["id"],
-                "location_id": location.id,
-                "survey_version_id": version.id,
-                "device_id": None,
-                "channel": "qr",
-                "rating": i["rating"],
-                "followup_offered": list(i["followup_offered"]),
-                "followup_chosen": list(i["followup_chosen"]),
-                "language": i["language"],
-                "client_time": i["client_time"],
-                "received_at": i["client_time"] + timedelta(seconds=5),
-                "suspect": suspect,
-                "payload_hash": payload_hash(i),
-            }
-            for i in items
-        ]
-        store_rows(session, rows, scales={version.id: version.scale}, zones={location.id: location.office.tz})
 
 
 def spaced(start: datetime, ratings, step=timedelta(minutes=1), **kw) -> list[dict]:

@@ -16,33 +16,15 @@ from sqlalchemy import func, select, text
 from feedback.database import write_transaction
 from feedback.extensions import db
 from feedback.models import AuditEntry, FollowupDaily, Response, ResponseHourly
-from feedback.services import comments, dashboard, phone, rollups
+from feedback.services import comments, dashboard, rollups
 from feedback.services.actors import CLI
 from feedback.services.aggregation import summarize
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.responses_query import list_responses
-from tests.feedback.test_aggregation import item, kiosk, utc
+from tests.helpers.responses import item, kiosk, say, utc
 
 D = date.fromisoformat
 NOV = (D("2026-11-01"), D("2026-11-30"))
-
-
-def say(session, location, rating, when, comment, *, choices=(), offered=("ease", "efficiency")):
-    """One phone answer with a comment, stored at ``when`` (UTC) as the phone survey stores it."""
-    result = phone.submit(
-        session,
-        location,
-        response_id=uuid.uuid4(),
-        rating=rating,
-        language="en",
-        survey_version=None,
-        followup_offered=list(offered),
-        followup_chosen=list(choices),
-        comment=comment,
-        repeat=False,
-        now=when,
-    )
-    return result.response.id
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from feedback.models import Response
 from feedback.services.ingest import ingest
 from feedback.services.repeat_taps import Tap, repeat_taps
-from tests.feedback.test_aggregation import item, utc
+from tests.helpers.responses import item, utc
 from tests.reporting.oracle import assert_rollups_match
 
 T0 = utc("2026-11-10T15:00:00")

@@ -22,7 +22,7 @@ from feedback.services import rollups
 from feedback.services.aggregation import summarize
 from feedback.sqltypes import UTCDateTime
 from tests.builders import add_survey_version
-from tests.feedback.test_aggregation import item, kiosk, qr, utc
+from tests.helpers.responses import item, kiosk, qr, utc
 
 
 def _half_up4(numerator: int, denominator: int) -> float:

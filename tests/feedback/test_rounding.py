@@ -24,7 +24,7 @@ from feedback.services import aggregation
 from feedback.services.alerts import _pct
 from feedback.services.fiscal import FiscalQuarter
 from tests.admin.conftest import sign_in
-from tests.feedback.test_standards import put
+from tests.helpers.responses import put
 
 CHICAGO = ZoneInfo("America/Chicago")
 

@@ -6,9 +6,7 @@ figure is worked out by hand in the comments.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event
@@ -17,41 +15,11 @@ from feedback.database import write_transaction
 from feedback.models import Location, Office
 from feedback.services import standards
 from feedback.services.fiscal import FiscalQuarter
-from feedback.services.ingest import store_rows
+from tests.helpers.responses import put
 
 Q1 = FiscalQuarter(2027, 1)  # 2026-10-01 .. 2026-12-31
 Q4 = FiscalQuarter(2026, 4)  # 2026-07-01 .. 2026-09-30
 NOW = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # Sunday 29 Nov, noon in Chicago
-
-
-def put(session, location, ratings, day: date, *, suspect=False, channel="qr", comment=None, hour=10):
-    """Store one response per rating at ``day`` ``hour``:00 + k minutes, the office's local time."""
-    version = location.survey.current_version()
-    tz = location.office.tz
-    rows = []
-    for k, rating in enumerate(ratings):
-        moment = datetime.combine(day, time(hour), tz) + timedelta(minutes=k)
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "location_id": location.id,
-                "survey_version_id": version.id,
-                "device_id": None,
-                "channel": channel,
-                "rating": rating,
-                "followup_offered": [],
-                "followup_chosen": [],
-                "language": "en",
-                "client_time": moment.astimezone(UTC),
-                "received_at": moment.astimezone(UTC),
-                "suspect": suspect,
-                "payload_hash": hashlib.sha256(uuid.uuid4().bytes).hexdigest(),
-                "comment": comment,
-                "comment_state": "open" if comment else None,
-            }
-        )
-    with write_transaction(session):
-        store_rows(session, rows, scales={version.id: version.scale}, zones={location.id: tz})
 
 
 @pytest.fixture

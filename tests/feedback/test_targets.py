@@ -17,7 +17,7 @@ from feedback.models import Location, Office
 from feedback.services import comparison, dashboard, standards
 from feedback.services.fiscal import FiscalQuarter
 from tests.admin.conftest import sign_in
-from tests.feedback.test_standards import put
+from tests.helpers.responses import put
 
 
 @pytest.fixture

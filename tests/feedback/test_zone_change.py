@@ -23,8 +23,7 @@ from feedback.services import a11, a11_files, comments, locations, offices
 from feedback.services.aggregation import summarize
 from feedback.services.fiscal import FiscalQuarter
 from feedback.touchpoints import A11_V2
-from tests.feedback.test_aggregation import item, kiosk, utc
-from tests.feedback.test_comments import say
+from tests.helpers.responses import item, kiosk, say, utc
 from tests.reporting.conftest import TRUST
 from tests.reporting.oracle import assert_rollups_match, tally
 

@@ -15,7 +15,7 @@ from feedback.models import Location, Office
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.stats import wilson_interval
 from kiosk_app.scoreboard import page_cache
-from tests.feedback.test_standards import put
+from tests.helpers.responses import put
 
 _ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 _CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)

@@ -11,19 +11,7 @@ from __future__ import annotations
 import pytest
 
 from feedback.extensions import limiter
-from tests.conftest import OwnContextClient
 from tests.phone.helpers import slug_for
-
-
-@pytest.fixture
-def new_client(app):
-    """Make another phone: a client with its own cookies."""
-    return lambda: OwnContextClient(app, app.response_class, use_cookies=True)
-
-
-@pytest.fixture
-def client(new_client):
-    return new_client()
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,6 @@ from feedback.models import CustomerVolume, Response
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS
 from feedback.services import ingest, rollups
 from feedback.touchpoints import A11_V2, trust_question
-from tests.admin.conftest import _quick_password_hashes, make_user  # noqa: F401  (fixtures for the admin tests)
 from tests.builders import add_location, add_office, add_survey, add_survey_version
 
 CHICAGO = ZoneInfo("America/Chicago")

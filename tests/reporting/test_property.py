@@ -22,7 +22,8 @@ text, or thumbs <-> 5 points) and customer volumes. After every step it compares
 
 The same test runs on SQLite and PostgreSQL (``DATABASE_URL``). Run time is bounded by
 ``PROPERTY_EXAMPLES`` (default 8) examples of at most ``PROPERTY_STEPS`` (default 12) steps,
-derandomised so CI runs the same cases every time; raise both to search harder.
+derandomised so CI runs the same cases every time; raise both to search harder. The fast suite
+runs three examples (a few seconds), the slow suite all of them.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -83,6 +85,7 @@ OFFSETS = (0, 0.4, 1, 1.5, 2, 3, 61)  # seconds: taps closer than 2 s are repeat
 COMMENTS = (None, "Thanks, quick service", "=1+1 was faster", "Slow line")
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "8"))
 STEPS = int(os.environ.get("PROPERTY_STEPS", "12"))
+QUICK_EXAMPLES = min(3, EXAMPLES)  # the fast suite's share
 
 moment = st.tuples(st.sampled_from(ANCHORS), st.sampled_from(OFFSETS)).map(lambda p: p[0] + timedelta(seconds=p[1]))
 tap = st.tuples(moment, st.integers(1, 5), st.booleans(), st.integers(0, 127))
@@ -100,7 +103,11 @@ def _figures(f) -> tuple:
     return f.count, f.positive, f.suspect_count, _norm(f.distribution)
 
 
-def test_every_figure_matches_the_raw_responses(app, session, client, make_user):
+@pytest.mark.parametrize(
+    "examples",
+    [pytest.param(QUICK_EXAMPLES, id="quick"), pytest.param(EXAMPLES, id="full", marks=pytest.mark.slow)],
+)
+def test_every_figure_matches_the_raw_responses(app, session, client, make_user, examples):
     make_user("admin@example.gov", "admin")
     assert sign_in(client, "admin@example.gov").status_code == 302
     tables = list(reversed(db.metadata.sorted_tables))
@@ -473,7 +480,7 @@ def test_every_figure_matches_the_raw_responses(app, session, client, make_user)
     run_state_machine_as_test(
         Figures,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=examples,
             stateful_step_count=STEPS,
             deadline=None,
             derandomize=True,
