@@ -165,7 +165,8 @@ class Detail:
     def volume(self, name: str) -> int | None:
         """The sum over the detail's counters; None unless every one has the figure."""
         values = [p.figure(name) for p in self.pairs]
-        return None if any(v is None for v in values) else sum(values)
+        known = [v for v in values if v is not None]
+        return sum(known) if len(known) == len(values) else None
 
     def version_names(self) -> list[str]:
         """The versions in the upload file, as people name them: ``A-11 counter survey v2``."""
