@@ -7,6 +7,11 @@ and translated at render time with Flask-Babel, so the catalogues in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language, never translated
@@ -38,10 +43,24 @@ VISITOR_TEXT = {
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale for a request: ``?lang=``, else the browser's preference."""
+    """Flask-Babel's locale for a request, on every page (visitor and admin alike): ``?lang=``,
+    else the browser's preference (``Accept-Language``). Users have no stored preference."""
     from flask import request
 
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_locale() -> str:
+    """The language of this request's pages (``<html lang>``): Flask-Babel's selected locale."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    """``current_locale()`` in every template."""
+    app.jinja_env.globals["current_locale"] = current_locale
