@@ -44,9 +44,12 @@ VISITOR_TEXT = {
 
 def select_locale() -> str:
     """Flask-Babel's locale for a request, on every page (visitor and admin alike): ``?lang=``,
-    else the browser's preference (``Accept-Language``). Users have no stored preference."""
-    from flask import request
+    else the browser's preference (``Accept-Language``). Users have no stored preference. Outside a
+    request (the command line) the default language, so services may translate their messages."""
+    from flask import has_request_context, request
 
+    if not has_request_context():  # the command line, a job: the default language
+        return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked

@@ -11,6 +11,7 @@ Numbers and dates go through Flask-Babel, so they follow the request's locale.
 from admin_app.charts.bars import channels, compare, followups
 from admin_app.charts.labels import (
     CHANNEL_LABELS,
+    GROUP_NAMES,
     NONE,
     SCALE_NAMES,
     WEEKDAY_LABELS,
@@ -25,6 +26,7 @@ from admin_app.charts.time import distribution, heatmap, trend
 
 __all__ = [
     "CHANNEL_LABELS",
+    "GROUP_NAMES",
     "NONE",
     "SCALE_NAMES",
     "WEEKDAY_LABELS",

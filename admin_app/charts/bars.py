@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from admin_app.charts.labels import CHANNEL_LABELS, choice_label, formatter
@@ -16,7 +17,8 @@ def channels(chart_id: str, title: str, split: dict[str, Figures]) -> Markup:
     for channel, f in split.items():
         share = f.count / total if total else None
         label = CHANNEL_LABELS.get(channel, channel)
-        items.append((label, share or 0, f"{fmt.count(f.count)} · CSAT {fmt.percent(f.csat)}"))
+        value = _("%(count)s · CSAT %(csat)s", count=fmt.count(f.count), csat=fmt.percent(f.csat))
+        items.append((label, share or 0, value))
         rows.append(
             (
                 label,
@@ -29,18 +31,20 @@ def channels(chart_id: str, title: str, split: dict[str, Figures]) -> Markup:
                 ],
             )
         )
-    summary = (
-        "; ".join(
-            f"{CHANNEL_LABELS.get(ch, ch)}: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
-            for ch, f in split.items()
+    summary = "; ".join(
+        _(
+            "%(channel)s: %(count)s responses, CSAT %(csat)s",
+            channel=CHANNEL_LABELS.get(ch, ch),
+            count=fmt.count(f.count),
+            csat=fmt.percent(f.csat),
         )
-        or "No responses."
-    )
+        for ch, f in split.items()
+    ) or _("No responses.")
     return hbars(
         chart_id,
         title,
         items,
-        Table(["Channel", "Responses", "Share", "CSAT", "Mean", "Suspect"], rows),
+        Table([_("Channel"), _("Responses"), _("Share"), _("CSAT"), _("Mean"), _("Suspect")], rows),
         summary,
         "bar",
     )
@@ -53,7 +57,12 @@ def followups(chart_id: str, title: str, items: list[Followup]) -> Markup:
         (
             choice_label(f.choice, f.polarity),
             f.chosen / most,
-            f"{fmt.count(f.chosen)} of {fmt.count(f.offered)} ({fmt.percent0(f.share)})",
+            _(
+                "%(chosen)s of %(offered)s (%(share)s)",
+                chosen=fmt.count(f.chosen),
+                offered=fmt.count(f.offered),
+                share=fmt.percent0(f.share),
+            ),
         )
         for f in items
     ]
@@ -62,12 +71,12 @@ def followups(chart_id: str, title: str, items: list[Followup]) -> Markup:
         for f in items
     ]
     summary = (
-        "Most chosen first: " + "; ".join(f"{label} {value}" for label, _l, value in bars[:3])
+        _("Most chosen first: %(list)s", list="; ".join(f"{label} {value}" for label, _length, value in bars[:3]))
         if items
-        else "No follow-up answers in this range."
+        else _("No follow-up answers in this range.")
     )
     cls = "bar-good" if items and items[0].polarity == "positive" else "bar-bad"
-    return hbars(chart_id, title, bars, Table(["Reason", "Chosen", "Offered", "Share"], rows), summary, cls)
+    return hbars(chart_id, title, bars, Table([_("Reason"), _("Chosen"), _("Offered"), _("Share")], rows), summary, cls)
 
 
 def compare(chart_id: str, title: str, rows) -> Markup:
@@ -77,12 +86,13 @@ def compare(chart_id: str, title: str, rows) -> Markup:
         (
             row.location.code,
             row.figures.csat or 0,
-            f"{fmt.percent(row.figures.csat)}" + (f" (target {fmt.percent0(row.target)})" if row.target else ""),
+            fmt.percent(row.figures.csat)
+            + (" " + _("(target %(target)s)", target=fmt.percent0(row.target)) if row.target else ""),
         )
         for row in rows
     ]
     table = Table(
-        ["Location", "CSAT", "Target", "Responses"],
+        [_("Location"), _("CSAT"), _("Target"), _("Responses")],
         [
             (row.location.code, [fmt.percent(row.figures.csat), fmt.percent(row.target), fmt.count(row.figures.count)])
             for row in rows
@@ -90,9 +100,9 @@ def compare(chart_id: str, title: str, rows) -> Markup:
     )
     below = [row.location.code for row in rows if row.below_target]
     summary = (
-        f"CSAT of {len(rows)} locations; below target: {', '.join(below)}."
+        _("CSAT of %(n)s locations; below target: %(below)s.", n=len(rows), below=", ".join(below))
         if below
-        else f"CSAT of {len(rows)} locations; none below target."
+        else _("CSAT of %(n)s locations; none below target.", n=len(rows))
     )
     return hbars(
         chart_id,

@@ -9,14 +9,29 @@ import babel.dates
 import babel.numbers
 from flask import g
 from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 
 from feedback.numbers import half_up
 from feedback.scales import DRIVER_LABELS, SCALES
 from feedback.services.dashboard import Bucket
 
-WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-CHANNEL_LABELS = {"kiosk": "Kiosk", "qr": "Phone (QR)"}
-SCALE_NAMES = {"faces5": "Five faces", "faces4": "Four faces", "three": "Three points", "thumbs": "Thumbs"}
+WEEKDAY_LABELS = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+CHANNEL_LABELS = {"kiosk": _l("Kiosk"), "qr": _l("Phone (QR)")}
+SCALE_NAMES = {
+    "faces5": _l("Five faces"),
+    "faces4": _l("Four faces"),
+    "three": _l("Three points"),
+    "thumbs": _l("Thumbs"),
+}
+GROUP_NAMES = {"day": _l("day"), "week": _l("week"), "month": _l("month")}  # trend buckets
 NONE = "—"
 
 

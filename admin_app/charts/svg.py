@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 
@@ -52,6 +53,7 @@ def figure(
     attrs: str = "",
 ) -> Markup:
     """The chart as an image named by its caption and described by ``summary``, then its data table."""
+    data_table = _("Data table")
     return Markup(
         f'<figure class="chart {extra_class}" id="{escape(chart_id)}">'
         f'<figcaption id="{escape(chart_id)}-title">{escape(title)}</figcaption>'
@@ -59,7 +61,8 @@ def figure(
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'xmlns="http://www.w3.org/2000/svg"{attrs}>'
         f'<desc id="{escape(chart_id)}-desc">{escape(summary)}</desc>{body}</svg>'
-        f'<details class="data"><summary>Data table<span class="visually-hidden">: {escape(title)}</span>'
+        f'<details class="data"><summary>{escape(data_table)}'
+        f'<span class="visually-hidden">: {escape(title)}</span>'
         f"</summary>{table_html(title, table)}</details></figure>"
     )
 
@@ -100,6 +103,6 @@ def hbars(
             )
         parts.append(svg_text(label_w + plot_w + 8, y + 16, value, "tick"))
     if not items:
-        parts.append(svg_text(0, 18, "Nothing to show", "tick"))
+        parts.append(svg_text(0, 18, _("Nothing to show"), "tick"))
         height = 26
     return figure(chart_id, title, summary, width, height, "".join(parts), table, "hbars")

@@ -5,9 +5,18 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from admin_app.charts.labels import NONE, SCALE_NAMES, WEEKDAY_LABELS, bucket_label, formatter, scale_labels
+from admin_app.charts.labels import (
+    GROUP_NAMES,
+    NONE,
+    SCALE_NAMES,
+    WEEKDAY_LABELS,
+    bucket_label,
+    formatter,
+    scale_labels,
+)
 from admin_app.charts.svg import Table, figure, num, svg_text
 from feedback.services.dashboard import Bucket, Figures
 
@@ -64,7 +73,8 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
             f'<line class="target-line" x1="{left}" x2="{width - right}" y1="{num(y)}" y2="{num(y)}" '
             f'data-target="{target:g}"/>'
         )
-        parts.append(svg_text(width - right - 4, y - 5, f"Target {fmt.percent(target)}", "target-label", "end"))
+        label = _("Target %(target)s", target=fmt.percent(target))
+        parts.append(svg_text(width - right - 4, y - 5, label, "target-label", "end"))
     # responses as bars
     bars_top = top + line_h + gap
     peak = max((b.figures.count for b in trend), default=0)
@@ -82,8 +92,8 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
                 f'<rect class="bar" x="{num(x_of(i) - bar_w / 2)}" y="{num(bars_top + bars_h - h)}" '
                 f'width="{num(bar_w)}" height="{num(h)}"/>'
             )
-    parts.append(svg_text(left, top - 14, "CSAT", "axis-title"))
-    parts.append(svg_text(left, bars_top - 14, "Responses", "axis-title"))
+    parts.append(svg_text(left, top - 14, _("CSAT"), "axis-title"))
+    parts.append(svg_text(left, bars_top - 14, _("Responses"), "axis-title"))
     # x labels: at most 8, evenly spread
     every = max(1, -(-n // 8))
     for i, bucket in enumerate(trend):
@@ -96,17 +106,22 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
         best = max(with_data, key=lambda b: (b.figures.csat, b.first))
         worst = min(with_data, key=lambda b: (b.figures.csat, b.first))
         first, last = bucket_label(trend[0], group, fmt=fmt), bucket_label(trend[-1], group, fmt=fmt)
-        summary = (
-            f"CSAT by {group} from {first} to {last}: "
-            f"highest {fmt.percent(best.figures.csat)} ({bucket_label(best, group, fmt=fmt)}), lowest "
-            f"{fmt.percent(worst.figures.csat)} ({bucket_label(worst, group, fmt=fmt)})"
-            + (f"; target {fmt.percent(target)}." if target is not None else ".")
-        )
+        summary = _(
+            "CSAT by %(group)s from %(first)s to %(last)s: highest %(best)s (%(best_when)s), lowest %(worst)s "
+            "(%(worst_when)s)",
+            group=GROUP_NAMES.get(group, group),
+            first=first,
+            last=last,
+            best=fmt.percent(best.figures.csat),
+            best_when=bucket_label(best, group, fmt=fmt),
+            worst=fmt.percent(worst.figures.csat),
+            worst_when=bucket_label(worst, group, fmt=fmt),
+        ) + (_("; target %(target)s.", target=fmt.percent(target)) if target is not None else ".")
     else:
-        summary = "No responses in this range."
+        summary = _("No responses in this range.")
     table = Table(
-        ["Period" if group != "day" else "Day", "Responses", "CSAT", "Mean"]
-        + (["Against target (points)"] if target is not None else []),
+        [_("Period") if group != "day" else _("Day"), _("Responses"), _("CSAT"), _("Mean")]
+        + ([_("Against target (points)")] if target is not None else []),
         [
             (
                 bucket_label(b, group, fmt=fmt),
@@ -155,15 +170,15 @@ def distribution(chart_id: str, title: str, figures: Figures, compact: bool = Fa
         for k, n in enumerate(counts):
             rows.append(
                 (
-                    f"{labels[k]}" + (f" ({SCALE_NAMES.get(scale, scale).lower()})" if len(scales) > 1 else ""),
+                    f"{labels[k]}" + (f" ({str(SCALE_NAMES.get(scale, scale)).lower()})" if len(scales) > 1 else ""),
                     [fmt.count(n), fmt.percent(n / total if sum(counts) else None)],
                 )
             )
         described.append(", ".join(f"{labels[k]} {fmt.percent0(n / total)}" for k, n in enumerate(counts)))
     if not scales:
         height = 24
-        parts.append(svg_text(0, 16, "No ratings", "tick"))
-    summary = "; ".join(described) if described else "No ratings in this period."
+        parts.append(svg_text(0, 16, _("No ratings"), "tick"))
+    summary = "; ".join(described) if described else _("No ratings in this period.")
     return figure(
         chart_id,
         title,
@@ -171,7 +186,7 @@ def distribution(chart_id: str, title: str, figures: Figures, compact: bool = Fa
         width,
         height,
         "".join(parts),
-        Table(["Rating", "Responses", "Share"], rows),
+        Table([_("Rating"), _("Responses"), _("Share")], rows),
         "distribution compact" if compact else "distribution",
     )
 
@@ -200,15 +215,21 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
         parts.append(svg_text(left + cell_w * (j + 0.5), top - 8, f"{hour:02d}", "tick", "middle"))
     for wd in range(7):
         y = top + wd * cell_h
-        parts.append(svg_text(left - 8, y + cell_h * 0.65, WEEKDAY_LABELS[wd][:3], "tick", "end"))
+        parts.append(svg_text(left - 8, y + cell_h * 0.65, str(WEEKDAY_LABELS[wd])[:3], "tick", "end"))
         for j, hour in enumerate(hours):
             f = grid.get((wd, hour))
             lv = level(f)
             cls = "heat-empty" if lv is None else f"heat-{measure}-{lv}"
             tip = (
-                f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: {fmt.count(f.count)} responses, CSAT {fmt.percent(f.csat)}"
+                _(
+                    "%(day)s %(hour)s: %(count)s responses, CSAT %(csat)s",
+                    day=WEEKDAY_LABELS[wd],
+                    hour=f"{hour:02d}:00",
+                    count=fmt.count(f.count),
+                    csat=fmt.percent(f.csat),
+                )
                 if f is not None and f.count
-                else f"{WEEKDAY_LABELS[wd]} {hour:02d}:00: no responses"
+                else _("%(day)s %(hour)s: no responses", day=WEEKDAY_LABELS[wd], hour=f"{hour:02d}:00")
             )
             parts.append(
                 f'<rect class="{cls}" x="{left + j * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" '
@@ -218,33 +239,37 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
     ly = top + 7 * cell_h + 14
     bounds = [fmt.percent0(b) for b in (0.6, 0.7, 0.8, 0.9)]
     steps = [f"< {bounds[0]}", *(f"{a}–{b}" for a, b in pairwise(bounds)), f"≥ {bounds[3]}"]
-    parts.append(svg_text(0, ly + 12, "Responses:" if measure == "count" else "CSAT:", "tick"))
+    parts.append(svg_text(0, ly + 12, _("Responses:") if measure == "count" else _("CSAT:"), "tick"))
     spacing = 36 if measure == "count" else 78
     for k in range(5):
         x = left + k * spacing + (40 if measure == "count" else 0)
         parts.append(f'<rect class="heat-{measure}-{k}" x="{x}" y="{ly}" width="16" height="16"/>')
     if measure == "count":
-        parts.append(svg_text(left + 34, ly + 12, "fewest", "tick", "end"))
-        parts.append(svg_text(left + 40 + 4 * spacing + 22, ly + 12, "most", "tick"))
+        parts.append(svg_text(left + 34, ly + 12, _("fewest"), "tick", "end"))
+        parts.append(svg_text(left + 40 + 4 * spacing + 22, ly + 12, _("most"), "tick"))
     else:
         for k in range(5):
             parts.append(svg_text(left + k * spacing + 20, ly + 12, steps[k], "tick"))
 
     busiest = max(((k, f) for k, f in grid.items() if f.count), key=lambda kv: kv[1].count, default=None)
     if busiest is None:
-        summary = "No responses in this range."
+        summary = _("No responses in this range.")
     elif measure == "count":
         (wd, hour), f = busiest
-        summary = (
-            f"Responses by weekday and hour of the day, office local time; busiest "
-            f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 with {fmt.count(f.count)}."
+        summary = _(
+            "Responses by weekday and hour of the day, office local time; busiest %(day)s %(hour)s with %(count)s.",
+            day=WEEKDAY_LABELS[wd],
+            hour=f"{hour:02d}:00",
+            count=fmt.count(f.count),
         )
     else:
         rated = [(k, f) for k, f in grid.items() if f.count]
         (wd, hour), f = min(rated, key=lambda kv: (kv[1].csat, kv[0]))
-        summary = (
-            f"CSAT by weekday and hour of the day, office local time; lowest "
-            f"{WEEKDAY_LABELS[wd]} {hour:02d}:00 at {fmt.percent(f.csat)}."
+        summary = _(
+            "CSAT by weekday and hour of the day, office local time; lowest %(day)s %(hour)s at %(csat)s.",
+            day=WEEKDAY_LABELS[wd],
+            hour=f"{hour:02d}:00",
+            csat=fmt.percent(f.csat),
         )
 
     def cell(f: Figures | None) -> str:
@@ -253,7 +278,7 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
         return fmt.count(f.count) if measure == "count" else fmt.percent(f.csat)
 
     table = Table(
-        ["Weekday", *[f"{h:02d}:00" for h in hours]],
+        [_("Weekday"), *[f"{h:02d}:00" for h in hours]],
         [(WEEKDAY_LABELS[wd], [cell(grid.get((wd, h))) for h in hours]) for wd in range(7)],
     )
     return figure(chart_id, title, summary, width, height, "".join(parts), table, "heatmap")
