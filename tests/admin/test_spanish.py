@@ -26,7 +26,7 @@ from werkzeug.routing import Rule
 
 from feedback.database import write_transaction
 from feedback.services import survey_links
-from tests.admin.conftest import sign_in
+from tests.admin.conftest import csrf_token, field_errors, sign_in
 from tests.builders import add_api_token, add_device, add_location, add_office, add_survey, auth, response_body
 
 PO = Path(__file__).resolve().parents[2] / "feedback/translations/es/LC_MESSAGES/messages.po"
@@ -226,3 +226,28 @@ def test_chart_labels_and_axis_text_follow_the_locale(client, world):
         assert spanish in html, spanish
     for english in ("Data table", ">Mon<", "Weekday", "Most chosen first"):
         assert english not in html, english
+
+
+def test_the_services_refusals_reach_a_spanish_form_in_spanish(client, world):
+    """The rules' messages come from the domain services, in the request's language (the command
+    line gets English: tests/test_cli.py)."""
+    token = csrf_token(client, "/admin/offices/new", headers=ES)
+    data = {"csrf_token": token, "name": "Oficina Sur", "timezone": "Marte/Olimpo", "hours_mon": "16:00-08:00"}
+    refused = client.post("/admin/offices/new", data=data, headers=ES)
+    assert refused.status_code == 422
+    errors = field_errors(refused)
+    assert "No es una zona horaria IANA (por ejemplo, America/Chicago)." in errors
+    assert "16:00-08:00: el final debe ser posterior al inicio." in errors
+    assert "Corrija los campos marcados a continuación." in refused.get_data(as_text=True)
+
+
+def test_a_refused_sign_in_in_spanish(new_client, make_user):
+    make_user("otra@ejemplo.gov", "manager")
+    client = new_client()
+    refused = sign_in_as(client, "otra@ejemplo.gov", "not-the-password")
+    assert "Correo electrónico o contraseña incorrectos." in refused.get_data(as_text=True)
+
+
+def sign_in_as(client, email: str, password: str):
+    token = csrf_token(client, "/admin/login", headers=ES)
+    return client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password}, headers=ES)
