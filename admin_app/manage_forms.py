@@ -6,9 +6,8 @@ services (``feedback.services.offices`` and its neighbours), whose errors the vi
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,

@@ -207,7 +207,7 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
             return None
         if measure == "count":
             return min(4, int(f.count / most * 5))
-        csat = f.csat
+        csat = f.csat or 0.0  # never None here: the cell has responses
         return 0 if csat < 0.6 else 1 if csat < 0.7 else 2 if csat < 0.8 else 3 if csat < 0.9 else 4
 
     parts = []

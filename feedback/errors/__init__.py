@@ -35,7 +35,7 @@ def _answer(
     status: int,
     title: str,
     detail: str,
-    errors: dict | None = None,
+    errors: dict | list | None = None,
     headers: dict[str, str] | None = None,
     exc: BaseException | None = None,
 ) -> Response:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from flask import Response, render_template, request
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
@@ -21,8 +20,8 @@ log = logging.getLogger(__name__)
 class Wording:
     """What an error page says: a heading and one sentence of what to do."""
 
-    title: LazyString
-    text: LazyString
+    title: str  # lazy: translated when shown
+    text: str
 
 
 WORDING = {
