@@ -1,8 +1,8 @@
-"""Languages visitors can answer in, and the visitor-facing strings.
+"""The languages (visitors' and the admin site's), the visitor-facing strings, the locale of a request.
 
-Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds)
-and translated at render time with Flask-Babel, so the catalogues in
-``feedback/translations`` are the single source of every language's wording.
+Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds), ``_l`` (lazy) or
+``_``/``gettext`` and translated with Flask-Babel, so the catalogues in ``feedback/translations``
+are the single source of every language's wording.
 """
 
 from __future__ import annotations
