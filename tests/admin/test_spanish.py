@@ -251,3 +251,25 @@ def test_a_refused_sign_in_in_spanish(new_client, make_user):
 def sign_in_as(client, email: str, password: str):
     token = csrf_token(client, "/admin/login", headers=ES)
     return client.post("/admin/login", data={"csrf_token": token, "email": email, "password": password}, headers=ES)
+
+
+def test_an_alert_rule_refused_in_spanish(client, world):
+    token = csrf_token(client, "/admin/alerts/rules/NTE-1", headers=ES)
+    form = {
+        "csrf_token": token,
+        "burst_enabled": "y",
+        "burst_negatives": "9",
+        "burst_of_last": "6",
+        "burst_within_minutes": "20",
+        "burst_recipients": "",
+        "below_target_window_days": "14",
+        "below_target_recipients": "",
+        "silence_minutes": "2",
+        "silence_recipients": "",
+    }
+    refused = client.post("/admin/alerts/rules/NTE-1", data=form, headers=ES)
+    assert refused.status_code == 422
+    assert set(field_errors(refused)) == {
+        "No puede ser mayor que el número de calificaciones consideradas.",
+        "Un número entero de 5 a 1440.",
+    }
