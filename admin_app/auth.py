@@ -9,6 +9,7 @@ import time
 from urllib.parse import urlparse
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse_many
@@ -17,13 +18,15 @@ from admin_app.forms import ConfirmForm, PasswordForm, SignInForm
 from admin_app.pages import admin_bp
 from feedback import clock
 from feedback.extensions import db, limiter, login_manager
+from feedback.i18n import N_
 from feedback.services import auth
 from feedback.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 login_manager.login_view = "admin.login"
 _checking: threading.BoundedSemaphore | None = None  # password checks running in this process
-login_manager.login_message = "Please sign in."
+login_manager.login_message = N_("Please sign in.")
+login_manager.localize_callback = _  # the message is flashed (stored in the session) as text
 
 
 @login_manager.user_loader
@@ -99,12 +102,15 @@ def login():
     wait = _address_wait()
     if wait:
         return _page(
-            form, 429, f"Too many sign-in attempts from your network. Try again in {auth.seconds(wait)}.", wait
+            form,
+            429,
+            _("Too many sign-in attempts from your network. Try again in %(wait)s.", wait=auth.seconds(wait)),
+            wait,
         )
     if not form.validate_on_submit():
         return _page(form, 422)
     if not _check_slot():
-        return _page(form, 429, "Many people are signing in right now. Try again in a second.", 1)
+        return _page(form, 429, _("Many people are signing in right now. Try again in a second."), 1)
     try:
         user = auth.sign_in(db.session, form.email.data, form.password.data, now=clock.now())
     except auth.SignInRefused as exc:
@@ -136,6 +142,6 @@ def password():
                 getattr(form, field).errors.extend(messages)
         else:
             login_user(user)  # every other session ended with the change; this one goes on
-            flash("Your password was changed. You were signed out everywhere else.")
+            flash(_("Your password was changed. You were signed out everywhere else."))
             return redirect(url_for("admin.index"))
     return render_template("admin/password.html", form=form), 200 if request.method == "GET" else 422

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
 from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -34,17 +36,17 @@ from feedback.services import comparison, dashboard, users
 
 DEFAULT_DAYS = 30
 SEARCH_MAX = 100
-CHANNEL_CHOICES = (("", "All channels"), ("kiosk", "Kiosk"), ("qr", "Phone (QR)"))
+CHANNEL_CHOICES = (("", _l("All channels")), ("kiosk", _l("Kiosk")), ("qr", _l("Phone (QR)")))
 COMPARE_COLUMNS = (  # (sort key, heading, numeric)
-    ("location", "Location", False),
-    ("name", "Name", False),
-    ("office", "Office", False),
-    ("responses", "Responses", True),
-    ("csat", "CSAT", True),
-    ("target", "Target", True),
-    ("gap", "Against target", True),
-    ("mean", "Mean", True),
-    ("suspects", "Suspect", True),
+    ("location", _l("Location"), False),
+    ("name", _l("Name"), False),
+    ("office", _l("Office"), False),
+    ("responses", _l("Responses"), True),
+    ("csat", _l("CSAT"), True),
+    ("target", _l("Target"), True),
+    ("gap", _l("Against target"), True),
+    ("mean", _l("Mean"), True),
+    ("suspects", _l("Suspect"), True),
 )
 
 
@@ -81,7 +83,7 @@ def _dated_selection(zones_of=None) -> Selection:
         start = sel.start if request.args.get("from") else end - timedelta(days=DEFAULT_DAYS - 1)
         end = max(end, start)
         if (end - start).days >= MAX_DAYS:
-            abort(400, description=f"Invalid filter: a range covers at most {MAX_DAYS} days.")
+            abort(400, description=_("Invalid filter: a range covers at most %(days)s days.", days=MAX_DAYS))
         sel.start, sel.end = start, end
         sel.args.update({"from": start.isoformat(), "to": end.isoformat()})
     return sel
@@ -118,14 +120,14 @@ class Scope:
 def _choice(name: str, allowed, default):
     value = request.args.get(name) or default
     if value is not None and value not in allowed:
-        abort(400, description=f"Invalid {name}: one of {', '.join(allowed)}.")
+        abort(400, description=_("Invalid %(name)s: one of %(allowed)s.", name=name, allowed=", ".join(allowed)))
     return value
 
 
 def _page() -> int:
     raw = request.args.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        abort(400, description="Invalid page: a positive whole number.")
+        abort(400, description=_("Invalid page: a positive whole number."))
     return int(raw)
 
 

@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from flask import Response, abort, jsonify, request, stream_with_context, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError, fields
 
@@ -34,7 +35,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def _group(default: str | None) -> str | None:
     group = request.args.get("group") or default
     if group is not None and group not in aggregation.GROUPS:
-        abort(400, description=f"Invalid group: one of {', '.join(aggregation.GROUPS)}.")
+        abort(400, description=_("Invalid group: one of %(groups)s.", groups=", ".join(aggregation.GROUPS)))
     return group
 
 
@@ -45,7 +46,7 @@ def _include_suspect() -> bool:
     try:
         return fields.Boolean().deserialize(raw)
     except ValidationError:
-        abort(400, description="Invalid include_suspect: true or false.")
+        abort(400, description=_("Invalid include_suspect: true or false."))
 
 
 def filename(kind: str, sel: Selection, extension: str, *extra: str) -> str:

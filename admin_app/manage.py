@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from admin_app.manage_forms import LocationCreateForm, LocationEditForm, OfficeForm, option
@@ -68,7 +69,7 @@ def office_new() -> ResponseReturnValue:
             **_office_standards(form),
         ),
     ):
-        flash(f"Office {form.name.data.strip()} was created.")
+        flash(_("Office %(name)s was created.", name=form.name.data.strip()))
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, None)
 
@@ -100,7 +101,7 @@ def office_edit(office_id: int) -> ResponseReturnValue:
             scoreboard_public=form.scoreboard_public.data,
             **_office_standards(form),
         ),
-        f"Office {form.name.data.strip()} was saved.",
+        _("Office %(name)s was saved.", name=form.name.data.strip()),
     ):
         return redirect(url_for("admin.offices"))
     return _office_form_page(form, office)
@@ -149,7 +150,7 @@ def location_new() -> ResponseReturnValue:
             a11_channel_qr=form.a11_channel_qr.data,
         ),
     ):
-        flash(f"Location {form.code.data} was created.")
+        flash(_("Location %(code)s was created.", code=form.code.data))
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=None), status()
 
@@ -188,7 +189,7 @@ def location_edit(code: str) -> ResponseReturnValue:
             a11_channel_qr=form.a11_channel_qr.data,
             office_id=form.office.data if "office" in form else None,
         ),
-        f"Location {location.code} was saved.",
+        _("Location %(code)s was saved.", code=location.code),
     ):
         return redirect(url_for("admin.locations"))
     return render_template("admin/manage/location_form.html", form=form, location=location), status()

@@ -6,6 +6,8 @@ services (``feedback.services.offices`` and its neighbours), whose errors the vi
 
 from __future__ import annotations
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,13 +36,17 @@ from feedback.touchpoints import A11_V2
 from feedback.touchpoints import CHANNELS as A11_CHANNELS
 
 DAY_NAMES = dict(
-    zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True)
+    zip(
+        WEEKDAYS,
+        (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")),
+        strict=True,
+    )
 )
 SCALE_LABELS = {
-    "faces5": "Five faces (very dissatisfied ... very satisfied)",
-    "faces4": "Four faces (no neutral)",
-    "three": "Three faces",
-    "thumbs": "Thumbs up / down",
+    "faces5": _l("Five faces (very dissatisfied ... very satisfied)"),
+    "faces4": _l("Four faces (no neutral)"),
+    "three": _l("Three faces"),
+    "thumbs": _l("Thumbs up / down"),
 }
 
 
@@ -61,11 +67,11 @@ def _blank_to_none(value):
 
 
 class OfficeForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     timezone = StringField(
-        "Time zone",
+        _l("Time zone"),
         validators=[DataRequired(), Length(max=64)],
-        description="IANA name, e.g. America/Chicago or Pacific/Honolulu.",
+        description=_l("IANA name, e.g. America/Chicago or Pacific/Honolulu."),
     )
     hours_mon = StringField(DAY_NAMES["mon"], validators=[Length(max=200)])
     hours_tue = StringField(DAY_NAMES["tue"], validators=[Length(max=200)])
@@ -76,32 +82,38 @@ class OfficeForm(FlaskForm):
     hours_sun = StringField(DAY_NAMES["sun"], validators=[Length(max=200)])
     # Published service standards of the whole office; a location's own values win.
     csat_target = DecimalField(
-        "CSAT target (%)",
+        _l("CSAT target (%)"),
         places=None,
         validators=[Optional(), NumberRange(0, 100)],
-        description="The share of satisfied visitors the office aims for, 0-100; also the "
-        "target of its locations that have none of their own. Leave empty for none.",
+        description=_l(
+            "The share of satisfied visitors the office aims for, 0-100; also the "
+            "target of its locations that have none of their own. Leave empty for none."
+        ),
     )
     weekly_response_target = IntegerField(
-        "Responses per week, per location",
+        _l("Responses per week, per location"),
         validators=[Optional(), NumberRange(1, 100_000)],
-        description="How many responses a week each location aims to collect (a location may set its own). "
-        "Leave empty for none.",
+        description=_l(
+            "How many responses a week each location aims to collect (a location may set its own). "
+            "Leave empty for none."
+        ),
     )
     service_provided = StringField(
-        "Service provided",
+        _l("Service provided"),
         validators=[Length(max=200)],
         filters=[_blank_to_none],
-        description="As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d.",
+        description=_l("As named in the A-11 Section 280 quarterly report, e.g. \u201cPassport application\u201d."),
     )
     service_provider = StringField(
-        "Service provider",
+        _l("Service provider"),
         validators=[Length(max=200)],
         filters=[_blank_to_none],
-        description="The High Impact Service Provider as named in Touchpoints, e.g. "
-        "\u201cDepartment of State - Passport Services\u201d (A-11 collection).",
+        description=_l(
+            "The High Impact Service Provider as named in Touchpoints, e.g. "
+            "\u201cDepartment of State - Passport Services\u201d (A-11 collection)."
+        ),
     )
-    scoreboard_public = BooleanField("Publish a public scoreboard at /scores/<slug>")
+    scoreboard_public = BooleanField(_l("Publish a public scoreboard at /scores/&lt;slug&gt;"))  # lazy labels are HTML
 
     def hour_fields(self):
         return [getattr(self, f"hours_{day}") for day in WEEKDAYS]
@@ -113,101 +125,107 @@ class OfficeForm(FlaskForm):
 class LocationEditForm(FlaskForm):
     """What a manager may change; an admin's form also has ``office`` (see ``for_user``)."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    active = BooleanField("Active (kiosks and the phone survey accept responses)")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    active = BooleanField(_l("Active (kiosks and the phone survey accept responses)"))
     csat_target = DecimalField(
-        "CSAT target (%)",
+        _l("CSAT target (%)"),
         places=None,
         validators=[Optional(), NumberRange(0, 100)],
-        description="The share of satisfied visitors this counter aims for, 0-100. Leave empty for none.",
+        description=_l("The share of satisfied visitors this counter aims for, 0-100. Leave empty for none."),
     )
     weekly_response_target = IntegerField(
-        "Responses per week",
+        _l("Responses per week"),
         validators=[Optional(), NumberRange(1, 100_000)],
-        description="How many responses a week this counter aims to collect. Leave empty to use the office's.",
+        description=_l("How many responses a week this counter aims to collect. Leave empty to use the office's."),
     )
     service_provided = StringField(
-        "Service provided",
+        _l("Service provided"),
         validators=[Length(max=200)],
         filters=[_blank_to_none],
-        description="For the A-11 Section 280 report. Leave empty to use the office's.",
+        description=_l("For the A-11 Section 280 report. Leave empty to use the office's."),
     )
     a11_channel_kiosk = SelectField(
-        "A-11 channel of kiosk answers",
+        _l("A-11 channel of kiosk answers"),
         validate_choice=False,  # the service checks the value (one rule)
-        choices=[option("", "self_service_kiosk (default)")] + [option(c, c) for c in A11_CHANNELS],
+        choices=[option("", _l("self_service_kiosk (default)"))] + [option(c, c) for c in A11_CHANNELS],
         filters=[_blank_to_none],
-        description="Touchpoints' channel for this counter's kiosk answers, e.g. in_person for a staffed tablet.",
+        description=_l("Touchpoints' channel for this counter's kiosk answers, e.g. in_person for a staffed tablet."),
     )
     a11_channel_qr = SelectField(
-        "A-11 channel of phone (QR) answers",
+        _l("A-11 channel of phone (QR) answers"),
         validate_choice=False,  # the service checks the value (one rule)
-        choices=[option("", "mobile (default)")] + [option(c, c) for c in A11_CHANNELS],
+        choices=[option("", _l("mobile (default)"))] + [option(c, c) for c in A11_CHANNELS],
         filters=[_blank_to_none],
-        description="Touchpoints' channel for the answers given on visitors' phones.",
+        description=_l("Touchpoints' channel for the answers given on visitors' phones."),
     )
-    office = SelectField("Office", coerce=int)
+    office = SelectField(_l("Office"), coerce=int)
 
 
 class LocationCreateForm(LocationEditForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[DataRequired(), Length(max=32)],
         filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
-        description="2-32 capital letters, digits and dashes, e.g. HOU-C4. It cannot change later.",
+        description=_l("2-32 capital letters, digits and dashes, e.g. HOU-C4. It cannot change later."),
     )
-    survey = SelectField("Survey", coerce=int)
+    survey = SelectField(_l("Survey"), coerce=int)
 
 
 class SurveyForm(FlaskForm):
-    scale = SelectField("Scale", choices=[option(key, SCALE_LABELS.get(key, key)) for key in SCALES])
-    question_en = StringField("Question (English)", validators=[DataRequired(), Length(max=200)])
+    scale = SelectField(_l("Scale"), choices=[option(key, SCALE_LABELS.get(key, key)) for key in SCALES])
+    question_en = StringField(_l("Question (English)"), validators=[DataRequired(), Length(max=200)])
     question_es = StringField(
-        "Question (Spanish)",
+        _l("Question (Spanish)"),
         validators=[Length(max=200)],
-        description="Shown to visitors who choose Español; the English text if empty.",
+        description=_l("Shown to visitors who choose Español; the English text if empty."),
     )
     followup_choices = MultiCheckboxField(
-        "Follow-up choices",
-        choices=[option(key, f"{DRIVER_LABELS[key][0]} / {DRIVER_LABELS[key][1]}") for key in DRIVERS],
-        description="Offered after the rating; none = no follow-up.",
+        _l("Follow-up choices"),
+        choices=[
+            option(key, LazyString(lambda k: f"{gettext(DRIVER_LABELS[k][0])} / {gettext(DRIVER_LABELS[k][1])}", key))
+            for key in DRIVERS
+        ],
+        description=_l("Offered after the rating; none = no follow-up."),
     )
     omb_control_number = StringField(
-        "OMB control number",
+        _l("OMB control number"),
         validators=[Length(max=16)],
         filters=[_blank_to_none],
-        description="Paperwork Reduction Act notice, e.g. 1405-0020; empty for none.",
+        description=_l("Paperwork Reduction Act notice, e.g. 1405-0020; empty for none."),
     )
-    omb_expiration = DateField("OMB expiration date", validators=[Optional()])
-    burden_statement = TextAreaField("Burden statement", validators=[Length(max=2000)], filters=[_blank_to_none])
+    omb_expiration = DateField(_l("OMB expiration date"), validators=[Optional()])
+    burden_statement = TextAreaField(_l("Burden statement"), validators=[Length(max=2000)], filters=[_blank_to_none])
     labels_en = TextAreaField(
-        "Button labels (English)",
+        _l("Button labels (English)"),
         validators=[Length(max=400)],
-        description="One per line, worst to best; empty = the standard labels of the scale.",
+        description=_l("One per line, worst to best; empty = the standard labels of the scale."),
     )
     labels_es = TextAreaField(
-        "Button labels (Spanish)",
+        _l("Button labels (Spanish)"),
         validators=[Length(max=400)],
-        description="One per line, worst to best; empty = the standard Spanish labels.",
+        description=_l("One per line, worst to best; empty = the standard Spanish labels."),
     )
     federal_register_url = StringField(
-        "Federal Register notice",
-        validators=[Length(max=500), Optional(), URL(message="A web address (https://...).")],
+        _l("Federal Register notice"),
+        validators=[Length(max=500), Optional(), URL(message=_l("A web address (https://...)."))],
         filters=[_blank_to_none],
-        description="Address of the information collection's Federal Register notice (A-11 Section 280 report); "
-        "empty for none.",
+        description=_l(
+            "Address of the information collection's Federal Register notice (A-11 Section 280 report); empty for none."
+        ),
     )
     a11_role = SelectField(
-        "A-11 Section 280",
+        _l("A-11 Section 280"),
         validate_choice=False,  # the service checks the value (one rule)
         choices=[
-            option("", "Not an A-11 survey: its answers are left out of the A-11 files"),
-            option(A11_V2, "A-11 v2 trust survey: its answers are reported to OMB through Touchpoints"),
+            option("", _l("Not an A-11 survey: its answers are left out of the A-11 files")),
+            option(A11_V2, _l("A-11 v2 trust survey: its answers are reported to OMB through Touchpoints")),
         ],
         filters=[_blank_to_none],
-        description="An A-11 survey asks the trust question (\u201cI trust [agency] to \u2026\u201d) on thumbs up/down "
-        "or five faces and offers at least effectiveness, ease and efficiency as follow-up; a 4- or 3-point "
-        "scale cannot be reported as A-11 question 1.",
+        description=_l(
+            "An A-11 survey asks the trust question (\u201cI trust [agency] to \u2026\u201d) on thumbs up/down "
+            "or five faces and offers at least effectiveness, ease and efficiency as follow-up; a 4- or 3-point "
+            "scale cannot be reported as A-11 question 1."
+        ),
     )
 
     def fields_data(self) -> dict:
@@ -236,60 +254,62 @@ class A11TemplateForm(FlaskForm):
         csrf = False
 
     agency = StringField(
-        "Agency name",
+        _l("Agency name"),
         validators=[Length(max=120)],
-        description="As visitors know it, e.g. \u201cthe Department of State\u201d: it goes into the trust question.",
+        description=_l(
+            "As visitors know it, e.g. \u201cthe Department of State\u201d: it goes into the trust question."
+        ),
     )
     scale = SelectField(
-        "Scale", choices=[option("thumbs", SCALE_LABELS["thumbs"]), option("faces5", SCALE_LABELS["faces5"])]
+        _l("Scale"), choices=[option("thumbs", SCALE_LABELS["thumbs"]), option("faces5", SCALE_LABELS["faces5"])]
     )
 
 
 class SurveyCreateForm(SurveyForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[DataRequired(), Length(max=120)],
-        description="For the admin site only; visitors never see it.",
+        description=_l("For the admin site only; visitors never see it."),
     )
 
 
 class SurveyAssignForm(FlaskForm):
-    locations = MultiCheckboxField("Locations", coerce=int)
+    locations = MultiCheckboxField(_l("Locations"), coerce=int)
 
 
 class EnrolForm(FlaskForm):
     location = SelectField(
-        "Location", coerce=int, validate_choice=False, validators=[DataRequired("Choose a location.")]
+        _l("Location"), coerce=int, validate_choice=False, validators=[DataRequired(_l("Choose a location."))]
     )
     label = StringField(
-        "Label",
+        _l("Label"),
         validators=[Length(max=120)],
-        description="A name staff recognise, e.g. \u201ctablet by window 3\u201d.",
+        description=_l("A name staff recognise, e.g. \u201ctablet by window 3\u201d."),
     )
 
 
 class UserScopeForm(FlaskForm):
     role = SelectField(
-        "Role",
-        choices=[option(r, r.capitalize()) for r in ROLES],
-        description="Admins see and manage everything; managers see their offices and locations.",
+        _l("Role"),
+        choices=[option(r, {"admin": _l("Admin"), "manager": _l("Manager")}.get(r, r.capitalize())) for r in ROLES],
+        description=_l("Admins see and manage everything; managers see their offices and locations."),
     )
-    offices = MultiCheckboxField("Offices (every location in them)", coerce=int)
-    locations = MultiCheckboxField("Single locations", coerce=int)
+    offices = MultiCheckboxField(_l("Offices (every location in them)"), coerce=int)
+    locations = MultiCheckboxField(_l("Single locations"), coerce=int)
 
 
 class UserCreateForm(UserScopeForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
-        "Initial password",
+        _l("Initial password"),
         validators=[DataRequired(), Length(min=10, max=200)],
-        description="At least 10 characters. Tell it to the user; they can change it.",
+        description=_l("At least 10 characters. Tell it to the user; they can change it."),
     )
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[DataRequired(), Length(max=120)],
-        description="What the token is for, e.g. \u201cquarterly report script\u201d.",
+        description=_l("What the token is for, e.g. \u201cquarterly report script\u201d."),
     )

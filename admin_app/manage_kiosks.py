@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin_app.forms import ConfirmForm
@@ -105,5 +106,5 @@ def kiosk_revoke(device_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and save(
         form, lambda: kiosks.revoke_kiosk(db.session, actor(), clock.now(), device_id)
     ):
-        flash(f"Kiosk #{device_id} was revoked; its next contact shows \u201cnot enrolled\u201d.")
+        flash(_("Kiosk #%(id)s was revoked; its next contact shows “not enrolled”.", id=device_id))
     return redirect(url_for("admin.kiosks"))

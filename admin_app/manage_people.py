@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin_app.filters import older_than
@@ -53,7 +54,7 @@ def user_new() -> ResponseReturnValue:
             location_ids=form.locations.data,
         ),
     ):
-        flash(f"User {form.email.data.strip().lower()} was created.")
+        flash(_("User %(email)s was created.", email=form.email.data.strip().lower()))
         return redirect(url_for("admin.users"))
     return render_template("admin/manage/user_form.html", form=form, user=None), status()
 
@@ -80,7 +81,7 @@ def user_edit(user_id: int) -> ResponseReturnValue:
             office_ids=form.offices.data,
             location_ids=form.locations.data,
         ),
-        f"User {user.email} was saved.",
+        _("User %(email)s was saved.", email=user.email),
     ):
         return redirect(url_for("admin.users"))
     return _user_page(user, form, status())
@@ -89,11 +90,12 @@ def user_edit(user_id: int) -> ResponseReturnValue:
 def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     confirm = ConfirmForm()
-    word = "reactivated" if active else "deactivated"
     if confirm.validate_on_submit() and save(
         confirm,
         lambda: users.set_user_active(db.session, actor(), clock.now(), user.id, active),
-        f"User {user.email} was {word}.",
+        _("User %(email)s was reactivated.", email=user.email)
+        if active
+        else _("User %(email)s was deactivated.", email=user.email),
     ):
         return redirect(url_for("admin.users"))
     form = UserScopeForm(
@@ -166,7 +168,7 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
         save(
             ConfirmForm(),
             lambda: api_tokens.revoke_token(db.session, actor(), clock.now(), token_id),
-            "The token was revoked; requests with it now get 401.",
+            _("The token was revoked; requests with it now get 401."),
         )
     return redirect(url_for("admin.tokens"))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from admin_app.manage_forms import A11TemplateForm, SurveyAssignForm, SurveyCreateForm, SurveyForm, option
@@ -46,7 +47,7 @@ def survey_new() -> ResponseReturnValue:
     if form.validate_on_submit() and save(
         form, lambda: surveys.create_survey(db.session, actor(), name=form.name.data, fields=_fields(form))
     ):
-        flash(f"Survey {form.name.data.strip()} was created.")
+        flash(_("Survey %(name)s was created.", name=form.name.data.strip()))
         return redirect(url_for("admin.surveys"))
     page = render_template("admin/manage/survey_form.html", form=form, survey=None, template_form=template_form)
     return page, status()
@@ -93,9 +94,9 @@ def survey_edit(survey_id: int) -> ResponseReturnValue:
         if save(form, lambda: created.append(surveys.edit_survey(db.session, actor(), survey.id, _fields(form)))):
             version = created[0]
             flash(
-                f"Survey {survey.name} is now at version {version.version}."
+                _("Survey %(name)s is now at version %(version)s.", name=survey.name, version=version.version)
                 if version
-                else "Nothing changed; no new version was made."
+                else _("Nothing changed; no new version was made.")
             )
             return redirect(url_for("admin.survey_edit", survey_id=survey.id))
     return _survey_page(survey, form, assign, status())
@@ -114,6 +115,6 @@ def survey_assign(survey_id: int) -> ResponseReturnValue:
         if save(
             assign, lambda: changed.extend(surveys.assign_survey(db.session, actor(), survey.id, assign.locations.data))
         ):
-            flash(f"{', '.join(loc.code for loc in changed)} now ask {survey.name}.")
+            flash(_("%(codes)s now ask %(name)s.", codes=", ".join(loc.code for loc in changed), name=survey.name))
             return redirect(url_for("admin.survey_edit", survey_id=survey.id))
     return _survey_page(survey, form, assign, 422)

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 # The admin menu: (endpoint, label, admins only). Items whose view does not exist are left out.
 ADMIN_NAV = (
-    ("admin.index", "Dashboard", False),
-    ("admin.compare", "Compare locations", False),
-    ("admin.comments_inbox", "Comments", False),
-    ("admin.reporting", "Reporting", False),
-    ("admin.standards", "Service standards", False),
-    ("admin.locations", "Locations", False),
-    ("admin.kiosks", "Kiosks", False),
-    ("admin.alerts_list", "Alerts", False),
-    ("admin.offices", "Offices", True),
-    ("admin.surveys", "Surveys", True),
-    ("admin.users", "Users", True),
-    ("admin.tokens", "API tokens", False),
-    ("admin.audit", "Audit log", True),
+    ("admin.index", _l("Dashboard"), False),
+    ("admin.compare", _l("Compare locations"), False),
+    ("admin.comments_inbox", _l("Comments"), False),
+    ("admin.reporting", _l("Reporting"), False),
+    ("admin.standards", _l("Service standards"), False),
+    ("admin.locations", _l("Locations"), False),
+    ("admin.kiosks", _l("Kiosks"), False),
+    ("admin.alerts_list", _l("Alerts"), False),
+    ("admin.offices", _l("Offices"), True),
+    ("admin.surveys", _l("Surveys"), True),
+    ("admin.users", _l("Users"), True),
+    ("admin.tokens", _l("API tokens"), False),
+    ("admin.audit", _l("Audit log"), True),
 )
 
 

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Response, abort, flash, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -62,7 +63,7 @@ def save(form: FlaskForm, change: Callable[[], Any], success: str | None = None)
     except Forbidden:
         abort(403)
     if success:
-        flash(success if result or result is None else "Nothing changed.")
+        flash(success if result or result is None else _("Nothing changed."))
     return True
 
 

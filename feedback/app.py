@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (registers the tables with the metadata)
         ratelimit,
     )
+    from feedback.i18n import init_app as init_i18n
     from feedback.i18n import select_locale
     from feedback.input_guard import init_app as init_input_guard
     from feedback.numbers import init_app as init_numbers
@@ -63,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     babel.init_app(app, locale_selector=select_locale)
+    init_i18n(app)  # ``current_locale()`` for ``<html lang>``
     csrf.init_app(app)
     limiter.init_app(app)
     ratelimit.init_app(app)

@@ -148,7 +148,7 @@ def load_config() -> dict:
         "SQLITE_BUSY_TIMEOUT_SECONDS": _float("SQLITE_BUSY_TIMEOUT_SECONDS", 15),
         # PostgreSQL: how long to wait for a new connection before the request answers 503.
         "DATABASE_CONNECT_TIMEOUT_SECONDS": _float("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
-        # Faults (feedback/unavailable.py, feedback/health.py): the Retry-After of a 503, how often a
+        # Faults (feedback/errors/unavailable.py, feedback/health.py): the Retry-After of a 503, how often a
         # lasting outage is logged again, and how long the readiness check waits for the database.
         "RETRY_AFTER_SECONDS": _int("RETRY_AFTER_SECONDS", 5),
         "OUTAGE_LOG_SECONDS": _float("OUTAGE_LOG_SECONDS", 60),

@@ -7,7 +7,7 @@ failing when a read snapshot is upgraded to a write.
 
 Faults: ``is_unavailable`` tells a database that cannot serve right now (refused or lost
 connection, read-only or locked file, full disk, pool exhausted) from a bug; the app answers
-those 503 with Retry-After (``feedback/unavailable.py``). A connection that can no longer write
+those 503 with Retry-After (``feedback/errors/unavailable.py``). A connection that can no longer write
 (opened while the SQLite file was read-only; a PostgreSQL server that became a standby) is
 thrown away with its pool, so the node recovers by itself once the database is back.
 """

@@ -61,7 +61,7 @@ def load_json(request: Request, schema: Schema) -> dict:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise ApiError(400, "Bad Request", "The body is not valid JSON.", {"body": ["Malformed JSON."]})
+        raise ApiError(400, "Bad Request", "The body is not valid JSON.", {"body": ["Malformed JSON."]}) from None
     if not isinstance(data, dict):
         raise ApiError(
             422, "Unprocessable Content", "The body must be a JSON object.", {"body": ["Expected an object."]}
@@ -69,11 +69,11 @@ def load_json(request: Request, schema: Schema) -> dict:
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise ApiError(422, "Unprocessable Content", "The body failed validation.", exc.messages)
+        raise ApiError(422, "Unprocessable Content", "The body failed validation.", exc.messages) from exc
 
 
 def load_args(args, schema: Schema) -> dict:
     try:
         return schema.load(args)
     except ValidationError as exc:
-        raise ApiError(422, "Unprocessable Content", "The query failed validation.", exc.messages)
+        raise ApiError(422, "Unprocessable Content", "The query failed validation.", exc.messages) from exc

@@ -1,11 +1,16 @@
-"""Languages visitors can answer in, and the visitor-facing strings.
+"""The languages (visitors' and the admin site's), the visitor-facing strings, the locale of a request.
 
-Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds)
-and translated at render time with Flask-Babel, so the catalogues in
-``feedback/translations`` are the single source of every language's wording.
+Strings are marked with ``N_`` (a no-op that ``pybabel extract -k N_`` finds), ``_l`` (lazy) or
+``_``/``gettext`` and translated with Flask-Babel, so the catalogues in ``feedback/translations``
+are the single source of every language's wording.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
@@ -38,10 +43,27 @@ VISITOR_TEXT = {
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale for a request: ``?lang=``, else the browser's preference."""
-    from flask import request
+    """Flask-Babel's locale for a request, on every page (visitor and admin alike): ``?lang=``,
+    else the browser's preference (``Accept-Language``). Users have no stored preference. Outside a
+    request (the command line) the default language, so services may translate their messages."""
+    from flask import has_request_context, request
 
+    if not has_request_context():  # the command line, a job: the default language
+        return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_locale() -> str:
+    """The language of this request's pages (``<html lang>``): Flask-Babel's selected locale."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    """``current_locale()`` in every template."""
+    app.jinja_env.globals["current_locale"] = current_locale

@@ -193,19 +193,13 @@ def thanks(slug: str):
     return problem or _render("phone/thanks.html", lang, location=location)
 
 
-@phone_bp.app_errorhandler(CSRFError)
-def csrf_error(exc):
-    if request.path.startswith("/s/"):
-        return _message("expired", _language(), 400)
-    return exc.description, 400
+# The phone survey's own wording for these two, with its language links; every other error
+# (and these two anywhere else) is feedback/errors'.
+@phone_bp.errorhandler(CSRFError)
+def csrf_error(exc: CSRFError) -> Response:
+    return _message("expired", _language(), 400)
 
 
-@phone_bp.app_errorhandler(429)
-def too_many(exc):
-    if request.path.startswith("/s/"):
-        return _message("too_many", _language(), 429)
-    if request.path.startswith("/api/"):
-        from feedback.http import problem
-
-        return problem(429, "Too Many Requests", "Too many requests; try again later.")
-    return exc
+@phone_bp.errorhandler(429)
+def too_many(exc: Exception) -> Response:
+    return _message("too_many", _language(), 429)

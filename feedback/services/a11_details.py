@@ -11,6 +11,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
+
 from feedback.models import CustomerVolume, Location, SurveyVersion
 from feedback.scales import SCALES
 from feedback.services.fiscal import FiscalQuarter
@@ -39,17 +41,26 @@ def template_errors(
     if scale not in SURVEY_TYPES:
         points = SCALES[scale].points if scale in SCALES else "?"
         errors["scale"] = [
-            f"A {points}-point scale cannot be reported as A-11 question 1: "
-            "A-11 allows thumbs up/down or a 5-point scale."
+            gettext(
+                "A %(points)s-point scale cannot be reported as A-11 question 1: "
+                "A-11 allows thumbs up/down or a 5-point scale.",
+                points=points,
+            )
         ]
     missing = [d for d in REQUIRED_DRIVERS if d not in (followup_choices or ())]
     if missing:
-        errors["followup_choices"] = [f"A-11 requires these follow-up choices: {', '.join(missing)}."]
+        errors["followup_choices"] = [
+            gettext("A-11 requires these follow-up choices: %(missing)s.", missing=", ".join(missing))
+        ]
     text = question_en or ""
     if "trust" not in text.lower() or AGENCY in text:
         errors["question_en"] = [
-            f"The A-11 trust question, e.g. \u201c{TRUST_QUESTION_TEMPLATE}\u201d, with {AGENCY} replaced "
-            "by your agency's name."
+            gettext(
+                "The A-11 trust question, e.g. \u201c%(template)s\u201d, with %(agency)s replaced "
+                "by your agency's name.",
+                template=TRUST_QUESTION_TEMPLATE,
+                agency=AGENCY,
+            )
         ]
     return errors
 
@@ -58,14 +69,19 @@ def survey_status(version: SurveyVersion) -> str | None:
     """None when the version's answers go into the A-11 files, else why not (for people)."""
     errors = template_errors(version.scale, version.followup_choices, version.question.get("en", ""))
     if "scale" in errors:
-        return (
-            f"its {SCALES[version.scale].points}-point scale cannot be reported as A-11 question 1 "
-            "(A-11 allows thumbs up/down or a 5-point scale)"
+        return gettext(
+            "its %(points)s-point scale cannot be reported as A-11 question 1 "
+            "(A-11 allows thumbs up/down or a 5-point scale)",
+            points=SCALES[version.scale].points,
         )
     if version.a11_role != A11_V2:
-        return "it is not built from the A-11 v2 template (trust question), so it is not an A-11 survey"
+        return gettext("it is not built from the A-11 v2 template (trust question), so it is not an A-11 survey")
     if errors:
-        return "it does not follow the A-11 v2 template: " + " ".join(m for ms in errors.values() for m in ms)
+        return (
+            gettext("it does not follow the A-11 v2 template:")
+            + " "
+            + " ".join(m for ms in errors.values() for m in ms)
+        )
     return None
 
 

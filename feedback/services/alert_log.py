@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -47,7 +48,7 @@ def alerts_page(
 def alert_in_scope(session: DbSession, actor: User, alert_id: int, *, lock: bool = False) -> Alert:
     alert = session.get(Alert, alert_id, populate_existing=lock, with_for_update=lock)
     if alert is None or alert.location_id not in users.scope_location_ids(session, actor):
-        raise NotFound("No such alert.")
+        raise NotFound(gettext("No such alert."))
     return alert
 
 
@@ -57,7 +58,10 @@ def acknowledge(session: DbSession, actor: User, alert_id: int, comment: str | N
     alert = alert_in_scope(session, actor, alert_id, lock=True)
     text = (comment or "").strip() or None
     if text is not None and len(text) > COMMENT_MAX:
-        raise InvalidInput("The alert was not saved.", {"comment": [f"At most {COMMENT_MAX} characters."]})
+        raise InvalidInput(
+            gettext("The alert was not saved."),
+            {"comment": [gettext("At most %(comment_max)s characters.", comment_max=COMMENT_MAX)]},
+        )
     values: dict = {"comment": text}
     if alert.acknowledged_at is None:
         values |= {"acknowledged_at": now, "acknowledged_by": actor.email}

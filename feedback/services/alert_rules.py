@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -84,13 +85,13 @@ def clean_params(kind: str, raw: dict) -> dict:
         except ValueError:
             number = None
         if number is None or not low <= number <= high:
-            errors[f"{kind}_{name}"] = [f"A whole number from {low} to {high}."]
+            errors[f"{kind}_{name}"] = [gettext("A whole number from %(low)s to %(high)s.", low=low, high=high)]
         else:
             params[name] = number
     if kind == "burst" and not errors and params["negatives"] > params["of_last"]:
-        errors["burst_negatives"] = ["Cannot be more than the number of ratings looked at."]
+        errors["burst_negatives"] = [gettext("Cannot be more than the number of ratings looked at.")]
     if errors:
-        raise InvalidInput("The alert rule was not saved.", errors)
+        raise InvalidInput(gettext("The alert rule was not saved."), errors)
     return params
 
 
@@ -111,11 +112,11 @@ def clean_recipients(kind: str, raw: str | Iterable[str] | None) -> list[str]:
             seen.append(address)
     errors: dict = {}
     if bad:
-        errors[f"{kind}_recipients"] = [f"Not an e-mail address: {', '.join(bad)}."]
+        errors[f"{kind}_recipients"] = [gettext("Not an e-mail address: %(choices)s.", choices=", ".join(bad))]
     elif len(seen) > MAX_RECIPIENTS:
-        errors[f"{kind}_recipients"] = [f"At most {MAX_RECIPIENTS} addresses."]
+        errors[f"{kind}_recipients"] = [gettext("At most %(max_recipients)s addresses.", max_recipients=MAX_RECIPIENTS)]
     if errors:
-        raise InvalidInput("The alert rule was not saved.", errors)
+        raise InvalidInput(gettext("The alert rule was not saved."), errors)
     return seen
 
 
@@ -144,7 +145,7 @@ def save_rules(session: DbSession, actor: User, location_id: int, settings: dict
             recipients = None
         cleaned[kind] = (bool(wanted.get("enabled")), params, recipients)
     if errors:
-        raise InvalidInput("The alert rules were not saved.", errors)
+        raise InvalidInput(gettext("The alert rules were not saved."), errors)
     changed = []
     for kind, (enabled, params, recipients) in cleaned.items():
         row = session.scalar(select(AlertRule).where(AlertRule.location_id == location.id, AlertRule.kind == kind))
@@ -197,5 +198,5 @@ def rules_overview(session: DbSession, actor: User) -> list[RulesRow]:
 def location_rules(session: DbSession, actor: User, location_id: int) -> dict[str, Rule]:
     """A location's effective rules; NotFound outside the actor's scope."""
     if location_id not in users.scope_location_ids(session, actor):
-        raise NotFound("No such location.")
+        raise NotFound(gettext("No such location."))
     return effective_rules(session, [location_id])[location_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -37,10 +38,13 @@ def create_token(session: DbSession, actor: Actor, name: str, *, owner: User | N
     with access to the server) makes one for another user."""
     holder = owner if owner is not None else actor
     if not isinstance(holder, User) or (holder is not actor and not isinstance(actor, SystemActor)):
-        raise Forbidden("A token is made by its owner.")
+        raise Forbidden(gettext("A token is made by its owner."))
     name = text(name)
     if not name or len(name) > NAME_MAX:
-        raise InvalidInput("The token was not made.", {"name": [f"Required, at most {NAME_MAX} characters."]})
+        raise InvalidInput(
+            gettext("The token was not made."),
+            {"name": [gettext("Required, at most %(name_max)s characters.", name_max=NAME_MAX)]},
+        )
     secret = new_token()
     token = ApiToken(user=holder, name=name, token_hash=hash_token(secret))
     session.add(token)
@@ -56,7 +60,7 @@ def revoke_token(session: DbSession, actor: User, now: datetime, token_id: int) 
     """Revoke one of the actor's own tokens; anyone else's is NotFound."""
     token = fresh(session, ApiToken, token_id, "token")
     if token.user_id != actor.id:
-        raise NotFound("No such token.")
+        raise NotFound(gettext("No such token."))
     if token.revoked_at is not None:
         return {}
     changed = audit.changes(token, {"revoked_at": now})

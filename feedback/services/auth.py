@@ -25,6 +25,7 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -59,7 +60,7 @@ def delay_after(failures: int) -> timedelta:
 
 
 def seconds(n: int) -> str:
-    return "1 second" if n == 1 else f"{n} seconds"
+    return ngettext("%(num)d second", "%(num)d seconds", n)
 
 
 def sign_in(session: DbSession, email: str, password: str, *, now: datetime) -> User:
@@ -89,14 +90,16 @@ def sign_in(session: DbSession, email: str, password: str, *, now: datetime) -> 
             counter.failed_logins += 1
             delay = delay_after(counter.failed_logins)
             counter.locked_until = now + delay if delay else None
-            refusal = SignInRefused("Wrong e-mail or password.")
+            refusal = SignInRefused(gettext("Wrong e-mail or password."))
     raise refusal  # after the commit: the failure stays counted
 
 
 def _locked_for(counter: User | SignInThrottle | None, now: datetime) -> SignInRefused | None:
     if counter is not None and counter.locked_until and counter.locked_until > now:
         wait = math.ceil((counter.locked_until - now).total_seconds())
-        return SignInRefused(f"Too many failed attempts. Try again in {seconds(wait)}.", retry_after=wait)
+        return SignInRefused(
+            gettext("Too many failed attempts. Try again in %(value)s.", value=seconds(wait)), retry_after=wait
+        )
     return None
 
 
@@ -134,9 +137,13 @@ def change_password(session: DbSession, user: User, current: str, new: str) -> U
     """Set a new password and end every session of the user (the caller signs this one in again).
     Both slow hashes run before the write transaction."""
     if not check_password_hash(user.password_hash, current):
-        raise InvalidInput("The current password is wrong.", {"current_password": ["Wrong password."]})
+        raise InvalidInput(
+            gettext("The current password is wrong."), {"current_password": [gettext("Wrong password.")]}
+        )
     if len(new) < 10:
-        raise InvalidInput("The new password is too short.", {"new_password": ["At least 10 characters."]})
+        raise InvalidInput(
+            gettext("The new password is too short."), {"new_password": [gettext("At least 10 characters.")]}
+        )
     new_hash = generate_password_hash(new)
     with write_transaction(session):
         fresh = session.get_one(User, user.id, with_for_update=True, populate_existing=True)

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Row, Table, and_, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
@@ -180,7 +181,7 @@ def inbox(
     pages: ``after`` is the ``next_cursor`` of the page before.
     """
     if tab not in TABS:
-        raise InvalidInput("Unknown tab.", {"tab": [f"One of {', '.join(TABS)}."]})
+        raise InvalidInput(gettext("Unknown tab."), {"tab": [gettext("One of %(choices)s.", choices=", ".join(TABS))]})
     if not location_ids:
         return InboxPage([], dict.fromkeys(TABS, 0), None)
     filters = _filters(session, location_ids, q, start, end)  # one time-zone lookup for the counts and the page
@@ -272,12 +273,16 @@ def act(
     like an unknown id). Comments already in the target state are left alone and not audited.
     """
     if action not in ACTIONS:
-        raise InvalidInput("Unknown action.", {"action": [f"One of {', '.join(ACTIONS)}."]})
+        raise InvalidInput(
+            gettext("Unknown action."), {"action": [gettext("One of %(choices)s.", choices=", ".join(ACTIONS))]}
+        )
     wanted = sorted(set(ids))
     if not wanted:
-        raise InvalidInput("Choose at least one comment.", {"ids": ["Choose at least one comment."]})
+        raise InvalidInput(gettext("Choose at least one comment."), {"ids": [gettext("Choose at least one comment.")]})
     if len(wanted) > MAX_IDS:
-        raise InvalidInput("Too many comments at once.", {"ids": [f"At most {MAX_IDS} at a time."]})
+        raise InvalidInput(
+            gettext("Too many comments at once."), {"ids": [gettext("At most %(max_ids)s at a time.", max_ids=MAX_IDS)]}
+        )
     scope = set(scope)
     table = cast(Table, Response.__table__)  # declared as a FromClause; a mapped class's is a Table
     with write_transaction(session):
@@ -307,7 +312,7 @@ def act(
             .with_for_update(of=table)
         ).all()
         if len(rows) != len(wanted) or any(r.location_id not in scope or r.comment_state is None for r in rows):
-            raise NotFound("No such comment.")
+            raise NotFound(gettext("No such comment."))
         new: str | bool
         guard: ColumnElement[bool]
         values: dict[str, str | bool]

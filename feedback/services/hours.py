@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
+
 from feedback.models import Office
 from feedback.models.org import WEEKDAYS
 from feedback.services.editing import text
@@ -44,14 +46,14 @@ def parse_day_hours(value: str) -> list[list[str]]:
         start = match and _hhmm(match.group(1), match.group(2))
         end = match and _hhmm(match.group(3), match.group(4))
         if not start or not end or start == "24:00":
-            raise ValueError(f"{part!r} is not a span like 08:00-16:30.")
+            raise ValueError(gettext("%(part)s is not a span like 08:00-16:30.", part=repr(part)))
         if end <= start:
-            raise ValueError(f"{part}: the end must be after the start.")
+            raise ValueError(gettext("%(part)s: the end must be after the start.", part=part))
         spans.append([start, end])
     spans.sort()
     for (_, end), (start, _) in itertools.pairwise(spans):
         if start < end:
-            raise ValueError("Spans must not overlap.")
+            raise ValueError(gettext("Spans must not overlap."))
     return spans
 
 
@@ -70,7 +72,7 @@ def parse_week(value: Mapping[str, object], errors: dict[str, list[str]]) -> Wee
     """Accepts {day: text} or {day: [[start, end], ...]}; fills ``errors`` under ``hours_<day>``."""
     unknown = set(value) - set(WEEKDAYS)
     if unknown:
-        errors["opening_hours"] = [f"Unknown day(s): {', '.join(sorted(unknown))}."]
+        errors["opening_hours"] = [gettext("Unknown day(s): %(choices)s.", choices=", ".join(sorted(unknown)))]
     week: Week = {}
     for day in WEEKDAYS:
         raw = value.get(day) or ""

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -78,7 +79,7 @@ def device_in_scope(session: DbSession, actor: Actor, device_id: int) -> Device:
     """The stored kiosk (re-read and locked) if its location is in the actor's scope; NotFound otherwise."""
     device = fresh(session, Device, device_id, "kiosk")
     if not actor.is_admin and device.location_id not in users.scope_location_ids(session, actor):
-        raise NotFound("No such kiosk.")
+        raise NotFound(gettext("No such kiosk."))
     return device
 
 
@@ -100,10 +101,14 @@ def enroll_kiosk(
     location = location_in_scope(session, actor, location_id, for_update=True)
     label = text(label)
     if len(label) > LABEL_MAX:
-        raise InvalidInput("The kiosk was not enrolled.", {"label": [f"At most {LABEL_MAX} characters."]})
+        raise InvalidInput(
+            gettext("The kiosk was not enrolled."),
+            {"label": [gettext("At most %(label_max)s characters.", label_max=LABEL_MAX)]},
+        )
     if not location.active:
         raise InvalidInput(
-            "The kiosk was not enrolled.", {"location": ["This location is switched off; switch it on first."]}
+            gettext("The kiosk was not enrolled."),
+            {"location": [gettext("This location is switched off; switch it on first.")]},
         )
     token = new_token()
     device = Device(location=location, label=label, token_hash=hash_token(token), created_at=now)
@@ -121,7 +126,9 @@ def new_enrolment_link(
     """Another one-time link for an active kiosk (e.g. a replaced tablet); its earlier links stop working."""
     device = device_in_scope(session, actor, device_id)
     if device.revoked_at is not None:
-        raise InvalidInput("This kiosk is revoked.", {"device": ["This kiosk is revoked; enrol a new one."]})
+        raise InvalidInput(
+            gettext("This kiosk is revoked."), {"device": [gettext("This kiosk is revoked; enrol a new one.")]}
+        )
     record, code = enrollment.create_code(session, device, ttl=ttl, now=now)
     audit.record(session, actor, "kiosk.link", "device", device.id, {"enrolment_link": [None, "issued"]})
     return device, code, record.expires_at

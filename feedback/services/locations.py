@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Unpack
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -54,23 +55,26 @@ def location_in_scope(session: DbSession, actor: Actor, key: int | str, *, for_u
         return fresh(session, Location, location_id, "location")
     location = session.get(Location, location_id) if location_id is not None else None
     if location is None:
-        raise NotFound("No such location.")
+        raise NotFound(gettext("No such location."))
     return location
 
 
 def location_by_code(session: DbSession, code: str) -> Location:
     location = session.scalar(select(Location).where(Location.code == text(code).upper()))
     if location is None:
-        raise NotFound(f"No location with code {code!r}.", {"location": ["Unknown location code."]})
+        raise NotFound(
+            gettext("No location with code %(code)s.", code=repr(code)),
+            {"location": [gettext("Unknown location code.")]},
+        )
     return location
 
 
 def _name(name: str, errors: targets.Errors) -> str:
     name = text(name)
     if not name:
-        errors["name"] = ["Required."]
+        errors["name"] = [gettext("Required.")]
     elif len(name) > NAME_MAX:
-        errors["name"] = [f"At most {NAME_MAX} characters."]
+        errors["name"] = [gettext("At most %(name_max)s characters.", name_max=NAME_MAX)]
     return name
 
 
@@ -90,19 +94,19 @@ def create_location(
     errors: targets.Errors = {}
     code = text(code).upper()
     if not CODE_RE.match(code):
-        errors["code"] = ["2-32 characters: capital letters, digits and dashes."]
+        errors["code"] = [gettext("2-32 characters: capital letters, digits and dashes.")]
     elif session.scalar(select(Location.id).where(Location.code == code)):
-        errors["code"] = ["Another location has this code."]
+        errors["code"] = [gettext("Another location has this code.")]
     name = _name(name, errors)
     values = targets.standards(errors, standards, new=LocationStandards)
     office = session.get(Office, office_id) if office_id else None
     if office is None:
-        errors["office"] = ["Choose an office."]
+        errors["office"] = [gettext("Choose an office.")]
     survey = session.get(Survey, survey_id) if survey_id else None
     if survey is None:
-        errors["survey"] = ["Choose a survey."]
+        errors["survey"] = [gettext("Choose a survey.")]
     if errors or office is None or survey is None:
-        raise InvalidInput("The location was not saved.", errors)
+        raise InvalidInput(gettext("The location was not saved."), errors)
     location = Location(code=code, name=name, office=office, survey=survey, active=bool(active), **values)
     session.add(location)
     session.flush()
@@ -141,9 +145,9 @@ def update_location(
         require_admin(actor)
         office = session.get(Office, office_id, with_for_update={"read": True})  # its zone holds until commit
         if office is None:
-            errors["office"] = ["Choose an office."]
+            errors["office"] = [gettext("Choose an office.")]
     if errors:
-        raise InvalidInput("The location was not saved.", errors)
+        raise InvalidInput(gettext("The location was not saved."), errors)
     changed = audit.changes(location, {"name": name, "active": bool(active)} | values)
     if office is not None:
         changed["office"] = [location.office.name, office.name]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Unpack
 from zoneinfo import available_timezones
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -63,18 +64,18 @@ def _office_fields(
     errors: dict[str, list[str]] = {}
     name, timezone = text(name), text(timezone)
     if not name:
-        errors["name"] = ["Required."]
+        errors["name"] = [gettext("Required.")]
     elif len(name) > NAME_MAX:
-        errors["name"] = [f"At most {NAME_MAX} characters."]
+        errors["name"] = [gettext("At most %(name_max)s characters.", name_max=NAME_MAX)]
     elif other := _name_taken(session, name, office_id):
-        errors["name"] = [f"Another office has this name ({other})."]
+        errors["name"] = [gettext("Another office has this name (%(other)s).", other=other)]
     if not valid_timezone(timezone):
-        errors["timezone"] = ["Not an IANA time zone (e.g. America/Chicago)."]
+        errors["timezone"] = [gettext("Not an IANA time zone (e.g. America/Chicago).")]
     week = hours.parse_week(opening_hours, errors)
     values: dict[str, object] = {"name": name, "timezone": timezone, "opening_hours": week}
     values |= targets.standards(errors, standards, new=None if office_id else OfficeStandards)
     if errors:
-        raise InvalidInput("The office was not saved.", errors)
+        raise InvalidInput(gettext("The office was not saved."), errors)
     return values
 
 
@@ -145,7 +146,7 @@ def office_named(session: DbSession, name: str) -> Office | None:
 def office_by_name(session: DbSession, name: str) -> Office:
     office = office_named(session, name)
     if office is None:
-        raise NotFound(f"No office named {name!r}.", {"office": ["Unknown office."]})
+        raise NotFound(gettext("No office named %(name)s.", name=repr(name)), {"office": [gettext("Unknown office.")]})
     return office
 
 

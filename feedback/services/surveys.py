@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -93,29 +94,31 @@ class SurveyFields:
 def _omb_errors(omb: str | None, expiration: date | None, burden: str | None, errors: dict[str, list[str]]) -> None:
     if omb:
         if not OMB_RE.match(omb):
-            errors["omb_control_number"] = ["Four digits, a dash, four digits (e.g. 1405-0020)."]
+            errors["omb_control_number"] = [gettext("Four digits, a dash, four digits (e.g. 1405-0020).")]
         if expiration is None:
-            errors["omb_expiration"] = ["Required with an OMB control number."]
+            errors["omb_expiration"] = [gettext("Required with an OMB control number.")]
         if not burden:
-            errors["burden_statement"] = ["Required with an OMB control number."]
+            errors["burden_statement"] = [gettext("Required with an OMB control number.")]
     else:
         if expiration is not None:
-            errors["omb_control_number"] = ["Required when an expiration date is given."]
+            errors["omb_control_number"] = [gettext("Required when an expiration date is given.")]
         if burden:
-            errors["omb_control_number"] = ["Required when a burden statement is given."]
+            errors["omb_control_number"] = [gettext("Required when a burden statement is given.")]
     if burden and len(burden) > BURDEN_MAX:
-        errors["burden_statement"] = [f"At most {BURDEN_MAX} characters."]
+        errors["burden_statement"] = [gettext("At most %(burden_max)s characters.", burden_max=BURDEN_MAX)]
 
 
 def _labels(scale: str, key: str, raw: str | None, errors: dict[str, list[str]]) -> str:
     lines = [text(line) for line in (raw or "").splitlines() if text(line)]
     if lines and scale in SCALES and len(lines) != SCALES[scale].points:
         errors[key] = [
-            f"{SCALES[scale].points} labels for this scale, one per line, worst to best "
-            f"(or none for the standard ones)."
+            gettext(
+                "%(points)s labels for this scale, one per line, worst to best (or none for the standard ones).",
+                points=SCALES[scale].points,
+            )
         ]
     if any(len(line) > LABEL_MAX for line in lines):
-        errors[key] = [f"At most {LABEL_MAX} characters a label."]
+        errors[key] = [gettext("At most %(label_max)s characters a label.", label_max=LABEL_MAX)]
     return "\n".join(lines)
 
 
@@ -137,17 +140,17 @@ def survey_fields(
     role the content must follow the A-11 v2 template (``a11_details.template_errors``)."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
-        errors["scale"] = [f"One of {', '.join(SCALES)}."]
+        errors["scale"] = [gettext("One of %(choices)s.", choices=", ".join(SCALES))]
     en, es = text(question_en), text(question_es)
     if not en:
-        errors["question_en"] = ["Required."]
+        errors["question_en"] = [gettext("Required.")]
     for key, question in (("question_en", en), ("question_es", es)):
         if len(question) > QUESTION_MAX:
-            errors[key] = [f"At most {QUESTION_MAX} characters."]
+            errors[key] = [gettext("At most %(question_max)s characters.", question_max=QUESTION_MAX)]
     chosen = set(followup_choices or ())
     unknown = sorted(chosen - set(DRIVERS))
     if unknown:
-        errors["followup_choices"] = [f"Unknown choice(s): {', '.join(unknown)}."]
+        errors["followup_choices"] = [gettext("Unknown choice(s): %(choices)s.", choices=", ".join(unknown))]
     omb, burden = or_none(omb_control_number), or_none(burden_statement)
     _omb_errors(omb, omb_expiration, burden, errors)
     labels = {
@@ -155,15 +158,17 @@ def survey_fields(
     }
     register_url = or_none(federal_register_url)
     if register_url and (len(register_url) > URL_MAX or not _WEB_ADDRESS_RE.match(register_url)):
-        errors["federal_register_url"] = [f"A web address (https://...), at most {URL_MAX} characters."]
+        errors["federal_register_url"] = [
+            gettext("A web address (https://...), at most %(url_max)s characters.", url_max=URL_MAX)
+        ]
     role = or_none(a11_role)
     if role is not None and role not in A11_ROLES:
-        errors["a11_role"] = [f"One of {', '.join(A11_ROLES)}, or none."]
+        errors["a11_role"] = [gettext("One of %(choices)s, or none.", choices=", ".join(A11_ROLES))]
     elif role is not None and scale in SCALES:
         for key, messages in template_errors(scale, chosen, en).items():
             errors.setdefault(key, []).extend(messages)
     if errors:
-        raise InvalidInput("The survey was not saved.", errors)
+        raise InvalidInput(gettext("The survey was not saved."), errors)
     return SurveyFields(
         scale,
         en,
@@ -241,9 +246,12 @@ def create_survey(session: DbSession, actor: Actor, *, name: str, fields: Survey
     fields = survey_fields(**vars(fields))  # the rules hold whoever built the fields
     name = text(name)
     if not name or len(name) > NAME_MAX:
-        raise InvalidInput("The survey was not saved.", {"name": [f"Required, at most {NAME_MAX} characters."]})
+        raise InvalidInput(
+            gettext("The survey was not saved."),
+            {"name": [gettext("Required, at most %(name_max)s characters.", name_max=NAME_MAX)]},
+        )
     if session.scalar(select(Survey.id).where(func.lower(Survey.name) == name.lower())):
-        raise InvalidInput("The survey was not saved.", {"name": ["Another survey has this name."]})
+        raise InvalidInput(gettext("The survey was not saved."), {"name": [gettext("Another survey has this name.")]})
     survey = Survey(name=name)
     session.add(survey)
     session.flush()
@@ -292,14 +300,14 @@ def assign_survey(session: DbSession, actor: Actor, survey_id: int, location_ids
     survey = fresh(session, Survey, survey_id, "survey")
     ids = set(location_ids or ())
     if not ids:
-        raise InvalidInput("No location chosen.", {"locations": ["Choose at least one location."]})
+        raise InvalidInput(gettext("No location chosen."), {"locations": [gettext("Choose at least one location.")]})
     locations = list(
         session.scalars(
             select(Location).options(joinedload(Location.survey)).where(Location.id.in_(ids)).order_by(Location.code)
         )
     )
     if len(locations) != len(ids):
-        raise InvalidInput("Unknown location.", {"locations": ["Unknown location."]})
+        raise InvalidInput(gettext("Unknown location."), {"locations": [gettext("Unknown location.")]})
     changed = []
     for location in locations:
         if location.survey_id != survey.id:

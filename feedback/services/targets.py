@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypedDict
 
+from flask_babel import gettext
+
 from feedback.numbers import percent
 from feedback.services.editing import blank, or_none
 from feedback.services.errors import InvalidInput
@@ -31,7 +33,7 @@ def target_from_percent(value: FormNumber) -> float | None:
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite() or not 0 <= number <= 100:
-        raise InvalidInput("Invalid CSAT target.", {"csat_target": ["A number from 0 to 100."]})
+        raise InvalidInput(gettext("Invalid CSAT target."), {"csat_target": [gettext("A number from 0 to 100.")]})
     return float(number / 100)
 
 
@@ -58,7 +60,9 @@ def _weekly_target(value: FormNumber, errors: Errors) -> int | None:
     except ValueError:
         number = 0
     if not 1 <= number <= WEEKLY_TARGET_MAX:
-        errors["weekly_response_target"] = [f"A whole number from 1 to {WEEKLY_TARGET_MAX:,}."]
+        errors["weekly_response_target"] = [
+            gettext("A whole number from 1 to %(weekly_target_max)s.", weekly_target_max=format(WEEKLY_TARGET_MAX, ","))
+        ]
         return None
     return number
 
@@ -66,7 +70,7 @@ def _weekly_target(value: FormNumber, errors: Errors) -> int | None:
 def _service_name(value: str | None, errors: Errors, field: str) -> str | None:
     name = or_none(value)
     if name and len(name) > SERVICE_MAX:
-        errors[field] = [f"At most {SERVICE_MAX} characters."]
+        errors[field] = [gettext("At most %(service_max)s characters.", service_max=SERVICE_MAX)]
     return name
 
 
@@ -74,7 +78,7 @@ def _a11_channel(value: str | None, errors: Errors, field: str) -> str | None:
     """A Touchpoints channel for the A-11 collection (blank for the default)."""
     channel = or_none(value)
     if channel is not None and channel not in A11_CHANNELS:
-        errors[field] = [f"One of Touchpoints' channels: {', '.join(A11_CHANNELS)}."]
+        errors[field] = [gettext("One of Touchpoints' channels: %(choices)s.", choices=", ".join(A11_CHANNELS))]
     return channel
 
 

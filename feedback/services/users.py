@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
@@ -55,7 +56,9 @@ def resolve_locations(session: DbSession, user: Actor, codes: list[str]) -> list
     found = dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(wanted))).all())
     missing = sorted(code for code in wanted if found.get(code) not in scope)
     if missing:
-        raise NotFound("Unknown location.", {"location": [f"Unknown: {', '.join(missing)}."]})
+        raise NotFound(
+            gettext("Unknown location."), {"location": [gettext("Unknown: %(choices)s.", choices=", ".join(missing))]}
+        )
     return sorted(found.values())
 
 
@@ -71,7 +74,7 @@ def user_by_email(session: DbSession, email: str) -> User | None:
 
 def _role_errors(role: str, errors: dict[str, list[str]]) -> None:
     if role not in ROLES:
-        errors["role"] = [f"One of {', '.join(ROLES)}."]
+        errors["role"] = [gettext("One of %(choices)s.", choices=", ".join(ROLES))]
 
 
 def _scope_objects(
@@ -81,9 +84,9 @@ def _scope_objects(
     offices = list(session.scalars(select(Office).where(Office.id.in_(office_set)).order_by(Office.name)))
     locations = list(session.scalars(select(Location).where(Location.id.in_(location_set)).order_by(Location.code)))
     if len(offices) != len(office_set):
-        errors["offices"] = ["Unknown office."]
+        errors["offices"] = [gettext("Unknown office.")]
     if len(locations) != len(location_set):
-        errors["locations"] = ["Unknown location."]
+        errors["locations"] = [gettext("Unknown location.")]
     return offices, locations
 
 
@@ -105,15 +108,15 @@ def create_user(
     errors: dict[str, list[str]] = {}
     email = text(email).lower()
     if not EMAIL_RE.match(email) or len(email) > EMAIL_MAX:
-        errors["email"] = ["Not an e-mail address."]
+        errors["email"] = [gettext("Not an e-mail address.")]
     elif user_by_email(session, email) is not None:
-        errors["email"] = ["A user with this e-mail already exists."]
+        errors["email"] = [gettext("A user with this e-mail already exists.")]
     _role_errors(role, errors)
     if len(password or "") < PASSWORD_MIN:
-        errors["password"] = [f"At least {PASSWORD_MIN} characters."]
+        errors["password"] = [gettext("At least %(password_min)s characters.", password_min=PASSWORD_MIN)]
     offices, locations = _scope_objects(session, office_ids, location_ids, errors)
     if errors:
-        raise InvalidInput("The user was not saved.", errors)
+        raise InvalidInput(gettext("The user was not saved."), errors)
     user = User(email=email, password_hash=generate_password_hash(password), role=role)
     user.offices, user.locations = offices, locations
     session.add(user)
@@ -145,10 +148,10 @@ def update_user(
     errors: dict[str, list[str]] = {}
     _role_errors(role, errors)
     if not errors and user.id == actor.id and role != user.role:
-        errors["role"] = ["You cannot change your own role."]
+        errors["role"] = [gettext("You cannot change your own role.")]
     offices, locations = _scope_objects(session, office_ids, location_ids, errors)
     if errors:
-        raise InvalidInput("The user was not saved.", errors)
+        raise InvalidInput(gettext("The user was not saved."), errors)
     old_offices, old_codes = _scope_names(user.offices, user.locations)
     new_offices, new_codes = _scope_names(offices, locations)
     changed = audit.changes(user, {"role": role})
@@ -172,7 +175,9 @@ def set_user_active(
     require_admin(actor)
     user = fresh(session, User, user_id, "user")
     if user.id == actor.id and not active:
-        raise InvalidInput("You cannot deactivate yourself.", {"active": ["You cannot deactivate yourself."]})
+        raise InvalidInput(
+            gettext("You cannot deactivate yourself."), {"active": [gettext("You cannot deactivate yourself.")]}
+        )
     changed = audit.changes(user, {"active": bool(active)})
     if not changed:
         return {}

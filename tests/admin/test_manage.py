@@ -480,7 +480,7 @@ def test_surveys_list_shows_the_current_version(admin, session, world):
         )
     body = text(admin.get("/admin/surveys"))
     row = re.search(rf"<tr>\s*<th scope=\"row\"><a href=\"/admin/surveys/{world['survey'].id}\">.*?</tr>", body, re.S)
-    assert row and "Were we helpful?" in row.group(0) and "thumbs" in row.group(0)
+    assert row and "Were we helpful?" in row.group(0) and "Thumbs" in row.group(0)  # the scale, by name
     assert "<td>2</td>" in row.group(0)  # version 2, and 2 locations use it
     assert "How did we do?" not in row.group(0)
 
