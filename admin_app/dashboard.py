@@ -13,7 +13,7 @@ the offices shown), since the rollups are bucketed by each office's local date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request, url_for
@@ -29,6 +29,7 @@ from admin_app.filters import Selection, selection
 from admin_app.forms import ConfirmForm
 from admin_app.pages import admin_bp
 from admin_app.view_helpers import scoped_location
+from feedback import clock
 from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.schemas.filters import MAX_DAYS
@@ -55,7 +56,7 @@ COMPARE_COLUMNS = (  # (sort key, heading, numeric)
 
 def local_today(zones) -> date:
     """Today in the given IANA zones: the latest of their local dates (UTC's without zones)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     return max((now.astimezone(ZoneInfo(z)).date() for z in set(zones)), default=now.date())
 
 
@@ -224,7 +225,7 @@ def location_detail(code: str):
         q=q,
         page_url=page_url,
         local_time=lambda moment: format_datetime(moment.astimezone(tz), "medium", rebase=False),
-        tz_abbr=datetime.now(UTC).astimezone(tz).tzname(),
+        tz_abbr=clock.now().astimezone(tz).tzname(),
         filters=_filters(sel, None, keep={"group": request.args.get("group"), "q": q}),
         group_links={
             g: url_for("admin.location_detail", code=location.code, **base, group=g, q=q or None)

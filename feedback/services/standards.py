@@ -15,7 +15,6 @@ from feedback.services import tally
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.stats import Interval
 from feedback.services.tally import Tally
-from feedback.sqltypes import utcnow
 
 MIN_WEEKS = 1.0
 
@@ -89,13 +88,12 @@ class OfficeRows:
     complete: bool = True
 
 
-def local_today(office: Office, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(office.tz).date()
+def local_today(office: Office, now: datetime) -> date:
+    return now.astimezone(office.tz).date()
 
 
-def current_quarter(offices: Iterable[Office] = (), now: datetime | None = None) -> FiscalQuarter:
+def current_quarter(offices: Iterable[Office], now: datetime) -> FiscalQuarter:
     """The quarter of today in the offices' local time (the latest of their dates; UTC's without offices)."""
-    now = now or utcnow()
     days = [local_today(o, now) for o in offices]
     return FiscalQuarter.of(max(days) if days else now.date())
 
@@ -159,11 +157,10 @@ def _office_location_ids(session: DbSession, offices: Iterable[Office]) -> dict[
 
 
 def report(
-    session: DbSession, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime | None = None
+    session: DbSession, locations: Sequence[Location], quarters: Sequence[FiscalQuarter], *, now: datetime
 ) -> list[OfficeRows]:
     """Standings of ``locations`` (offices loaded) for each of ``quarters``, grouped by office
     (by office name, then location code). Locations in ``locations`` only: the caller scopes."""
-    now = now or utcnow()
     found = counts(session, [loc.id for loc in locations], quarters)
     by_office: dict[int, OfficeRows] = {}
     for loc in sorted(locations, key=lambda x: (x.office.name, x.code)):
@@ -199,7 +196,7 @@ class Scoreboard:
     rows: OfficeRows | None  # None when the office has no active location
 
 
-def scoreboard(session: DbSession, office: Office, *, now: datetime | None = None) -> Scoreboard:
+def scoreboard(session: DbSession, office: Office, *, now: datetime) -> Scoreboard:
     """The office's active locations this quarter and last (in the office's local time)."""
     this = FiscalQuarter.of(local_today(office, now))
     active = [loc for loc in office.locations if loc.active]

@@ -507,3 +507,11 @@ def test_a_manager_without_locations_sees_an_empty_dashboard(new_client, make_us
     assert period(body, "30d")["count"] == "0" and "No locations match this filter." in body
     assert "A-1" not in body and compare_rows(page(client, "/admin/compare")) == []
     assert client.get("/admin/locations/A-1").status_code == 404
+
+
+def test_the_default_range_ends_on_the_request_clocks_local_today(manager, world, app, monkeypatch):
+    """The landing page's "to" date is today in the offices' zones by the request clock, not the
+    wall clock: 05:30 UTC on 1 March is still 28 February in Chicago."""
+    monkeypatch.setitem(app.config, "CLOCK", lambda: datetime(2026, 3, 1, 5, 30, tzinfo=UTC))
+    body = page(manager, "/admin/")
+    assert 'value="2026-02-28"' in body

@@ -16,6 +16,7 @@ from feedback.database import write_transaction
 from feedback.models import Location, Office
 from feedback.services import comparison, dashboard, standards
 from feedback.services.fiscal import FiscalQuarter
+from feedback.sqltypes import utcnow
 from tests.admin.conftest import sign_in
 from tests.helpers.responses import put
 
@@ -46,7 +47,7 @@ def test_dashboard_services_use_the_office_target_when_the_counter_has_none(sess
     assert (rows["T-2"].target, rows["T-2"].below_target) == (0.7, False)
     # The same target as the standards page (and so alerts and the scoreboard).
     quarter = FiscalQuarter.of(today)
-    [office_rows] = standards.report(session, [t1, t2], [quarter])
+    [office_rows] = standards.report(session, [t1, t2], [quarter], now=utcnow())
     assert {r.location.code: r.standings[quarter].target for r in office_rows.locations} == {"T-1": 0.9, "T-2": 0.7}
 
 
