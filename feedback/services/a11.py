@@ -1,25 +1,7 @@
-"""OMB Circular A-11 Section 280 for one federal fiscal quarter, as Touchpoints reads it.
-
-Touchpoints (:mod:`feedback.touchpoints`) takes the data per **collection detail**: one service
-(of a service provider) x transaction point x channel, with one per-response upload each. So the
-quarter is reported as details, not as counters:
-
-* a counter's kiosk and phone answers map to the detail of (its office's service provider, its
-  service, ``post_interaction``, its Touchpoints channel for that channel: ``self_service_kiosk``
-  and ``mobile`` unless the location chooses others); counters sharing all four share a detail;
-* only answers that **count** go in (client time on a local date of the quarter in the office's
-  zone, not a suspect, not spam), and only answers to a survey version with the **A-11 role**
-  (built from the A-11 v2 template: trust question, thumbs or 5-point). Answers to other surveys
-  are left out with their reason, never relabelled; a survey on 4 or 3 points cannot have the
-  role (:func:`survey_status`), and the reporting page says so as soon as a counter asks it;
-* a detail reports the survey version its counted answers answered last (never one nobody counted
-  answered); when its answers span several question texts, scales or follow-up sets this is a
-  problem of the detail, and answers on the other scale are left out (one file, one scale);
-* volumes are the sum over the detail's counters (unknown when one is missing) and must satisfy
-  respondents <= offered <= served.
-
-Files are written by :mod:`feedback.services.a11_files`. Unnamed services are never merged: a
-detail whose service or provider name is missing is kept per office until the names are entered.
+"""OMB Circular A-11 Section 280 for one federal fiscal quarter, as Touchpoints reads it:
+the quarter's collection details (service x transaction point x channel), which answers count
+in each, and their volumes. The rules are in docs/ARCHITECTURE.md ("A-11 reporting"); files
+are written by :mod:`feedback.services.a11_files`.
 """
 
 from __future__ import annotations

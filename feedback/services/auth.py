@@ -1,23 +1,4 @@
-"""Admin sign-in with throttling, and password changes.
-
-5 failed attempts on an account are free; each further failure locks it for a
-doubling wait (the 6th for 30 s, the 7th for 60 s, then 2 min, ... up to an
-hour) during which the account refuses sign-in even with the right password; a
-success resets the count. No answer says whether the e-mail has an account: an
-unknown address is counted and locked the same way (``SignInThrottle``).
-
-The password is checked outside any transaction (a deliberately slow hash must
-not hold SQLite's write lock, or every kiosk waits behind a burst of guesses);
-the outcome is then recorded with the account row read again under a row lock
-(``FOR UPDATE`` on PostgreSQL; SQLite's write transaction locks the database).
-A lock that a parallel guess set in the meantime wins over this guess's result,
-so parallel guesses get no more attempts than sequential ones, and cannot
-overwrite each other's count.
-
-A session cookie names the user and their ``session_version``; raising the
-version (sign-out, password change, role change, deactivation) ends every
-session of that user at once, on every device, copied cookies included.
-"""
+"""Admin sign-in with throttling, and password changes (the rules: docs/ARCHITECTURE.md, "Sign-in")."""
 
 from __future__ import annotations
 
