@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from feedback.database import DbSession
@@ -42,10 +43,12 @@ class Figures:
         for name in VOLUME_FIELDS:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and 0 <= value <= MAX_VOLUME):
-                errors[name] = [f"A whole number from 0 to {MAX_VOLUME:,}."]
+                errors[name] = [gettext("A whole number from 0 to %(max)s.", max=f"{MAX_VOLUME:,}")]
         served, offered = self.volume_of_customers, self.volume_of_customers_provided_survey_opportunity
         if not errors and served is not None and offered is not None and offered > served:
-            errors["volume_of_customers_provided_survey_opportunity"] = ["Cannot be more than the customers served."]
+            errors["volume_of_customers_provided_survey_opportunity"] = [
+                gettext("Cannot be more than the customers served.")
+            ]
         return errors
 
 
@@ -82,16 +85,18 @@ def upsert(session: DbSession, actor: Actor, entry: Entry, *, source: str = "for
     """Store one location's figures for a quarter and channel; returns what changed
     ({field: [old, new]}, empty when nothing did). A new row with no figure at all is not made."""
     if entry.channel not in CHANNELS:
-        raise InvalidInput("Invalid channel.", {"channel": [f"One of {', '.join(CHANNELS)}."]})
+        raise InvalidInput(
+            gettext("Invalid channel."), {"channel": [gettext("One of %(choices)s.", choices=", ".join(CHANNELS))]}
+        )
     errors = entry.figures.errors()
     if errors:
-        raise InvalidInput("Invalid customer volumes.", errors)
+        raise InvalidInput(gettext("Invalid customer volumes."), errors)
     # Read before a new row joins the session: an expired actor's reload would flush the row
     # before it has its updated_by (a NOT NULL failure, found by the property test).
     who = name_of(actor)
     location = session.get(Location, entry.location_id)
     if location is None:
-        raise NotFound("No such location.")
+        raise NotFound(gettext("No such location."))
     quarter = entry.quarter
     volume = session.scalar(
         select(CustomerVolume)
@@ -141,7 +146,7 @@ def save_many(session: DbSession, actor: Actor, entries: list[Entry], *, source:
         for name, messages in entry.figures.errors().items():
             errors[f"{entry.location_id}:{entry.channel}:{name}"] = messages
     if errors:
-        raise InvalidInput("Invalid customer volumes.", errors)
+        raise InvalidInput(gettext("Invalid customer volumes."), errors)
     return sum(1 for entry in entries if upsert(session, actor, entry, source=source))
 
 
@@ -184,14 +189,22 @@ def _whole(
         text = text.replace(",", "")
     if not text:
         if required:
-            messages.append(f"{label}: required.")
+            messages.append(gettext("%(label)s: required.", label=label))
         return None
     if not _DIGITS.fullmatch(text):
-        messages.append(f"{label}: {text!r} is not a whole number.")
+        messages.append(gettext("%(label)s: %(text)s is not a whole number.", label=label, text=repr(text)))
         return None
     value = int(text)
     if not low <= value <= high:
-        messages.append(f"{label}: {value} is not between {low} and {high:,}.")
+        messages.append(
+            gettext(
+                "%(label)s: %(value)s is not between %(low)s and %(high)s.",
+                label=label,
+                value=value,
+                low=low,
+                high=f"{high:,}",
+            )
+        )
         return None
     return value
 
@@ -205,26 +218,26 @@ def parse_import(session: DbSession, text: str, scope: set[int] | None) -> tuple
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None)
     if header is None:
-        return [], [RowError(1, ["The file is empty."])]
+        return [], [RowError(1, [gettext("The file is empty.")])]
     header = [name.strip().lower() for name in header]
     absent = [name for name in IMPORT_COLUMNS if name not in header]
     unknown = [name for name in header if name not in IMPORT_COLUMNS]
     if absent or unknown or len(set(header)) != len(header):
         problems = []
         if absent:
-            problems.append(f"Missing column(s): {', '.join(absent)}.")
+            problems.append(gettext("Missing column(s): %(names)s.", names=", ".join(absent)))
         if unknown:
-            problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+            problems.append(gettext("Unknown column(s): %(names)s.", names=", ".join(unknown)))
         if len(set(header)) != len(header):
-            problems.append("A column appears twice.")
-        return [], [RowError(1, [*problems, f"Expected: {','.join(IMPORT_COLUMNS)}."])]
+            problems.append(gettext("A column appears twice."))
+        return [], [RowError(1, [*problems, gettext("Expected: %(names)s.", names=",".join(IMPORT_COLUMNS))])]
     records = []
     for line, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue  # blank lines (a trailing newline, spreadsheet padding)
         records.append((line, cells))
     if len(records) > MAX_IMPORT_ROWS:
-        return [], [RowError(1, [f"At most {MAX_IMPORT_ROWS:,} rows in one file."])]
+        return [], [RowError(1, [gettext("At most %(max)s rows in one file.", max=f"{MAX_IMPORT_ROWS:,}")])]
     codes = {cells[header.index("location_code")].strip().upper() for _, cells in records if len(cells) == len(header)}
     known = (
         dict(session.execute(select(Location.code, Location.id).where(Location.code.in_(codes))).all()) if codes else {}
@@ -234,19 +247,29 @@ def parse_import(session: DbSession, text: str, scope: set[int] | None) -> tuple
     seen: dict[tuple[int | None, int | None, int | None, str], int] = {}
     for line, cells in records:
         if len(cells) != len(header):
-            errors.append(RowError(line, [f"{len(cells)} cells; expected {len(header)}."]))
+            errors.append(
+                RowError(
+                    line, [gettext("%(cells)s cells; expected %(expected)s.", cells=len(cells), expected=len(header))]
+                )
+            )
             continue
         raw = dict(zip(header, cells, strict=True))
         messages: list[str] = []
         code = raw["location_code"].strip().upper()
         location_id = known.get(code)
         if location_id is None or (scope is not None and location_id not in scope):
-            messages.append(f"location_code: unknown location {code or '(empty)'}.")
+            messages.append(gettext("location_code: unknown location %(code)s.", code=code or gettext("(empty)")))
         fiscal_year = _whole(raw["fiscal_year"], "fiscal_year", messages, 2000, 2100, required=True)
         quarter_no = _whole(raw["quarter"], "quarter", messages, 1, 4, required=True)
         channel = raw["channel"].strip().lower()
         if channel not in CHANNELS:
-            messages.append(f"channel: {raw['channel'].strip() or '(empty)'} is not one of {', '.join(CHANNELS)}.")
+            messages.append(
+                gettext(
+                    "channel: %(value)s is not one of %(choices)s.",
+                    value=raw["channel"].strip() or gettext("(empty)"),
+                    choices=", ".join(CHANNELS),
+                )
+            )
         values = {name: _whole(raw[name], name, messages, grouped=True) for name in VOLUME_FIELDS}
         figures = Figures(**values)
         if not messages:
@@ -254,14 +277,14 @@ def parse_import(session: DbSession, text: str, scope: set[int] | None) -> tuple
         if not messages:
             key = (location_id, fiscal_year, quarter_no, channel)
             if key in seen:
-                messages.append(f"The same location, quarter and channel as line {seen[key]}.")
+                messages.append(gettext("The same location, quarter and channel as line %(line)s.", line=seen[key]))
             seen.setdefault(key, line)
         if messages or location_id is None or fiscal_year is None or quarter_no is None:
             errors.append(RowError(line, messages))  # (no message means every value was read)
         else:
             entries.append(Entry(location_id, FiscalQuarter(fiscal_year, quarter_no), channel, figures))
     if not records:
-        errors.append(RowError(1, ["The file has a header but no rows."]))
+        errors.append(RowError(1, [gettext("The file has a header but no rows.")]))
     return entries, errors
 
 
@@ -270,7 +293,7 @@ def import_csv(session: DbSession, actor: Actor, text: str, scope: set[int] | No
     :class:`ImportRejected` with every row's errors and store nothing."""
     entries, errors = parse_import(session, text, scope)
     if errors:
-        raise ImportRejected(f"{len(errors)} line(s) have errors; nothing was stored.", errors)
+        raise ImportRejected(gettext("%(count)s line(s) have errors; nothing was stored.", count=len(errors)), errors)
     changed = sum(1 for entry in entries if upsert(session, actor, entry, source="import"))
     return ImportResult(len(entries), changed)
 
@@ -280,4 +303,6 @@ def decode_upload(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRejected("The file is not UTF-8 text.", [RowError(1, ["Save the file as CSV UTF-8."])]) from None
+        raise ImportRejected(
+            gettext("The file is not UTF-8 text."), [RowError(1, [gettext("Save the file as CSV UTF-8.")])]
+        ) from None

@@ -239,3 +239,18 @@ def test_an_actor_read_before_the_change_is_fine(session, build, make_user):
         "volume_of_customers": [None, 0],
         "volume_of_customers_provided_survey_opportunity": [None, 0],
     }
+
+
+def test_import_errors_in_the_requests_language(app, session):
+    """A Spanish browser reads the import's line errors in Spanish (the command line: English)."""
+    text = HEADER + "ZZZ-9,2027,1,fax,12x,\n"
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": "es"}):  # own g, as a request
+        _, [error] = volumes.parse_import(session, text, scope=None)
+    assert error.line == 2
+    assert error.messages == [
+        "location_code: ubicación desconocida ZZZ-9.",
+        "channel: fax no es uno de kiosk, qr.",
+        "volume_of_customers: '12x' no es un número entero.",
+    ]
+    _, [english] = volumes.parse_import(session, text, scope=None)
+    assert english.messages[0] == "location_code: unknown location ZZZ-9."
