@@ -1,4 +1,4 @@
-"""Batch ingest rate: POST /api/v1/responses/batch (500 items) against the raw driver.
+"""Batch ingest rate: POST /api/v1/responses/batch (500 items) against three baselines.
 
 App path: the real app in-process through the Flask test client (one thread, no HTTP
 server), each request a 500-item batch from one kiosk's offline queue (fresh UUIDs,
@@ -6,14 +6,18 @@ client times over the last hours), answered 201 with every item created. It does
 the app's work: JSON + marshmallow load, rule checks, replay lookup, repeat-tap query,
 the insert, both rollup upserts, one commit, and the answer.
 
-Raw path: the bare driver (sqlite3 / psycopg ``executemany``) inserting the same kind
-of rows (same columns, same stored representation) into the same ``responses`` table,
-one commit per 500 rows. It does no validation and no rollups: it is the floor.
+Baselines, in the same run: bench/bare_app.py (bare Flask, answers 201, writes nothing) and
+bench/bare_insert_app.py (bare Flask + one SQLAlchemy Core ``executemany`` of the same rows
+and one commit), both through the Flask test client with the same bodies; and the raw path:
+the bare driver (sqlite3 / psycopg ``executemany``) inserting the same kind of rows (same
+columns, same stored representation) into the same ``responses`` table, one commit per 500
+rows, no validation, no rollups: the floor. Both writing baselines get their connection
+from an engine with the app's options and connection hooks (SQLite: WAL, synchronous=FULL,
+``BEGIN IMMEDIATE``), so a commit is as durable as the app's.
 
-The two are interleaved in rounds on one fresh database (SQLite file / PostgreSQL
-schema, migrated with ``flask db upgrade``), so both see the same table size and the
-same noise; the ratio is median(app) / median(raw). Results go to the ``batch``
-section of docs/PERFORMANCE.md.
+All four are interleaved in rounds on one fresh database (SQLite file / PostgreSQL
+schema, migrated with ``flask db upgrade``), so they see the same table size and the
+same noise; ratios are of medians. Results go to the ``batch`` section of docs/PERFORMANCE.md.
 
     .venv/bin/python -m bench.batch
     .venv/bin/python -m bench.batch --databases sqlite --rounds 1 --batches 2 --no-write
@@ -112,22 +116,23 @@ INSERT = (
 
 
 class Raw:
-    """The bare driver, configured as the app configures its connections."""
+    """The bare driver, its connection opened by an engine with the app's options and connection
+    hooks (``feedback.database``: on SQLite WAL, synchronous=FULL, foreign keys, busy timeout)."""
 
-    def __init__(self, kind: str, url: str, info: dict):
+    def __init__(self, kind: str, url: str):
+        import sqlalchemy as sa
+
+        from feedback import database
+        from feedback.config import load_config, normalize_database_url
+
         self.kind = kind
+        uri = normalize_database_url(url)
+        self.engine = sa.create_engine(uri, **database.engine_options(uri, load_config()))
+        self.proxy = self.engine.raw_connection()
+        self.conn = self.proxy.driver_connection
         if kind == "sqlite":
-            import sqlite3
-
-            self.conn = sqlite3.connect(info["path"], isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=15000"):
-                self.conn.execute(f"PRAGMA {pragma}")
-            self.sql = INSERT.format(", ".join("?" * 13))
-        else:
-            import psycopg
-
-            self.conn = psycopg.connect(url)
-            self.sql = INSERT.format(", ".join(["%s"] * 13))
+            assert self.conn.execute("PRAGMA synchronous").fetchone()[0] == 2, "the app's hooks set FULL"
+        self.sql = INSERT.format(", ".join(["?" if kind == "sqlite" else "%s"] * 13))
 
     def store(self, rows: list[tuple]) -> None:
         if self.kind == "sqlite":
@@ -143,7 +148,8 @@ class Raw:
         return self.conn.execute("SELECT count(*) FROM responses").fetchone()[0]
 
     def close(self) -> None:
-        self.conn.close()
+        self.proxy.close()
+        self.engine.dispose()
 
 
 WATCH = [
@@ -172,6 +178,9 @@ def _line_of(marker: str) -> int | None:
     return None
 
 
+SIDES = ("app", "bare", "insert", "raw")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--databases", default="sqlite,postgresql")
@@ -188,12 +197,14 @@ def main() -> None:
     rng = random.Random(2026)
     results = {}
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
-        with report.fresh_database(kind, args.pg_url) as (url, info):
+        with report.fresh_database(kind, args.pg_url) as (url, _info):
             env = report.app_env(url)
             report.migrate(url, env)
             enrolled = report.enroll(url, locations=16, devices_per_location=4, instance=env["INSTANCE_PATH"])
             version_id = enrolled["locations"][0]["version_id"]
             devices = enrolled["devices"]
+            from bench import bare_insert_app
+            from bench.bare_app import app as bare
             from feedback.app import create_app
             from feedback.config import normalize_database_url
             from feedback.extensions import db
@@ -205,14 +216,17 @@ def main() -> None:
                     "SECRET_KEY": "bench-secret-key",
                 }
             )
-            client = app.test_client()
-            raw = Raw(kind, url, info)
-            app_rates, raw_rates, k = [], [], 0
-            stored_app = 0
+            insert_app = bare_insert_app.create(
+                url, {d["token"]: (d["id"], d["location_id"], version_id) for d in devices}
+            )
+            clients = {"app": app.test_client(), "bare": bare.test_client(), "insert": insert_app.test_client()}
+            raw = Raw(kind, url)
+            rates: dict[str, list[float]] = {side: [] for side in SIDES}
+            k = 0
             prof = cProfile.Profile()
 
             # This database's devices and survey, bound now (the loop moves on to the next database).
-            def app_batches(n, devices=devices):
+            def http_batches(n, devices=devices):
                 nonlocal k
                 out = []
                 for _ in range(n):
@@ -232,36 +246,46 @@ def main() -> None:
                     out.append(raw_rows(make_items(rng, args.batch_size, now), dev, version_id, now, kind))
                 return out
 
-            # warm-up: one of each, not timed
-            for body, headers in app_batches(1):
-                assert client.post("/api/v1/responses/batch", data=body, headers=headers).status_code == 201
-            for rows in raw_batches(1):
-                raw.store(rows)
-            for r in range(args.rounds + 1):
-                profiling = r == args.rounds  # one extra, untimed round under cProfile
-                reqs = app_batches(args.batches)
-                if profiling:
-                    prof.enable()
+            def run_http(side: str, reqs: list, clients=clients) -> float:
                 t0 = time.perf_counter()
                 for body, headers in reqs:
-                    resp = client.post("/api/v1/responses/batch", data=body, headers=headers)
-                    if resp.status_code != 201 or resp.get_json()["created"] != args.batch_size:
-                        raise RuntimeError(f"batch refused: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
-                    stored_app += args.batch_size
-                dt_app = time.perf_counter() - t0
-                if profiling:
-                    prof.disable()
-                    break
-                rows = raw_batches(args.batches)
+                    resp = clients[side].post("/api/v1/responses/batch", data=body, headers=headers)
+                    if resp.status_code != 201 or (side != "bare" and resp.get_json()["created"] != args.batch_size):
+                        raise RuntimeError(
+                            f"{side}: batch refused: {resp.status_code} {resp.get_data(as_text=True)[:500]}"
+                        )
+                return time.perf_counter() - t0
+
+            def run_raw(batches: list, raw=raw) -> float:
                 t0 = time.perf_counter()
-                for batch in rows:
+                for batch in batches:
                     raw.store(batch)
-                dt_raw = time.perf_counter() - t0
-                app_rates.append(args.batches * args.batch_size / dt_app)
-                raw_rates.append(args.batches * args.batch_size / dt_raw)
-                print(f"[{kind}] round {r + 1}: app {app_rates[-1]:.0f}/s, raw {raw_rates[-1]:.0f}/s", flush=True)
+                return time.perf_counter() - t0
+
+            # warm-up: one of each, not timed
+            for side in ("app", "bare", "insert"):
+                run_http(side, http_batches(1))
+            run_raw(raw_batches(1))
+            for r in range(args.rounds):
+                order = SIDES[r % len(SIDES) :] + SIDES[: r % len(SIDES)]
+                for side in order:
+                    if side == "raw":
+                        dt = run_raw(raw_batches(args.batches))
+                    else:
+                        dt = run_http(side, http_batches(args.batches))
+                    rates[side].append(args.batches * args.batch_size / dt)
+                print(
+                    f"[{kind}] round {r + 1}: " + ", ".join(f"{side} {rates[side][-1]:.0f}/s" for side in SIDES),
+                    flush=True,
+                )
+            # one extra, untimed round of the app under cProfile
+            reqs = http_batches(args.batches)
+            prof.enable()
+            run_http("app", reqs)
+            prof.disable()
             total_rows = raw.count()
             raw.close()
+            insert_app.config["BENCH_ENGINE"].dispose()
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
@@ -283,55 +307,51 @@ def main() -> None:
                         v[3] for kk, v in stats.items() if kk[0].endswith("marshmallow/schema.py") and kk[2] == "dump"
                     ) + sum(v[3] for kk, v in stats.items() if kk[2] == "jsonify")
                 watched.append((label, ct / total))
-            results[kind] = {
-                "app": app_rates,
-                "raw": raw_rates,
-                "rows": total_rows,
-                "watched": watched,
-                "app_rows": stored_app,
-            }
+            results[kind] = {"rates": rates, "rows": total_rows, "watched": watched}
 
-    rows = []
+    rows, ratios = [], []
     for kind, res in results.items():
-        a, b = report.median(res["app"]), report.median(res["raw"])
-        rows.append(
+        med = {side: report.median(res["rates"][side]) for side in SIDES}
+        for side, label in (
+            ("bare", "bare Flask (answers 201, writes nothing)"),
+            ("insert", "bare Flask + one executemany, one commit"),
+            ("raw", "raw driver executemany, one commit"),
+            ("app", "**app**"),
+        ):
+            rows.append([kind, label, f"{med[side]:,.0f}", " / ".join(f"{x:,.0f}" for x in res["rates"][side])])
+        to_raw = med["app"] / med["raw"]
+        ratios.append(
             [
                 kind,
-                f"{a:,.0f}",
-                " / ".join(f"{x:,.0f}" for x in res["app"]),
-                f"{b:,.0f}",
-                " / ".join(f"{x:,.0f}" for x in res["raw"]),
-                f"**{a / b:.2f}** ({'met' if a / b >= 0.5 else 'NOT met'})",
+                f"{med['app'] / med['bare']:.3f}",
+                f"{med['app'] / med['insert']:.2f}",
+                f"**{to_raw:.2f}** ({'met' if to_raw >= 0.5 else 'NOT met'})",
                 f"{res['rows']:,}",
             ]
         )
     body = [
         report.header(
-            "Batch ingest: POST /responses/batch vs raw driver executemany",
+            "Batch ingest: POST /responses/batch vs bare Flask, bare Flask + executemany, raw driver executemany",
             "bench.batch",
             started,
             f"{args.batch_size} items per batch (one kiosk's queue over the last 3 h, 60 % with follow-ups); "
-            f"app via the Flask test client in-process (one thread, no HTTP server); raw = sqlite3 / psycopg "
-            f"executemany of the same columns into the same table, one commit per batch (SQLite with the app's "
-            f"pragmas: WAL, synchronous=NORMAL, BEGIN IMMEDIATE; PostgreSQL default synchronous_commit=on); "
-            f"{args.rounds} rounds x {args.batches} batches per side, interleaved; "
-            f"fresh SQLite file / PostgreSQL schema",
+            f"app, bare Flask and bare Flask + executemany (bench/bare_insert_app.py, SQLAlchemy Core) via the "
+            f"Flask test client in-process (one thread, no HTTP server); raw = sqlite3 / psycopg executemany of "
+            f"the same columns into the same table, one commit per batch; both writing baselines with the app's "
+            f"engine options and connection hooks (SQLite WAL, synchronous=FULL, BEGIN IMMEDIATE; PostgreSQL "
+            f"synchronous_commit=on); {args.rounds} rounds x {args.batches} batches per side, interleaved "
+            f"(order rotated each round); fresh SQLite file / PostgreSQL schema",
         ),
         "",
+        report.table(["database", "path", "responses/s (median)", "per round"], rows),
+        "",
+        "Ratios of medians:\n",
         report.table(
-            [
-                "database",
-                "app responses/s (median)",
-                "per round",
-                "raw driver responses/s (median)",
-                "per round",
-                "app/raw (goal >= 0.5)",
-                "rows at end",
-            ],
-            rows,
+            ["database", "app / bare Flask", "app / (bare Flask + executemany)", "app / raw (goal >= 0.5)", "rows"],
+            ratios,
         ),
         "",
-        "Where a batch request's time goes (cProfile of one extra round, inclusive share):\n",
+        "Where a batch request's time goes (cProfile of one extra round of the app, inclusive share):\n",
         report.table(
             ["", *results],
             [
