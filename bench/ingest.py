@@ -613,7 +613,8 @@ def main() -> None:
             f"after {args.warmup} s warm-up; fresh SQLite file / fresh PostgreSQL schema, "
             "migrated with `flask db upgrade`; the insert baseline (bench/bare_insert_app.py) writes the same "
             "row into the same table with the app's engine options and connection hooks (SQLite WAL, "
-            "synchronous=FULL, BEGIN IMMEDIATE; PostgreSQL synchronous_commit=on) and commits before the 201",
+            "synchronous=FULL, BEGIN IMMEDIATE; PostgreSQL synchronous_commit=on) and commits before the 201 "
+            "(its rows count as the devices' neighbours in the app's repeat-tap check, hence some suspect rows)",
         ),
         "",
         report.table(

@@ -280,13 +280,17 @@ def revision() -> str:
     return f"{head}{' + uncommitted changes in the work tree' if dirty else ''}"
 
 
+LOAD_AT_IMPORT = os.getloadavg()[0]  # the scripts import this module first thing
+
+
 def header(title: str, module: str, started: float, settings: str) -> str:
     return (
         f"### {title}\n\n"
         f"- Command: `{command_line(module).strip()}`\n"
         f"- Date: {now_utc()} (took {time.time() - started:.0f} s)\n"
         f"- Code: {revision()}\n"
-        f"- Machine: {machine()}\n"
+        f"- Machine: {machine()}; shared: other sessions' test suites and CI may run at the same time "
+        f"(1-minute load average {LOAD_AT_IMPORT:.1f} at the start, {os.getloadavg()[0]:.1f} at the end)\n"
         f"- Software: {versions()}\n"
         f"- Settings: {settings}\n"
     )
