@@ -92,6 +92,9 @@ def engine_options(uri: str, config) -> dict:
 # writable: it was opened read-only, or its file went away. PostgreSQL: the server is a standby.
 _SQLITE_UNUSABLE = ("attempt to write a readonly database", "unable to open database file", "disk i/o error")
 _PG_READ_ONLY = "25006"  # read_only_sql_transaction
+# deadlock_detected, serialization_failure: the database chose this transaction to undo so another
+# could go on; the same work run again in a new transaction succeeds.
+_PG_RETRY = frozenset({"40P01", "40001"})
 
 
 @event.listens_for(Engine, "handle_error")
@@ -163,18 +166,24 @@ _INSERTS: dict[str, Callable[[type[Any]], sqlite_dialect.Insert | postgresql.Ins
 }
 
 
-def write_retrying(session: DbSession, work: Callable[[], T], attempts: int = 2) -> T:
-    """Run ``work()`` in a write transaction, and again if it lost an insert race.
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether a write failed only because a concurrent one won, so running it again is right:
+    an insert race (two requests both found no row; the loser's unique constraint fails, and the
+    next pass sees the winner's row), or a PostgreSQL deadlock or serialization failure (the
+    database undid this transaction so the other could go on). SQLite's BEGIN IMMEDIATE already
+    serialises writers. Callers roll back (``write_transaction`` does) and run the work again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _PG_RETRY
 
-    On PostgreSQL two requests can both find no row and both insert it; the loser's
-    unique constraint raises IntegrityError. The next pass sees the winner's row and
-    updates it instead. (SQLite's BEGIN IMMEDIATE already serialises writers.)
-    """
+
+def write_retrying(session: DbSession, work: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``work()`` in a write transaction, and again while it lost a race (:func:`lost_a_race`)."""
     for attempt in range(attempts):
         try:
             with write_transaction(session):
                 return work()
-        except IntegrityError:
-            if attempt == attempts - 1:
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or not lost_a_race(exc):
                 raise
     raise AssertionError("unreachable")
