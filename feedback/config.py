@@ -163,6 +163,10 @@ def load_config() -> dict:
         "BATCH_MAX_ITEMS": _int("BATCH_MAX_ITEMS", 500),
         # A second tap from one device within this many seconds is kept but marked suspect.
         "SUSPECT_WINDOW_SECONDS": _float("SUSPECT_WINDOW_SECONDS", 2.0),
+        # How long a process may answer a kiosk tap from its cache of device tokens and current
+        # survey versions (feedback/services/tap_cache.py): a revoked token is refused on every node
+        # within this many seconds (at once on the node that revoked it). 0: no cache.
+        "AUTH_CACHE_SECONDS": _float("AUTH_CACHE_SECONDS", 1.0),
         # Kiosk clocks drift; allow a little skew into the future, and refuse very old taps.
         "CLIENT_TIME_MAX_FUTURE_SECONDS": _int("CLIENT_TIME_MAX_FUTURE_SECONDS", 300),
         "CLIENT_TIME_MAX_AGE_DAYS": _int("CLIENT_TIME_MAX_AGE_DAYS", 90),

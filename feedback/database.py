@@ -126,18 +126,27 @@ def _sqlite_on_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def begin_write(session: DbSession) -> None:
+    """Open the session's transaction as a write transaction now (SQLite: ``BEGIN IMMEDIATE``), so
+    the reads before the writes (a kiosk's token lookup) share it: ``write_transaction`` continues
+    it instead of beginning another. Nothing if a transaction is already open."""
+    real = session.registry() if isinstance(session, scoped_session) else session
+    if not real.in_transaction():
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
+
+
 @contextmanager
 def write_transaction(session: DbSession):
     """Run a unit of work that writes; commit on success, roll back on error.
 
-    On SQLite a transaction already open (a read, e.g. the token lookup) is ended
-    first, so the write lock is taken at BEGIN and the work cannot fail half way
-    on a lock. On PostgreSQL the open transaction simply continues (one round
-    trip fewer than ending it and beginning another).
+    On SQLite a read transaction already open (e.g. a page's reads) is ended first, so
+    the write lock is taken at BEGIN and the work cannot fail half way on a lock; one
+    opened by ``begin_write`` already holds it and continues. On PostgreSQL the open
+    transaction simply continues (one round trip fewer than ending it and beginning another).
     """
     real = session.registry() if isinstance(session, scoped_session) else session
     sqlite_db = session.get_bind().dialect.name == "sqlite"
-    if sqlite_db and real.in_transaction():
+    if sqlite_db and real.in_transaction() and not real.connection().get_execution_options().get(SQLITE_IMMEDIATE):
         session.commit()
     if not real.in_transaction():
         session.connection(execution_options={SQLITE_IMMEDIATE: True})

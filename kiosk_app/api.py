@@ -17,7 +17,7 @@ from feedback.schemas.responses import (
     ResponseOutSchema,
 )
 from feedback.services import ingest, kiosks
-from kiosk_app.auth import device_required
+from kiosk_app.auth import kiosk_required
 
 device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
 
@@ -27,7 +27,7 @@ def _policy() -> ingest.IngestPolicy:
 
 
 @device_api.post("/responses")
-@device_required
+@kiosk_required
 def post_response():
     """Store one response from a kiosk.
     ---
@@ -50,12 +50,12 @@ def post_response():
         422: {$ref: '#/components/responses/Refused'}
     """
     item = load_json(request, ResponseInSchema())
-    [result] = ingest.ingest(db.session, g.device, [item], policy=_policy(), now=clock.now(), batch=False)
+    [result] = ingest.ingest(db.session, g.kiosk, [item], policy=_policy(), now=clock.now(), batch=False)
     return jsonify(ResponseOutSchema().dump(result.response)), result.status
 
 
 @device_api.post("/responses/batch")
-@device_required
+@kiosk_required
 def post_batch():
     """Store up to BATCH_MAX_ITEMS responses from a kiosk's offline queue, all or nothing.
     ---
@@ -86,7 +86,7 @@ def post_batch():
             f"A batch holds at most {limit} responses.",
             {"responses": [f"At most {limit} items."]},
         )
-    results = ingest.ingest(db.session, g.device, body["responses"], policy=_policy(), now=clock.now(), batch=True)
+    results = ingest.ingest(db.session, g.kiosk, body["responses"], policy=_policy(), now=clock.now(), batch=True)
     created = sum(r.created for r in results)
     out = {
         "created": created,
@@ -97,7 +97,7 @@ def post_batch():
 
 
 @device_api.post("/devices/heartbeat")
-@device_required
+@kiosk_required
 def heartbeat():
     """Record that a kiosk is alive, its app version and queue length.
     ---
@@ -119,8 +119,8 @@ def heartbeat():
     """
     body = load_json(request, HeartbeatInSchema())
     now = clock.now()
-    device = kiosks.record_heartbeat(db.session, g.device, now=now, **body)
-    out = {"device": device.id, "location": g.device.location.code, "server_time": now}
+    kiosks.record_heartbeat(db.session, g.kiosk, now=now, **body)
+    out = {"device": g.kiosk.id, "location": g.kiosk.location.code, "server_time": now}
     return jsonify(HeartbeatOutSchema().dump(out))
 
 

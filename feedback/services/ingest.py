@@ -38,6 +38,7 @@ from feedback.services.ingest_rules import (
     resolve_versions,
 )
 from feedback.services.repeat_taps import Tap, changed_neighbours, reflag, repeat_taps
+from feedback.services.tap_cache import KioskRef, TapLocation
 
 __all__ = ["IngestPolicy", "ItemResult", "Source", "ingest", "ingest_phone", "payload_hash", "store_rows"]
 
@@ -72,15 +73,15 @@ def payload_hash(item: Item) -> str:
 class Source:
     """Where responses come from: a kiosk (device, repeat taps by time) or a phone (repeat by cookie)."""
 
-    location: Location
+    location: Location | TapLocation
     channel: str
-    device: Device | None = None
+    device: Device | KioskRef | None = None
     repeat: bool = False  # phone only: this visitor already answered here within the window
 
 
 def ingest(
     session: DbSession,
-    device: Device,
+    device: Device | KioskRef,
     items: list[Item],
     *,
     now: datetime,
@@ -93,7 +94,8 @@ def ingest(
     :class:`Conflict` with nothing stored. Errors are keyed by item index when
     ``batch`` is true, by field otherwise.
     """
-    source = Source(session.get_one(Location, device.location_id), "kiosk", device)
+    location = device.location if isinstance(device, KioskRef) else session.get_one(Location, device.location_id)
+    source = Source(location, "kiosk", device)
     return _ingest(session, source, items, policy=policy, now=now, batch=batch)
 
 
@@ -195,7 +197,7 @@ def _store(
         if conflicts:
             raise Conflict("A response id is already stored with a different body.", conflicts)
         replays = {i for i, item in enumerate(items) if item["id"] in stored}
-        versions = resolve_versions(session, location, items, batch, skip=replays)
+        versions = resolve_versions(session, location, items, batch, skip=replays, max_age=policy.cache_seconds)
         check_rules(items, versions, now, policy, batch, skip=replays)
 
         new = [i for i, item in enumerate(items) if item["id"] not in stored and i not in first_index]

@@ -3,17 +3,20 @@ the location's survey, a rating on its scale, follow-ups it offers, a plausible 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from feedback.database import DbSession
 from feedback.models import Location, SurveyVersion
+from feedback.services import tap_cache
 from feedback.services.errors import InvalidInput
+from feedback.services.tap_cache import TapLocation, VersionRef
 
 Item = dict[str, Any]  # one response as ResponseInSchema loads it
 Errors = dict[Any, Any]  # messages by field, or by item index then field
@@ -24,6 +27,7 @@ class IngestPolicy:
     suspect_window: timedelta = timedelta(seconds=2)
     max_future: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(days=90)
+    cache_seconds: float = 0.0  # how old a cached survey version may be (tap_cache); 0: read it
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IngestPolicy:
@@ -31,6 +35,7 @@ class IngestPolicy:
             suspect_window=timedelta(seconds=config["SUSPECT_WINDOW_SECONDS"]),
             max_future=timedelta(seconds=config["CLIENT_TIME_MAX_FUTURE_SECONDS"]),
             max_age=timedelta(days=config["CLIENT_TIME_MAX_AGE_DAYS"]),
+            cache_seconds=config.get("AUTH_CACHE_SECONDS", 0.0),
         )
 
 
@@ -60,41 +65,46 @@ def check_repeats_within(items: list[Item], hashes: list[str], batch: bool) -> d
 
 def resolve_versions(
     session: DbSession,
-    location: Location,
+    location: Location | TapLocation,
     items: list[Item],
     batch: bool,
     skip: frozenset[int] | set[int] = frozenset(),
-) -> list[SurveyVersion | None]:
+    *,
+    max_age: float = 0.0,
+) -> list[VersionRef | None]:
     """The survey version each item answered: the one it names, or the location's current one.
 
-    Items whose index is in ``skip`` (replays of stored responses) get None.
+    Items whose index is in ``skip`` (replays of stored responses) get None. Versions read less
+    than ``max_age`` seconds ago in this process are answered from ``tap_cache``.
     """
+    cache = tap_cache.of(session)
     wanted = {
         item["survey_version"]
         for i, item in enumerate(items)
         if i not in skip and item.get("survey_version") is not None
     }
-    found = (
-        {
-            v.id: v
-            for v in session.scalars(
-                select(SurveyVersion).where(SurveyVersion.id.in_(wanted), SurveyVersion.survey_id == location.survey_id)
-            )
-        }
-        if wanted
-        else {}
-    )
+    found: dict[int, VersionRef] = {}
+    for vid in wanted:
+        hit = cache.get(("version", vid), max_age)
+        if hit is not None:
+            found[vid] = hit
+    missing = wanted - found.keys()
+    if missing:
+        read_at = time.monotonic()
+        for version in session.scalars(select(SurveyVersion).where(SurveyVersion.id.in_(missing))):
+            found[version.id] = VersionRef.of(version)
+            cache.put(("version", version.id), found[version.id], read_at, max_age)
     needs_current = any(i not in skip and item.get("survey_version") is None for i, item in enumerate(items))
-    current = SurveyVersion.current_for(session, location.survey_id) if needs_current else None
+    current = _current_version(session, cache, location.survey_id, max_age) if needs_current else None
     errors: Errors = {}
-    resolved: list[SurveyVersion | None] = []
+    resolved: list[VersionRef | None] = []
     for i, item in enumerate(items):
         vid = item.get("survey_version")
         if i in skip:
             resolved.append(None)
         elif vid is None:
             resolved.append(current)
-        elif vid in found:
+        elif vid in found and found[vid].survey_id == location.survey_id:
             resolved.append(found[vid])
         else:
             add_error(batch, i, "survey_version", "Not a version of this location's survey.", errors)
@@ -104,9 +114,22 @@ def resolve_versions(
     return resolved
 
 
+def _current_version(session: DbSession, cache: tap_cache.TtlCache, survey_id: int, max_age: float) -> VersionRef:
+    """The survey's newest version; a survey edit makes a new one, so a cached answer lags it
+    by ``max_age`` at most on other nodes (none on this one: the commit clears the cache)."""
+    hit = cache.get(("current", survey_id), max_age)
+    if hit is not None:
+        return cast(VersionRef, hit)
+    read_at = time.monotonic()
+    current = VersionRef.of(SurveyVersion.current_for(session, survey_id))
+    cache.put(("current", survey_id), current, read_at, max_age)
+    cache.put(("version", current.id), current, read_at, max_age)
+    return current
+
+
 def check_rules(
     items: list[Item],
-    versions: list[SurveyVersion | None],
+    versions: list[VersionRef | None],
     now: datetime,
     policy: IngestPolicy,
     batch: bool,

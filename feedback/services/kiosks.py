@@ -3,23 +3,26 @@ actor's kiosks with their health, recognise a kiosk by its bearer token, record 
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from feedback.database import DbSession, write_transaction
+from feedback.database import DbSession, begin_write, write_transaction
 from feedback.models import Device, Location, Office
 from feedback.models.devices import hash_token, new_token
-from feedback.services import audit, enrollment, users
+from feedback.services import audit, enrollment, tap_cache, users
 from feedback.services.actors import Actor
 from feedback.services.editing import fresh, text
 from feedback.services.errors import InvalidInput, NotFound
 from feedback.services.hours import open_time_between
 from feedback.services.locations import location_in_scope
+from feedback.services.tap_cache import KioskRef, TapLocation
 
 # A kiosk sends a heartbeat every minute; this much silence during opening hours is worth a look.
 SILENT_AFTER = timedelta(minutes=15)
@@ -158,9 +161,38 @@ def authenticate(session: DbSession, token: str | None) -> Device | None:
     return device
 
 
+def authenticate_for_write(session: DbSession, token: str | None, *, max_age: float) -> KioskRef | None:
+    """The active kiosk holding ``token`` as plain values, or None, for a request that writes.
+
+    Answered from this process's cache when it read the token less than ``max_age`` seconds ago
+    (a revocation elsewhere is refused within ``max_age``; here at once, see ``tap_cache``);
+    otherwise read in the write transaction the request then continues (``begin_write``), so a
+    tap is one transaction. Refusals are never cached.
+    """
+    if not token:
+        return None
+    digest = hash_token(token)
+    cache = tap_cache.of(session)
+    found = cache.get(("token", digest), max_age)
+    if found is not None:
+        return cast(KioskRef, found)
+    begin_write(session)
+    read_at = time.monotonic()
+    row = session.execute(
+        select(Device.id, Device.revoked_at, Location.id, Location.code, Location.survey_id, Location.active)
+        .join(Location, Location.id == Device.location_id)
+        .where(Device.token_hash == digest)
+    ).first()
+    if row is None or row[1] is not None or not row[5]:
+        return None
+    kiosk = KioskRef(row[0], TapLocation(row[2], row[3], row[4]))
+    cache.put(("token", digest), kiosk, read_at, max_age)
+    return kiosk
+
+
 def record_heartbeat(
     session: DbSession,
-    device: Device,
+    device: Device | KioskRef,
     *,
     app_version: str,
     queue_length: int,
