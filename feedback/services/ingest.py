@@ -20,9 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
-from feedback.database import DbSession, write_transaction
+from feedback.database import DbSession, lost_a_race, write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
 from feedback.services import rollups
 from feedback.services.announce import LocationRef, StoredResponse, responses_stored
@@ -123,10 +123,11 @@ def _ingest(
         try:
             results = _store(session, source, items, hashes, first_index, now, policy, batch)
             break
-        except IntegrityError:
-            # Another worker stored one of these ids between our check and insert;
-            # the next pass sees it and answers replay or conflict.
-            if attempt == 2:
+        except DBAPIError as exc:
+            # Another worker stored one of these ids between our check and insert (the next pass
+            # sees it and answers replay or conflict), or PostgreSQL undid this transaction to
+            # break a deadlock on the rollup rows: the work runs again, whole, in a new transaction.
+            if attempt == 2 or not lost_a_race(exc):
                 raise
     else:
         raise AssertionError("unreachable")
