@@ -8,37 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from feedback.database import write_transaction
-from tests.builders import add_api_token, add_user
-from tests.helpers.walks import B_CODE, B_OFFICE, object_arguments, route_url, routes_under
-
-PASSWORD = "walk-password-123"
+from tests.builders import PASSWORD
+from tests.helpers.walks import B_CODE, B_OFFICE, object_arguments, route_url, routes_under, two_offices
 
 
 @pytest.fixture
-def world(session, build):
-    office_a = build.office(name="Alpha Passport Agency", tz="America/Chicago")
-    office_b = build.office(name=B_OFFICE, tz="America/New_York")
-    loc_a = build.location(code="AAA-1", office=office_a)
-    loc_b = build.location(code=B_CODE, office=office_b)
-    device_a, _ = build.device(location=loc_a)
-    device_b, _ = build.device(location=loc_b)
-    with write_transaction(session):
-        manager = add_user(session, "manager.a@example.gov", PASSWORD, "manager", offices=[office_a])
-        other = add_user(session, "manager.b@example.gov", PASSWORD, "manager", offices=[office_b])
-        add_user(session, "admin@example.gov", PASSWORD, "admin")
-        token_b, _ = add_api_token(session, other, "b")
-    return {
-        "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager},
-        "b": {
-            "office": office_b,
-            "location": loc_b,
-            "device": device_b,
-            "user": other,
-            "token_id": token_b.id,
-            "survey": loc_b.survey_id,
-        },
-    }
+def world(session, build, make_user):
+    return two_offices(session, build, make_user)
 
 
 def signed_in(browser, live, email):
