@@ -169,13 +169,7 @@ class Tally:
 
 def tally(raws, *, location_ids=None, start: date | None = None, end: date | None = None, channel=None) -> Tally:
     out = Tally()
-    for r in raws:
-        if location_ids is not None and r.location_id not in location_ids:
-            continue
-        if channel and r.channel != channel:
-            continue
-        if (start and r.local_date < start) or (end and r.local_date > end):
-            continue
+    for r in _selected(raws, location_ids=location_ids, start=start, end=end, channel=channel):
         out.add(r)
     return out
 
