@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401  (registers the tables with the metadata)
         ratelimit,
     )
+    from feedback.folding import init_app as init_folding
     from feedback.i18n import init_app as init_i18n
     from feedback.i18n import select_locale
     from feedback.input_guard import init_app as init_input_guard
@@ -71,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_security(app)
     init_input_guard(app)
+    init_folding(app)  # who folds taps into the rollups (ROLLUP_FOLD)
     init_numbers(app)  # the ``percent`` template filter: one rounding rule (half up) everywhere
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -97,7 +99,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_listeners() -> None:
-    """What runs after a service's commit: the alert rules listen to what ingest stores."""
+    """What runs after a service's commit: the fold listens to what ingest stores, the alert rules
+    to what the fold counts."""
     from kiosk_app import alerting
 
     alerting.subscribe()

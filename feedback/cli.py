@@ -26,6 +26,7 @@ from feedback.models import Device, Location, Office
 from feedback.services import (
     api_tokens,
     demo,
+    fold,
     hours,
     kiosks,
     locations,
@@ -310,6 +311,13 @@ def rollups_rebuild() -> None:
     with write_transaction(db.session):
         count = rollups.rebuild(db.session)
     click.echo(f"Rebuilt rollups from {count} responses.")
+
+
+@rollups_cli.command("fold")
+def rollups_fold() -> None:
+    """Add the responses taps stored since the last fold to the rollups (what a dead process left)."""
+    count = fold.fold(db.session)
+    click.echo(f"Folded {count} responses into the rollups.")
 
 
 def register(app: Flask) -> None:

@@ -221,9 +221,14 @@ def load_config() -> dict:
         "SMTP_URL": os.environ.get("SMTP_URL") or None,
         "ALERT_MAIL_FROM": os.environ.get("ALERT_MAIL_FROM") or "counter-feedback@localhost",
         "SMTP_TIMEOUT_SECONDS": _float("SMTP_TIMEOUT_SECONDS", 10),
-        # Evaluate the burst and below-target rules right after a stored negative rating
-        # (kiosk_app/alerting.py). Off: only ``flask alerts run`` evaluates the rules.
+        # Evaluate the burst and below-target rules when a stored negative rating is folded into
+        # the rollups (kiosk_app/alerting.py). Off: only ``flask alerts run`` evaluates the rules.
         "ALERTS_ON_INGEST": _bool("ALERTS_ON_INGEST", True),
+        # Who adds a tap's response to the rollups after it is answered (feedback/folding.py):
+        # "background" (a thread per process), "inline" (the request, before answering) or "off"
+        # (only readers, `flask rollups fold` and the scheduler). Readers always fold first.
+        "ROLLUP_FOLD": os.environ.get("ROLLUP_FOLD", "background"),
+        "ROLLUP_FOLD_DELAY_SECONDS": _float("ROLLUP_FOLD_DELAY_SECONDS", 0.2),
         # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
         # set by tests; None is the real time.
         "CLOCK": None,

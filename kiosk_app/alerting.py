@@ -1,12 +1,13 @@
-"""Alert rules after responses are stored: the listener of ``announce.responses_stored``.
+"""Alert rules after responses are counted: the listener of ``announce.responses_stored``.
 
-The rules run after the ingest transaction has committed, and an error in them is logged and
-dropped: a stored response is answered 2xx whatever the alerts do. They run in the request,
-so a negative tap waits for them (5-7 statements, see docs/PERFORMANCE.md; a positive one
-needs none); ``ALERTS_ON_INGEST=false`` leaves them to ``flask alerts run``, and so does a
-write outside a request (a command, a loader). The e-mail of a new alert is sent after the
-answer has gone out (``call_on_close``); if the process dies first, the alert stays
-``pending`` and ``flask alerts run`` sends it.
+The fold (``services/fold.py``) announces the responses it has just added to the rollups, after
+its commit; the cheap rules run then, and an error in them is logged and dropped: the responses
+stand. So a tap's answer never waits for them: the fold runs after it (``feedback/folding.py``),
+in a background thread, the scheduler, or a reader that folds first; ``ROLLUP_FOLD=inline``
+runs it in the tap's request. ``ALERTS_ON_INGEST=false`` leaves the rules to ``flask alerts
+run``. The e-mail of a new alert is sent after an answer has gone out (``call_on_close``) when
+the fold ran in a request, else at once; if the process dies first, the alert stays ``pending``
+and ``flask alerts run`` sends it.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ def subscribe() -> None:
 
 
 def on_stored(session: DbSession, stored: announce.Stored) -> None:
-    """Evaluate the cheap rules for the responses just stored; nothing outside a request or when
-    ``ALERTS_ON_INGEST`` is off (then only ``flask alerts run`` evaluates)."""
-    if not has_request_context() or not current_app.config.get("ALERTS_ON_INGEST", True):
+    """Evaluate the cheap rules for the responses just counted; nothing when ``ALERTS_ON_INGEST``
+    is off (then only ``flask alerts run`` evaluates)."""
+    if not current_app.config.get("ALERTS_ON_INGEST", True):
         return
     try:
         mail = mailer.Mailer.from_config(current_app.config)
@@ -44,6 +45,9 @@ def on_stored(session: DbSession, stored: announce.Stored) -> None:
         return
     if raised and mail is not None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+        if not has_request_context():
+            _deliver(app, raised)
+            return
 
         @after_this_request
         def _send_when_answered(response: HttpResponse) -> HttpResponse:

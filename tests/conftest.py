@@ -77,6 +77,9 @@ def _app(database_url, tmp_path_factory):
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
+            # Taps are folded before the answer, so a test sees alerts at once; the fold's own
+            # tests (tests/feedback/test_fold.py) run the other modes.
+            "ROLLUP_FOLD": "inline",
             "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
             "PUBLIC_URL": "http://127.0.0.1:8000",  # what the tests expect in links, whatever the environment
         }

@@ -36,6 +36,11 @@ class Response(Model):
             sqlite_where=text("comment_state IS NOT NULL"),
             postgresql_where=text("comment_state IS NOT NULL"),
         ),
+        # The fold (services/fold.py) and the readers' "anything not yet folded here?" read only
+        # the few rows a tap stored since the last fold.
+        Index(
+            "ix_responses_pending", "location_id", sqlite_where=text("pending = 1"), postgresql_where=text("pending")
+        ),
     )
 
     # Made by the client, so a retry of the same tap is recognised.
@@ -61,5 +66,8 @@ class Response(Model):
     # response is taken out of the rollups, so it counts in no score or export total.
     comment_state: Mapped[str | None] = mapped_column(String(16))
     comment_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Stored by a tap but not yet added to the rollups (services/fold.py adds it and clears this).
+    # Writers that add a row and its rollups in one transaction (the demo loader) store False.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     location: Mapped[Location] = relationship()

@@ -1,4 +1,5 @@
-"""What the write services announce after their commit (responses stored), and who listens."""
+"""What the write services announce after their commit (responses stored, responses waiting for the
+fold), and who listens."""
 
 from __future__ import annotations
 
@@ -106,3 +107,30 @@ def responses_stored(session: DbSession, responses: Sequence[StoredResponse], no
         except Exception:
             session.rollback()
             log.exception("A listener failed after %d response(s) were stored; they stand", len(responses))
+
+
+PendingListener = Callable[[DbSession], None]
+_pending_listeners: list[PendingListener] = []
+
+
+def subscribe_pending(listener: PendingListener) -> PendingListener:
+    """Call ``listener(session)`` after every commit that leaves responses to fold (``services/fold.py``)."""
+    if listener not in _pending_listeners:
+        _pending_listeners.append(listener)
+    return listener
+
+
+def unsubscribe_pending(listener: PendingListener) -> None:
+    if listener in _pending_listeners:
+        _pending_listeners.remove(listener)
+
+
+def responses_pending(session: DbSession) -> None:
+    """Tell whoever folds that rows wait; call it after the commit. An error is logged and dropped:
+    the rows stand, and the next fold (a reader, the scheduler) counts them."""
+    for listener in list(_pending_listeners):
+        try:
+            listener(session)
+        except Exception:
+            session.rollback()
+            log.exception("A fold listener failed; the pending responses stand")

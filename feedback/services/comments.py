@@ -9,7 +9,8 @@ subtracted from the rollups (``rollups.apply(sign=-1)``) in the transaction that
 state, and added back when the mark is undone. The state change is a conditional UPDATE
 (``... WHERE comment_state IN (states the action applies to)``) on rows locked first, and
 the rollups move only for the rows that UPDATE changed: two people pressing "spam" at the
-same moment subtract the response once. ``rollups.rebuild`` skips spam, so a rebuild agrees.
+same moment subtract the response once. ``rollups.rebuild`` skips spam, so a rebuild agrees;
+a response still pending (``services/fold.py``) is in no rollup yet, and the fold skips spam.
 
 Every change is audited, one entry per response (``comment.<action>``, target type
 ``response``). The audit log's ``target_id`` is an integer and response ids are UUIDs, so
@@ -300,6 +301,7 @@ def act(
                 Response.rating,
                 Response.followup_offered,
                 Response.followup_chosen,
+                Response.pending,
                 SurveyVersion.scale,
                 Location.code,
                 Office.timezone,
@@ -334,9 +336,11 @@ def act(
                 )
             )
         done = [r for r in rows if r.id in changed]
-        if action in ("mark_spam", "unmark_spam") and done:
-            zones = rollups.zones_for_write(session, {r.location_id for r in done})  # a zone change waits
-            rollups.apply(session, [_fact(r, zones) for r in done], sign=-1 if action == "mark_spam" else 1)
+        # A row still pending (read under its lock) is not in the rollups yet: the fold skips spam.
+        counted = [r for r in done if not r.pending]
+        if action in ("mark_spam", "unmark_spam") and counted:
+            zones = rollups.zones_for_write(session, {r.location_id for r in counted})  # a zone change waits
+            rollups.apply(session, [_fact(r, zones) for r in counted], sign=-1 if action == "mark_spam" else 1)
         for r in done:
             field, old = (
                 ("comment_state", r.comment_state)

@@ -4,8 +4,10 @@ The client makes each response's UUID, so a retry is recognised: the same id
 with the same body is a replay (answered with the stored record, even if the
 survey or the clock has moved on since), the same id with another body is a
 conflict. A batch is validated as a whole before anything is written, and
-written in one transaction with its rollups, so it is stored entirely or not at
-all; after the commit, what was stored is announced (``announce.responses_stored``).
+written in one transaction, so it is stored entirely or not at all. The request
+writes the response rows only, marked pending; the fold (``services/fold.py``)
+adds them to the rollups after the answer and announces them to the alert rules.
+After the commit, ingest only says that rows wait (``announce.responses_pending``).
 """
 
 from __future__ import annotations
@@ -16,16 +18,16 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, insert, or_, select
 from sqlalchemy.exc import DBAPIError
 
 from feedback.database import DbSession, lost_a_race, write_transaction
 from feedback.models import Device, Location, Response, SurveyVersion
 from feedback.services import rollups
-from feedback.services.announce import LocationRef, StoredResponse, responses_stored
+from feedback.services.announce import LocationRef, StoredResponse, responses_pending
 from feedback.services.errors import Conflict
 from feedback.services.ingest_rules import (
     DEFAULT_POLICY,
@@ -131,8 +133,9 @@ def _ingest(
                 raise
     else:
         raise AssertionError("unreachable")
-    # Committed: tell the listeners (the alert rules) what this call stored, each response once.
-    responses_stored(session, [r.response for r in results if r.created], now)
+    # Committed: whoever folds (feedback/folding.py) is told that rows wait.
+    if any(r.created for r in results):
+        responses_pending(session)
     return results
 
 
@@ -157,8 +160,6 @@ def _store(
             # Two requests of one kiosk at once must see each other's taps for the repeat-tap
             # check: lock the device row (SQLite's BEGIN IMMEDIATE already serialises writers).
             session.execute(select(Device.id).where(Device.id == device.id).with_for_update())
-        # The office's zone, held until commit: a zone change or counter move waits for this write.
-        zones = rollups.zones_for_write(session, [location.id])
         if device is not None:
             times = [item["client_time"] for item in items]
             condition = or_(
@@ -237,8 +238,10 @@ def _store(
                 }
             )
         scales = {v.id: v.scale for v in versions if v is not None}
-        store_rows(session, rows, scales=scales, zones=zones)
-        reflag(session, neighbours_to_reflag, flags, zones)
+        if rows:
+            # The row only (Core, one statement): the fold adds it to the rollups after the answer.
+            session.execute(insert(_RESPONSES), [row | _PENDING for row in rows])
+        reflag(session, neighbours_to_reflag, flags)
         # Plain records for the answer and the announcement (building ORM objects for a 500-item
         # batch costs more than the insert); replays re-read in full (only a retried request has any).
         here = LocationRef(location.id, location.code)
@@ -262,10 +265,15 @@ def _replayed(session: DbSession, ids: Iterable[uuid.UUID], here: LocationRef) -
     return {row.id: StoredResponse.of(row._mapping, row.scale, here) for row in found}
 
 
+_RESPONSES = cast(Table, Response.__table__)
+_PENDING = {"pending": True}
+
+
 def store_rows(
     session: DbSession, rows: Sequence[Item], *, scales: Mapping[int, str], zones: Mapping[int, ZoneInfo]
 ) -> None:
-    """Insert validated response rows and add them to the rollups, in the caller's transaction.
+    """Insert validated response rows and add them to the rollups, in the caller's transaction: the
+    write path of bulk loaders (the demo), which count their rows at once instead of folding.
 
     ``scales`` maps survey version id to scale key, ``zones`` location id to ZoneInfo.
     """

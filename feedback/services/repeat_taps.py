@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Table, select, update
 
@@ -59,25 +58,34 @@ def changed_neighbours(
     return out
 
 
-def reflag(
-    session: DbSession, rows: Sequence[Row[Any]], flags: dict[uuid.UUID, bool], zones: dict[int, ZoneInfo]
-) -> None:
+def reflag(session: DbSession, rows: Sequence[Row[Any]], flags: dict[uuid.UUID, bool]) -> None:
     """Store the new flag of stored taps and move each between the suspect=false/true buckets of
-    the rollups, in the caller's transaction (spam is in no bucket: only its flag changes)."""
+    the rollups, in the caller's transaction. Only rows the rollups already count move: a pending
+    row (``services/fold.py``) is counted by the fold with its new flag, and spam is in no bucket.
+    ``pending`` and the comment state are read back from the UPDATE itself, under the row's lock,
+    so a fold or a spam mark committing meanwhile is seen."""
     if not rows:
         return
     table = cast(Table, Response.__table__)
+    counted: set[uuid.UUID] = set()
     for flag in (True, False):
         ids = [row.id for row in rows if flags[row.id] is flag]
         if ids:
-            session.execute(update(table).where(table.c.id.in_(ids)).values(suspect=flag))
-    counted = [row for row in rows if row.comment_state != "spam"]
-    if not counted:
+            changed = session.execute(
+                update(table)
+                .where(table.c.id.in_(ids))
+                .values(suspect=flag)
+                .returning(table.c.id, table.c.pending, table.c.comment_state)
+            )
+            counted |= {r.id for r in changed if not r.pending and r.comment_state != "spam"}
+    moved = [row for row in rows if row.id in counted]
+    if not moved:
         return
+    zones = rollups.zones_for_write(session, {row.location_id for row in moved})  # a zone change waits
     scales = dict(
         session.execute(
             select(SurveyVersion.id, SurveyVersion.scale).where(
-                SurveyVersion.id.in_({row.survey_version_id for row in counted})
+                SurveyVersion.id.in_({row.survey_version_id for row in moved})
             )
         ).all()
     )
@@ -95,7 +103,7 @@ def reflag(
                 tuple(row.followup_offered or ()),
                 tuple(row.followup_chosen or ()),
             )
-            for row in counted
+            for row in moved
         ]
 
     rollups.apply(session, facts(lambda row: bool(row.suspect)), sign=-1)

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.database import DbSession, insert_for
@@ -130,12 +131,15 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
 
     With ``location_ids`` only those locations' rows are replaced: what a time zone change or a
     counter move needs (``services.offices``, ``services.locations``), since local dates and hours move with the zone.
-    Without, every row (``flask rollups rebuild``, a repair tool). The old rows are deleted before
-    the responses are read, so a writer that commits in between (holding no zone lock, e.g. a
-    demo load) is either deleted and read again, or waits for the deleted rows and adds after.
+    Without, every row (``flask rollups rebuild``, a repair tool). The locations are locked first,
+    so no fold or spam mark of theirs runs meanwhile; a tap's new row stays pending for the next fold.
+    The old rows are deleted before the responses are read, so a writer that commits in between
+    holding no location lock (a demo load) is either deleted and read again, or waits for the
+    deleted rows and adds after.
     """
     hourly, followup = delete(ResponseHourly), delete(FollowupDaily)
     scope = []
+    locked = select(Location.id).order_by(Location.id).with_for_update()
     if location_ids is not None:
         ids = sorted(set(location_ids))
         if not ids:
@@ -143,6 +147,12 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
         hourly = hourly.where(ResponseHourly.location_id.in_(ids))
         followup = followup.where(FollowupDaily.location_id.in_(ids))
         scope.append(Response.location_id.in_(ids))
+        locked = locked.where(Location.id.in_(ids))
+    # The locations, exclusively: a fold (services/fold.py) takes them shared before it takes any
+    # pending row, so none runs here meanwhile. Rows still pending are counted by this rebuild.
+    session.execute(locked)
+    table = cast(Table, Response.__table__)
+    session.execute(update(table).where(table.c.pending, *scope).values(pending=False))
     session.execute(hourly)
     session.execute(followup)
     zones = {
@@ -163,6 +173,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
         )
         .where(
             Response.comment_state.is_distinct_from("spam"),  # spam counts nowhere (services/comments.py)
+            ~Response.pending,  # a tap stored since the lock: the next fold counts it
             *scope,
         )
         .execution_options(yield_per=chunk)

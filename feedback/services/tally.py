@@ -15,6 +15,7 @@ from feedback.models import FollowupDaily, ResponseHourly
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.numbers import rounded
 from feedback.scales import SCALES
+from feedback.services import fold
 from feedback.services.stats import Interval, verdict, wilson_interval
 
 GROUPS = ("location", "day", "week", "month", "hour")
@@ -244,6 +245,7 @@ def read(
     out = [Counted(start, end) for start, end in ranges]
     if not ids or not out:
         return out
+    fold.catch_up(session, ids)  # the taps answered before this read count in it
     group_cols = _group_columns(group)
     parts = []
     for i, (start, end) in enumerate(ranges):

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db
 from feedback.models import Response
-from feedback.services import announce, followup_update, phone, rollups
+from feedback.services import announce, followup_update, phone
+from feedback.services import ingest as ingest_module
 from feedback.services.errors import Conflict, InvalidInput
 from feedback.services.ingest import IngestPolicy, ingest
 
@@ -112,9 +113,9 @@ def test_refused_and_conflicting_responses_are_not_announced(session, device, he
 
 def test_a_rolled_back_write_is_not_announced(session, device, heard, monkeypatch):
     def broken(*args, **kwargs):
-        raise RuntimeError("the rollups failed")
+        raise RuntimeError("the write failed after its insert")
 
-    monkeypatch.setattr(rollups, "apply", broken)
+    monkeypatch.setattr(ingest_module, "reflag", broken)  # runs after the insert, in its transaction
     with pytest.raises(RuntimeError):
         ingest(session, device, [tap(1)], now=NOW)
     assert heard.announcements == []
