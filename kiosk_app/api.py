@@ -21,6 +21,15 @@ from kiosk_app.auth import kiosk_required
 
 device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
 
+# One instance each: a schema keeps no state between loads, and building one per request cost a
+# tap about 0.4 ms (issue 14's profile).
+_RESPONSE_IN_SCHEMA = ResponseInSchema()
+_RESPONSE_OUT_SCHEMA = ResponseOutSchema()
+_BATCH_IN_SCHEMA = BatchInSchema()
+_BATCH_OUT_SCHEMA = BatchOutSchema()
+_HEARTBEAT_IN_SCHEMA = HeartbeatInSchema()
+_HEARTBEAT_OUT_SCHEMA = HeartbeatOutSchema()
+
 
 def _policy() -> ingest.IngestPolicy:
     return ingest.IngestPolicy.from_config(current_app.config)
@@ -49,9 +58,9 @@ def post_response():
         415: {$ref: '#/components/responses/NotJson'}
         422: {$ref: '#/components/responses/Refused'}
     """
-    item = load_json(request, ResponseInSchema())
+    item = load_json(request, _RESPONSE_IN_SCHEMA)
     [result] = ingest.ingest(db.session, g.kiosk, [item], policy=_policy(), now=clock.now(), batch=False)
-    return jsonify(ResponseOutSchema().dump(result.response)), result.status
+    return jsonify(_RESPONSE_OUT_SCHEMA.dump(result.response)), result.status
 
 
 @device_api.post("/responses/batch")
@@ -77,7 +86,7 @@ def post_batch():
         415: {$ref: '#/components/responses/NotJson'}
         422: {$ref: '#/components/responses/Refused'}
     """
-    body = load_json(request, BatchInSchema())
+    body = load_json(request, _BATCH_IN_SCHEMA)
     limit = current_app.config["BATCH_MAX_ITEMS"]
     if len(body["responses"]) > limit:
         raise ApiError(
@@ -93,7 +102,7 @@ def post_batch():
         "replayed": len(results) - created,
         "results": [{"id": r.response.id, "status": r.status, "suspect": r.response.suspect} for r in results],
     }
-    return jsonify(BatchOutSchema().dump(out)), 201 if created else 200
+    return jsonify(_BATCH_OUT_SCHEMA.dump(out)), 201 if created else 200
 
 
 @device_api.post("/devices/heartbeat")
@@ -117,11 +126,11 @@ def heartbeat():
         415: {$ref: '#/components/responses/NotJson'}
         422: {$ref: '#/components/responses/Problem'}
     """
-    body = load_json(request, HeartbeatInSchema())
+    body = load_json(request, _HEARTBEAT_IN_SCHEMA)
     now = clock.now()
     kiosks.record_heartbeat(db.session, g.kiosk, now=now, **body)
     out = {"device": g.kiosk.id, "location": g.kiosk.location.code, "server_time": now}
-    return jsonify(HeartbeatOutSchema().dump(out))
+    return jsonify(_HEARTBEAT_OUT_SCHEMA.dump(out))
 
 
 @device_api.get("/openapi.json")
