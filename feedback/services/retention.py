@@ -42,13 +42,17 @@ class Result:
         """One line for the CLI and the scheduler's log."""
         if self.comment_cutoff is None and self.audit_cutoff is None:
             return "Retention is off (RETENTION_COMMENT_DAYS and RETENTION_AUDIT_DAYS are 0): nothing purged."
-        parts = []
+        purged, kept = [], []
         for what, n, cutoff in (
             ("comments", self.comments, self.comment_cutoff),
             ("audit entries", self.audit_entries, self.audit_cutoff),
         ):
-            parts.append(f"{n} {what} before {cutoff:%Y-%m-%d %H:%M} UTC" if cutoff else f"{what} kept forever")
-        return "Purged " + "; ".join(parts) + "."
+            if cutoff is None:
+                kept.append(what)
+            else:
+                purged.append(f"{n} {what} older than {cutoff:%Y-%m-%d %H:%M} UTC")
+        line = f"Purged {' and '.join(purged)}."
+        return f"{line} {kept[0].capitalize()} are kept forever." if kept else line
 
 
 def _cutoff(now: datetime, days: int | None) -> datetime | None:
