@@ -189,12 +189,19 @@ def _sqlite_restore(url: URL, source: Path) -> str | None:
 
 def pg_schema(url: URL) -> str:
     """The schema the app uses: ``search_path`` from the URL's ``options``, else ``public``."""
-    options = url.query.get("options", "")
-    for option in (options,) if isinstance(options, str) else options:
-        for part in unquote(option).split():
-            key, _, value = part.removeprefix("-c").partition("=")
-            if part.startswith("-c") and key.strip() == "search_path" and value:
-                return value.split(",")[0].strip().strip('"')
+    raw = url.query.get("options", "")
+    words = " ".join((raw,) if isinstance(raw, str) else raw)
+    tokens = unquote(words).split()
+    settings = []  # libpq spells a setting "-c name=value", "-cname=value" or "--name=value"
+    for k, token in enumerate(tokens):
+        if token == "-c" and k + 1 < len(tokens):
+            settings.append(tokens[k + 1])
+        elif token.startswith(("--", "-c")):
+            settings.append(token[2:])
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key.strip().replace("-", "_") == "search_path" and value:
+            return value.split(",")[0].strip().strip('"')
     return "public"
 
 
@@ -203,7 +210,8 @@ def libpq_command_args(url: URL) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if url.password is not None:
         env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
+    # ``URL.set`` leaves a field alone when given None, so the URL is built again without it.
+    plain = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
     return plain.render_as_string(hide_password=False), env
 
 

@@ -9,13 +9,14 @@ included, with the state before the backup.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
 import pytest
-from sqlalchemy import delete, func, inspect, select, text
+from sqlalchemy import delete, func, inspect, make_url, select, text
 
 from feedback.app import create_app
 from feedback.database import write_transaction
@@ -228,3 +229,20 @@ def test_a_backup_taken_while_taps_keep_coming_is_consistent(ops_app, tmp_path):
         assert backups.restore(db.engine, db.metadata, done.path, force=True) is not None
         responses, rolled = _counted(db.engine)
         assert responses == rolled and start_count <= responses <= end_count
+
+
+@pytest.mark.parametrize(
+    ("url", "schema"),
+    [
+        ("postgresql+psycopg://app:s3cret@db.example:5432/feedback", "public"),
+        ("postgresql+psycopg://app@db/feedback?options=-csearch_path%3Dtest_ab12", "test_ab12"),
+        ("postgresql+psycopg://app@db/feedback?options=-c%20search_path%3Dagency%2Cpublic", "agency"),
+        ("postgresql+psycopg://app@db/feedback?options=-cstatement_timeout%3D5000", "public"),
+    ],
+)
+def test_the_tools_get_the_schema_and_never_the_password_on_their_command_line(url, schema):
+    parsed = make_url(url)
+    assert backups.pg_schema(parsed) == schema
+    dbname, env = backups.libpq_command_args(parsed)
+    assert dbname.startswith("postgresql://app@db") and "s3cret" not in dbname and "psycopg" not in dbname
+    assert env.get("PGPASSWORD") == ("s3cret" if "s3cret" in url else os.environ.get("PGPASSWORD"))
