@@ -105,6 +105,8 @@ def backup(engine: Engine, target_dir: Path, now: datetime, keep: int = 14) -> B
     try:
         version = _sqlite_backup(url, partial) if dialect == "sqlite" else _pg_backup(url, partial)
         partial.rename(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(f"The backup failed: {exc}") from exc
     finally:
         partial.unlink(missing_ok=True)
     return Backup(path, path.stat().st_size, version, prune(target_dir, keep))
@@ -125,6 +127,8 @@ def restore(engine: Engine, metadata: MetaData, source: Path, *, force: bool = F
     engine.dispose()
     try:
         return _sqlite_restore(url, source) if dialect == "sqlite" else _pg_restore(engine, source)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(f"The restore failed: {exc}") from exc
     finally:
         engine.dispose()
 
@@ -149,11 +153,14 @@ def _sqlite_version(conn: sqlite3.Connection) -> str | None:
 
 def check_sqlite(path: Path) -> str | None:
     """Check a SQLite backup file; return its Alembic version (None if it has no such table)."""
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            raise BackupError(f"The backup {path} failed its integrity check: {'; '.join(map(str, result[:5]))}")
-        return _sqlite_version(conn)
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result == ["ok"]:
+                return _sqlite_version(conn)
+    except sqlite3.Error as exc:
+        result = [str(exc)]
+    raise BackupError(f"The backup {path} failed its integrity check: {'; '.join(map(str, result[:5]))}")
 
 
 def _sqlite_backup(url: URL, partial: Path) -> str | None:

@@ -246,3 +246,19 @@ def test_the_tools_get_the_schema_and_never_the_password_on_their_command_line(u
     dbname, env = backups.libpq_command_args(parsed)
     assert dbname.startswith("postgresql://app@db") and "s3cret" not in dbname and "psycopg" not in dbname
     assert env.get("PGPASSWORD") == ("s3cret" if "s3cret" in url else os.environ.get("PGPASSWORD"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_backup_is_refused_and_the_database_left_as_it_was(ops_app, tmp_path, damage):
+    fill(db.session)
+    done = backups.backup(db.engine, tmp_path / "damaged", NOW)
+    data = done.path.read_bytes()
+    done.path.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"not a backup at all" * 100)
+    db.session.remove()
+    before = snapshot(db.engine)
+
+    restored = invoke(ops_app, "restore", "--force", str(done.path))
+
+    assert restored.exit_code == 1 and isinstance(restored.exception, SystemExit), restored.output
+    assert "Error:" in restored.stderr and "Traceback" not in restored.output
+    assert snapshot(db.engine) == before
