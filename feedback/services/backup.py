@@ -69,9 +69,14 @@ def backups_in(target_dir: Path) -> list[Path]:
     """The finished backups in ``target_dir``, oldest first (the names sort by time)."""
     if not target_dir.is_dir():
         return []
-    return sorted(
-        p for p in target_dir.iterdir() if p.name.startswith(PREFIX) and p.suffix in SUFFIXES.values() and p.is_file()
-    )
+    found = [p for p in target_dir.iterdir() if p.name.startswith(PREFIX) and p.suffix in SUFFIXES.values()]
+    return sorted((p for p in found if p.is_file()), key=_age_key)
+
+
+def _age_key(path: Path) -> tuple[str, int]:
+    """``feedback-<UTC time>[-n]``: by time, then by ``n`` (a second backup within the second)."""
+    stamp, _, n = path.stem[len(PREFIX) :].partition("-")
+    return stamp, int(n) if n.isdigit() else 0
 
 
 def prune(target_dir: Path, keep: int) -> tuple[Path, ...]:

@@ -153,10 +153,17 @@ def test_only_the_newest_backups_are_kept(ops_app, tmp_path):
     made = [backups.backup(db.engine, folder, NOW + timedelta(hours=h), keep=2) for h in range(3)]
     assert [p.name for p in backups.backups_in(folder)] == [m.path.name for m in made[1:]]
     assert made[2].removed == (made[0].path,)
-    # Two in one second get distinct names; --keep 0 keeps every one.
+    # --keep 0 keeps every one.
     again = invoke(ops_app, "backup", "--to", str(folder), "--keep", "0")
     assert again.exit_code == 0, again.stderr
     assert len(backups.backups_in(folder)) == 3
+    # A second backup within the same second is the newer one, so pruning drops the first.
+    twice = [backups.backup(db.engine, folder, NOW + timedelta(hours=5), keep=0) for _ in range(3)]
+    ext = twice[0].path.suffix
+    assert [t.path.name for t in twice] == [f"feedback-20261120T170000Z{n}{ext}" for n in ("", "-1", "-2")]
+    assert backups.backups_in(folder)[-3:] == [t.path for t in twice]
+    backups.prune(folder, 1)
+    assert backups.backups_in(folder) == [twice[-1].path]
     assert not list(folder.glob("*.partial"))
 
 
