@@ -19,14 +19,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.engine import URL
+
+from feedback.database import DbSession
 
 PREFIX = "feedback-"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".dump"}
@@ -115,6 +119,14 @@ def backup(engine: Engine, target_dir: Path, now: datetime, keep: int = 14) -> B
     finally:
         partial.unlink(missing_ok=True)
     return Backup(path, path.stat().st_size, version, prune(target_dir, keep))
+
+
+def backup_job(session: DbSession, now: datetime, config: Mapping[str, Any]) -> str:
+    """The scheduled job (same shape as ``retention.retention_job``): a backup by the app's
+    settings, in one line. Raises BackupError when it failed (nothing is left behind)."""
+    done = backup(session.get_bind().engine, Path(config["BACKUP_DIR"]), now, keep=int(config.get("BACKUP_KEEP", 14)))
+    pruned = f", {len(done.removed)} older removed" if done.removed else ""
+    return f"Backup {done.path} ({done.size} bytes, revision {done.alembic_version or 'none'}{pruned})."
 
 
 def restore(engine: Engine, metadata: MetaData, source: Path, *, force: bool = False) -> str | None:

@@ -269,3 +269,14 @@ def test_a_damaged_backup_is_refused_and_the_database_left_as_it_was(ops_app, tm
     assert restored.exit_code == 1 and isinstance(restored.exception, SystemExit), restored.output
     assert "Error:" in restored.stderr and "Traceback" not in restored.output
     assert snapshot(db.engine) == before
+
+
+def test_the_scheduled_job_backs_up_by_the_settings(ops_app, tmp_path):
+    fill(db.session)
+    config = {"BACKUP_DIR": str(tmp_path / "scheduled"), "BACKUP_KEEP": 1}
+    first = backups.backup_job(db.session, NOW, config)
+    second = backups.backup_job(db.session, NOW + timedelta(days=1), config)
+    [kept] = backups.backups_in(tmp_path / "scheduled")
+    assert kept.name.startswith("feedback-20261121T120000Z")
+    assert first.startswith("Backup ") and "revision 0011" in first and "removed" not in first
+    assert second.startswith(f"Backup {kept} (") and second.endswith(", 1 older removed).")
