@@ -321,9 +321,12 @@ def rollups_fold() -> None:
 
 
 def register(app: Flask) -> None:
+    from feedback.cli_ops import COMMANDS as ops_commands
     from feedback.cli_reports import alerts_cli, export_cli, volumes_cli
 
     for group in (demo_cli, office_cli, location_cli, device_cli, user_cli, rollups_cli):
         app.cli.add_command(group)
     for group in (export_cli, volumes_cli, alerts_cli):
         app.cli.add_command(group)
+    for command in ops_commands:
+        app.cli.add_command(command)

@@ -236,4 +236,12 @@ def load_config() -> dict:
         # and the fewest responses for which a location's share is shown.
         "SCOREBOARD_CACHE_SECONDS": _int("SCOREBOARD_CACHE_SECONDS", 300),
         "SCOREBOARD_MIN_RESPONSES": _int("SCOREBOARD_MIN_RESPONSES", 10),
+        # Backups (feedback/services/backup.py, ``flask backup``): where they go, and how many of the
+        # newest are kept there.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance_path / "backups"),
+        "BACKUP_KEEP": _int("BACKUP_KEEP", 14),
+        # Records retention (feedback/services/retention.py): comment text and audit entries older than
+        # this many days are purged; 0 (the default) keeps them forever. Schedules differ by agency.
+        "RETENTION_COMMENT_DAYS": _int("RETENTION_COMMENT_DAYS", 0),
+        "RETENTION_AUDIT_DAYS": _int("RETENTION_AUDIT_DAYS", 0),
     }

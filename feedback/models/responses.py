@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from feedback.models.org import Location
 
 CHANNELS = ("kiosk", "qr")
-COMMENT_STATES = ("open", "handled", "archived", "spam")
+COMMENT_STATES = ("open", "handled", "archived", "spam", "purged")
 
 
 class Response(Model):
@@ -64,6 +64,7 @@ class Response(Model):
     comment: Mapped[str | None] = mapped_column(Text)
     # The comment inbox (services/comments.py): open, handled, archived or spam. A spam
     # response is taken out of the rollups, so it counts in no score or export total.
+    # ``purged``: the text was cleared by records retention (services/retention.py); in no tab.
     comment_state: Mapped[str | None] = mapped_column(String(16))
     comment_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Stored by a tap but not yet added to the rollups (services/fold.py adds it and clears this).
