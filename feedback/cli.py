@@ -1,4 +1,5 @@
-"""Flask CLI commands that set the service up: demo, office, location, device, user, rollups.
+"""Flask CLI commands that set the service up: demo, office, location, device, user, rollups;
+and ``flask scheduler``, the process that runs the scheduled jobs.
 
 They change data through the same services as the admin site, as the system actor "cli" (so the
 same rules hold and the audit log records each change); all are idempotent. The reporting
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 import io
 import secrets
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import ParamSpec, TypeVar
@@ -312,6 +315,29 @@ def rollups_rebuild() -> None:
     click.echo(f"Rebuilt rollups from {count} responses.")
 
 
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run what is due once and exit (for cron or a test).")
+def scheduler_command(once: bool) -> None:
+    """Run the scheduled jobs (alerts, ...) each once per period, until stopped (Ctrl-C, SIGTERM).
+
+    Safe on any number of nodes: each job's period is claimed in the database by one of them.
+    """
+    from feedback.scheduler import Scheduler
+
+    loop = Scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    if once:
+        outcomes = loop.tick()
+        for outcome in outcomes:
+            click.echo(f"{outcome.job}: {'ok' if outcome.ok else 'failed'}: {outcome.result}")
+        if not outcomes:
+            click.echo("Nothing due: every job has run in its current period.")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())  # finish the job in hand, then exit
+    loop.run(stop)
+
+
 def register(app: Flask) -> None:
     from feedback.cli_reports import alerts_cli, export_cli, volumes_cli
 
@@ -319,3 +345,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     for group in (export_cli, volumes_cli, alerts_cli):
         app.cli.add_command(group)
+    app.cli.add_command(scheduler_command)

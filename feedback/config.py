@@ -224,6 +224,12 @@ def load_config() -> dict:
         # Evaluate the burst and below-target rules right after a stored negative rating
         # (kiosk_app/alerting.py). Off: only ``flask alerts run`` evaluates the rules.
         "ALERTS_ON_INGEST": _bool("ALERTS_ON_INGEST", True),
+        # The scheduler (``flask scheduler``, feedback/scheduler.py): how often it looks for due jobs,
+        # each job's period (run once per period across all nodes), and how long runs are kept.
+        "SCHEDULER_TICK_SECONDS": _float("SCHEDULER_TICK_SECONDS", 5),
+        "SCHEDULE_ALERTS_SECONDS": _int("SCHEDULE_ALERTS_SECONDS", 60),
+        "SCHEDULE_PRUNE_SECONDS": _int("SCHEDULE_PRUNE_SECONDS", 24 * 3600),
+        "SCHEDULER_KEEP_DAYS": _int("SCHEDULER_KEEP_DAYS", 14),
         # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
         # set by tests; None is the real time.
         "CLOCK": None,
