@@ -100,7 +100,7 @@ class Scheduler:
         while not stop.is_set():
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 (the database may be down; the next tick tries again)
+            except Exception:  # the database may be down: the next tick tries again
                 log.exception("Scheduler tick failed; trying again in %g s", self.tick_seconds)
             stop.wait(self.tick_seconds)
         log.info("Scheduler %s stopped", self.node)

@@ -87,7 +87,7 @@ def run_claimed(session: DbSession, job: Job, run_id: int, now: datetime) -> Out
     started = time.perf_counter()
     try:
         result, ok = job.run(session, now), True
-    except Exception as exc:  # noqa: BLE001 (any failure of a job is recorded, and the loop goes on)
+    except Exception as exc:  # any failure of a job is recorded, and the loop goes on
         session.rollback()
         log.exception("Scheduled job %s failed", job.name)
         result, ok = f"{type(exc).__name__}: {exc}", False

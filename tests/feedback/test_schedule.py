@@ -158,7 +158,8 @@ def test_the_loop_goes_on_after_a_failed_tick(app, monkeypatch):
         return real(session, jobs, now, node)
 
     monkeypatch.setattr("feedback.scheduler.run_due", flaky)
-    thread = threading.Thread(target=Scheduler(app, jobs=[Job("alerts", 60, work)], tick_seconds=0.01).run, args=(stop,))
+    loop = Scheduler(app, jobs=[Job("alerts", 60, work)], tick_seconds=0.01)
+    thread = threading.Thread(target=loop.run, args=(stop,))
     thread.start()
     thread.join(10)
     assert not thread.is_alive()
@@ -191,4 +192,3 @@ def test_prune_keeps_recent_runs_and_each_jobs_newest(session):
         ("weekly", NOON - timedelta(days=30)),  # old, but its job's newest
         ("minutely", NOON - timedelta(days=1)),
     ]
-
