@@ -113,6 +113,7 @@ class JobStatus:
     last: JobRun | None
     state: str  # never | running | interrupted | ok | failed
     next_due: datetime
+    overdue: bool  # a whole period went by with no run: no scheduler is running (or none gets through)
 
 
 def status(session: DbSession, jobs: Iterable[Job], now: datetime) -> list[JobStatus]:
@@ -123,14 +124,15 @@ def status(session: DbSession, jobs: Iterable[Job], now: datetime) -> list[JobSt
             select(JobRun).where(JobRun.job == job.name).order_by(JobRun.period_start.desc()).limit(1)
         )
         if last is None:
-            rows.append(JobStatus(job, None, "never", period_start(now, job.period)))
+            rows.append(JobStatus(job, None, "never", period_start(now, job.period), False))
             continue
         if last.finished_at is None:
             state = "interrupted" if last.started_at + STALE_AFTER < now else "running"
         else:
             state = "ok" if last.ok else "failed"
         following = last.period_start + timedelta(seconds=job.period)
-        rows.append(JobStatus(job, last, state, max(following, period_start(now, job.period))))
+        overdue = following + timedelta(seconds=job.period) <= now
+        rows.append(JobStatus(job, last, state, max(following, period_start(now, job.period)), overdue))
     return rows
 
 

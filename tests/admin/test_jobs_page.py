@@ -74,3 +74,12 @@ def test_managers_get_403_and_no_menu_entry(new_client, people):
     assert 'href="/admin/jobs"' not in manager.get("/admin/").get_data(as_text=True)
     anonymous = new_client().get("/admin/jobs")
     assert anonymous.status_code == 302 and anonymous.location.startswith("/admin/login")
+
+
+def test_a_job_no_scheduler_ran_for_a_whole_period_is_flagged(client, session, people):
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    schedule.run_due(session, [Job("alerts", 60, lambda s, n: "0 alerts raised; e-mail off")], long_ago, "web-1:1")
+    assert sign_in(client, ADMIN).status_code == 302
+    listed = rows(client.get("/admin/jobs").get_data(as_text=True))
+    assert f"Overdue: no run since {long_ago:%Y-%m-%d %H:%M} UTC. Is a scheduler running?" in listed["alerts"]
+    assert "Overdue" not in listed["job-runs-prune"]  # never run: not yet due

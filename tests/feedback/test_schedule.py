@@ -175,6 +175,11 @@ def test_status_says_each_jobs_last_run_and_next_due(session):
     assert rows["ok"].next_due == NOON + timedelta(minutes=1)  # the current period: at the next tick
     assert (rows["broken"].state, rows["broken"].next_due) == ("failed", NOON + timedelta(minutes=5))
     assert (rows["new"].state, rows["new"].last, rows["new"].next_due) == ("never", None, NOON)
+    assert not any(row.overdue for row in rows.values())
+
+    # No scheduler ran "ok" for a whole period (12:01-12:02): overdue, due now.
+    stopped = schedule.status(session, jobs, NOON + timedelta(minutes=2, seconds=1))[0]
+    assert (stopped.overdue, stopped.next_due) == (True, NOON + timedelta(minutes=2))
 
     # A claimed run not finished: running, and after an hour interrupted (its node died).
     schedule.claim(session, jobs[2], later, "node-b")
