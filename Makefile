@@ -1,4 +1,5 @@
-# Two commands: `make run` (install, migrate, demo data, serve) and `make test`.
+# Two commands: `make run` (install, migrate, demo data, serve and run the scheduled jobs:
+# the Procfile's web and scheduler, started by honcho) and `make test`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -43,8 +44,9 @@ run: demo
 	@echo "    or (Houston only)          manager.houston@example.gov / demo-manager-password"
 	@echo "  API documentation (OpenAPI): http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "  Health check:                http://127.0.0.1:$(PORT)/healthz"
+	@echo "  Scheduled jobs (alerts ...): http://127.0.0.1:$(PORT)/admin/jobs (the scheduler runs beside the web server)"
 	@echo ""
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 
 # The fast suite, for running often. CI also runs the slow tests, PostgreSQL and the browser.
 test: install-test

@@ -6,6 +6,7 @@ from admin_app import (  # noqa: F401  (register their routes on admin_bp)
     comments,
     dashboard,
     exports,
+    jobs,
     manage,
     manage_kiosks,
     manage_people,

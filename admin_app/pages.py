@@ -22,6 +22,7 @@ ADMIN_NAV = (
     ("admin.users", _l("Users"), True),
     ("admin.tokens", _l("API tokens"), False),
     ("admin.audit", _l("Audit log"), True),
+    ("admin.jobs", _l("Scheduled jobs"), True),
 )
 
 

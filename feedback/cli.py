@@ -1,4 +1,5 @@
-"""Flask CLI commands that set the service up: demo, office, location, device, user, rollups.
+"""Flask CLI commands that set the service up: demo, office, location, device, user, rollups;
+and ``flask scheduler``, the process that runs the scheduled jobs.
 
 They change data through the same services as the admin site, as the system actor "cli" (so the
 same rules hold and the audit log records each change); all are idempotent. The reporting
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 import io
 import secrets
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from typing import ParamSpec, TypeVar
@@ -318,6 +321,27 @@ def rollups_fold() -> None:
     """Add the responses taps stored since the last fold to the rollups (what a dead process left)."""
     count = fold.fold(db.session)
     click.echo(f"Folded {count} responses into the rollups.")
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run what is due once and exit (for cron or a test).")
+def scheduler_command(once: bool) -> None:
+    """Run the scheduled jobs (alerts, ...) each once per period, until stopped (Ctrl-C, SIGTERM).
+
+    Safe on any number of nodes: each job's period is claimed in the database by one of them.
+    """
+    from feedback.scheduler import Scheduler
+
+    loop = Scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    if once:
+        outcomes = loop.tick()
+        for outcome in outcomes:
+            click.echo(f"{outcome.job}: {'ok' if outcome.ok else 'failed'}: {outcome.result}")
+        if not outcomes:
+            click.echo("Nothing due: every job has run in its current period.")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())  # finish the job in hand, then exit
+    loop.run(stop)
 
 
 def register(app: Flask) -> None:
@@ -330,3 +354,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     for command in ops_commands:
         app.cli.add_command(command)
+    app.cli.add_command(scheduler_command)

@@ -229,6 +229,14 @@ def load_config() -> dict:
         # (only readers, `flask rollups fold` and the scheduler). Readers always fold first.
         "ROLLUP_FOLD": os.environ.get("ROLLUP_FOLD", "background"),
         "ROLLUP_FOLD_DELAY_SECONDS": _float("ROLLUP_FOLD_DELAY_SECONDS", 0.2),
+        # The scheduler (``flask scheduler``, feedback/scheduler.py): how often it looks for due jobs,
+        # each job's period (run once per period across all nodes), and how long runs are kept.
+        "SCHEDULER_TICK_SECONDS": _float("SCHEDULER_TICK_SECONDS", 5),
+        "SCHEDULE_ALERTS_SECONDS": _int("SCHEDULE_ALERTS_SECONDS", 60),
+        "SCHEDULE_FOLD_SECONDS": _int("SCHEDULE_FOLD_SECONDS", 30),
+        "SCHEDULE_RETENTION_SECONDS": _int("SCHEDULE_RETENTION_SECONDS", 24 * 3600),
+        "SCHEDULE_PRUNE_SECONDS": _int("SCHEDULE_PRUNE_SECONDS", 24 * 3600),
+        "SCHEDULER_KEEP_DAYS": _int("SCHEDULER_KEEP_DAYS", 14),
         # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
         # set by tests; None is the real time.
         "CLOCK": None,

@@ -8,6 +8,7 @@ from feedback.models.org import Location, Office
 from feedback.models.reporting import CustomerVolume
 from feedback.models.responses import Response
 from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
+from feedback.models.scheduling import JobRun
 from feedback.models.surveys import Survey, SurveyVersion
 from feedback.models.users import ApiToken, SignInThrottle, User, user_locations, user_offices
 
@@ -21,6 +22,7 @@ __all__ = [
     "DroppedSubmission",
     "EnrollmentCode",
     "FollowupDaily",
+    "JobRun",
     "Location",
     "Office",
     "Response",
