@@ -176,3 +176,12 @@ def test_the_required_site_address_stops_compose_with_a_message_when_unset():
     text = Path(ROOT / "compose.yaml").read_text(encoding="utf-8")
     uses = re.findall(r"\$\{SITE_ADDRESS([^}]*)\}", text)
     assert uses and all(use.startswith(":?") and len(use) > 2 for use in uses)
+
+
+def test_the_readme_deploying_section_names_every_setting_the_files_set():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Deploying\n", 1)[1].split("\n## ", 1)[0]
+    example = (ROOT / "deploy" / "production.env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"^(\w+)=", example, re.M)) | set(_environment(SERVICES["app1"])) | {"SITE_ADDRESS"}
+    names -= {"FEEDBACK_ENV"}  # the image's own default, stated in prose
+    assert [name for name in sorted(names) if f"`{name}`" not in section] == []
