@@ -321,6 +321,8 @@ def rollups_fold() -> None:
     """Add the responses taps stored since the last fold to the rollups (what a dead process left)."""
     count = fold.fold(db.session)
     click.echo(f"Folded {count} responses into the rollups.")
+
+
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Run what is due once and exit (for cron or a test).")
 def scheduler_command(once: bool) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from feedback.config import load_config
 from feedback.models import Alert, JobRun
 from feedback.scheduler import registered_jobs
-from tests.builders import auth, response_body
 from feedback.services import demo
+from tests.builders import auth, response_body
 
 ROOT = Path(__file__).resolve().parent.parent
 
