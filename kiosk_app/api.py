@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from feedback import clock
+from feedback import clock, metrics
 from feedback.extensions import db
 from feedback.http import ApiError, load_json
 from feedback.openapi import build_spec
@@ -24,6 +24,11 @@ device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
 
 def _policy() -> ingest.IngestPolicy:
     return ingest.IngestPolicy.from_config(current_app.config)
+
+
+def _count(created: int, items: int) -> None:
+    metrics.responses_stored("kiosk", g.kiosk.location_id, created)
+    metrics.replayed(items - created)
 
 
 @device_api.post("/responses")
@@ -51,6 +56,7 @@ def post_response():
     """
     item = load_json(request, ResponseInSchema())
     [result] = ingest.ingest(db.session, g.kiosk, [item], policy=_policy(), now=clock.now(), batch=False)
+    _count(int(result.created), 1)
     return jsonify(ResponseOutSchema().dump(result.response)), result.status
 
 
@@ -88,6 +94,7 @@ def post_batch():
         )
     results = ingest.ingest(db.session, g.kiosk, body["responses"], policy=_policy(), now=clock.now(), batch=True)
     created = sum(r.created for r in results)
+    _count(created, len(results))
     out = {
         "created": created,
         "replayed": len(results) - created,
