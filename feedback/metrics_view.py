@@ -27,7 +27,7 @@ from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.datastructures import WWWAuthenticate
@@ -47,6 +47,8 @@ metrics_bp = Blueprint("metrics", __name__)
 # Endpoints that store responses: timed in the ingest histogram, their refusals counted by reason.
 INGEST_ENDPOINTS = frozenset({"device_api.post_response", "device_api.post_batch", "phone.answer"})
 PAGE_BLUEPRINT = "admin"
+# The classic text format, which every Prometheus reads (the names here need nothing newer).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 REFUSALS = {
     400: "malformed",
     401: "unauthorized",
@@ -94,9 +96,7 @@ def scrape() -> Response:
         raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "metrics"}))
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Scrape(_process_metrics(), _database_facts()))
-    return Response(
-        generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
-    )
+    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store"})
 
 
 class _DefaultRegistry:

@@ -52,4 +52,4 @@ def kiosk_states(session: DbSession, now: datetime) -> list[KioskState]:
 def office_of_locations(session: DbSession) -> dict[int, str]:
     """Location id → its office's slug (the office label of the metrics)."""
     rows = session.execute(select(Location.id, Office.slug).join(Location.office))
-    return {int(location_id): str(slug) for location_id, slug in rows.tuples()}
+    return {int(location_id): str(slug) for location_id, slug in rows}
