@@ -62,7 +62,7 @@ def test_metrics_answers_the_token_in_the_prometheus_format(client, token):
 def test_counts_after_known_traffic(app, client, new_client, build, session, token):
     office = build.office(name=f"Metrics Office {uuid.uuid4().hex[:6]}")
     location = build.location(office=office)
-    device, device_token = build.device(location)
+    _device, device_token = build.device(location)
     slug = slug_for(session, location)
     before = scrape(client)
 

@@ -115,7 +115,7 @@ def test_a_sane_incoming_request_id_is_kept_and_any_other_replaced(client, lines
         assert len(resp.headers["X-Request-ID"]) == 32
     problem = client.post("/api/v1/responses", json={}, headers={"X-Request-ID": "lb-0000-1111-2222"})
     assert problem.get_json()["request_id"] == "lb-0000-1111-2222"
-    assert [f["request_id"] for _r, f, _l in lines()][0] == "lb-7f3a9c21.trace:01"
+    assert lines()[0][1]["request_id"] == "lb-7f3a9c21.trace:01"
 
 
 def test_html_error_pages_carry_the_request_id_too(client, lines):
