@@ -174,3 +174,11 @@ def test_two_gunicorn_workers_answer_the_same_totals(tmp_path):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_gunicorn_leaves_the_request_log_to_the_app_unless_asked(monkeypatch):
+    """gunicorn's access line holds the raw path and query string (an enrolment code, a token)."""
+    monkeypatch.delenv("GUNICORN_ACCESSLOG", raising=False)
+    assert runpy.run_path(str(CONF))["accesslog"] is None
+    monkeypatch.setenv("GUNICORN_ACCESSLOG", "-")
+    assert runpy.run_path(str(CONF))["accesslog"] == "-"
