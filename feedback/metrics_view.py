@@ -67,6 +67,9 @@ REFUSALS = {
 
 
 def init_app(app: Flask) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder and not os.path.isdir(folder):  # else every counted request would fail, not the start
+        raise RuntimeError(f"PROMETHEUS_MULTIPROC_DIR must name an existing folder, got {folder!r}")
     app.register_blueprint(metrics_bp)
     app.after_request(_observe)
 

@@ -20,7 +20,8 @@ KIOSK_STATES = ("online", "silent", "revoked")
 class KioskState:
     """One kiosk as a scrape shows it. ``state``: ``revoked`` (its token no longer works),
     ``silent`` (the admin site's rule: quiet for too long during its office's opening hours), or
-    ``online`` (every other enrolled kiosk, including one outside opening hours)."""
+    ``online`` (every other enrolled kiosk, including one outside opening hours or at a counter
+    switched off)."""
 
     device_id: int
     location: str

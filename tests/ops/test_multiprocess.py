@@ -182,3 +182,11 @@ def test_gunicorn_leaves_the_request_log_to_the_app_unless_asked(monkeypatch):
     assert runpy.run_path(str(CONF))["accesslog"] is None
     monkeypatch.setenv("GUNICORN_ACCESSLOG", "-")
     assert runpy.run_path(str(CONF))["accesslog"] == "-"
+
+
+def test_a_missing_folder_stops_the_start(tmp_path, monkeypatch):
+    from feedback.app import create_app
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "not-made"))
+    with pytest.raises(RuntimeError, match="PROMETHEUS_MULTIPROC_DIR"):
+        create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance")})
