@@ -10,7 +10,10 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
+# The app logs every request itself, one line each (feedback/request_log.py: route, never the path
+# or query string, which can carry an enrolment code or a token); gunicorn's own access log (the
+# raw request line) only when GUNICORN_ACCESSLOG names a file, or "-" for stderr.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -23,3 +26,23 @@ limit_request_line = 8190
 # ignore both settings).
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
 control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+
+
+# Metrics under several workers (feedback/metrics_view.py): with PROMETHEUS_MULTIPROC_DIR set, each
+# worker writes its counters to files there and a scrape adds them up. The folder must be this
+# instance's own: emptied when the server starts (counters start again from zero, as a restart
+# means to Prometheus), and a dead worker's files marked so its live values drop out.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -24,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     _check_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    _configure_logging(app)
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_listeners()
@@ -43,6 +42,16 @@ def _check_settings(app: Flask) -> None:
             Mailer.from_config(app.config)
         except ValueError as exc:
             raise RuntimeError(str(exc)) from None
+
+
+def register_observability(app: Flask) -> None:
+    """Logging, the request id and log line (first, so its clock starts before any other hook),
+    and /metrics with the hook that times ingest and admin pages."""
+    from feedback import metrics_view, request_log
+
+    request_log.configure_logging(app)
+    request_log.init_app(app)
+    metrics_view.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -116,9 +125,3 @@ def register_commands(app: Flask) -> None:
     from feedback.cli import register
 
     register(app)
-
-
-def _configure_logging(app: Flask) -> None:
-    # Log to stderr, which gunicorn collects; one format for app and server.
-    if not app.debug and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -35,6 +35,8 @@ def resource_dir(name: str) -> Path:
 
 
 MODES = ("development", "production")
+LOG_FORMATS = ("json", "text")
+METRICS_TOKEN_MIN_LENGTH = 24
 SECRET_KEY_MIN_LENGTH = 32
 SECRET_KEY_MIN_BITS = 96  # measured from character frequencies, which undercount a random key
 SECRET_KEY_ADVICE = "Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -128,6 +130,20 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def _log_format(production: bool) -> str:
+    raw = os.environ.get("LOG_FORMAT") or ("json" if production else "text")
+    if raw not in LOG_FORMATS:
+        raise RuntimeError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {raw!r}")
+    return raw
+
+
+def _metrics_token() -> str | None:
+    token = os.environ.get("METRICS_TOKEN") or None
+    if token is not None and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise RuntimeError(f"METRICS_TOKEN must be at least {METRICS_TOKEN_MIN_LENGTH} characters. {SECRET_KEY_ADVICE}")
+    return token
 
 
 def load_config() -> dict:
@@ -252,4 +268,9 @@ def load_config() -> dict:
         # this many days are purged; 0 (the default) keeps them forever. Schedules differ by agency.
         "RETENTION_COMMENT_DAYS": _int("RETENTION_COMMENT_DAYS", 0),
         "RETENTION_AUDIT_DAYS": _int("RETENTION_AUDIT_DAYS", 0),
+        # Observability (feedback/request_log.py, feedback/metrics_view.py): every log record as one
+        # JSON line (production) or plain text (development); /metrics answers only a bearer of
+        # METRICS_TOKEN, and 404 while it is unset, so nothing is exposed by default.
+        "LOG_FORMAT": _log_format(production),
+        "METRICS_TOKEN": _metrics_token(),
     }

@@ -7,6 +7,8 @@ import json
 from flask import Request, Response, jsonify
 from marshmallow import Schema, ValidationError
 
+from feedback.request_log import request_id
+
 PROBLEM_MIME = "application/problem+json"
 
 
@@ -27,6 +29,7 @@ def problem(status: int, title: str, detail: str, errors: dict | list | None = N
         "status": status,
         "detail": detail,
         "errors": _jsonable(errors or {}),
+        "request_id": request_id(),  # the X-Request-ID of the answer, and of this request's log line
     }
     response = jsonify(body)
     response.status_code = status

@@ -31,13 +31,17 @@ SCHEMAS = {
 }
 PROBLEM = {
     "type": "object",
-    "required": ["status", "title", "detail", "errors"],
+    "required": ["status", "title", "detail", "errors", "request_id"],
     "properties": {
         "type": {"type": "string"},
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "errors": {"type": "object", "description": "Field name (or batch item index) to messages."},
+        "request_id": {
+            "type": "string",
+            "description": "This request's id, also in the X-Request-ID header and the service's log line.",
+        },
     },
 }
 RESPONSES = {  # named problem answers the views' docstrings refer to

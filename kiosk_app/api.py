@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from feedback import clock
+from feedback import clock, metrics
 from feedback.extensions import db
 from feedback.http import ApiError, load_json
 from feedback.openapi import build_spec
@@ -35,6 +35,11 @@ def _policy() -> ingest.IngestPolicy:
     return ingest.IngestPolicy.from_config(current_app.config)
 
 
+def _count(created: int, items: int) -> None:
+    metrics.responses_stored("kiosk", g.kiosk.location_id, created)
+    metrics.replayed(items - created)
+
+
 @device_api.post("/responses")
 @kiosk_required
 def post_response():
@@ -60,6 +65,7 @@ def post_response():
     """
     item = load_json(request, _RESPONSE_IN_SCHEMA)
     [result] = ingest.ingest(db.session, g.kiosk, [item], policy=_policy(), now=clock.now(), batch=False)
+    _count(int(result.created), 1)
     return jsonify(_RESPONSE_OUT_SCHEMA.dump(result.response)), result.status
 
 
@@ -97,6 +103,7 @@ def post_batch():
         )
     results = ingest.ingest(db.session, g.kiosk, body["responses"], policy=_policy(), now=clock.now(), batch=True)
     created = sum(r.created for r in results)
+    _count(created, len(results))
     out = {
         "created": created,
         "replayed": len(results) - created,

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 
-from feedback import clock, input_guard
+from feedback import clock, input_guard, metrics
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
 from feedback.schemas.phone import PhoneAnswerSchema
@@ -122,6 +122,7 @@ def answer(slug: str):
     lang = data["lang"]
     if data["website"]:
         phone.count_dropped(db.session, location, "honeypot", now)
+        metrics.rejected("honeypot")
         return jsonify(status="ok") if wants_json else _render("phone/thanks.html", lang, location=location)
     try:  # the version the visitor's page showed, even if the survey was edited since
         version = phone.answered_version(db.session, location, data["survey_version"], data["rating"])
@@ -155,6 +156,7 @@ def answer(slug: str):
             return jsonify(status=exc.status, errors=exc.errors), exc.status
         return _message("closed", lang, exc.status, location)
     if saved.created:
+        metrics.responses_stored("qr", location.id)
         session["answered"] = phone.remember(answered, location.id, now, repeat_window)
     session["mine"] = phone.remember_mine(own, location.id, data["id"], now)
     if wants_json:

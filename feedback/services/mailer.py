@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
+from feedback import metrics
 from feedback.database import DbSession, rowcount, write_transaction
 from feedback.models import Alert, Location, User, user_locations, user_offices
 from feedback.services.alert_log import figures
@@ -213,6 +214,7 @@ def deliver(
             .options(joinedload(Alert.location).joinedload(Location.office), joinedload(Alert.rule))
             .where(Alert.id == alert_id)
         ).one()  # the row just claimed
+        kind = alert.kind
         to = recipients(session, alert)
         message = compose(alert, to, mailer, now) if to else None
         session.commit()  # no transaction stays open while the SMTP server is talked to
@@ -226,9 +228,11 @@ def deliver(
             error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
             log.warning("E-mail of alert %s failed: %s", alert_id, error)
             _finish(session, alert_id, email_state="failed", email_error=error)
+            metrics.alert_sent(kind, ok=False)
             report.failed += 1
         else:
             _finish(session, alert_id, email_state="sent", emailed_at=now, email_error=None)
+            metrics.alert_sent(kind)
             report.sent += 1
     return report
 
