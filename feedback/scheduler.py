@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import clock
+from feedback import clock, metrics
 from feedback.database import DbSession
 from feedback.extensions import db
 from feedback.services import alerts, fold, mailer
@@ -95,6 +95,7 @@ class Scheduler:
             finally:
                 db.session.remove()
         for outcome in outcomes:
+            metrics.job_ran(outcome.job, outcome.ok, outcome.seconds)
             level = logging.INFO if outcome.ok else logging.ERROR
             log.log(level, "Job %s %s: %s", outcome.job, "done" if outcome.ok else "failed", outcome.result)
         return outcomes

@@ -87,3 +87,14 @@ def test_the_fold_job_counts_what_a_dead_process_left_pending(app, runner, sessi
     assert client.post("/api/v1/responses", json=response_body(), headers=auth(token)).status_code == 201
     result = runner.invoke(args=["scheduler", "--once"], catch_exceptions=False)
     assert "rollups-fold: ok: 1 pending responses folded" in result.output
+
+
+def test_each_job_run_is_counted_in_the_metrics(app, runner):
+    from prometheus_client import REGISTRY
+
+    def runs(job: str) -> float:
+        return REGISTRY.get_sample_value("feedback_job_runs_total", {"job": job, "outcome": "ok"}) or 0.0
+
+    before = runs("rollups-fold")
+    assert runner.invoke(args=["scheduler", "--once"], catch_exceptions=False).exit_code == 0
+    assert runs("rollups-fold") == before + 1

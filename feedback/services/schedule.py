@@ -51,6 +51,7 @@ class Outcome:
     job: str
     ok: bool
     result: str
+    seconds: float = 0.0
 
 
 def period_start(now: datetime, period: int) -> datetime:
@@ -91,8 +92,9 @@ def run_claimed(session: DbSession, job: Job, run_id: int, now: datetime) -> Out
         session.rollback()
         log.exception("Scheduled job %s failed", job.name)
         result, ok = f"{type(exc).__name__}: {exc}", False
-    _finish(session, run_id, now, time.perf_counter() - started, ok, result)
-    return Outcome(job.name, ok, result)
+    elapsed = time.perf_counter() - started
+    _finish(session, run_id, now, elapsed, ok, result)
+    return Outcome(job.name, ok, result, elapsed)
 
 
 def run_due(session: DbSession, jobs: Iterable[Job], now: datetime, node: str) -> list[Outcome]:
