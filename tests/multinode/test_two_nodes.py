@@ -16,6 +16,7 @@ with SIGKILL mid-load. Then the test proves from the database and the SMTP serve
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -288,7 +289,7 @@ def check_jobs(database: str, pids: dict[str, int], tmp_path: Path) -> dict:
             assert len(mine) == 1, f"{job}: {len(mine)} runs in one day"
             figures[f"job {job} (daily): runs"] = f"{len(mine)} (node {next(iter(by))})"
             continue
-        steps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+        steps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
         assert steps and all(step == period for step in steps), f"{job}: periods without a run: {steps}"
         assert mine[-1].node.endswith(f":{pids['b']}"), f"{job}: node b did not carry on"
         figures[f"job {job} (every {period} s): periods / runs"] = (
