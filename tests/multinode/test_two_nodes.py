@@ -147,7 +147,7 @@ def test_two_nodes_behind_a_balancer(database, redis_url, tmp_path, capsys):
 
     print(flask(envs["b"], "rollups", "fold"), end="")
     figures = {
-        **check_phones(phones, ports),
+        **check_phones(phones),
         **check_taps(kiosks, killed_at),
         **check_balancer(balanced),
         **check_store(database, kiosks, [p for _, p in phones]),
@@ -163,12 +163,14 @@ def test_two_nodes_behind_a_balancer(database, redis_url, tmp_path, capsys):
             print("\n" + report)
 
 
-def check_phones(phones: list[tuple[str, Phone]], ports: dict) -> dict:
+def check_phones(phones: list[tuple[str, Phone]]) -> dict:
     """The first PHONE_LIMIT answers taken, whichever node they reached; every later one 429."""
     statuses = [(name, phone.answers[-1].status) for name, phone in phones]
     taken = [name for name, status in statuses if status == 303]
     assert [status for _, status in statuses] == [303] * PHONE_LIMIT + [429] * (len(phones) - PHONE_LIMIT), statuses
     assert set(taken) == {"a", "b"}  # both nodes counted into the one limit
+    refused = [phone.answers[-1].body.decode() for _, phone in phones[PHONE_LIMIT:]]
+    assert all("Too many answers from this connection" in body for body in refused)  # the per-IP limit
     by_node = Counter(taken)
     return {
         "phone answers sent (a, b, a, b ...)": len(phones),
