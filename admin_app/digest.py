@@ -72,4 +72,5 @@ def digest() -> ResponseReturnValue:
         subject=digest_mail.subject(preview),
         next_send=format_datetime(upcoming, "full", rebase=False),
         mail_on=bool(current_app.config.get("SMTP_URL")),
+        language_choices=[(code, LANGUAGE_NAMES[code]) for code in digests.LANGUAGES],
     ), status()

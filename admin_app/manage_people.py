@@ -91,7 +91,13 @@ def user_edit(user_id: int) -> ResponseReturnValue:
 def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     confirm = ConfirmForm()
-    if not active and user.active and user.id != actor().id and confirm.validate_on_submit() and not confirmation.confirmed():
+    if (
+        not active
+        and user.active
+        and user.id != actor().id
+        and confirm.validate_on_submit()
+        and not confirmation.confirmed()
+    ):
         return confirmation.page(
             title=_("Deactivate %(email)s?", email=user.email),
             consequences=confirmation.deactivation_consequences(user.email),

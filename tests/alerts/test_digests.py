@@ -180,4 +180,4 @@ def test_preview_page_and_subscription_form(app, client, session, scope, clock):
     sub = digests.subscription(session, scope["manager"].id)
     assert (sub.weekly, sub.daily, sub.language) == (False, True, "es")
     daily = client.get("/admin/digest?kind=daily").get_data(as_text=True)
-    assert 'checked' in daily and "Nov 29, 2026" in daily
+    assert "checked" in daily and "Nov 29, 2026" in daily
