@@ -58,7 +58,7 @@ def test_due_next_send_and_period_keys():
     )
     assert digests.period_key("weekly", date(2026, 11, 30)) == "2026-W49"
     assert digests.covered_days("weekly", date(2026, 11, 30)) == (date(2026, 11, 23), date(2026, 11, 29))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="DIGEST_WEEKDAY"):
         digests.Schedule.from_config("someday", 7)
 
 
