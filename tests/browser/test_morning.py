@@ -35,7 +35,7 @@ def violations(page) -> list:
 @pytest.fixture
 def world(session, build, make_user, live):
     office = build.office("Houston Passport Agency", "America/Chicago")
-    locations = [build.location(f"HOU-C{k}", office=office) for k in range(1, 13)]
+    locations = [build.location(f"HOU-C{k}", office=office) for k in range(1, 13)]  # a long filter list
     hidden = build.office("Hidden Office", "America/New_York")
     build.location("HID-1", office=hidden)
     today = datetime.now(UTC).astimezone(office.tz).date()
@@ -45,6 +45,7 @@ def world(session, build, make_user, live):
     with write_transaction(session):
         survey_links.current_link(session, locations[0])
         session.get(Office, office.id).scoreboard_public = True
+        session.get(Office, office.id).csat_target = 0.8
     make_user(USERS["admin"], "admin")
     make_user(USERS["manager"], "manager", locations=locations)
     session.rollback()
