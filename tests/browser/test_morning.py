@@ -29,7 +29,9 @@ CASES = [(role, width) for role in USERS for width in WIDTHS]
 
 def violations(page) -> list:
     """Every axe-core violation (any impact), in a readable form."""
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in Axe().run(page).response["violations"]]
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in Axe().run(page).response["violations"]
+    ]
 
 
 @pytest.fixture
@@ -48,8 +50,9 @@ def world(session, build, make_user, live):
         session.get(Office, office.id).csat_target = 0.8
     make_user(USERS["admin"], "admin")
     make_user(USERS["manager"], "manager", locations=locations)
+    device, _token = build.device(locations[1])
     session.rollback()
-    return {"first": locations[0]}
+    return {"first": locations[0], "device_id": device.id}
 
 
 @pytest.fixture
@@ -201,3 +204,69 @@ def test_the_error_summary_takes_the_focus(as_user, live, role, width):
         page.click("[data-error-summary] a[href='#new_password']")
         assert page.evaluate("document.activeElement.id") == "new_password"
         assert violations(page) == []
+
+
+def _stored(session, query):
+    session.rollback()
+    return session.scalar(query)
+
+
+@pytest.mark.parametrize(("role", "width"), CASES)
+def test_bulk_spam_and_kiosk_revoke_ask_in_a_dialog(as_user, live, session, world, role, width):
+    from sqlalchemy import func, select
+
+    from feedback.models import Device, Response
+
+    spam = select(func.count()).select_from(Response).where(Response.comment_state == "spam")
+    with as_user(role, width) as page:
+        page.goto(f"{live.url}/admin/comments")
+        page.check("input[name='ids']")
+        page.select_option("#bulk-action", "archive")  # not spam: no question
+        page.select_option("#bulk-action", "mark_spam")
+        page.click("#bulk button[type='submit']")
+        dialog = page.locator("dialog.confirm-dialog")
+        dialog.wait_for(state="visible")
+        assert "Their ratings stop counting in every score" in dialog.inner_text()
+        assert violations(page) == []
+        page.click("dialog.confirm-dialog button:has-text('Cancel')")
+        dialog.wait_for(state="hidden")
+        assert _stored(session, spam) == 0
+        page.click("#bulk button[type='submit']")
+        page.click("dialog.confirm-dialog button:has-text('Mark as spam')")
+        page.wait_for_selector("p.flash:has-text('marked as spam')")
+        assert _stored(session, spam) == 1
+        page.goto(f"{live.url}/admin/kiosks")
+        page.click(f"form[action='/admin/kiosks/{world['device_id']}/revoke'] button")
+        dialog.wait_for(state="visible")
+        assert "stops taking answers" in dialog.inner_text()
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="hidden")
+        revoked = select(Device.revoked_at).where(Device.id == world["device_id"])
+        assert _stored(session, revoked) is None
+        page.click(f"form[action='/admin/kiosks/{world['device_id']}/revoke'] button")
+        page.click("dialog.confirm-dialog button:has-text('Revoke the kiosk')")
+        page.wait_for_selector("p.flash:has-text('was revoked')")
+        assert _stored(session, revoked) is not None
+        assert page.problems == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_deactivating_a_user_asks_in_a_dialog(as_user, live, session, world, width):
+    from sqlalchemy import select
+
+    from feedback.models import User
+
+    active = select(User.active).where(User.email == USERS["manager"])
+    with as_user("admin", width) as page:
+        page.goto(f"{live.url}/admin/users")
+        page.click("button:has-text('Deactivate…')")
+        dialog = page.locator("dialog.confirm-dialog")
+        dialog.wait_for(state="visible")
+        assert f"{USERS['manager']} can no longer sign in" in dialog.inner_text()
+        assert violations(page) == []
+        page.keyboard.press("Escape")
+        assert _stored(session, active) is True
+        page.click("button:has-text('Deactivate…')")
+        page.click("dialog.confirm-dialog button:has-text('Deactivate the user')")
+        page.wait_for_selector("p.flash:has-text('was deactivated')")
+        assert _stored(session, active) is False
