@@ -9,13 +9,14 @@ admin-digest.png (and the others) there; a normal run writes them to a temporary
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import func, select
 
 from feedback.database import write_transaction
-from feedback.models import Office
+from feedback.models import Device, Office, Response, User
 from feedback.services import survey_links
 from tests.admin.conftest import current_slug
 from tests.browser.conftest import signed_in
@@ -57,7 +58,7 @@ def world(session, build, make_user, live):
 
 @pytest.fixture
 def as_user(browser, live, world):
-    def open_as(role: str, width: int, **context):
+    def open_as(role: str, width: int):
         return signed_in(browser, live, USERS[role], PASSWORD, {"width": width, "height": 900})
 
     return open_as
@@ -152,7 +153,7 @@ def test_location_filter_checkboxes_and_search(as_user, live, role, width):
         total = items.count()
         assert total == (13 if role == "admin" else 12)
         search.fill("c1")
-        visible = [t for t in page.locator("#f-location-list li:visible").all_inner_texts()]
+        visible = page.locator("#f-location-list li:visible").all_inner_texts()
         assert [t.split(" – ")[0] for t in visible] == ["HOU-C1", "HOU-C10", "HOU-C11", "HOU-C12"]
         assert page.inner_text("#f-location-shown") == f"4 of {total} shown"
         page.check("#f-location-list li:visible >> nth=1 >> input")
@@ -213,10 +214,6 @@ def _stored(session, query):
 
 @pytest.mark.parametrize(("role", "width"), CASES)
 def test_bulk_spam_and_kiosk_revoke_ask_in_a_dialog(as_user, live, session, world, role, width):
-    from sqlalchemy import func, select
-
-    from feedback.models import Device, Response
-
     spam = select(func.count()).select_from(Response).where(Response.comment_state == "spam")
     with as_user(role, width) as page:
         page.goto(f"{live.url}/admin/comments")
@@ -252,10 +249,6 @@ def test_bulk_spam_and_kiosk_revoke_ask_in_a_dialog(as_user, live, session, worl
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_deactivating_a_user_asks_in_a_dialog(as_user, live, session, world, width):
-    from sqlalchemy import select
-
-    from feedback.models import User
-
     active = select(User.active).where(User.email == USERS["manager"])
     with as_user("admin", width) as page:
         page.goto(f"{live.url}/admin/users")
