@@ -152,16 +152,16 @@ def test_csv_feed_has_a_header_and_the_same_rows(client, offices, this_quarter):
     assert_nothing_withheld_in(text)
 
 
-def test_feeds_follow_the_scoreboard_minimum(app, client, offices, this_quarter):
+def test_feeds_follow_the_scoreboard_minimum(app, client, offices, this_quarter, monkeypatch):
     """One rule for the page and the feeds: with a minimum of 7, Counter 2's share is published."""
-    app.config["SCOREBOARD_MIN_RESPONSES"] = 7
+    monkeypatch.setitem(app.config, "SCOREBOARD_MIN_RESPONSES", 7)
     body = client.get(f"/scores/{offices['chicago'].slug}/data.json").get_json()
     c2 = rows_of(body, "CHI-2", this_quarter)
     assert (c2["satisfied_percent"], c2["withheld"], c2["result"]) == (29, False, "below_target")
     page_cache(app).clear()
     page = client.get(f"/scores/{offices['chicago'].slug}?lang=en").get_data(as_text=True)
     assert "29%" in page
-    app.config["SCOREBOARD_MIN_RESPONSES"] = 8
+    monkeypatch.setitem(app.config, "SCOREBOARD_MIN_RESPONSES", 8)
     page_cache(app).clear()
     page = client.get(f"/scores/{offices['chicago'].slug}?lang=en").get_data(as_text=True)
     assert "29%" not in page and "Not enough responses yet" in page
@@ -215,14 +215,15 @@ def test_catalog_validates_and_lists_exactly_the_publishing_offices(app, client,
     assert "Dallas" not in response.get_data(as_text=True)
 
 
-def test_catalog_settings_come_from_the_config(app, client, offices):
-    app.config.update(
-        OPEN_DATA_PUBLISHER="U.S. Department of State",
-        OPEN_DATA_CONTACT_NAME="CX team",
-        OPEN_DATA_CONTACT_EMAIL="cx@state.example.gov",
-        OPEN_DATA_BUREAU_CODE="014:05",
-        OPEN_DATA_PROGRAM_CODE="014:001",
-    )
+def test_catalog_settings_come_from_the_config(app, client, offices, monkeypatch):
+    for name, value in {
+        "OPEN_DATA_PUBLISHER": "U.S. Department of State",
+        "OPEN_DATA_CONTACT_NAME": "CX team",
+        "OPEN_DATA_CONTACT_EMAIL": "cx@state.example.gov",
+        "OPEN_DATA_BUREAU_CODE": "014:05",
+        "OPEN_DATA_PROGRAM_CODE": "014:001",
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
     (dataset,) = client.get("/data.json").get_json()["dataset"]
     assert dataset["publisher"] == {"@type": "org:Organization", "name": "U.S. Department of State"}
     assert dataset["contactPoint"] == {
