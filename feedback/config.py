@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import secrets
 import sysconfig
 from collections import Counter
@@ -146,6 +147,22 @@ def _metrics_token() -> str | None:
     return token
 
 
+# The federal open-data schema's (DCAT-US v1.1) forms of these settings: a harvester rejects others.
+_CODES = {
+    "OPEN_DATA_BUREAU_CODE": (r"\d{3}:\d{2}", "000:00", "like 015:11 (OMB Circular A-11, Appendix C)"),
+    "OPEN_DATA_PROGRAM_CODE": (r"\d{3}:\d{3}", "000:000", "like 015:001 (the Federal Program Inventory)"),
+    "OPEN_DATA_CONTACT_EMAIL": (r"[\w.+-]+@[\w.-]+\.[\w.-]+", "open-data@example.org", "an e-mail address"),
+}
+
+
+def _open_data(name: str) -> str:
+    pattern, default, form = _CODES[name]
+    value = (os.environ.get(name) or default).strip()
+    if not re.fullmatch(pattern, value):
+        raise RuntimeError(f"{name} must be {form}, got {value!r}")
+    return value
+
+
 def load_config() -> dict:
     """Return the Flask config mapping for the current environment."""
     # The instance folder (SQLite file, development secret key): in the checkout, or in the
@@ -265,6 +282,17 @@ def load_config() -> dict:
         # and the fewest responses for which a location's share is shown.
         "SCOREBOARD_CACHE_SECONDS": _int("SCOREBOARD_CACHE_SECONDS", 300),
         "SCOREBOARD_MIN_RESPONSES": _int("SCOREBOARD_MIN_RESPONSES", 10),
+        # Open data (feedback/services/open_data.py): each public scoreboard's figures as CSV and JSON,
+        # for OPEN_DATA_QUARTERS fiscal quarters, listed in /data.json (DCAT-US v1.1) under this
+        # publisher, contact, bureau and program code, and licence.
+        "OPEN_DATA_QUARTERS": max(1, _int("OPEN_DATA_QUARTERS", 8)),
+        "OPEN_DATA_PUBLISHER": os.environ.get("OPEN_DATA_PUBLISHER") or "Counter feedback",
+        "OPEN_DATA_CONTACT_NAME": os.environ.get("OPEN_DATA_CONTACT_NAME") or "Open data contact",
+        "OPEN_DATA_CONTACT_EMAIL": _open_data("OPEN_DATA_CONTACT_EMAIL"),
+        "OPEN_DATA_BUREAU_CODE": _open_data("OPEN_DATA_BUREAU_CODE"),
+        "OPEN_DATA_PROGRAM_CODE": _open_data("OPEN_DATA_PROGRAM_CODE"),
+        "OPEN_DATA_LICENSE": os.environ.get("OPEN_DATA_LICENSE")
+        or "https://creativecommons.org/publicdomain/zero/1.0/",
         # Backups (feedback/services/backup.py, ``flask backup``): where they go, and how many of the
         # newest are kept there.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance_path / "backups"),

@@ -91,6 +91,7 @@ def _render(office, lang: str) -> str:
             office=office,
             today=standards.local_today(office, now),
             min_responses=current_app.config["SCOREBOARD_MIN_RESPONSES"],
+            withheld=standards.withheld,
             **_formats(),
         )
 

@@ -204,6 +204,18 @@ def scoreboard(session: DbSession, office: Office, *, now: datetime) -> Scoreboa
     return Scoreboard(office, this, this.previous(), rows[0] if rows else None)
 
 
+def withheld(responses: int, min_responses: int) -> str | None:
+    """Why a published figure (share, range, verdict) is not shown for ``responses`` answers:
+    ``"no_responses"``, ``"too_few_responses"`` (fewer than ``min_responses``, so a handful of
+    answers is not over-read), or None when it is shown. The one rule of the scoreboard page and
+    the open-data feeds."""
+    if responses <= 0:
+        return "no_responses"
+    if responses < min_responses:
+        return "too_few_responses"
+    return None
+
+
 def published_office(session: DbSession, slug: str) -> Office | None:
     """The office at ``slug`` if it publishes a scoreboard; None otherwise (unknown or not opted in)."""
     return session.scalar(select(Office).where(Office.slug == slug, Office.scoreboard_public.is_(True)))
