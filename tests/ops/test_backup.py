@@ -194,9 +194,12 @@ def test_a_backup_that_fails_leaves_nothing(ops_app, tmp_path, monkeypatch):
 
 
 def _counted(engine) -> tuple[int, int]:
-    """Responses that count (not spam) and the responses the hourly rollup holds: equal when consistent."""
+    """Responses that count (not spam) and are folded (a tap's row waits, pending, for the fold:
+    services/fold.py), and the responses the hourly rollup holds: equal when consistent."""
     with engine.connect() as conn:
-        responses = conn.scalar(text("SELECT count(*) FROM responses WHERE comment_state IS DISTINCT FROM 'spam'"))
+        responses = conn.scalar(
+            text("SELECT count(*) FROM responses WHERE comment_state IS DISTINCT FROM 'spam' AND NOT pending")
+        )
         rolled = conn.scalar(text("SELECT coalesce(sum(n), 0) FROM response_hourly"))
     return int(responses), int(rolled)
 
