@@ -56,6 +56,7 @@ def register_observability(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from feedback import (
+        cache,  # the shared cache; importing it installs the session hooks that invalidate it
         database,  # engine options; importing it installs the connection hooks
         models,  # noqa: F401  (registers the tables with the metadata)
         ratelimit,
@@ -82,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     init_input_guard(app)
     init_folding(app)  # who folds taps into the rollups (ROLLUP_FOLD)
+    cache.init_app(app)
     init_numbers(app)  # the ``percent`` template filter: one rounding rule (half up) everywhere
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

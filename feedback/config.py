@@ -146,6 +146,22 @@ def _metrics_token() -> str | None:
     return token
 
 
+def _cache_settings() -> dict:
+    url = os.environ.get("REDIS_URL") or None
+    timeout = _float("REDIS_TIMEOUT_SECONDS", 1)
+    shared = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": url,
+        "CACHE_OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+    return {
+        **(shared if url else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "feedback:cache:"),
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_RETRY_SECONDS": _float("CACHE_RETRY_SECONDS", 5),
+    }
+
+
 def load_config() -> dict:
     """Return the Flask config mapping for the current environment."""
     # The instance folder (SQLite file, development secret key): in the checkout, or in the
@@ -260,6 +276,10 @@ def load_config() -> dict:
         # and the fewest responses for which a location's share is shown.
         "SCOREBOARD_CACHE_SECONDS": _int("SCOREBOARD_CACHE_SECONDS", 300),
         "SCOREBOARD_MIN_RESPONSES": _int("SCOREBOARD_MIN_RESPONSES", 10),
+        # The cache the nodes share (feedback/cache.py, Flask-Caching): Redis at REDIS_URL, else each
+        # process's memory. A Redis that does not answer costs REDIS_TIMEOUT_SECONDS, then is left
+        # alone for CACHE_RETRY_SECONDS while pages are rendered from the database.
+        **_cache_settings(),
         # Backups (feedback/services/backup.py, ``flask backup``): where they go, and how many of the
         # newest are kept there.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance_path / "backups"),
