@@ -186,6 +186,14 @@ def load_config() -> dict:
         "OUTAGE_LOG_SECONDS": _float("OUTAGE_LOG_SECONDS", 60),
         "READINESS_TIMEOUT_SECONDS": _float("READINESS_TIMEOUT_SECONDS", 2),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # A PostgreSQL streaming replica for the dashboards, exports and read API (feedback/replica.py).
+        # A read goes to the primary after a write from the same browser or token for
+        # REPLICA_MAX_LAG_SECONDS, and whenever the replica has not replayed what the primary had
+        # when the page asked within REPLICA_WAIT_SECONDS (or is behind by more than the bound, or down).
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        "REPLICA_MAX_LAG_SECONDS": _float("REPLICA_MAX_LAG_SECONDS", 5),
+        "REPLICA_WAIT_SECONDS": _float("REPLICA_WAIT_SECONDS", 0.1),
+        "REPLICA_RETRY_SECONDS": _float("REPLICA_RETRY_SECONDS", 5),
         "PORT": _int("PORT", 8000),
         # Request bodies above this answer 413; a full 500-item batch is ~150 KB.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
