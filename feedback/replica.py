@@ -70,7 +70,10 @@ def _note_write(session: Session, _context: Any) -> None:
 
 
 def _remember_writes(response: Response) -> Response:
-    """A write request (or one that wrote) sends its reads to the primary for the lag bound."""
+    """A browser's write request (or one that wrote) sends its reads to the primary for the lag
+    bound. Token clients (kiosks, the read API) keep no cookies: nothing to send them."""
+    if "Authorization" in request.headers:
+        return response
     if request.method not in _READ_METHODS or g.get("replica_wrote"):
         seconds = max(1, round(current_app.config["REPLICA_MAX_LAG_SECONDS"]))
         response.set_cookie(COOKIE, "1", max_age=seconds, httponly=True, samesite="Lax")
