@@ -62,17 +62,16 @@ def _guarded(default: Any, work, *args: Any) -> Any:
     if state["down_until"] > time.monotonic():
         return default
     try:
-        result = work(*args)
+        if state["was_down"]:  # bumps may have been lost meanwhile: every page afresh, first
+            cache.set(EPOCH, _token(), TOKEN_SECONDS)
+            state["was_down"] = False
+            outage_log(app, NAME).recovered()
+        return work(*args)
     except Exception as exc:  # noqa: BLE001  (any failure of the cache: the page is rendered instead)
         state["down_until"] = time.monotonic() + app.config["CACHE_RETRY_SECONDS"]
         state["was_down"] = True
         outage_log(app, NAME).failed("pages are rendered from the database until it answers", exc_info=exc)
         return default
-    if state["was_down"]:
-        state["was_down"] = False
-        outage_log(app, NAME).recovered()
-        _guarded(None, cache.set, EPOCH, _token(), TOKEN_SECONDS)
-    return result
 
 
 def _token() -> str:

@@ -17,7 +17,7 @@ from feedback.services import comments, standards
 from feedback.services.actors import CLI
 from feedback.services.fiscal import FiscalQuarter
 from tests.conftest import OwnContextClient
-from tests.dbfaults import free_port, isolated_app
+from tests.dbfaults import TcpProxy, free_port, isolated_app
 from tests.helpers.responses import put, say
 
 REDIS = "redis://127.0.0.1:6379/12"  # this branch's Redis database for the cache tests
@@ -156,3 +156,23 @@ def test_the_app_reads_redis_url_for_its_cache(monkeypatch):
     assert settings["CACHE_OPTIONS"]["socket_timeout"] == 1
     monkeypatch.delenv("REDIS_URL")
     assert load_config()["CACHE_TYPE"] == "SimpleCache"
+
+
+def test_changes_missed_while_redis_was_away_never_leave_a_stale_page(node, office, this_quarter, prefix, renders):
+    """A bump that could not reach Redis would leave the old page there: the first call that
+    reaches Redis again files every page afresh."""
+    proxy = TcpProxy(6379).start()
+    url = f"/scores/{office.slug}?lang=en"
+    try:
+        with node(f"redis://127.0.0.1:{proxy.port}/12", prefix, CACHE_RETRY_SECONDS=0) as one:
+            assert responses_on(browser(one).get(url).get_data(as_text=True)) == "12"  # kept in Redis
+            with proxy.down():
+                with one.app_context():
+                    from feedback.extensions import db
+
+                    put(db.session, office.locations[0], [5] * 2, this_quarter.start, hour=13)  # bump lost
+                assert responses_on(browser(one).get(url).get_data(as_text=True)) == "14"
+            assert responses_on(browser(one).get(url).get_data(as_text=True)) == "14"  # not the kept "12"
+            assert len(renders) == 3
+    finally:
+        proxy.stop()
