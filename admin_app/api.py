@@ -11,6 +11,7 @@ from feedback import clock
 from feedback.deferred import write_after_response
 from feedback.extensions import db
 from feedback.http import ApiError, bearer_token, load_args
+from feedback.replica import reads
 from feedback.schemas.responses import ResponseOutSchema
 from feedback.schemas.summary import ResponsesQuerySchema, SummaryQuerySchema
 from feedback.services import aggregation, api_tokens, responses_query, users
@@ -69,7 +70,7 @@ def summary():
     query = _query(SummaryQuerySchema())
     location_ids = users.resolve_locations(db.session, g.user, query["location"])
     result = aggregation.summarize(
-        db.session,
+        reads(),
         location_ids,
         query["from_"],
         query["to"],
@@ -110,7 +111,7 @@ def list_responses():
     query = _query(ResponsesQuerySchema())
     location_ids = users.resolve_locations(db.session, g.user, query["location"])
     rows, cursor = responses_query.list_responses(
-        db.session,
+        reads(),
         location_ids,
         query["from_"],
         query["to"],

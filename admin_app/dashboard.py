@@ -32,6 +32,7 @@ from admin_app.view_helpers import scoped_location
 from feedback import clock
 from feedback.extensions import db
 from feedback.models import Location, Office
+from feedback.replica import reads
 from feedback.schemas.filters import MAX_DAYS
 from feedback.services import comparison, dashboard, users
 
@@ -164,7 +165,7 @@ def index():
     sel = _dated_selection()
     group = _choice("group", dashboard.TREND_GROUPS, None)
     scope = Scope.of(sel)
-    overview = dashboard.overview(db.session, sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group)
+    overview = dashboard.overview(reads(), sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group)
     locations = scope.shown(sel)
     zones = sorted({loc.office.timezone for loc in locations})
     return _render(
@@ -193,9 +194,9 @@ def location_detail(code: str):
     group = _choice("group", dashboard.TREND_GROUPS, None)
     q = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     page = _page()
-    report = dashboard.location_report(db.session, location, sel.start, sel.end, channel=sel.channel, group=group)
+    report = dashboard.location_report(reads(), location, sel.start, sel.end, channel=sel.channel, group=group)
     comments = (
-        dashboard.comments(db.session, location, sel.start, sel.end, q=q or None, page=page)
+        dashboard.comments(reads(), location, sel.start, sel.end, q=q or None, page=page)
         if sel.channel in (None, "qr")
         else None
     )
@@ -248,7 +249,7 @@ def compare():
     direction = _choice("dir", ("asc", "desc"), "asc")
     scope = Scope.of(sel)
     rows = comparison.compare(
-        db.session, scope.shown(sel), sel.start, sel.end, channel=sel.channel, sort=sort, descending=direction == "desc"
+        reads(), scope.shown(sel), sel.start, sel.end, channel=sel.channel, sort=sort, descending=direction == "desc"
     )
     headers = []
     for key, label, numeric in COMPARE_COLUMNS:

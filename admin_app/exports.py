@@ -25,7 +25,7 @@ from admin_app.pages import admin_bp
 from admin_app.view_helpers import CSV_MIME
 from admin_app.view_helpers import download as _download
 from admin_app.view_helpers import first_then as _first_then
-from feedback.extensions import db
+from feedback.replica import reads
 from feedback.services import aggregation, exports
 
 FILTER_KEYS = ("from", "to", "office", "location", "channel")
@@ -69,7 +69,7 @@ def export_responses():
     sel = selection()
     # Plain values only: the generator runs after this view's database session was closed.
     location_ids, start, end, channel = list(sel.location_ids), sel.start, sel.end, sel.channel
-    rows = exports.response_rows(db.session, location_ids, start, end, channel=channel)
+    rows = exports.response_rows(reads(), location_ids, start, end, channel=channel)
     chunks = exports.csv_chunks(exports.RESPONSE_COLUMNS, rows, guard=False)
     header = next(chunks)  # no database work yet
     body = _first_then(header, stream_with_context(chunks))
@@ -82,7 +82,7 @@ def export_aggregates():
     sel = selection()
     group, include_suspect = _group("day"), _include_suspect()
     rows = exports.aggregates(
-        db.session,
+        reads(),
         sel.location_ids,
         sel.start,
         sel.end,
@@ -102,7 +102,7 @@ def export_summary():
     sel = selection()
     group, include_suspect = _group(None), _include_suspect()
     result = aggregation.summarize(
-        db.session,
+        reads(),
         sel.location_ids,
         sel.start,
         sel.end,

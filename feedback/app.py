@@ -56,9 +56,11 @@ def register_observability(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from feedback import (
+        cache,  # the shared cache; importing it installs the session hooks that invalidate it
         database,  # engine options; importing it installs the connection hooks
         models,  # noqa: F401  (registers the tables with the metadata)
         ratelimit,
+        replica,
     )
     from feedback.folding import init_app as init_folding
     from feedback.i18n import init_app as init_i18n
@@ -82,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     init_input_guard(app)
     init_folding(app)  # who folds taps into the rollups (ROLLUP_FOLD)
+    cache.init_app(app)
+    replica.init_app(app)  # DATABASE_REPLICA_URL: where dashboards, exports and the read API read
     init_numbers(app)  # the ``percent`` template filter: one rounding rule (half up) everywhere
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

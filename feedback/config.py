@@ -163,6 +163,22 @@ def _open_data(name: str) -> str:
     return value
 
 
+def _cache_settings() -> dict:
+    url = os.environ.get("REDIS_URL") or None
+    timeout = _float("REDIS_TIMEOUT_SECONDS", 1)
+    shared = {
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": url,
+        "CACHE_OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+    }
+    return {
+        **(shared if url else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "feedback:cache:"),
+        "CACHE_DEFAULT_TIMEOUT": 300,
+        "CACHE_RETRY_SECONDS": _float("CACHE_RETRY_SECONDS", 5),
+    }
+
+
 def load_config() -> dict:
     """Return the Flask config mapping for the current environment."""
     # The instance folder (SQLite file, development secret key): in the checkout, or in the
@@ -187,6 +203,14 @@ def load_config() -> dict:
         "OUTAGE_LOG_SECONDS": _float("OUTAGE_LOG_SECONDS", 60),
         "READINESS_TIMEOUT_SECONDS": _float("READINESS_TIMEOUT_SECONDS", 2),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # A PostgreSQL streaming replica for the dashboards, exports and read API (feedback/replica.py).
+        # A read goes to the primary after a write from the same browser or token for
+        # REPLICA_MAX_LAG_SECONDS, and whenever the replica has not replayed what the primary had
+        # when the page asked within REPLICA_WAIT_SECONDS (or is behind by more than the bound, or down).
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        "REPLICA_MAX_LAG_SECONDS": _float("REPLICA_MAX_LAG_SECONDS", 5),
+        "REPLICA_WAIT_SECONDS": _float("REPLICA_WAIT_SECONDS", 0.1),
+        "REPLICA_RETRY_SECONDS": _float("REPLICA_RETRY_SECONDS", 5),
         "PORT": _int("PORT", 8000),
         # Request bodies above this answer 413; a full 500-item batch is ~150 KB.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
@@ -293,6 +317,10 @@ def load_config() -> dict:
         "OPEN_DATA_PROGRAM_CODE": _open_data("OPEN_DATA_PROGRAM_CODE"),
         "OPEN_DATA_LICENSE": os.environ.get("OPEN_DATA_LICENSE")
         or "https://creativecommons.org/publicdomain/zero/1.0/",
+        # The cache the nodes share (feedback/cache.py, Flask-Caching): Redis at REDIS_URL, else each
+        # process's memory. A Redis that does not answer costs REDIS_TIMEOUT_SECONDS, then is left
+        # alone for CACHE_RETRY_SECONDS while pages are rendered from the database.
+        **_cache_settings(),
         # Backups (feedback/services/backup.py, ``flask backup``): where they go, and how many of the
         # newest are kept there.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(instance_path / "backups"),

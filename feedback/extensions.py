@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -44,3 +45,6 @@ csrf = CSRFProtect()
 # and nodes), memory otherwise. No default limits: each public form names its own.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
+# Redis when REDIS_URL is set (shared by every worker and node), this process's memory otherwise;
+# used through feedback/cache.py, which keeps a Redis outage from failing a page.
+cache = Cache()

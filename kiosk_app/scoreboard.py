@@ -8,62 +8,41 @@ comments, no times, and the share is withheld for a location with fewer than
 ``SCOREBOARD_MIN_RESPONSES`` responses, so a handful of answers is not over-read.
 
 Cached three ways: ``Cache-Control: public, max-age=SCOREBOARD_CACHE_SECONDS`` for browsers and
-proxies, an ETag for conditional GETs (304), and the rendered page kept in this process for the
-same time per (office, language), so a busy page costs one rollup query per interval. The office
-is looked up on every request, so withdrawing the scoreboard takes effect at once here.
+proxies, an ETag for conditional GETs (304), and the rendered page in the cache the nodes share
+(``feedback/cache.py``: Redis with ``REDIS_URL``, else this process) for the same time per
+(office, language), filed under the version tokens of the office's counters: a response folded
+into their rollups, a spam mark, a target or publishing change files new pages at once, on every
+node. The office is looked up on every request, so withdrawing the scoreboard takes effect at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 
 import babel.numbers
-from flask import Response, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, render_template, request
 from flask_babel import force_locale, format_date, format_decimal, get_locale
 
+from feedback import cache as shared_cache
 from feedback import clock, numbers
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES, select_locale
 from feedback.services import standards
 from kiosk_app.pages import kiosk_bp
 
-_MAX_ENTRIES = 256
+
+def page_cache(app: Flask) -> _Pages:
+    """The cached pages of ``app`` (tests clear them between tests)."""
+    return _Pages(app)
 
 
-class PageCache:
-    """Rendered pages with their ETag, kept ``ttl`` seconds (0 = not kept). Thread-safe."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._pages: dict[tuple, tuple[float, str, str]] = {}
-
-    def get(self, key: tuple) -> tuple[str, str] | None:
-        with self._lock:
-            entry = self._pages.get(key)
-        if entry is None or entry[0] <= time.monotonic():
-            return None
-        return entry[1], entry[2]
-
-    def put(self, key: tuple, body: str, ttl: float) -> tuple[str, str]:
-        etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-        if ttl > 0:
-            now = time.monotonic()
-            with self._lock:
-                if len(self._pages) >= _MAX_ENTRIES:
-                    self._pages = {k: v for k, v in self._pages.items() if v[0] > now}
-                if len(self._pages) < _MAX_ENTRIES:
-                    self._pages[key] = (now + ttl, body, etag)
-        return body, etag
+class _Pages:
+    def __init__(self, app: Flask):
+        self.app = app
 
     def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-
-def page_cache(app) -> PageCache:
-    return app.extensions.setdefault("scoreboard_cache", PageCache())
+        with self.app.app_context():
+            shared_cache.clear()
 
 
 def _formats() -> dict:
@@ -103,11 +82,24 @@ def scoreboard(slug: str):
         abort(404)
     lang = select_locale()
     ttl = max(0, int(current_app.config["SCOREBOARD_CACHE_SECONDS"]))
-    cache = page_cache(current_app)
-    key = (office.id, office.slug, lang)
-    body, etag = (ttl and cache.get(key)) or cache.put(key, _render(office, lang), ttl)
+    body, etag = _page(office, lang, ttl)
     response = Response(body, mimetype="text/html")
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={ttl}"
     response.vary.add("Accept-Language")  # the language may come from the browser's preference
     return response.make_conditional(request)
+
+
+def _page(office, lang: str, ttl: int) -> tuple[str, str]:
+    """The page and its ETag: from the shared cache when its counters' figures have not changed
+    since it was kept, else rendered (and kept for ``ttl`` seconds)."""
+    version = shared_cache.versions(loc.id for loc in office.locations) if ttl else None
+    key = f"scores:{office.id}:{office.slug}:{lang}:{version}"
+    found = shared_cache.get(key) if version else None
+    if found is not None:
+        return found
+    body = _render(office, lang)
+    page = (body, hashlib.sha256(body.encode()).hexdigest()[:32])
+    if version:
+        shared_cache.put(key, page, ttl)
+    return page

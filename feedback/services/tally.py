@@ -19,6 +19,9 @@ from feedback.services import fold
 from feedback.services.stats import Interval, verdict, wilson_interval
 
 GROUPS = ("location", "day", "week", "month", "hour")
+# ``session.info`` key of a session that must not fold before reading: a read replica's, for which
+# the primary folded first (``feedback/replica.py``); a replica cannot write.
+NO_CATCH_UP = "tally_no_catch_up"
 POLARITIES = ("positive", "negative")
 
 
@@ -245,7 +248,8 @@ def read(
     out = [Counted(start, end) for start, end in ranges]
     if not ids or not out:
         return out
-    fold.catch_up(session, ids)  # the taps answered before this read count in it
+    if not session.info.get(NO_CATCH_UP):
+        fold.catch_up(session, ids)  # the taps answered before this read count in it
     group_cols = _group_columns(group)
     parts = []
     for i, (start, end) in enumerate(ranges):
