@@ -131,8 +131,9 @@ class Period:
     previous: Tally
     previous_start: date
     previous_end: date
-    # ``end`` is today in some office and not over: the period is partial, and the previous one
-    # ends at the same local hour of ``previous_end`` (``until_hour``: that hour, counted whole).
+    # ``end`` is not over in some office: the period is partial, and the previous one ends at the
+    # same local hour of ``previous_end`` (``until_hour``: the latest such hour, counted whole; -1
+    # when ``end`` has not begun in any office).
     partial: bool = False
     until_hour: int | None = None
 

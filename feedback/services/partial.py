@@ -15,7 +15,8 @@ from feedback.services.tally import Tally, read
 
 
 def cut_hours(session: DbSession, location_ids: list[int], end: date, now: datetime) -> dict[int, list[int]]:
-    """``{local hour now: location ids}`` of the offices whose local date is ``end`` at ``now``."""
+    """``{local hour now: location ids}`` of the offices for which ``end`` is not over at ``now``:
+    those in that local date (their current hour), and those still before it (-1: none of it yet)."""
     cuts: dict[int, list[int]] = {}
     if not location_ids:
         return cuts
@@ -28,6 +29,8 @@ def cut_hours(session: DbSession, location_ids: list[int], end: date, now: datet
         local = now.astimezone(ZoneInfo(tz))
         if local.date() == end:
             cuts.setdefault(local.hour, []).append(loc_id)
+        elif local.date() < end:
+            cuts.setdefault(-1, []).append(loc_id)
     return cuts
 
 

@@ -100,3 +100,17 @@ def test_weeks_and_months_cut_short_are_partial(session, counter):
     assert [(b.key, b.partial) for b in report.trend] == [("2026-11", True)]  # 30 Nov is today
     whole = dashboard.location_report(session, counter, date(2026, 10, 1), date(2026, 10, 31), group="month", now=NOW)
     assert [(b.key, b.partial) for b in whole.trend] == [("2026-10", False)]
+
+
+def test_an_office_still_in_yesterday_has_no_hours_of_today_to_compare(session, counter, build):
+    """At 05:30 UTC it is Monday 00:30 in New York but still Sunday in Chicago: Chicago's Monday
+    has not begun, so last Monday counts none of Chicago's hours."""
+    ny = build.location("N-1", office=build.office("New York Office", "America/New_York"), scale="thumbs")
+    put(session, ny, [2] * 4, LAST_MONDAY, hour=0)  # New York, last Monday 00:xx
+    put(session, ny, [2] * 6, LAST_MONDAY, hour=9)
+    early = datetime(2026, 11, 30, 5, 30, tzinfo=UTC)
+    view = dashboard.overview(session, [counter.id, ny.id], date(2026, 11, 1), TODAY, now=early)
+    today = view.periods[0]
+    assert (today.partial, today.until_hour) == (True, 0)
+    assert today.previous.count == 4  # New York's 00:00 hour only, none of Chicago's 25
+    assert view.periods[1].previous.count == 3 + 4  # 17-22 Nov, and 23 Nov up to New York's hour
