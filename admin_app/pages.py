@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
+log = logging.getLogger(__name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 # The admin menu in groups: (group label, items); an item is (endpoint, label, admins only, the
@@ -103,11 +107,16 @@ def nav_badges():
     from feedback.services import attention, users
 
     if "nav_badges" not in g:
-        scope = users.scope_location_ids(db.session, current_user)
-        found = attention.badges(db.session, scope)
-        g.nav_badges = {
-            kind: (n, format_decimal(n)) for kind, n in (("alerts", found.alerts), ("comments", found.comments))
-        }
+        try:
+            scope = users.scope_location_ids(db.session, current_user)
+            found = attention.badges(db.session, scope)
+        except SQLAlchemyError:  # an error page after a database fault: the menu, without counts
+            log.warning("menu counts not read", exc_info=True)
+            g.nav_badges = {}
+        else:
+            g.nav_badges = {
+                kind: (n, format_decimal(n)) for kind, n in (("alerts", found.alerts), ("comments", found.comments))
+            }
     return g.nav_badges
 
 
