@@ -122,7 +122,14 @@ def nav_badges():
 
 @admin_bp.app_context_processor
 def _admin_menu():
-    return {"nav_menu": nav_menu, "nav_current": nav_current, "nav_badges": nav_badges}
+    from flask import current_app
+
+    return {
+        "admin_endpoints": current_app.view_functions,
+        "nav_menu": nav_menu,
+        "nav_current": nav_current,
+        "nav_badges": nav_badges,
+    }
 
 
 # The landing page (admin.index, the dashboard) is in admin_app/dashboard.py.
