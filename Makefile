@@ -83,7 +83,7 @@ test-browser: install-test chromium
 	$(BIN)/pytest -q -m browser
 
 screenshots: install-test chromium
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py tests/browser/test_admin_dashboard.py \
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py tests/browser/test_admin_dashboard.py tests/browser/test_admin_home.py \
 	  tests/browser/test_admin_reporting.py tests/browser/test_admin_comments.py tests/browser/test_admin_alerts.py \
 	  tests/browser/test_morning.py
 

@@ -34,11 +34,16 @@ from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.replica import reads
 from feedback.schemas.filters import MAX_DAYS
-from feedback.services import comparison, dashboard, users
+from feedback.services import attention, comparison, dashboard, users
 
 DEFAULT_DAYS = 30
 SEARCH_MAX = 100
 CHANNEL_CHOICES = (("", _l("All channels")), ("kiosk", _l("Kiosk")), ("qr", _l("Phone (QR)")))
+ALERT_KIND_LABELS = {
+    "burst": _l("burst of negative ratings"),
+    "below_target": _l("score below target"),
+    "silence": _l("silence"),
+}
 COMPARE_COLUMNS = (  # (sort key, heading, numeric)
     ("location", _l("Location"), False),
     ("name", _l("Name"), False),
@@ -165,13 +170,20 @@ def index():
     sel = _dated_selection()
     group = _choice("group", dashboard.TREND_GROUPS, None)
     scope = Scope.of(sel)
-    overview = dashboard.overview(reads(), sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group)
+    now = clock.now()
+    overview = dashboard.overview(
+        reads(), sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group, now=now
+    )
+    todo = attention.attention(db.session, users.scope_location_ids(db.session, current_user), now)
     locations = scope.shown(sel)
     zones = sorted({loc.office.timezone for loc in locations})
     return _render(
         "admin/index.html",
         sel=sel,
         overview=overview,
+        todo=todo,
+        todo_url=lambda item: url_for(item.endpoint, **item.args),
+        alert_kinds=ALERT_KIND_LABELS,
         locations=locations,
         zones=zones,
         today=local_today(zones),
@@ -194,7 +206,9 @@ def location_detail(code: str):
     group = _choice("group", dashboard.TREND_GROUPS, None)
     q = (request.args.get("q") or "").strip()[:SEARCH_MAX]
     page = _page()
-    report = dashboard.location_report(reads(), location, sel.start, sel.end, channel=sel.channel, group=group)
+    report = dashboard.location_report(
+        reads(), location, sel.start, sel.end, channel=sel.channel, group=group, now=clock.now()
+    )
     comments = (
         dashboard.comments(reads(), location, sel.start, sel.end, q=q or None, page=page)
         if sel.channel in (None, "qr")

@@ -63,7 +63,20 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
         x, y = x_of(i), y_of(csat)
         path.append(f"{'L' if pen_down else 'M'}{num(x)} {num(y)}")
         pen_down = True
-        dots.append(f'<circle cx="{num(x)}" cy="{num(y)}" r="{3 if n <= 62 else 1.6}" class="dot"/>')
+        if bucket.partial:  # not over yet: a hollow point, named
+            tip = escape(
+                _(
+                    "%(when)s (partial): CSAT %(csat)s",
+                    when=bucket_label(bucket, group, fmt=fmt),
+                    csat=fmt.percent(csat),
+                )
+            )
+            dots.append(
+                f'<circle cx="{num(x)}" cy="{num(y)}" r="{4 if n <= 62 else 2.5}" class="dot partial">'
+                f"<title>{tip}</title></circle>"
+            )
+        else:
+            dots.append(f'<circle cx="{num(x)}" cy="{num(y)}" r="{3 if n <= 62 else 1.6}" class="dot"/>')
     if path:
         parts.append(f'<path class="csat-line" d="{" ".join(path)}" fill="none"/>')
     parts.extend(dots)
@@ -89,8 +102,8 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
         h = bucket.figures.count / most * bars_h
         if h:
             parts.append(
-                f'<rect class="bar" x="{num(x_of(i) - bar_w / 2)}" y="{num(bars_top + bars_h - h)}" '
-                f'width="{num(bar_w)}" height="{num(h)}"/>'
+                f'<rect class="bar{" partial" if bucket.partial else ""}" x="{num(x_of(i) - bar_w / 2)}" '
+                f'y="{num(bars_top + bars_h - h)}" width="{num(bar_w)}" height="{num(h)}"/>'
             )
     parts.append(svg_text(left, top - 14, _("CSAT"), "axis-title"))
     parts.append(svg_text(left, bars_top - 14, _("Responses"), "axis-title"))
@@ -117,6 +130,8 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
             worst=fmt.percent(worst.figures.csat),
             worst_when=bucket_label(worst, group, fmt=fmt),
         ) + (_("; target %(target)s.", target=fmt.percent(target)) if target is not None else ".")
+        if trend[-1].partial:
+            summary += " " + _("The last point is not over yet (partial).")
     else:
         summary = _("No responses in this range.")
     table = Table(
@@ -124,7 +139,7 @@ def trend(chart_id: str, title: str, trend: list[Bucket], group: str, target: fl
         + ([_("Against target (points)")] if target is not None else []),
         [
             (
-                bucket_label(b, group, fmt=fmt),
+                bucket_label(b, group, fmt=fmt) + (" " + _("(partial)") if b.partial else ""),
                 [fmt.count(b.figures.count), fmt.percent(b.figures.csat), fmt.mean(b.figures.mean)]
                 + (
                     [fmt.points((b.figures.csat - target) * 100 if b.figures.csat is not None else None)]

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from feedback.database import DbSession
 from feedback.models import Location, Response, SurveyVersion
 from feedback.models.responses import CHANNELS
+from feedback.services import stats
+from feedback.services.partial import cut_hours, later_hours
 from feedback.services.responses_query import utc_bounds
 from feedback.services.tally import Tally, bucket_key, read_one
 
@@ -27,11 +29,23 @@ Figures = Tally  # the name admin_app/charts.py imports
 
 @dataclass
 class Change:
-    """Current figures against those of the previous period of the same length."""
+    """Current figures against those of the previous period of the same length, each with its
+    verdict (``up``, ``down``, ``same``; None without data): a difference is a change only when
+    its 95 % interval leaves out 0 (:mod:`feedback.services.stats`), so noise is "about the same"."""
 
     count_ratio: float | None  # relative change of the count (None when the previous count is 0)
     csat_points: float | None  # CSAT difference in percentage points
     mean: float | None  # difference of means (same scale only)
+    count_verdict: str | None = None
+    csat_verdict: str | None = None
+    mean_verdict: str | None = None
+
+
+def _variance(tally: Tally) -> float:
+    """The sample variance of the ratings (one scale)."""
+    mean, count = tally.mean or 0.0, tally.count
+    squares = sum((k + 1 - mean) ** 2 * n for counts in tally.distribution.values() for k, n in enumerate(counts))
+    return squares / (count - 1) if count > 1 else 0.0
 
 
 def change(current: Tally, previous: Tally) -> Change:
@@ -40,7 +54,16 @@ def change(current: Tally, previous: Tally) -> Change:
     same_scale = current.scale is not None and current.scale == previous.scale and current.scale != "mixed"
     now, before = current.mean, previous.mean
     mean = now - before if same_scale and now is not None and before is not None else None
-    return Change(ratio, csat, mean)
+    return Change(
+        ratio,
+        csat,
+        mean,
+        stats.count_change(current.count, previous.count),
+        stats.share_change(current.positive, current.count, previous.positive, previous.count),
+        stats.mean_change(now, _variance(current), current.count, before, _variance(previous), previous.count)
+        if mean is not None and now is not None and before is not None
+        else None,
+    )
 
 
 # --- buckets ------------------------------------------------------------------------------------
@@ -52,6 +75,18 @@ class Bucket:
     first: date  # first and last local date of the bucket inside the asked range
     last: date
     figures: Tally
+    partial: bool = False  # the range cuts the day/week/month short, or it holds today (not over yet)
+
+
+def _natural_bounds(group: str, day: date) -> tuple[date, date]:
+    """The first and last date of the day, ISO week or month ``day`` falls in."""
+    if group == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6)
+    if group == "month":
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return day.replace(day=1), following - timedelta(days=1)
+    return day, day
 
 
 def default_group(start: date, end: date) -> str:
@@ -59,8 +94,9 @@ def default_group(start: date, end: date) -> str:
     return "day" if days <= 92 else "week" if days <= 731 else "month"
 
 
-def buckets(days: dict[date, Tally], start: date, end: date, group: str) -> list[Bucket]:
-    """Every day/week/month bucket of ``start..end`` (empty ones too, so charts show gaps)."""
+def buckets(days: dict[date, Tally], start: date, end: date, group: str, *, today: date | None = None) -> list[Bucket]:
+    """Every day/week/month bucket of ``start..end`` (empty ones too, so charts show gaps); a
+    bucket is ``partial`` when the range covers only part of it or it holds ``today``."""
     out: list[Bucket] = []
     day = start
     while day <= end:
@@ -71,6 +107,10 @@ def buckets(days: dict[date, Tally], start: date, end: date, group: str) -> list
         if day in days:
             out[-1].figures.add(days[day])
         day += timedelta(days=1)
+    for bucket in out:
+        natural = _natural_bounds(group, bucket.first)
+        held_today = today is not None and bucket.first <= today <= bucket.last
+        bucket.partial = held_today or (bucket.first, bucket.last) != natural
     return out
 
 
@@ -91,6 +131,11 @@ class Period:
     previous: Tally
     previous_start: date
     previous_end: date
+    # ``end`` is not over in some office: the period is partial, and the previous one ends at the
+    # same local hour of ``previous_end`` (``until_hour``: the latest such hour, counted whole; -1
+    # when ``end`` has not begun in any office).
+    partial: bool = False
+    until_hour: int | None = None
 
     @property
     def change(self) -> Change:
@@ -114,17 +159,30 @@ def overview(
     *,
     channel: str | None = None,
     group: str | None = None,
+    now: datetime | None = None,
 ) -> Overview:
     """Today, 7 and 30 days ending ``end`` against the periods before them, and the trend of
-    ``start..end``: one rollup read grouped by day."""
+    ``start..end``: one rollup read grouped by day.
+
+    Today is compared with the same weekday a week before; 7 and 30 days with the 7 and 30 days
+    before. When ``end`` is today (at ``now``) in an office, that office's day is not over: its
+    earlier day is counted up to the same local hour (a few hour-grouped reads), and the periods
+    and the trend's last point are marked partial.
+    """
     longest = max(days for _key, days in PERIODS)
     first = min(start, end - timedelta(days=2 * longest - 1))
     days = read_one(session, location_ids, first, end, channel=channel, group="day").groups
+    cuts = cut_hours(session, location_ids, end, now) if now is not None else {}
+    edges = {end - timedelta(days=7 if n == 1 else n) for _key, n in PERIODS}
+    later = later_hours(session, cuts, sorted(edges), channel) if cuts else {}
     periods = []
     for key, n in PERIODS:
         cur_start = end - timedelta(days=n - 1)
-        prev_end = cur_start - timedelta(days=1)
+        prev_end = end - timedelta(days=7 if n == 1 else n)  # today: the same weekday last week
         prev_start = prev_end - timedelta(days=n - 1)
+        previous = _sum_days(days, prev_start, prev_end)
+        if prev_end in later:
+            previous = previous - later[prev_end]
         periods.append(
             Period(
                 key,
@@ -132,13 +190,16 @@ def overview(
                 cur_start,
                 end,
                 _sum_days(days, cur_start, end),
-                _sum_days(days, prev_start, prev_end),
+                previous,
                 prev_start,
                 prev_end,
+                bool(cuts),
+                max(cuts) if cuts else None,
             )
         )
     group = group or default_group(start, end)
-    return Overview(end, periods, buckets(days, start, end, group), group, _sum_days(days, start, end))
+    trend = buckets(days, start, end, group, today=end if cuts else None)
+    return Overview(end, periods, trend, group, _sum_days(days, start, end))
 
 
 # --- one location -------------------------------------------------------------------------------
@@ -198,6 +259,7 @@ def location_report(
     *,
     channel: str | None = None,
     group: str | None = None,
+    now: datetime | None = None,
 ) -> LocationReport:
     """Trend, channel split, follow-ups, suspects and the hour x weekday heatmap of one location.
 
@@ -225,7 +287,9 @@ def location_report(
         group=group,
         total=total,
         channels={ch: channels[ch] for ch in CHANNELS if ch in channels},
-        trend=buckets(by_day.groups, start, end, group),
+        trend=buckets(
+            by_day.groups, start, end, group, today=now.astimezone(location.office.tz).date() if now else None
+        ),
         heatmap=hours.groups,
         followups=ranked_followups(total),
     )

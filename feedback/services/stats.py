@@ -61,3 +61,49 @@ def verdict(positive: int, n: int, target: float | None, z: float = Z_95) -> str
     if interval.high < target:
         return "not_met"
     return "too_few"
+
+
+# --- changes between two periods ---------------------------------------------------------------
+
+CHANGES = ("up", "down", "same")
+
+
+def difference_interval(positive1: int, n1: int, positive2: int, n2: int, z: float = Z_95) -> Interval | None:
+    """Newcombe's hybrid score interval (method 10 in Newcombe 1998) for ``p1 - p2``, built from
+    the two Wilson intervals; None when either count is 0."""
+    a, b = wilson_interval(positive1, n1, z), wilson_interval(positive2, n2, z)
+    if a is None or b is None:
+        return None
+    p1, p2 = positive1 / n1, positive2 / n2
+    diff = p1 - p2
+    low = diff - math.sqrt((p1 - a.low) ** 2 + (b.high - p2) ** 2)
+    high = diff + math.sqrt((a.high - p1) ** 2 + (p2 - b.low) ** 2)
+    return Interval(low, high)
+
+
+def share_change(positive1: int, n1: int, positive2: int, n2: int, z: float = Z_95) -> str | None:
+    """``up``, ``down`` or ``same`` for a share now (1) against before (2): a change only when the
+    95 % interval of the difference leaves out 0; None without data on either side."""
+    interval = difference_interval(positive1, n1, positive2, n2, z)
+    if interval is None:
+        return None
+    return "up" if interval.low > 0 else "down" if interval.high < 0 else "same"
+
+
+def count_change(now: int, before: int, z: float = Z_95) -> str | None:
+    """``up``, ``down`` or ``same`` for two counts over spans of the same length (Poisson): under
+    no change each of the ``now + before`` events is as likely to fall in either span, so the
+    change is real only when the Wilson interval of ``now``'s share leaves out one half."""
+    interval = wilson_interval(now, now + before, z)
+    if interval is None:
+        return None
+    return "up" if interval.low > 0.5 else "down" if interval.high < 0.5 else "same"
+
+
+def mean_change(mean1: float, var1: float, n1: int, mean2: float, var2: float, n2: int, z: float = Z_95) -> str | None:
+    """``up``, ``down`` or ``same`` for two means (Welch's normal interval of the difference)."""
+    if n1 < 2 or n2 < 2:
+        return None
+    margin = z * math.sqrt(var1 / n1 + var2 / n2)
+    diff = mean1 - mean2
+    return "up" if diff - margin > 0 else "down" if diff + margin < 0 else "same"

@@ -143,7 +143,7 @@ def test_inbox_shows_the_managers_comments_with_details(manager, world):
     assert "Phone (QR) · Español" in body and "Phone (QR) · English" in body
     assert "AAA-2" in body and ALPHA in body
     # The menu links here, for a manager too.
-    assert '<a href="/admin/comments" aria-current="page">Comments</a>' in body
+    assert '<a href="/admin/comments" class="current" aria-current="page">Comments' in body
 
 
 def test_comment_text_is_escaped(manager, world):

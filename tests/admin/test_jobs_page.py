@@ -46,7 +46,7 @@ def test_admins_see_each_jobs_last_run_result_and_next_due(app, client, session,
     page = client.get("/admin/jobs")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert 'href="/admin/jobs" aria-current="page">Scheduled jobs</a>' in body
+    assert 'href="/admin/jobs" class="current" aria-current="page">Scheduled jobs</a>' in body
     listed = rows(body)
     assert set(listed) == {job.name for job in registered_jobs(app.config)}
     alerts_run = session.query(JobRun).filter_by(job="alerts").one()

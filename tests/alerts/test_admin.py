@@ -58,7 +58,7 @@ def test_the_list_shows_the_managers_alerts_only(manager, world):
     assert f'href="/admin/alerts/{world["a"]}"' in body
     assert "BBB-9" not in body and "Bravo" not in body
     assert "2026-11-30 09:30 CST" in body
-    assert '<a href="/admin/alerts" aria-current="page">Alerts</a>' in body  # in the menu
+    assert '<a href="/admin/alerts" class="current" aria-current="page">Alerts' in body  # in the menu
 
 
 def test_the_alert_page_shows_the_figures(manager, world):

@@ -32,7 +32,7 @@ def desk(browser, live, session):
 
 def test_alerts_are_accessible_and_acknowledged_from_the_keyboard(desk, live, session, shots):
     page = desk
-    page.click("nav[aria-label='Admin'] >> text=Alerts")
+    page.click("nav[aria-label='Admin'] a >> text=Alerts")
     page.wait_for_selector("h1:has-text('Alerts')")
     rows = page.locator("table.alerts tbody tr")
     assert rows.count() >= 3

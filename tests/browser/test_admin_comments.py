@@ -35,7 +35,7 @@ def open_count(page) -> int:
 
 def test_inbox_is_accessible_and_works_from_the_keyboard(desk, live, session, shots):
     page = desk
-    page.click("nav[aria-label='Admin'] >> text=Comments")
+    page.click("nav[aria-label='Admin'] a >> text=Comments")
     page.wait_for_selector("h1:has-text('Comments')")
     session.rollback()
     stored_open = session.scalar(select(func.count()).select_from(Response).where(Response.comment_state == "open"))

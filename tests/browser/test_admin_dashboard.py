@@ -90,7 +90,7 @@ def test_compare_sorts_by_a_column_and_flags_locations_below_target(desk, live, 
     page, session = desk, demo_data
     rows = responses(session)
     targets = {loc.code: loc.csat_target for loc in session.query(Location)}
-    page.click("nav[aria-label='Admin'] >> text=Compare locations")
+    page.click("nav[aria-label='Admin'] a >> text=Compare locations")
     page.wait_for_selector("h1:has-text('Compare locations')")
     page.click("th[data-sort='csat'] a")
     page.wait_for_url(re.compile(r"sort=csat"))

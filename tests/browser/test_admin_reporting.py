@@ -30,7 +30,7 @@ def desk(browser, live, session):
 
 def test_reporting_page_is_accessible_and_saves_volumes(desk, live, session, shots):
     page = desk
-    page.click("nav[aria-label='Admin'] >> text=Reporting")
+    page.click("nav[aria-label='Admin'] a >> text=Reporting")
     page.select_option("#quarter", "FY2027Q1")
     page.click("text=Show")
     page.wait_for_url(f"{live.url}/admin/reporting?quarter=FY2027Q1")

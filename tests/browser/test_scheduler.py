@@ -38,7 +38,7 @@ def scheduler(app):
 def test_the_below_target_alert_appears_without_a_manual_command(browser, live, session, scheduler, shots):
     demo.load(session, now=datetime.now(UTC), weeks=1)
     with signed_in(browser, live, *demo.DEMO_ADMIN) as page:
-        page.click("nav[aria-label='Admin'] >> text=Alerts")
+        page.click("nav[aria-label='Admin'] a >> text=Alerts")
         page.wait_for_selector("h1:has-text('Alerts')")
         assert "No alerts." in page.inner_text("table.alerts")  # nothing has evaluated the rules yet
 
@@ -52,7 +52,7 @@ def test_the_below_target_alert_appears_without_a_manual_command(browser, live, 
         assert "below the 85.0 % target" in weak.inner_text()
         assert page.problems == []
 
-        page.click("nav[aria-label='Admin'] >> text=Scheduled jobs")
+        page.click("nav[aria-label='Admin'] a >> text=Scheduled jobs")
         page.wait_for_selector("h1:has-text('Scheduled jobs')")
         alerts_row = page.locator("table.jobs tbody tr", has_text="alerts").first
         assert "OK" in alerts_row.inner_text() and "raised" in alerts_row.inner_text()

@@ -153,7 +153,7 @@ def test_scoreboard_and_standards_screenshots(browser, session, live, shots, app
     page.fill("input[name='password']", demo.DEMO_ADMIN[1])
     page.click("button[type='submit']")
     page.wait_for_url(f"{live.url}/admin/")
-    page.click("nav[aria-label='Admin'] >> text=Service standards")
+    page.click("nav[aria-label='Admin'] a >> text=Service standards")
     page.wait_for_selector("h1:has-text('Service standards')")
     assert page.locator("#standards tbody tr[data-code]").count() == 9
     page.screenshot(path=str(shots / "admin-standards.png"), full_page=True)
