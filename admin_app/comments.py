@@ -31,9 +31,9 @@ from admin_app.pages import admin_bp
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES
 from feedback.models import Location, Office
-from feedback.scales import SCALES
+from feedback.scales import DRIVERS, SCALES
 from feedback.schemas.comments import InboxQuerySchema
-from feedback.services import comments, users
+from feedback.services import comments, triage, users
 from feedback.services.errors import InvalidInput, NotFound
 
 PER_PAGE = comments.PAGE_SIZE
@@ -53,6 +53,17 @@ ACTION_LABELS = {
     "mark_spam": _l("Mark as spam"),
     "unmark_spam": _l("Not spam"),
 }
+# The A-11 drivers by their Section 280 names (the chips' wording depends on the rating's side).
+DRIVER_NAMES = {
+    "effectiveness": _l("Effectiveness"),
+    "ease": _l("Ease"),
+    "efficiency": _l("Efficiency"),
+    "transparency": _l("Transparency"),
+    "humanity": _l("Humanity"),
+    "employee": _l("Employee helpfulness"),
+    "other": _l("Something else"),
+}
+SIDE_LABELS = {"negative": _l("Negative ratings"), "positive": _l("Positive ratings")}
 # What the bulk form offers on each tab (the service also accepts the others, and skips what they don't fit).
 TAB_ACTIONS = {
     "open": ("handle", "archive", "flag", "unflag", "mark_spam"),
@@ -150,6 +161,9 @@ def _link_args(query: dict, **changes) -> dict:
         "from": query["from_"].isoformat() if query["from_"] else None,
         "to": query["to"].isoformat() if query["to"] else None,
         "after": query["after"],
+        "side": query["side"],
+        "assignee": query["assignee"],
+        "driver": query["driver"],
     }
     args.update(changes)
     if args.get("tab") == "open":
@@ -185,6 +199,9 @@ def comments_inbox():
             end=query["to"],
             after=query["after"],
             per_page=PER_PAGE,
+            extra=triage.conditions(
+                current_user.id, side=query["side"], assignee=query["assignee"], driver=query["driver"]
+            ),
         )
     except InvalidInput as exc:  # a cursor that is not one
         abort(400, description=exc.detail)
@@ -200,9 +217,22 @@ def comments_inbox():
         if scope
         else []
     )
+    cases = triage.cases_for(db.session, [item.id for item in page.items])
+    people = triage.assignees_for_scope(db.session, scope)
+    names = {u.id: u.email for u in people} | triage.user_names(
+        db.session, {c.assignee_id for c in cases.values()} | {c.resolved_by_id for c in cases.values()}
+    )
     return render_template(
         "admin/comments/inbox.html",
         page=page,
+        cases=cases,
+        names=names,
+        people=people,
+        drivers=[(d, DRIVER_NAMES[d]) for d in DRIVERS],
+        sides=[(s, SIDE_LABELS[s]) for s in triage.SIDES],
+        driver_label=lambda d: DRIVER_NAMES.get(d, d),
+        back_path=url_for("admin.comments_inbox", **_link_args(query)),
+        mine_url=url_for("admin.comments_inbox", **_link_args(query, assignee="me", after=None)),
         query=query,
         q=q or "",
         tab=query["tab"],
@@ -220,7 +250,10 @@ def comments_inbox():
         reset_url=url_for(
             "admin.comments_inbox",
             **_link_args(
-                {**query, "location": None, "office": None, "q": None, "from_": None, "to": None, "after": None}
+                {
+                    **query,
+                    **dict.fromkeys(("location", "office", "q", "from_", "to", "after", "side", "assignee", "driver")),
+                }
             ),
         ),
         bulk_actions=[(a, ACTION_LABELS[a]) for a in TAB_ACTIONS[query["tab"]]],

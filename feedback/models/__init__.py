@@ -2,6 +2,7 @@
 
 from feedback.models.alerts import Alert, AlertRule
 from feedback.models.audit import AuditEntry
+from feedback.models.cases import CommentCase
 from feedback.models.devices import Device, EnrollmentCode
 from feedback.models.links import SurveyLink
 from feedback.models.org import Location, Office
@@ -17,6 +18,7 @@ __all__ = [
     "AlertRule",
     "ApiToken",
     "AuditEntry",
+    "CommentCase",
     "CustomerVolume",
     "Device",
     "DroppedSubmission",

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from feedback.scales import DRIVERS
 from feedback.schemas.fields import Cursor
 from feedback.schemas.filters import DateRangeSchema
 from feedback.services.comments import SEARCH_MAX, TABS
+from feedback.services.triage import SIDES
 
 
 class InboxQuerySchema(DateRangeSchema):
     """``tab``, ``location`` (code), ``office`` (slug), ``q``, ``from``/``to`` (local dates, either
-    may be left out), ``after`` (the keyset cursor of the next page)."""
+    may be left out), ``after`` (the keyset cursor of the next page); the triage filters ``side``
+    (negative or positive ratings), ``assignee`` (``me``, ``none`` or a user id) and ``driver``
+    (an A-11 follow-up driver the visitor chose)."""
 
     tab = fields.String(load_default="open", validate=validate.OneOf(TABS))
     location = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
     office = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     q = fields.String(load_default=None, validate=validate.Length(max=SEARCH_MAX))
     after = Cursor(load_default=None)
+    side = fields.String(load_default=None, validate=validate.OneOf(SIDES))
+    assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|[1-9][0-9]{0,8})$"))
+    driver = fields.String(load_default=None, validate=validate.OneOf(DRIVERS))

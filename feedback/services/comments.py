@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
@@ -74,6 +74,7 @@ class InboxItem:
     state: str
     flagged: bool
     suspect: bool
+    drivers: tuple[str, ...] = ()  # the A-11 follow-up drivers the visitor chose
 
     @property
     def local_time(self) -> datetime:
@@ -144,11 +145,12 @@ def tab_counts(
     q: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> dict[str, int]:
     """How many comments each tab holds under these filters."""
     if not location_ids:
         return dict.fromkeys(TABS, 0)
-    return _count_tabs(session, _filters(session, location_ids, q, start, end))
+    return _count_tabs(session, [*_filters(session, location_ids, q, start, end), *extra])
 
 
 def _count_tabs(session: DbSession, filters: list) -> dict[str, int]:
@@ -174,18 +176,20 @@ def inbox(
     end: date | None = None,
     after: str | None = None,
     per_page: int = PAGE_SIZE,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> InboxPage:
     """One page of the comments of ``location_ids`` in ``tab``, newest first.
 
     ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves);
     ``start``/``end`` are local dates of each office (either may be None). Pages are keyset
-    pages: ``after`` is the ``next_cursor`` of the page before.
+    pages: ``after`` is the ``next_cursor`` of the page before. ``extra`` are more conditions on
+    ``Response`` (the triage filters of :mod:`feedback.services.triage`), for the page and counts.
     """
     if tab not in TABS:
         raise InvalidInput(gettext("Unknown tab."), {"tab": [gettext("One of %(choices)s.", choices=", ".join(TABS))]})
     if not location_ids:
         return InboxPage([], dict.fromkeys(TABS, 0), None)
-    filters = _filters(session, location_ids, q, start, end)  # one time-zone lookup for the counts and the page
+    filters = [*_filters(session, location_ids, q, start, end), *extra]  # one time-zone lookup for both
     counts = _count_tabs(session, filters)
     query = (
         select(
@@ -200,6 +204,7 @@ def inbox(
             Response.comment_state,
             Response.comment_flagged,
             Response.suspect,
+            Response.followup_chosen,
         )
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(*filters, _tab_condition(tab))
@@ -235,6 +240,7 @@ def inbox(
             r.comment_state,
             bool(r.comment_flagged),
             bool(r.suspect),
+            tuple(r.followup_chosen or ()),
         )
         for r in rows[:per_page]
     ]
