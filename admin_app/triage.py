@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -41,7 +42,7 @@ TOPIC_DAYS = 30  # the default period of the topics page, ending today
 
 
 class CaseForm(FlaskForm):
-    assignee = SelectField(_l("Assigned to"), choices=[])
+    assignee = SelectField(_l("Assigned to"), choices=[], default="")
     due = DateField(_l("Due date"), validators=[Optional()])
     note = TextAreaField(
         _l("Note"),
@@ -97,13 +98,14 @@ def comment_case(response_id: uuid.UUID) -> ResponseReturnValue:
             _("The follow-up was saved."),
         ):
             return redirect(back)
-    location = db.session.get(Location, response.location_id)
+    location = db.session.get(Location, response.location_id) or abort(404)
+    version = db.session.get(SurveyVersion, response.survey_version_id) or abort(404)
     item = comments.InboxItem(
         response.id,
         location,
         response.client_time,
         response.rating,
-        db.session.get(SurveyVersion, response.survey_version_id).scale,
+        version.scale,
         response.channel,
         response.language,
         response.comment or "",
@@ -148,7 +150,7 @@ def comments_topics() -> ResponseReturnValue:
     places = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_(scope)))}
 
     def inbox_url(location_id: int, **extra: str) -> str:
-        args = {"location": places[location_id].code} | extra
+        args: dict[str, Any] = {"location": places[location_id].code} | extra
         if start:
             args["from"] = start.isoformat()
         if end:
