@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from marshmallow import fields, validate
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -34,7 +33,7 @@ from feedback.extensions import db
 from feedback.models import Location, SurveyVersion
 from feedback.models.cases import NOTE_MAX
 from feedback.scales import DRIVERS
-from feedback.schemas.filters import DateRangeSchema
+from feedback.schemas.comments import TopicsQuerySchema
 from feedback.services import comments, topics, triage, users
 from feedback.services.errors import NotFound
 
@@ -125,10 +124,6 @@ def comment_case(response_id: uuid.UUID) -> ResponseReturnValue:
         driver_names=DRIVER_NAMES,
         back=back,
     ), status()
-
-
-class TopicsQuerySchema(DateRangeSchema):
-    location = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
 
 
 @admin_bp.get("/comments/topics")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import fields, pre_load, validate
 
 from feedback.scales import DRIVERS
 from feedback.schemas.fields import Cursor
@@ -11,7 +11,15 @@ from feedback.services.comments import SEARCH_MAX, TABS
 from feedback.services.triage import SIDES
 
 
-class InboxQuerySchema(DateRangeSchema):
+class BlankIsUnset(DateRangeSchema):
+    """A filter form sends its empty fields (``location=&from=``): an empty value means "not set"."""
+
+    @pre_load
+    def _drop_blanks(self, data, **_kwargs):
+        return {key: value for key, value in data.items() if value != ""}
+
+
+class InboxQuerySchema(BlankIsUnset):
     """``tab``, ``location`` (code), ``office`` (slug), ``q``, ``from``/``to`` (local dates, either
     may be left out), ``after`` (the keyset cursor of the next page); the triage filters ``side``
     (negative or positive ratings), ``assignee`` (``me``, ``none`` or a user id) and ``driver``
@@ -25,3 +33,9 @@ class InboxQuerySchema(DateRangeSchema):
     side = fields.String(load_default=None, validate=validate.OneOf(SIDES))
     assignee = fields.String(load_default=None, validate=validate.Regexp(r"^(me|none|[1-9][0-9]{0,8})$"))
     driver = fields.String(load_default=None, validate=validate.OneOf(DRIVERS))
+
+
+class TopicsQuerySchema(BlankIsUnset):
+    """The topics page: ``location`` (code) and ``from``/``to``."""
+
+    location = fields.String(load_default=None, validate=validate.Length(min=1, max=32))

@@ -140,3 +140,12 @@ def test_admin_topics_show_drivers_and_words_per_location(signed_in_as, world):
     assert "No comments in this period." in client.get("/admin/comments/topics?from=2020-01-01&to=2020-01-31").get_data(
         as_text=True
     )
+
+
+def test_filter_forms_sent_with_empty_fields_are_not_refused(signed_in_as, world):
+    """The inbox's filter form sends every field, the empty ones too (a browser does)."""
+    client = signed_in_as(ADMIN)
+    blank = "office=&location=&q=&from=&to=&assignee=&driver="
+    body = client.get(f"/admin/comments?{blank}&side=negative").get_data(as_text=True)
+    assert "The line was slow" in body and "Kind staff" not in body
+    assert client.get("/admin/comments/topics?location=&from=&to=").status_code == 200
