@@ -69,6 +69,7 @@ def test_triage_in_the_browser(browser, live, session, shots, who, width):
         assert page.inner_text("table.comments-inbox tbody blockquote") == first_text
         assert "Call the visitor's counter lead" in page.inner_text("table.comments-inbox tbody")
         assert serious(Axe().run(page)) == []
+        assert no_sideways_scroll(page)  # a narrow screen scrolls the table, not the page
         page.screenshot(path=str(shots / f"admin-triage-{who}-{width}.png"), full_page=width == "phone")
 
         page.click("a:has-text('Topics')")
