@@ -164,8 +164,11 @@ def _link_args(query: dict, **changes) -> dict:
         "side": query["side"],
         "assignee": query["assignee"],
         "driver": query["driver"],
+        "order": query["order"],
     }
     args.update(changes)
+    if args.get("order") == "newest":
+        args["order"] = None  # the default
     if args.get("tab") == "open":
         args["tab"] = None  # the default
     return {k: v for k, v in args.items() if v}
@@ -202,6 +205,7 @@ def comments_inbox():
             extra=triage.conditions(
                 current_user.id, side=query["side"], assignee=query["assignee"], driver=query["driver"]
             ),
+            negative_first=query["order"] == "negative",
         )
     except InvalidInput as exc:  # a cursor that is not one
         abort(400, description=exc.detail)
@@ -252,7 +256,9 @@ def comments_inbox():
             **_link_args(
                 {
                     **query,
-                    **dict.fromkeys(("location", "office", "q", "from_", "to", "after", "side", "assignee", "driver")),
+                    **dict.fromkeys(
+                        ("location", "office", "q", "from_", "to", "after", "side", "assignee", "driver", "order")
+                    ),
                 }
             ),
         ),

@@ -34,7 +34,8 @@ from sqlalchemy.orm import joinedload
 from feedback.database import DbSession, write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import COMMENT_STATES
-from feedback.services import audit, rollups
+from feedback.scales import SCALES
+from feedback.services import audit, rollups, triage
 from feedback.services.actors import Actor
 from feedback.services.dashboard import _like_pattern  # the same search as the location page's comments
 from feedback.services.errors import InvalidInput, NotFound
@@ -177,8 +178,10 @@ def inbox(
     after: str | None = None,
     per_page: int = PAGE_SIZE,
     extra: Sequence[ColumnElement[bool]] = (),
+    negative_first: bool = False,
 ) -> InboxPage:
-    """One page of the comments of ``location_ids`` in ``tab``, newest first.
+    """One page of the comments of ``location_ids`` in ``tab``, newest first (``negative_first``:
+    the ratings on the negative side of their scale first, each side newest first).
 
     ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves);
     ``start``/``end`` are local dates of each office (either may be None). Pages are keyset
@@ -209,12 +212,16 @@ def inbox(
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(*filters, _tab_condition(tab))
     )
+    positive = triage.positive_case()
     if after:
-        moment, ident = decode_cursor(after)
-        query = query.where(
-            or_(Response.client_time < moment, and_(Response.client_time == moment, Response.id < ident))
-        )
-    rows = session.execute(query.order_by(Response.client_time.desc(), Response.id.desc()).limit(per_page + 1)).all()
+        side, plain = triage.split_cursor(after)
+        if (side is None) == negative_first:
+            raise InvalidInput(gettext("Invalid cursor."), {"after": [gettext("Use the link to the next page.")]})
+        moment, ident = decode_cursor(plain)
+        older = or_(Response.client_time < moment, and_(Response.client_time == moment, Response.id < ident))
+        query = query.where(or_(positive > side, and_(positive == side, older)) if negative_first else older)
+    order: list[ColumnElement] = [Response.client_time.desc(), Response.id.desc()]
+    rows = session.execute(query.order_by(*([positive] if negative_first else []), *order).limit(per_page + 1)).all()
     places = (
         {
             loc.id: loc
@@ -244,7 +251,10 @@ def inbox(
         )
         for r in rows[:per_page]
     ]
-    return InboxPage(items, counts, encode_cursor(items[-1]) if len(rows) > per_page else None)
+    cursor = encode_cursor(items[-1]) if len(rows) > per_page else None
+    if cursor and negative_first:
+        cursor = f"{int(SCALES[items[-1].scale].is_positive(items[-1].rating))}~{cursor}"
+    return InboxPage(items, counts, cursor)
 
 
 # --- changing -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, Text, and_, cast, false, or_, select
+from sqlalchemy import ColumnElement, Text, and_, case, cast, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from feedback.database import DbSession, write_transaction
@@ -32,6 +32,7 @@ from feedback.services.actors import Actor
 from feedback.services.errors import InvalidInput, NotFound
 
 SIDES = ("negative", "positive")
+ORDERS = ("newest", "negative")  # the inbox's order: newest first, or negative ratings first (then newest)
 # The assignee filter: anyone (None), "me", "none" (unassigned), or a user id.
 ASSIGNEE_KEYWORDS = ("me", "none")
 STATES_WITH_CASES = ("open", "handled", "archived")  # spam and purged comments are not followed up
@@ -82,6 +83,24 @@ def side_condition(side: str) -> ColumnElement[bool]:
         rating = Response.rating >= scale.positive_from if side == "positive" else Response.rating < scale.positive_from
         parts.append(and_(Response.survey_version_id.in_(versions), rating))
     return or_(*parts)
+
+
+def positive_case() -> ColumnElement[int]:
+    """1 for a rating on the positive side of its version's scale, else 0 (the query joins SurveyVersion)."""
+    return case(
+        *[(and_(SurveyVersion.scale == k, Response.rating >= s.positive_from), 1) for k, s in SCALES.items()], else_=0
+    )
+
+
+def split_cursor(after: str) -> tuple[int | None, str]:
+    """A negative-first page's cursor is ``<side>~<cursor>`` (side 0 negative, 1 positive, of the last
+    row); a newest-first one has no side."""
+    side, sep, rest = after.partition("~")
+    if not sep:
+        return None, after
+    if side not in ("0", "1"):
+        raise InvalidInput(gettext("Invalid cursor."), {"after": [gettext("Use the link to the next page.")]})
+    return int(side), rest
 
 
 def driver_condition(driver: str) -> ColumnElement[bool]:

@@ -149,3 +149,14 @@ def test_filter_forms_sent_with_empty_fields_are_not_refused(signed_in_as, world
     body = client.get(f"/admin/comments?{blank}&side=negative").get_data(as_text=True)
     assert "The line was slow" in body and "Kind staff" not in body
     assert client.get("/admin/comments/topics?location=&from=&to=").status_code == 200
+
+
+def test_inbox_negative_first_and_its_pages(signed_in_as, world):
+    client = signed_in_as(ADMIN)
+    body = client.get("/admin/comments?order=negative").get_data(as_text=True)
+    assert body.index("Bravo&#39;s secret comment") < body.index("The line was slow") < body.index("Kind staff")
+    assert "negative ratings first, then newest" in body
+    newest = client.get("/admin/comments").get_data(as_text=True)
+    assert newest.index("Kind staff") < newest.index("The line was slow")
+    assert client.get("/admin/comments?order=worst").status_code == 400
+    assert client.get("/admin/comments?order=negative&after=2~123_abc").status_code == 400

@@ -1,5 +1,5 @@
 """Comment triage in Chromium over the demo data, as the demo admin and the Houston manager, at a
-desk (1440 px) and a phone (390 px) width: filter the inbox to negative ratings, follow a comment
+desk (1440 px) and a phone (390 px) width: order the inbox negative first, filter it to negative ratings, follow a comment
 up (assign it to oneself with a due date and a note), find it under "Assigned to me", read the
 topics page; axe-core finds no serious violation on any of the three pages.
 
@@ -35,6 +35,10 @@ def test_triage_in_the_browser(browser, live, session, shots, who, width):
     email, password = PEOPLE[who]
     with signed_in(browser, live, email, password, viewport=WIDTHS[width]) as page:
         page.goto(f"{live.url}/admin/comments")
+        page.select_option("#f-order", "negative")
+        page.click("form.filters button[type='submit']")
+        page.wait_for_url("**order=negative**")
+        assert "negative ratings first" in page.inner_text("table.comments-inbox caption")
         page.select_option("#f-side", "negative")
         page.click("form.filters button[type='submit']")
         page.wait_for_url("**side=negative**")

@@ -209,6 +209,28 @@ def test_keywords_prefer_words_of_one_location():
     }
     found = topics.keywords(docs, min_comments=2)
     # "window" is only in location 1's comments; "long" and "wait" are everywhere: lower IDF.
-    assert [kw.word for kw in found[1]][0] == "window"
     assert [kw.word for kw in found[1]] == ["window", "long", "wait"]
+    assert [kw.word for kw in found[2]] == ["long"]  # "wait" is in one comment there
     assert topics.words("The staff, THE staff! [removed] 12345 über") == ["staff", "staff", "über"]
+
+
+def test_negative_first_order_pages_by_side_then_newest(session, world):
+    """Negative: slow2 (Nov 10 16:20), slow (15:20), other (3 of 5, Nov 13); positive: hnl, good."""
+    names = {v: k for k, v in world["ids"].items()}
+    seen, after = [], None
+    while True:
+        page = comments.inbox(session, world["all"], per_page=2, after=after, negative_first=True)
+        seen += [names[i.id] for i in page.items]
+        if page.next_cursor is None:
+            break
+        assert page.next_cursor[:2] in ("0~", "1~")
+        after = page.next_cursor
+    assert seen == ["other", "slow2", "slow", "hnl", "good"]
+    newest = [names[i.id] for i in comments.inbox(session, world["all"]).items]
+    assert newest == ["hnl", "other", "good", "slow2", "slow"]
+    # A cursor of the other order is refused, not misread.
+    plain = comments.inbox(session, world["all"], per_page=2).next_cursor
+    with pytest.raises(InvalidInput):
+        comments.inbox(session, world["all"], per_page=2, after=plain, negative_first=True)
+    with pytest.raises(InvalidInput):
+        comments.inbox(session, world["all"], per_page=2, after="0~" + plain)
