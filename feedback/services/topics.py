@@ -4,7 +4,8 @@ words that recur in one location's comments more than in the others'.
 Both are counted per location over a period (local dates of each office), from the comments the
 user may already read in the inbox (open, handled or archived; never spam or purged text).
 
-Keywords are TF-IDF with each location's comments of the period as one document: a word's share
+Keywords are TF-IDF with each location's comments of the period as one document (the comments
+with a negative rating and those with a positive one apart): a word's share
 of the location's words (TF) times ``ln((1 + N) / (1 + df)) + 1`` (IDF, N locations, df of them
 using the word; the smoothing of scikit-learn's ``TfidfVectorizer``). Words are lower-cased
 letters of three or more, minus English and Spanish stop words, and a word must occur in at
@@ -58,7 +59,10 @@ class LocationTopics:
     comments: int = 0
     # driver -> [chosen after a negative rating, after a positive one]
     drivers: dict[str, list[int]] = field(default_factory=dict)
-    keywords: list[Keyword] = field(default_factory=list)
+    # Keywords of the comments with a negative rating, and of those with a positive one: what to
+    # fix and what works are different words (docs/TOPICS.md: mixed, the positive ones drown the rest).
+    negative_words: list[Keyword] = field(default_factory=list)
+    positive_words: list[Keyword] = field(default_factory=list)
 
 
 def words(text: str) -> list[str]:
@@ -99,7 +103,7 @@ def topics(
     if window is not None:
         query = query.where(window)
     found: dict[int, LocationTopics] = {}
-    texts: dict[int, list[str]] = defaultdict(list)
+    texts: tuple[dict[int, list[str]], dict[int, list[str]]] = (defaultdict(list), defaultdict(list))
     for loc_id, rating, chosen, comment, scale in session.execute(query):
         entry = found.setdefault(loc_id, LocationTopics(loc_id, drivers={d: [0, 0] for d in DRIVERS}))
         entry.comments += 1
@@ -107,8 +111,10 @@ def topics(
         for driver in chosen or ():
             if driver in entry.drivers:
                 entry.drivers[driver][side] += 1
-        texts[loc_id].append(comment or "")
-    for loc_id, kws in keywords(texts, top).items():
-        found[loc_id].keywords = kws
+        texts[side][loc_id].append(comment or "")
+    for loc_id, kws in keywords(texts[0], top).items():
+        found[loc_id].negative_words = kws
+    for loc_id, kws in keywords(texts[1], top).items():
+        found[loc_id].positive_words = kws
     codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(found))).all())
     return sorted(found.values(), key=lambda t: codes[t.location_id])

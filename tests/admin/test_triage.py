@@ -45,6 +45,7 @@ def world(session, build, make_user):
     ids = {
         "slow": say(session, a1, 1, utc("2026-11-20T14:05"), "The line was slow", ("efficiency",)),
         "kind": say(session, a1, 5, utc("2026-11-21T15:30"), "Kind staff, short line"),
+        "again": say(session, a1, 2, utc("2026-11-19T15:30"), "Long line again"),
         "bravo": say(session, b1, 1, utc("2026-11-23T18:00"), "Bravo's secret comment"),
     }
     users = {"manager": make_user(MANAGER, "manager"), "other": make_user(OTHER, "manager")}
@@ -133,8 +134,12 @@ def test_admin_topics_show_drivers_and_words_per_location(signed_in_as, world):
     assert answer.status_code == 200
     body = html.unescape(answer.get_data(as_text=True))
     assert "AAA-1" in body and "BBB-1" in body
-    # AAA-1: "line" in both comments; efficiency chosen once after a negative rating, linked to those.
-    assert re.search(r'q=line[^>]*>line</a> <span class="hint">\(2 comments\)', body)
+    # AAA-1: "line" in both negative comments (and one positive, counted apart); linked to them.
+    assert re.search(
+        r'q=line&amp;side=negative[^>]*>line</a> <span class="hint">\(2 comments\)', answer.get_data(as_text=True)
+    )
+    assert "No word recurs yet." in body  # after a positive rating, and at BBB-1
+    # Efficiency chosen once after a negative rating, linked to those comments.
     assert "driver=efficiency&side=negative" in body
     # The default period is the last 30 days: nothing from November then (the clock is real time).
     assert "No comments in this period." in client.get("/admin/comments/topics?from=2020-01-01&to=2020-01-31").get_data(

@@ -1,7 +1,8 @@
 """Comment triage in Chromium over the demo data, as the demo admin and the Houston manager, at a
-desk (1440 px) and a phone (390 px) width: order the inbox negative first, filter it to negative ratings, follow a comment
-up (assign it to oneself with a due date and a note), find it under "Assigned to me", read the
-topics page; axe-core finds no serious violation on any of the three pages.
+desk (1440 px) and a phone (390 px) width: order the inbox negative first, filter it to negative
+ratings, follow a comment up (assign it to oneself with a due date and a note), find it under
+"Assigned to me", read the topics page; axe-core finds no serious violation on any of the three
+pages, and none of them scrolls sideways on the phone.
 
 `SCREENSHOT_DIR=docs/screenshots pytest -m browser tests/browser/test_admin_triage.py` writes
 admin-triage-*.png and admin-topics.png there (shown in the README).

@@ -191,14 +191,15 @@ def test_topics_count_drivers_by_side_and_find_recurring_words(session, world):
     first = found[0]
     assert first.comments == 3
     assert first.drivers["efficiency"] == [2, 0] and first.drivers["ease"] == [1, 1]
-    # "slow" is in 2 comments of C-1, "line" in 2, "staff" in 2; "great" in one only (not a topic).
-    words = {kw.word: kw.comments for kw in first.keywords}
-    assert words == {"slow": 2, "line": 2, "staff": 2}
-    assert first.keywords[0].word == "slow"  # three times: the most frequent
+    # Negative: "slow" is in 2 comments of C-1, "line" in 2; "staff" in one only (not a topic).
+    words = {kw.word: kw.comments for kw in first.negative_words}
+    assert words == {"slow": 2, "line": 2}
+    assert first.negative_words[0].word == "slow"  # three times: the most frequent
+    assert first.positive_words == []  # one positive comment: no word recurs
     # Spam and other periods are left out.
     comments.act(session, CLI, world["all"], "mark_spam", [world["ids"]["slow2"]])
     found = topics.topics(session, {c1}, date(2026, 11, 1), date(2026, 11, 30))
-    assert found[0].comments == 2 and found[0].keywords == []
+    assert found[0].comments == 2 and found[0].negative_words == []
     assert topics.topics(session, {c1}, date(2026, 11, 12), date(2026, 11, 30)) == []
 
 
@@ -234,3 +235,16 @@ def test_negative_first_order_pages_by_side_then_newest(session, world):
         comments.inbox(session, world["all"], per_page=2, after=plain, negative_first=True)
     with pytest.raises(InvalidInput):
         comments.inbox(session, world["all"], per_page=2, after="0~" + plain)
+
+
+def test_retention_purge_forgets_the_follow_up_with_the_text(session, world):
+    from feedback.services import retention
+
+    old, recent = world["ids"]["slow"], world["ids"]["hnl"]
+    for rid in (old, recent):
+        triage.save_case(session, CLI, world["all"], rid, case_input(note="Quoted: the line was slow"), NOW)
+    # Comments older than 7 days on Nov 18 (so before Nov 11) go: "slow" (Nov 10), not "hnl" (Nov 13).
+    retention.purge(session, utc("2026-11-18T00:00"), comment_days=7, audit_days=None)
+    session.rollback()
+    assert session.get(CommentCase, old) is None
+    assert session.get(CommentCase, recent).note == "Quoted: the line was slow"
