@@ -75,9 +75,7 @@ def purge(session: DbSession, now: datetime, *, comment_days: int | None, audit_
             # A follow-up's note and resolution go with the text they are about (they may quote it).
             old = select(Response.id).where(Response.comment.is_not(None), Response.client_time < comment_cutoff)
             session.execute(
-                delete(CommentCase)
-                .where(CommentCase.response_id.in_(old))
-                .execution_options(synchronize_session=False)
+                delete(CommentCase).where(CommentCase.response_id.in_(old)).execution_options(synchronize_session=False)
             )
             comments = rowcount(
                 session.execute(
