@@ -25,13 +25,14 @@ from wtforms import Field, SelectField
 from wtforms.validators import ValidationError as FieldError
 
 from admin_app import charts
+from admin_app.comment_labels import DRIVER_NAMES, SIDE_LABELS, rating_text
 from admin_app.filters import load_query
 from admin_app.manage_forms import option
 from admin_app.pages import admin_bp
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES
 from feedback.models import Location, Office
-from feedback.scales import DRIVERS, SCALES
+from feedback.scales import DRIVERS
 from feedback.schemas.comments import InboxQuerySchema
 from feedback.services import comments, triage, users
 from feedback.services.errors import InvalidInput, NotFound
@@ -53,17 +54,6 @@ ACTION_LABELS = {
     "mark_spam": _l("Mark as spam"),
     "unmark_spam": _l("Not spam"),
 }
-# The A-11 drivers by their Section 280 names (the chips' wording depends on the rating's side).
-DRIVER_NAMES = {
-    "effectiveness": _l("Effectiveness"),
-    "ease": _l("Ease"),
-    "efficiency": _l("Efficiency"),
-    "transparency": _l("Transparency"),
-    "humanity": _l("Humanity"),
-    "employee": _l("Employee helpfulness"),
-    "other": _l("Something else"),
-}
-SIDE_LABELS = {"negative": _l("Negative ratings"), "positive": _l("Positive ratings")}
 # What the bulk form offers on each tab (the service also accepts the others, and skips what they don't fit).
 TAB_ACTIONS = {
     "open": ("handle", "archive", "flag", "unflag", "mark_spam"),
@@ -174,17 +164,6 @@ def _link_args(query: dict, **changes) -> dict:
     return {k: v for k, v in args.items() if v}
 
 
-def _rating_text(item: comments.InboxItem) -> str:
-    scale = SCALES[item.scale]
-    return _(
-        "%(label)s (%(rating)d of %(points)d, %(scale)s)",
-        label=charts.scale_labels(item.scale)[item.rating - 1],
-        rating=item.rating,
-        points=scale.points,
-        scale=charts.SCALE_NAMES[item.scale],
-    )
-
-
 @admin_bp.get("/comments")
 @login_required
 def comments_inbox():
@@ -266,7 +245,7 @@ def comments_inbox():
         row_actions=ROW_ACTIONS,
         action_labels=ACTION_LABELS,
         tab_labels=TAB_LABELS,
-        rating_text=_rating_text,
+        rating_text=rating_text,
         channel_label=lambda c: charts.CHANNEL_LABELS.get(c, c),
         language_label=lambda code: LANGUAGE_NAMES.get(code, code),
         local_time=lambda item: format_datetime(item.local_time, "medium", rebase=False),

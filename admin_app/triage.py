@@ -23,7 +23,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from admin_app.comments import DRIVER_NAMES, _rating_text
+from admin_app.comment_labels import DRIVER_NAMES, rating_text
 from admin_app.filters import load_query
 from admin_app.manage_forms import option
 from admin_app.pages import admin_bp
@@ -120,7 +120,7 @@ def comment_case(response_id: uuid.UUID) -> ResponseReturnValue:
         item=item,
         case=case,
         resolved_by=names.get(case.resolved_by_id) if case and case.resolved_by_id else None,
-        rating_text=_rating_text(item),
+        rating_text=rating_text(item),
         driver_names=DRIVER_NAMES,
         back=back,
     ), status()
