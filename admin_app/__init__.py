@@ -5,6 +5,7 @@ from admin_app import (  # noqa: F401  (register their routes on admin_bp)
     auth,
     comments,
     dashboard,
+    digest,
     exports,
     jobs,
     manage,

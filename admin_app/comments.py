@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import Field, SelectField
 from wtforms.validators import ValidationError as FieldError
 
-from admin_app import charts
+from admin_app import charts, confirm
 from admin_app.comment_labels import DRIVER_NAMES, SIDE_LABELS, rating_text
 from admin_app.filters import load_query
 from admin_app.manage_forms import option
@@ -264,6 +264,14 @@ def comments_act():
     if not form.ids.data:
         flash(_("Choose at least one comment first."))
         return back
+    if form.action.data == "mark_spam" and request.form.get("bulk") == "1" and not confirm.confirmed():
+        return confirm.page(
+            title=_("Mark the selected comments as spam?"),
+            consequences=confirm.spam_consequences(len(form.ids.data)),
+            button=_("Mark as spam"),
+            back=url_for("admin.comments_inbox", **_link_args(query)),
+            fields=[("action", "mark_spam"), ("bulk", "1"), *(("ids", str(i)) for i in form.ids.data)],
+        )
     scope = users.scope_location_ids(db.session, current_user)
     try:
         result = comments.act(db.session, current_user._get_current_object(), scope, form.action.data, form.ids.data)

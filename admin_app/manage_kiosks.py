@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from admin_app import confirm
 from admin_app.forms import ConfirmForm
 from admin_app.manage_forms import EnrolForm, option
 from admin_app.pages import admin_bp
@@ -103,6 +104,24 @@ def kiosk_link(device_id: int) -> ResponseReturnValue:
 @login_required
 def kiosk_revoke(device_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
+    if form.validate_on_submit() and not confirm.confirmed():
+        row = next((r for r in kiosks.kiosk_rows(db.session, actor(), clock.now()) if r.device.id == device_id), None)
+        if row is None or row.device.revoked_at is not None:
+            abort(404)  # not in the user's scope (or nothing left to revoke)
+        return confirm.page(
+            title=_("Revoke kiosk #%(id)s?", id=device_id),
+            consequences=[
+                _(
+                    "Kiosk #%(id)s at %(code)s stops taking answers: at its next contact it shows “This kiosk is "
+                    "not enrolled”.",
+                    id=device_id,
+                    code=row.location.code,
+                ),
+                _("The tablet can only be used again after a new enrolment."),
+            ],
+            button=_("Revoke the kiosk"),
+            back=url_for("admin.kiosks"),
+        )
     if form.validate_on_submit() and save(
         form, lambda: kiosks.revoke_kiosk(db.session, actor(), clock.now(), device_id)
     ):

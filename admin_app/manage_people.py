@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from admin_app import confirm as confirmation
 from admin_app.filters import older_than
 from admin_app.forms import ConfirmForm
 from admin_app.manage_forms import TokenForm, UserCreateForm, UserScopeForm, option
@@ -90,6 +91,19 @@ def user_edit(user_id: int) -> ResponseReturnValue:
 def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     user = db.session.get(User, user_id) or abort(404)
     confirm = ConfirmForm()
+    if (
+        not active
+        and user.active
+        and user.id != actor().id
+        and confirm.validate_on_submit()
+        and not confirmation.confirmed()
+    ):
+        return confirmation.page(
+            title=_("Deactivate %(email)s?", email=user.email),
+            consequences=confirmation.deactivation_consequences(user.email),
+            button=_("Deactivate the user"),
+            back=url_for("admin.user_edit", user_id=user.id),
+        )
     if confirm.validate_on_submit() and save(
         confirm,
         lambda: users.set_user_active(db.session, actor(), clock.now(), user.id, active),

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from admin_app import confirm
 from admin_app.forms import ConfirmForm
 from admin_app.pages import admin_bp
 from admin_app.view_helpers import actor, save, scoped_location
@@ -87,10 +89,48 @@ def office_posters(slug: str) -> ResponseReturnValue:
 def rotate_link(code: str) -> ResponseReturnValue:
     location = scoped_location(code)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        save(
-            form,
-            lambda: locations.rotate_link(db.session, actor(), clock.now(), location.id),
-            f"{location.code}: a new survey link was made; the old QR code now says it is no longer in use.",
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.index"))
+    if not confirm.confirmed():
+        link = survey_links.active_link(db.session, location)
+        address = qr.survey_url(current_app.config["PUBLIC_URL"], link.slug) if link else None
+        return confirm.page(
+            title=_("Retire the survey link of %(code)s?", code=location.code),
+            consequences=[
+                _(
+                    "The phone-survey address %(url)s stops working: every printed poster and QR code for it will say "
+                    "the link is no longer in use (410).",
+                    url=address,
+                )
+                if address
+                else _(
+                    "The phone-survey address of %(code)s stops working: every printed poster and QR code for it "
+                    "will say the link is no longer in use (410).",
+                    code=location.code,
+                ),
+                _("A new address is made: print the new poster and replace the old ones."),
+            ],
+            button=_("Retire the link and make a new one"),
+            back=_back(url_for("admin.locations")),
+            fields=[("back", _back(url_for("admin.index")))],
         )
-    return redirect(url_for("admin.index"))
+    save(
+        form,
+        lambda: locations.rotate_link(db.session, actor(), clock.now(), location.id),
+        _("%(code)s: a new survey link was made; the old QR code now says it is no longer in use.", code=location.code),
+    )
+    return redirect(_back(url_for("admin.index")))
+
+
+def _back(default: str) -> str:
+    """The admin page the user came from (a local one only), else ``default``."""
+    posted = request.form.get("back") or ""
+    if posted.startswith("/admin") and not posted.startswith("//"):
+        return posted
+    referrer = request.referrer or ""
+    root = request.host_url.rstrip("/")
+    if referrer.startswith(root + "/admin"):
+        path = referrer[len(root) :]
+        if "/rotate-link" not in path:
+            return path
+    return default

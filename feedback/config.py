@@ -252,6 +252,11 @@ def load_config() -> dict:
         "SCHEDULE_FOLD_SECONDS": _int("SCHEDULE_FOLD_SECONDS", 30),
         "SCHEDULE_RETENTION_SECONDS": _int("SCHEDULE_RETENTION_SECONDS", 24 * 3600),
         "SCHEDULE_PRUNE_SECONDS": _int("SCHEDULE_PRUNE_SECONDS", 24 * 3600),
+        # E-mail digests (services/digests.py): the job looks for due digests this often; the
+        # weekly one goes out on this weekday at this hour in each subscriber's home zone.
+        "SCHEDULE_DIGESTS_SECONDS": _int("SCHEDULE_DIGESTS_SECONDS", 3600),
+        "DIGEST_WEEKDAY": os.environ.get("DIGEST_WEEKDAY") or "mon",
+        "DIGEST_HOUR": _int("DIGEST_HOUR", 7),
         "SCHEDULER_KEEP_DAYS": _int("SCHEDULER_KEEP_DAYS", 14),
         # "Now" for the whole app (feedback/clock.py): a callable returning an aware UTC datetime,
         # set by tests; None is the real time.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any, Protocol
 
 from flask import Request, Response, jsonify
 from marshmallow import Schema, ValidationError
@@ -56,7 +57,13 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def load_json(request: Request, schema: Schema) -> dict:
+class Loader(Protocol):
+    """A marshmallow schema, or anything that loads like one (feedback/schemas/fast_responses.py)."""
+
+    def load(self, data: Any) -> Any: ...
+
+
+def load_json(request: Request, schema: Schema | Loader) -> dict:
     """Parse the body as JSON and load it with ``schema``; ApiError on any problem."""
     if not request.is_json:
         raise ApiError(415, "Unsupported Media Type", "Send the body as application/json.")

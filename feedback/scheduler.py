@@ -23,7 +23,7 @@ from flask import Flask
 from feedback import clock, metrics
 from feedback.database import DbSession
 from feedback.extensions import db
-from feedback.services import alerts, fold, mailer
+from feedback.services import alerts, digests, fold, mailer
 from feedback.services.retention import retention_job
 from feedback.services.schedule import Job, Outcome, prune, run_due
 
@@ -46,6 +46,26 @@ def alerts_job(session: DbSession, now: datetime, *, config: Mapping[str, Any]) 
     )
 
 
+def digests_job(session: DbSession, now: datetime, *, config: Mapping[str, Any]) -> str:
+    """Send the e-mail digests that are due (services/digests.py), each claimed once per user
+    and period across nodes; nothing while SMTP_URL is unset."""
+    from feedback import digest_mail  # templates and Babel: only this job needs them
+
+    mail = mailer.Mailer.from_config(config)
+    if mail is None:
+        return "e-mail off"
+    schedule = digests.Schedule.from_config(config["DIGEST_WEEKDAY"], config["DIGEST_HOUR"])
+    report = digests.send_due(
+        session,
+        now,
+        lambda digest, language: digest_mail.compose(digest, language, mail, now),
+        mail.send,
+        schedule,
+        node_name(),
+    )
+    return str(report)
+
+
 def fold_job(session: DbSession, now: datetime) -> str:
     """Fold what taps left pending (services/fold.py) when no process's folding thread did: one
     that died between a tap's answer and its fold. Usually nothing."""
@@ -62,6 +82,7 @@ def registered_jobs(config: Mapping[str, Any]) -> list[Job]:
     return [
         Job("rollups-fold", config["SCHEDULE_FOLD_SECONDS"], fold_job),
         Job("alerts", config["SCHEDULE_ALERTS_SECONDS"], functools.partial(alerts_job, config=config)),
+        Job("digests", config["SCHEDULE_DIGESTS_SECONDS"], functools.partial(digests_job, config=config)),
         Job("retention", config["SCHEDULE_RETENTION_SECONDS"], functools.partial(retention_job, config=config)),
         Job(
             "job-runs-prune",

@@ -8,6 +8,7 @@ from feedback import clock, metrics
 from feedback.extensions import db
 from feedback.http import ApiError, load_json
 from feedback.openapi import build_spec
+from feedback.schemas.fast_responses import FastBatchLoader, FastItemLoader
 from feedback.schemas.responses import (
     BatchInSchema,
     BatchOutSchema,
@@ -23,9 +24,9 @@ device_api = Blueprint("device_api", __name__, url_prefix="/api/v1")
 
 # One instance each: a schema keeps no state between loads, and building one per request cost a
 # tap about 0.4 ms (issue 14's profile).
-_RESPONSE_IN_SCHEMA = ResponseInSchema()
+_RESPONSE_IN_SCHEMA = FastItemLoader(ResponseInSchema())  # plainly valid taps skip marshmallow
 _RESPONSE_OUT_SCHEMA = ResponseOutSchema()
-_BATCH_IN_SCHEMA = BatchInSchema()
+_BATCH_IN_SCHEMA = FastBatchLoader(BatchInSchema())
 _BATCH_OUT_SCHEMA = BatchOutSchema()
 _HEARTBEAT_IN_SCHEMA = HeartbeatInSchema()
 _HEARTBEAT_OUT_SCHEMA = HeartbeatOutSchema()

@@ -48,11 +48,12 @@ def test_the_alerts_job_raises_the_demos_below_target_alerts_once(app, runner, s
     assert "job-runs-prune: ok: 0 old runs deleted" in first.output
     assert "rollups-fold: ok: 0 pending responses folded" in first.output  # the demo counts its own rows
     assert "retention: ok:" in first.output
+    assert "digests: ok: e-mail off" in first.output
     again = runner.invoke(args=["scheduler", "--once"], catch_exceptions=False)
     assert "Nothing due" in again.output
     session.rollback()
     ran = [run.job for run in session.scalars(select(JobRun).order_by(JobRun.id))]
-    assert ran == ["rollups-fold", "alerts", "retention", "job-runs-prune"]
+    assert ran == ["rollups-fold", "alerts", "digests", "retention", "job-runs-prune"]
 
 
 def test_a_bad_smtp_url_fails_the_alerts_job_visibly(app, runner, session, monkeypatch):
@@ -71,11 +72,16 @@ def test_scheduler_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("SCHEDULE_PRUNE_SECONDS", "3600")
     monkeypatch.setenv("SCHEDULE_FOLD_SECONDS", "10")
     monkeypatch.setenv("SCHEDULE_RETENTION_SECONDS", "7200")
+    monkeypatch.setenv("SCHEDULE_DIGESTS_SECONDS", "1800")
+    monkeypatch.setenv("DIGEST_WEEKDAY", "fri")
+    monkeypatch.setenv("DIGEST_HOUR", "16")
     config = load_config()
+    assert (config["DIGEST_WEEKDAY"], config["DIGEST_HOUR"]) == ("fri", 16)
     assert config["SCHEDULER_TICK_SECONDS"] == 0.5
     assert {job.name: job.period for job in registered_jobs(config)} == {
         "rollups-fold": 10,
         "alerts": 120,
+        "digests": 1800,
         "retention": 7200,
         "job-runs-prune": 3600,
     }

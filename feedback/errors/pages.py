@@ -63,7 +63,12 @@ def error_page(status: int, exc: BaseException | None = None, headers: dict[str,
     """The page for ``status`` on this request: the admin site's, or the visitors' bilingual one."""
     words = wording(status, exc)
     try:
-        html = _admin_page(status, words, exc) if is_admin_path() else visitor_page(words)
+        if is_admin_path():
+            html = _admin_page(status, words, exc)
+        elif status == 404 and request.path.startswith("/scores/"):
+            html = scoreboard_missing_page()
+        else:
+            html = visitor_page(words)
     except Exception:  # a page that cannot be drawn must not hide the error it reports
         log.exception("the %s page could not be rendered", status)
         return Response(f"{status} {gettext('The request could not be completed')}", status, mimetype="text/plain")
@@ -76,8 +81,34 @@ def error_page(status: int, exc: BaseException | None = None, headers: dict[str,
 
 def _admin_page(status: int, words: Wording, exc: BaseException | None) -> str:
     return render_template(
-        "errors/admin.html", status=status, words=words, detail=_detail(exc), with_menu=_signed_in(), again=None
+        "errors/admin.html",
+        status=status,
+        words=words,
+        detail=_detail(exc),
+        with_menu=_signed_in(),
+        again=None,
+        path=request.path,
     )
+
+
+def scoreboard_missing_page() -> str:
+    """``/scores/<unknown>``: the scoreboards' own look, in the visitor's language, with links to
+    the scoreboards that are published (an office that did not opt in is not named)."""
+    from feedback.extensions import db
+    from feedback.i18n import LANGUAGE_NAMES
+    from feedback.services import standards
+
+    try:
+        offices = standards.published_offices(db.session)
+    except Exception:  # the list is a help; the answer is the 404
+        log.warning("the published scoreboards could not be listed", exc_info=True)
+        db.session.rollback()
+        offices = []
+    lang = visitor_language()
+    with force_locale(lang):
+        return render_template(
+            "errors/scoreboard.html", lang=lang, language_names=LANGUAGE_NAMES, offices=offices, words=WORDING[404]
+        )
 
 
 def admin_unavailable_page(posted: bool, again: str) -> str:

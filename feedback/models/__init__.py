@@ -4,6 +4,7 @@ from feedback.models.alerts import Alert, AlertRule
 from feedback.models.audit import AuditEntry
 from feedback.models.cases import CommentCase
 from feedback.models.devices import Device, EnrollmentCode
+from feedback.models.digests import DigestSend, DigestSubscription
 from feedback.models.links import SurveyLink
 from feedback.models.org import Location, Office
 from feedback.models.reporting import CustomerVolume
@@ -21,6 +22,8 @@ __all__ = [
     "CommentCase",
     "CustomerVolume",
     "Device",
+    "DigestSend",
+    "DigestSubscription",
     "DroppedSubmission",
     "EnrollmentCode",
     "FollowupDaily",

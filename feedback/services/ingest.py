@@ -42,7 +42,16 @@ from feedback.services.ingest_rules import (
 from feedback.services.repeat_taps import Tap, changed_neighbours, reflag, repeat_taps
 from feedback.services.tap_cache import KioskRef, TapLocation
 
-__all__ = ["IngestPolicy", "ItemResult", "Source", "ingest", "ingest_phone", "payload_hash", "store_rows"]
+__all__ = [
+    "IngestPolicy",
+    "ItemResult",
+    "Source",
+    "ingest",
+    "ingest_phone",
+    "insert_pending",
+    "payload_hash",
+    "store_rows",
+]
 
 
 @dataclass
@@ -238,9 +247,8 @@ def _store(
                 }
             )
         scales = {v.id: v.scale for v in versions if v is not None}
-        if rows:
-            # The row only (Core, one statement): the fold adds it to the rollups after the answer.
-            session.execute(insert(_RESPONSES), [row | _PENDING for row in rows])
+        # The rows only: the fold adds them to the rollups after the answer.
+        insert_pending(session, rows)
         reflag(session, neighbours_to_reflag, flags)
         # Plain records for the answer and the announcement (building ORM objects for a 500-item
         # batch costs more than the insert); replays re-read in full (only a retried request has any).
@@ -267,6 +275,31 @@ def _replayed(session: DbSession, ids: Iterable[uuid.UUID], here: LocationRef) -
 
 _RESPONSES = cast(Table, Response.__table__)
 _PENDING = {"pending": True}
+COPY_FROM_ROWS = 32  # from here PostgreSQL's COPY beats executemany (1.85x for 500 rows, issue 14)
+
+
+def insert_pending(session: DbSession, rows: Sequence[Item]) -> None:
+    """Insert validated response rows marked pending, in the caller's transaction: one Core
+    INSERT, or on PostgreSQL for a larger batch one ``COPY`` on the transaction's own connection
+    (the columns' bind processing applied as for the INSERT, its errors raised as SQLAlchemy's)."""
+    if not rows:
+        return
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        session.execute(insert(_RESPONSES), [row | _PENDING for row in rows])
+        return
+    names = [*rows[0].keys(), "pending"]
+    process = [_RESPONSES.c[name].type._cached_bind_processor(bind.dialect) for name in names]
+    statement = f"COPY {_RESPONSES.name} ({', '.join(names)}) FROM STDIN"
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = [*(row[name] for name in names[:-1]), True]
+                copy.write_row([p(v) if p is not None else v for p, v in zip(process, values, strict=True)])
+    except bind.dialect.loaded_dbapi.Error as exc:  # e.g. a unique violation: another node stored an id
+        raise DBAPIError.instance(statement, None, exc, bind.dialect.loaded_dbapi.Error) from exc
 
 
 def store_rows(

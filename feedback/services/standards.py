@@ -207,3 +207,8 @@ def scoreboard(session: DbSession, office: Office, *, now: datetime) -> Scoreboa
 def published_office(session: DbSession, slug: str) -> Office | None:
     """The office at ``slug`` if it publishes a scoreboard; None otherwise (unknown or not opted in)."""
     return session.scalar(select(Office).where(Office.slug == slug, Office.scoreboard_public.is_(True)))
+
+
+def published_offices(session: DbSession) -> list[Office]:
+    """The offices that publish a scoreboard, by name (the public 404 page links to them)."""
+    return list(session.scalars(select(Office).where(Office.scoreboard_public.is_(True)).order_by(Office.name)))

@@ -68,10 +68,10 @@ def test_every_change_is_recorded_and_listed_newest_first(admin, new_client, ses
         ("/admin/surveys/new", {"name": "Second survey", "scale": "faces5", "question_en": "How was it?"}),
         ("/admin/kiosks/enrol", {"location": location.id, "label": "window"}),
         (f"/admin/kiosks/{device.id}/link", {}),
-        (f"/admin/kiosks/{device.id}/revoke", {}),
+        (f"/admin/kiosks/{device.id}/revoke", {"confirm": "1"}),
         ("/admin/users/new", {"email": "new@example.gov", "role": "manager", "password": "long-enough-password"}),
         (f"/admin/users/{world['manager'].id}/edit", {"role": "manager", "offices": [office.id]}),
-        (f"/admin/users/{world['manager'].id}/deactivate", {}),
+        (f"/admin/users/{world['manager'].id}/deactivate", {"confirm": "1"}),
         (f"/admin/users/{world['manager'].id}/activate", {}),
         ("/admin/tokens", {"name": "script"}),
     ]

@@ -652,7 +652,8 @@ def test_enrol_a_kiosk_shows_the_one_time_link_and_its_qr_code(manager, session,
     # The inline QR code holds the same link.
     svg = re.search(r"<svg.*?</svg>", body, re.S).group(0)
     assert decode(svg_pixels(svg)).text == url
-    assert "style=" not in body and "<script" not in body  # CSP: no inline style or script
+    # CSP: no inline style or script (script files from 'self' are allowed)
+    assert "style=" not in body and not re.findall(r"<script(?![^>]*\bsrc=)", body)
     fresh(session)
     device = session.scalar(select(Device).where(Device.label == "tablet by window 3"))
     assert device.location_id == world["a2"].id and device.revoked_at is None
@@ -690,7 +691,11 @@ def test_revoke_a_kiosk(manager, session, world, build):
     _device, token = build.device(location=world["a2"])
     device_id = _device.id
     assert kiosks.authenticate(session, token) is not None
-    response = post(manager, f"/admin/kiosks/{device_id}/revoke")
+    asked = post(manager, f"/admin/kiosks/{device_id}/revoke")  # no confirm=1: the confirmation page
+    assert asked.status_code == 200
+    assert "stops taking answers" in text(asked) and 'name="confirm" value="1"' in text(asked)
+    assert get(session, Device, device_id).revoked_at is None
+    response = post(manager, f"/admin/kiosks/{device_id}/revoke", {"confirm": "1"})
     assert response.status_code == 302 and response.location == "/admin/kiosks"
     device = get(session, Device, device_id)
     assert device.revoked_at is not None
@@ -702,7 +707,7 @@ def test_revoke_a_kiosk(manager, session, world, build):
     )
     assert "revoked" in text(manager.get("/admin/kiosks"))
     # Revoking again changes nothing more.
-    assert post(manager, f"/admin/kiosks/{device_id}/revoke").status_code == 302
+    assert post(manager, f"/admin/kiosks/{device_id}/revoke", {"confirm": "1"}).status_code == 302
     assert len(audit_entries(session, "kiosk.revoke")) == 1
 
 
@@ -727,6 +732,7 @@ def test_new_enrolment_link_for_a_kiosk(manager, session, world):
 def test_manager_cannot_touch_other_offices_kiosks(manager, session, world):
     kiosk_b = world["kiosk_b"].id
     assert post(manager, f"/admin/kiosks/{kiosk_b}/revoke").status_code == 404
+    assert post(manager, f"/admin/kiosks/{kiosk_b}/revoke", {"confirm": "1"}).status_code == 404
     assert post(manager, f"/admin/kiosks/{kiosk_b}/link").status_code == 404
     assert post(manager, "/admin/kiosks/999999/revoke").status_code == 404
     assert get(session, Device, kiosk_b).revoked_at is None
@@ -933,7 +939,10 @@ def test_deactivate_and_reactivate_a_user(admin, new_client, session, world, bui
         _token, secret = add_api_token(session, session.get(User, manager_id), "script")
     signed_in = new_client()
     assert sign_in(signed_in, MANAGER).status_code == 302
-    response = post(admin, f"/admin/users/{manager_id}/deactivate")
+    asked = post(admin, f"/admin/users/{manager_id}/deactivate")  # no confirm=1: the confirmation page
+    assert asked.status_code == 200 and "can no longer sign in" in text(asked)
+    assert get(session, User, manager_id).active is True
+    response = post(admin, f"/admin/users/{manager_id}/deactivate", {"confirm": "1"})
     assert response.status_code == 302
     assert get(session, User, manager_id).active is False
     assert signed_in.get("/admin/").status_code == 302  # signed out at once

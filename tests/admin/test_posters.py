@@ -192,7 +192,9 @@ def location_pages(code: str) -> list[str]:
 
 
 def rotate(client, code: str):
-    return client.post(f"/admin/locations/{code}/rotate-link", data={"csrf_token": csrf_token(client, "/admin/")})
+    return client.post(
+        f"/admin/locations/{code}/rotate-link", data={"csrf_token": csrf_token(client, "/admin/"), "confirm": "1"}
+    )
 
 
 def test_a_manager_sees_only_their_offices_locations(manager, session, world):

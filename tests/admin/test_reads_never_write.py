@@ -5,7 +5,8 @@ write fails at once under concurrency ("database is locked"), and on PostgreSQL 
 writers and fails on a read-only replica. This walks every GET route of the URL map (admin site,
 read API, device API, visitor pages, health) with real objects and records the statements each
 request sends: none may be an INSERT, UPDATE or DELETE. Work a GET must do later (a token's last
-use) goes through ``feedback.deferred.write_after_response``, after the answer.
+use) goes through ``feedback.deferred.write_after_response``, after the answer. The one exception
+(issue 14): a reader of the rollups folds the taps still pending for its locations first.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from feedback.extensions import db
 from feedback.models import Office
 from feedback.services import enrollment, survey_links
 from tests.admin.conftest import sign_in
-from tests.builders import add_device
+from tests.builders import add_device, auth, response_body
 from tests.helpers.walks import route_url, two_offices
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN IMMEDIATE)\b", re.I)  # SQLite: the write lock
@@ -93,3 +94,32 @@ def test_no_get_route_writes(app, client, world, session):
         response.close()  # work deferred until after the answer may write now: that is allowed
     assert not offenders, offenders
     assert walked >= 30
+
+
+# The one write a GET may make (issue 14): a reader of the rollups folds the taps still pending
+# for its locations first (services/fold.py), so its figures count every answered tap. It adds
+# to the rollups and clears the pending mark, nothing else, and only when a tap is pending.
+FOLD = re.compile(
+    r"^\s*(BEGIN IMMEDIATE|INSERT INTO (response_hourly|followup_daily)\b|UPDATE responses SET pending=)", re.I
+)
+
+
+def test_a_get_writes_only_the_fold_of_pending_taps(app, client, world, session, monkeypatch):
+    monkeypatch.setitem(app.config, "ROLLUP_FOLD", "off")  # taps stay pending until a reader folds
+    objects = world["a"]
+    with write_transaction(session):
+        _device, device_token = add_device(session, objects["location"], "fold-walk")
+    assert sign_in(client, "admin@example.gov").status_code == 302
+    folded_by = {}
+    for url in ("/admin/", f"/admin/locations/{objects['location'].code}", "/admin/compare", "/admin/standards"):
+        tap = client.post("/api/v1/responses", json=response_body(rating=2), headers=auth(device_token))
+        assert tap.status_code == 201
+        with WriteRecorder() as recorder:
+            assert client.get(url).status_code == 200
+        assert recorder.writes, f"GET {url} did not fold the pending tap"
+        assert all(FOLD.match(w) for w in recorder.writes), recorder.writes
+        folded_by[url] = len(recorder.writes)
+        with WriteRecorder() as again:
+            assert client.get(url).status_code == 200
+        assert again.writes == []  # nothing pending: a plain read
+    assert len(folded_by) == 4

@@ -106,7 +106,7 @@ def test_deactivation_ends_the_sessions_and_reactivation_does_not_revive_them(wo
     browser = signed_in_client(new_client)
     admin = signed_in_client(new_client, ADMIN)
     manager = world["manager"]
-    assert post(admin, f"/admin/users/{manager.id}/deactivate").status_code in (302, 303)
+    assert post(admin, f"/admin/users/{manager.id}/deactivate", {"confirm": "1"}).status_code in (302, 303)
     assert not is_signed_in(browser)
     assert post(admin, f"/admin/users/{manager.id}/activate").status_code in (302, 303)
     assert not is_signed_in(browser)  # the old cookie stays dead
