@@ -15,6 +15,7 @@ from admin_app import (  # noqa: F401  (register their routes on admin_bp)
     posters,
     reporting,
     standards,
+    triage,
 )
 from admin_app.api import admin_api
 from admin_app.pages import admin_bp

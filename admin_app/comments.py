@@ -25,15 +25,16 @@ from wtforms import Field, SelectField
 from wtforms.validators import ValidationError as FieldError
 
 from admin_app import charts, confirm
+from admin_app.comment_labels import DRIVER_NAMES, SIDE_LABELS, rating_text
 from admin_app.filters import load_query
 from admin_app.manage_forms import option
 from admin_app.pages import admin_bp
 from feedback.extensions import db
 from feedback.i18n import LANGUAGE_NAMES
 from feedback.models import Location, Office
-from feedback.scales import SCALES
+from feedback.scales import DRIVERS
 from feedback.schemas.comments import InboxQuerySchema
-from feedback.services import comments, users
+from feedback.services import comments, triage, users
 from feedback.services.errors import InvalidInput, NotFound
 
 PER_PAGE = comments.PAGE_SIZE
@@ -150,22 +151,17 @@ def _link_args(query: dict, **changes) -> dict:
         "from": query["from_"].isoformat() if query["from_"] else None,
         "to": query["to"].isoformat() if query["to"] else None,
         "after": query["after"],
+        "side": query["side"],
+        "assignee": query["assignee"],
+        "driver": query["driver"],
+        "order": query["order"],
     }
     args.update(changes)
+    if args.get("order") == "newest":
+        args["order"] = None  # the default
     if args.get("tab") == "open":
         args["tab"] = None  # the default
     return {k: v for k, v in args.items() if v}
-
-
-def _rating_text(item: comments.InboxItem) -> str:
-    scale = SCALES[item.scale]
-    return _(
-        "%(label)s (%(rating)d of %(points)d, %(scale)s)",
-        label=charts.scale_labels(item.scale)[item.rating - 1],
-        rating=item.rating,
-        points=scale.points,
-        scale=charts.SCALE_NAMES[item.scale],
-    )
 
 
 @admin_bp.get("/comments")
@@ -185,6 +181,10 @@ def comments_inbox():
             end=query["to"],
             after=query["after"],
             per_page=PER_PAGE,
+            extra=triage.conditions(
+                current_user.id, side=query["side"], assignee=query["assignee"], driver=query["driver"]
+            ),
+            negative_first=query["order"] == "negative",
         )
     except InvalidInput as exc:  # a cursor that is not one
         abort(400, description=exc.detail)
@@ -200,9 +200,22 @@ def comments_inbox():
         if scope
         else []
     )
+    cases = triage.cases_for(db.session, [item.id for item in page.items])
+    people = triage.assignees_for_scope(db.session, scope)
+    names = {u.id: u.email for u in people} | triage.user_names(
+        db.session, {c.assignee_id for c in cases.values()} | {c.resolved_by_id for c in cases.values()}
+    )
     return render_template(
         "admin/comments/inbox.html",
         page=page,
+        cases=cases,
+        names=names,
+        people=people,
+        drivers=[(d, DRIVER_NAMES[d]) for d in DRIVERS],
+        sides=[(s, SIDE_LABELS[s]) for s in triage.SIDES],
+        driver_label=lambda d: DRIVER_NAMES.get(d, d),
+        back_path=url_for("admin.comments_inbox", **_link_args(query)),
+        mine_url=url_for("admin.comments_inbox", **_link_args(query, assignee="me", after=None)),
         query=query,
         q=q or "",
         tab=query["tab"],
@@ -220,14 +233,19 @@ def comments_inbox():
         reset_url=url_for(
             "admin.comments_inbox",
             **_link_args(
-                {**query, "location": None, "office": None, "q": None, "from_": None, "to": None, "after": None}
+                {
+                    **query,
+                    **dict.fromkeys(
+                        ("location", "office", "q", "from_", "to", "after", "side", "assignee", "driver", "order")
+                    ),
+                }
             ),
         ),
         bulk_actions=[(a, ACTION_LABELS[a]) for a in TAB_ACTIONS[query["tab"]]],
         row_actions=ROW_ACTIONS,
         action_labels=ACTION_LABELS,
         tab_labels=TAB_LABELS,
-        rating_text=_rating_text,
+        rating_text=rating_text,
         channel_label=lambda c: charts.CHANNEL_LABELS.get(c, c),
         language_label=lambda code: LANGUAGE_NAMES.get(code, code),
         local_time=lambda item: format_datetime(item.local_time, "medium", rebase=False),

@@ -2,6 +2,7 @@
 
 from feedback.models.alerts import Alert, AlertRule
 from feedback.models.audit import AuditEntry
+from feedback.models.cases import CommentCase
 from feedback.models.devices import Device, EnrollmentCode
 from feedback.models.digests import DigestSend, DigestSubscription
 from feedback.models.links import SurveyLink
@@ -18,6 +19,7 @@ __all__ = [
     "AlertRule",
     "ApiToken",
     "AuditEntry",
+    "CommentCase",
     "CustomerVolume",
     "Device",
     "DigestSend",

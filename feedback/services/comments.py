@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
@@ -34,7 +34,8 @@ from sqlalchemy.orm import joinedload
 from feedback.database import DbSession, write_transaction
 from feedback.models import Location, Office, Response, SurveyVersion
 from feedback.models.responses import COMMENT_STATES
-from feedback.services import audit, rollups
+from feedback.scales import SCALES
+from feedback.services import audit, rollups, triage
 from feedback.services.actors import Actor
 from feedback.services.dashboard import _like_pattern  # the same search as the location page's comments
 from feedback.services.errors import InvalidInput, NotFound
@@ -74,6 +75,7 @@ class InboxItem:
     state: str
     flagged: bool
     suspect: bool
+    drivers: tuple[str, ...] = ()  # the A-11 follow-up drivers the visitor chose
 
     @property
     def local_time(self) -> datetime:
@@ -144,11 +146,12 @@ def tab_counts(
     q: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    extra: Sequence[ColumnElement[bool]] = (),
 ) -> dict[str, int]:
     """How many comments each tab holds under these filters."""
     if not location_ids:
         return dict.fromkeys(TABS, 0)
-    return _count_tabs(session, _filters(session, location_ids, q, start, end))
+    return _count_tabs(session, [*_filters(session, location_ids, q, start, end), *extra])
 
 
 def _count_tabs(session: DbSession, filters: list) -> dict[str, int]:
@@ -174,18 +177,22 @@ def inbox(
     end: date | None = None,
     after: str | None = None,
     per_page: int = PAGE_SIZE,
+    extra: Sequence[ColumnElement[bool]] = (),
+    negative_first: bool = False,
 ) -> InboxPage:
-    """One page of the comments of ``location_ids`` in ``tab``, newest first.
+    """One page of the comments of ``location_ids`` in ``tab``, newest first (``negative_first``:
+    the ratings on the negative side of their scale first, each side newest first).
 
     ``q`` matches case-insensitively anywhere in the comment (``%`` and ``_`` match themselves);
     ``start``/``end`` are local dates of each office (either may be None). Pages are keyset
-    pages: ``after`` is the ``next_cursor`` of the page before.
+    pages: ``after`` is the ``next_cursor`` of the page before. ``extra`` are more conditions on
+    ``Response`` (the triage filters of :mod:`feedback.services.triage`), for the page and counts.
     """
     if tab not in TABS:
         raise InvalidInput(gettext("Unknown tab."), {"tab": [gettext("One of %(choices)s.", choices=", ".join(TABS))]})
     if not location_ids:
         return InboxPage([], dict.fromkeys(TABS, 0), None)
-    filters = _filters(session, location_ids, q, start, end)  # one time-zone lookup for the counts and the page
+    filters = [*_filters(session, location_ids, q, start, end), *extra]  # one time-zone lookup for both
     counts = _count_tabs(session, filters)
     query = (
         select(
@@ -200,16 +207,21 @@ def inbox(
             Response.comment_state,
             Response.comment_flagged,
             Response.suspect,
+            Response.followup_chosen,
         )
         .join(SurveyVersion, SurveyVersion.id == Response.survey_version_id)
         .where(*filters, _tab_condition(tab))
     )
+    positive = triage.positive_case()
     if after:
-        moment, ident = decode_cursor(after)
-        query = query.where(
-            or_(Response.client_time < moment, and_(Response.client_time == moment, Response.id < ident))
-        )
-    rows = session.execute(query.order_by(Response.client_time.desc(), Response.id.desc()).limit(per_page + 1)).all()
+        side, plain = triage.split_cursor(after)
+        if (side is None) == negative_first:
+            raise InvalidInput(gettext("Invalid cursor."), {"after": [gettext("Use the link to the next page.")]})
+        moment, ident = decode_cursor(plain)
+        older = or_(Response.client_time < moment, and_(Response.client_time == moment, Response.id < ident))
+        query = query.where(or_(positive > side, and_(positive == side, older)) if negative_first else older)
+    order: list[ColumnElement] = [Response.client_time.desc(), Response.id.desc()]
+    rows = session.execute(query.order_by(*([positive] if negative_first else []), *order).limit(per_page + 1)).all()
     places = (
         {
             loc.id: loc
@@ -235,10 +247,14 @@ def inbox(
             r.comment_state,
             bool(r.comment_flagged),
             bool(r.suspect),
+            tuple(r.followup_chosen or ()),
         )
         for r in rows[:per_page]
     ]
-    return InboxPage(items, counts, encode_cursor(items[-1]) if len(rows) > per_page else None)
+    cursor = encode_cursor(items[-1]) if len(rows) > per_page else None
+    if cursor and negative_first:
+        cursor = f"{int(SCALES[items[-1].scale].is_positive(items[-1].rating))}~{cursor}"
+    return InboxPage(items, counts, cursor)
 
 
 # --- changing -----------------------------------------------------------------------------------

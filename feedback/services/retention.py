@@ -3,8 +3,9 @@
 Records schedules differ by agency, so both periods are settings (``RETENTION_COMMENT_DAYS``,
 ``RETENTION_AUDIT_DAYS``); unset or 0 keeps everything forever.
 
-A purged comment loses its text, its flag and its place in the inbox, but not its response: the
-rating, the follow-up choices and the counts stay, so no score, rollup or export total moves.
+A purged comment loses its text, its flag, its follow-up (services/triage.py) and its place in the
+inbox, but not its response: the rating, the follow-up choices and the counts stay, so no score,
+rollup or export total moves.
 Its ``comment_state`` becomes ``purged`` (out of every inbox tab), except spam, which stays
 ``spam`` because that state is what keeps a spam response out of every score (and out of a
 rollup rebuild). The age of a comment is its response's ``client_time``; of an audit entry, ``at``.
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, false, update
+from sqlalchemy import case, delete, false, select, update
 
 from feedback.database import DbSession, rowcount, write_transaction
-from feedback.models import AuditEntry, Response
+from feedback.models import AuditEntry, CommentCase, Response
 from feedback.services import audit
 from feedback.services.actors import SystemActor
 
@@ -71,6 +72,11 @@ def purge(session: DbSession, now: datetime, *, comment_days: int | None, audit_
         return Result(0, 0, None, None)
     with write_transaction(session):
         if comment_cutoff is not None:
+            # A follow-up's note and resolution go with the text they are about (they may quote it).
+            old = select(Response.id).where(Response.comment.is_not(None), Response.client_time < comment_cutoff)
+            session.execute(
+                delete(CommentCase).where(CommentCase.response_id.in_(old)).execution_options(synchronize_session=False)
+            )
             comments = rowcount(
                 session.execute(
                     update(Response)

@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from feedback.database import write_transaction
 from feedback.services import enrollment, survey_links
 from tests.builders import add_api_token
+from tests.helpers.responses import say
 
 B_CODE = "BBB-9"
 B_OFFICE = "Bravo Licence Centre"
@@ -44,8 +45,18 @@ def two_offices(session, build, make_user) -> dict:
         token_b, _ = add_api_token(session, other, "b's token")
         _token_a, manager_api = add_api_token(session, manager, "a's token")
         enrollment.create_code(session, device_b, ttl=timedelta(hours=24), now=datetime.now(UTC))
+    # A phone comment in each office (its follow-up page names it).
+    comment_a = say(session, loc_a, 2, datetime.now(UTC) - timedelta(hours=2), "Alpha comment")
+    comment_b = say(session, loc_b, 2, datetime.now(UTC) - timedelta(hours=2), "A comment of the other office")
     return {
-        "a": {"office": office_a, "location": loc_a, "device": device_a, "user": manager, "token_id": None},
+        "a": {
+            "office": office_a,
+            "location": loc_a,
+            "device": device_a,
+            "user": manager,
+            "token_id": None,
+            "response_id": comment_a,
+        },
         "b": {
             "office": office_b,
             "location": loc_b,
@@ -53,6 +64,7 @@ def two_offices(session, build, make_user) -> dict:
             "user": other,
             "token_id": token_b.id,
             "survey": loc_b.survey_id,
+            "response_id": comment_b,
         },
         "admin": admin,
         "manager_api": manager_api,
@@ -82,6 +94,8 @@ def _value(rule: Rule, name: str, objects: dict):
         return objects.get("survey") or objects["location"].survey_id
     if name == "name" and "/reporting/" in path:  # an A-11 upload file (of a detail of the selection)
         return "a11-FY2027Q1-responses-any.csv"
+    if name == "response_id":  # a phone comment
+        return objects["response_id"]
     if name == "alert_id":  # office B's real alerts are walked in tests/alerts/test_admin.py
         return objects.get("alert_id") or 0
     raise AssertionError(
