@@ -29,11 +29,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from feedback.database import DbSession, insert_for, rowcount, write_transaction
-from feedback.models import Alert, DigestSend, DigestSubscription, Location, Office, Response, SurveyVersion, User
+from feedback.models import DigestSend, DigestSubscription, Location, Office, Response, SurveyVersion, User
 from feedback.models.digests import DIGEST_KINDS
 from feedback.models.org import WEEKDAYS
 from feedback.scales import SCALES
-from feedback.services import users
+from feedback.services import digest_attention, users
+from feedback.services.digest_attention import AttentionItem
 from feedback.services.responses_query import utc_bounds
 from feedback.services.tally import Tally, read
 
@@ -155,15 +156,6 @@ class NotableComment:
     text: str
 
 
-@dataclass(frozen=True)
-class AttentionItem:
-    """Something to look at: a one-line summary, when, and the admin-site path that shows it."""
-
-    summary: str
-    at: datetime
-    path: str
-
-
 @dataclass
 class Digest:
     kind: str
@@ -228,21 +220,8 @@ def notable_comments(session: DbSession, locations: list[Location], start: date,
 
 
 def attention(session: DbSession, locations: list[Location], now: datetime) -> list[AttentionItem]:
-    """What needs looking at. For now the unacknowledged alerts of the scope, newest first.
-
-    Hook: once ``feedback/services/attention.py`` (the admin home page's attention list) is
-    merged, return its items here instead, mapped to :class:`AttentionItem`.
-    """
-    ids = [loc.id for loc in locations]
-    if not ids:
-        return []
-    alerts = session.scalars(
-        select(Alert)
-        .where(Alert.location_id.in_(ids), Alert.acknowledged_at.is_(None))
-        .order_by(Alert.raised_at.desc(), Alert.id.desc())
-        .limit(ATTENTION_MAX)
-    )
-    return [AttentionItem(a.summary, a.raised_at, f"/admin/alerts/{a.id}") for a in alerts]
+    """What needs looking at: the admin home page's list (``services/attention.py``) for the scope."""
+    return digest_attention.items(session, [loc.id for loc in locations], now, ATTENTION_MAX)
 
 
 def build(session: DbSession, user: User, kind: str, now: datetime, zone: ZoneInfo | None = None) -> Digest:

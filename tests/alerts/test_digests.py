@@ -181,3 +181,23 @@ def test_preview_page_and_subscription_form(app, client, session, scope, clock):
     assert (sub.weekly, sub.daily, sub.language) == (False, True, "es")
     daily = client.get("/admin/digest?kind=daily").get_data(as_text=True)
     assert "checked" in daily and "Nov 29, 2026" in daily
+
+
+def test_the_digest_leads_with_the_home_pages_attention_list(app, session, scope):
+    from feedback.services import attention, digest_attention
+
+    now = chicago(2026, 11, 30, 7)
+    digest = digests.build(session, scope["manager"], "weekly", now)
+    expected = attention.attention(session, [scope["mine"].id], now).items
+    assert expected, "the scope has open comments at least"
+    assert [item.path for item in digest.attention] == [digest_attention.path_of(i) for i in expected]
+    assert any("open comment" in item.summary for item in digest.attention)
+    assert not any("CHI-2" in item.summary for item in digest.attention)  # the manager's scope only
+    # Every path the list can name is the admin page the home page links to.
+    with app.test_request_context():
+        from flask import url_for
+
+        args = {"admin.location_detail": {"code": "CHI 1-é"}, "admin.reporting": {"quarter": "FY2027Q1"}}
+        for endpoint in digest_attention.PATHS:
+            item = attention.Item("alerts", "high", 1, endpoint, args.get(endpoint, {}))
+            assert digest_attention.path_of(item) == url_for(endpoint, **item.args)
