@@ -41,6 +41,21 @@ def table_html(caption: str, table: Table) -> Markup:
     )
 
 
+NARROW_WIDTH = 320  # a phone's chart (390 px screen): drawn 1:1, so 12 px text stays 12 px (issue 16)
+
+
+def _svg(chart_id: str, width: int, height: int, body: str, desc_id: str, cls: str, attrs: str) -> str:
+    return (
+        (
+            f'<svg class="chart-svg {cls}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+            f'aria-labelledby="{escape(chart_id)}-title {escape(desc_id)}" '
+            f'xmlns="http://www.w3.org/2000/svg"{attrs}>'
+        )
+        + body.replace("\x00desc\x00", desc_id)
+        + "</svg>"
+    )
+
+
 def figure(
     chart_id: str,
     title: str,
@@ -51,16 +66,23 @@ def figure(
     table: Table,
     extra_class: str = "",
     attrs: str = "",
+    narrow: tuple[int, int, str] | None = None,
 ) -> Markup:
-    """The chart as an image named by its caption and described by ``summary``, then its data table."""
+    """The chart as an image named by its caption and described by ``summary``, then its data table.
+
+    ``narrow`` (width, height, body) is the same chart drawn for a phone: shown instead of the wide
+    one on small screens (static/admin/dashboard.css), where the wide one would shrink its text."""
     data_table = _("Data table")
+    desc = f'<desc id="\x00desc\x00">{escape(summary)}</desc>'
+    wide_id, narrow_id = f"{chart_id}-desc", f"{chart_id}-desc-narrow"
+    images = _svg(chart_id, width, height, desc + body, wide_id, "wide" if narrow else "", attrs)
+    if narrow is not None:
+        n_width, n_height, n_body = narrow
+        images += _svg(chart_id, n_width, n_height, desc + n_body, narrow_id, "narrow", attrs)
     return Markup(
-        f'<figure class="chart {extra_class}" id="{escape(chart_id)}">'
+        f'<figure class="chart {extra_class}{" has-narrow" if narrow else ""}" id="{escape(chart_id)}">'
         f'<figcaption id="{escape(chart_id)}-title">{escape(title)}</figcaption>'
-        f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
-        f'xmlns="http://www.w3.org/2000/svg"{attrs}>'
-        f'<desc id="{escape(chart_id)}-desc">{escape(summary)}</desc>{body}</svg>'
+        f"{images}"
         f'<details class="data"><summary>{escape(data_table)}'
         f'<span class="visually-hidden">: {escape(title)}</span>'
         f"</summary>{table_html(title, table)}</details></figure>"
@@ -81,28 +103,37 @@ def hbars(
     row_classes: list[str] | None = None,
 ) -> Markup:
     """Horizontal bars: (label, length 0..1, value text) per row; ``marks`` draws a tick per row
-    (a target) at that length."""
-    width, label_w, row_h = 560, 210, 26
-    height = max(1, len(items)) * row_h + 4
-    plot_w = width - label_w - 140
-    parts = []
-    for i, (label, length, value) in enumerate(items):
-        y = 4 + i * row_h
-        parts.append(svg_text(label_w - 8, y + 16, label, "tick", "end"))
-        w = max(0.0, min(1.0, length)) * plot_w
-        parts.append(f'<rect class="{cls}-track" x="{label_w}" y="{y + 3}" width="{plot_w}" height="{row_h - 10}"/>')
-        row_cls = row_classes[i] if row_classes else cls
-        if w:
-            parts.append(f'<rect class="{row_cls}" x="{label_w}" y="{y + 3}" width="{num(w)}" height="{row_h - 10}"/>')
-        mark = marks[i] if marks else None
-        if mark is not None:
-            x = label_w + max(0.0, min(1.0, mark)) * plot_w
-            parts.append(
-                f'<line class="target-mark" x1="{num(x)}" x2="{num(x)}" y1="{y}" y2="{y + row_h - 4}" '
-                f'data-target="{mark:g}"/>'
-            )
-        parts.append(svg_text(label_w + plot_w + 8, y + 16, value, "tick"))
-    if not items:
-        parts.append(svg_text(0, 18, _("Nothing to show"), "tick"))
-        height = 26
-    return figure(chart_id, title, summary, width, height, "".join(parts), table, "hbars")
+    (a target) at that length. On a phone each label goes above its bar."""
+
+    def draw(narrow: bool) -> tuple[int, int, str]:
+        width, label_w, row_h = (NARROW_WIDTH, 0, 40) if narrow else (560, 210, 26)
+        bar_y = 20 if narrow else 3  # from the row's top
+        height = max(1, len(items)) * row_h + 4
+        plot_w = width - label_w - (64 if narrow else 140)
+        parts = []
+        for i, (label, length, value) in enumerate(items):
+            y = 4 + i * row_h
+            if narrow:
+                parts.append(svg_text(0, y + 14, label, "tick"))
+            else:
+                parts.append(svg_text(label_w - 8, y + 16, label, "tick", "end"))
+            w = max(0.0, min(1.0, length)) * plot_w
+            parts.append(f'<rect class="{cls}-track" x="{label_w}" y="{y + bar_y}" width="{plot_w}" height="16"/>')
+            row_cls = row_classes[i] if row_classes else cls
+            if w:
+                parts.append(f'<rect class="{row_cls}" x="{label_w}" y="{y + bar_y}" width="{num(w)}" height="16"/>')
+            mark = marks[i] if marks else None
+            if mark is not None:
+                x = label_w + max(0.0, min(1.0, mark)) * plot_w
+                parts.append(
+                    f'<line class="target-mark" x1="{num(x)}" x2="{num(x)}" y1="{y + bar_y - 3}" '
+                    f'y2="{y + bar_y + 19}" data-target="{mark:g}"/>'
+                )
+            parts.append(svg_text(label_w + plot_w + 8, y + bar_y + 13, value, "tick"))
+        if not items:
+            parts.append(svg_text(0, 18, _("Nothing to show"), "tick"))
+            height = 26
+        return width, height, "".join(parts)
+
+    width, height, body = draw(False)
+    return figure(chart_id, title, summary, width, height, body, table, "hbars", narrow=draw(True))

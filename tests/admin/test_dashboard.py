@@ -469,7 +469,9 @@ def test_pages_keep_to_the_content_security_policy(admin):
         assert not inline_scripts and " style=" not in body and "<style" not in body, url
         assert "http://" not in body.replace('xmlns="http://www.w3.org/2000/svg"', ""), url  # no CDN
         # every chart has its data table
-        assert body.count('class="chart-svg"') == body.count("<summary>Data table") > 0, url
+        assert body.count('<figure class="chart') == body.count("<summary>Data table") > 0, url
+        # each drawn once for wide screens, and (but a compact one) once for phones (issue 16)
+        assert body.count('class="chart-svg wide"') == body.count('class="chart-svg narrow"') > 0, url
 
 
 def test_numbers_are_formatted_by_babel_for_the_language(app):
