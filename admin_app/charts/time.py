@@ -216,7 +216,7 @@ def distribution(chart_id: str, title: str, figures: Figures, compact: bool = Fa
         body,
         Table([_("Rating"), _("Responses"), _("Share")], rows),
         "distribution compact" if compact else "distribution",
-        narrow=None if compact else draw(True)[:3],
+        narrow=draw(True)[:3],
     )
 
 
