@@ -47,7 +47,7 @@ KEY_COLUMNS = """([sel, csat]) => {
 
 
 def on_screen(edges) -> bool:
-    return all(0 <= left and right <= PHONE["width"] for left, right in edges)
+    return all(left >= 0 and right <= PHONE["width"] for left, right in edges)
 
 
 @pytest.fixture
@@ -87,7 +87,9 @@ def test_charts_on_a_phone_keep_12_px_text_and_fit(browser, live, demo_data, who
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
             assert serious(Axe().run(page)) == [], path
             if path == "/admin/" and os.environ.get("SCREENSHOT_DIR") and who == MANAGER:
-                page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "admin-charts-phone.png"), full_page=True)
+                page.screenshot(
+                    path=os.path.join(os.environ["SCREENSHOT_DIR"], "admin-charts-phone.png"), full_page=True
+                )
         page.goto(f"{live.url}/admin/compare")
         assert on_screen(page.evaluate(KEY_COLUMNS, ["table#compare", "td[data-col=csat]"])), "compare"
         assert page.problems == []
