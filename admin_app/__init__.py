@@ -10,9 +10,11 @@ from admin_app import (  # noqa: F401  (register their routes on admin_bp)
     manage,
     manage_kiosks,
     manage_people,
+    manage_sso,
     manage_surveys,
     posters,
     reporting,
+    sso,
     standards,
 )
 from admin_app.api import admin_api

@@ -8,7 +8,7 @@ import threading
 import time
 from urllib.parse import urlparse
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -99,6 +99,8 @@ def login():
     form = SignInForm()
     if request.method != "POST":
         return _page(form)
+    if not current_app.config["PASSWORD_SIGN_IN"]:  # single sign-on only (admin_app/sso.py)
+        return _page(form, 403, _("Sign in with single sign-on."))
     wait = _address_wait()
     if wait:
         return _page(
@@ -118,6 +120,7 @@ def login():
     finally:
         _slots().release()
     login_user(user)
+    session.pop("sso", None)  # a password session: no provider groups to re-check
     return redirect(_safe_next(request.args.get("next")))
 
 
@@ -127,6 +130,7 @@ def logout():
     if ConfirmForm().validate_on_submit():
         auth.sign_out(db.session, current_user)  # every session of this user, copies included
         logout_user()
+        session.pop("sso", None)
     return redirect(url_for("admin.login"))
 
 

@@ -20,6 +20,7 @@ ADMIN_NAV = (
     ("admin.offices", _l("Offices"), True),
     ("admin.surveys", _l("Surveys"), True),
     ("admin.users", _l("Users"), True),
+    ("admin.sso_groups", _l("Sign-in groups"), True),
     ("admin.tokens", _l("API tokens"), False),
     ("admin.audit", _l("Audit log"), True),
     ("admin.jobs", _l("Scheduled jobs"), True),
