@@ -6,7 +6,6 @@ import logging
 import math
 import threading
 import time
-from urllib.parse import urlparse
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from limits import parse_many
 
 from admin_app.forms import ConfirmForm, PasswordForm, SignInForm
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import safe_next as _safe_next
 from feedback import clock
 from feedback.extensions import db, limiter, login_manager
 from feedback.i18n import N_
@@ -33,24 +33,6 @@ login_manager.localize_callback = _  # the message is flashed (stored in the ses
 def load_user(session_id: str):
     """Every request: the cookie's user, unless that user's sessions were ended since."""
     return auth.session_user(db.session, session_id)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the sign-in page cannot bounce anyone elsewhere.
-
-    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
-    or ``/<tab>/evil.example`` would leave the site: refuse those and any control character.
-    """
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-        and not urlparse(target).netloc
-    ):
-        return target
-    return url_for("admin.index")
 
 
 def _address_wait() -> int | None:

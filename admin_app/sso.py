@@ -22,9 +22,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from admin_app.auth import _safe_next
 from admin_app.forms import SignInForm
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import safe_next
 from feedback import clock
 from feedback.extensions import db
 from feedback.services import sso
@@ -73,7 +73,7 @@ def sso_login() -> ResponseReturnValue:
     verifier) wait in this session for the answer."""
     if not enabled():
         abort(404)
-    session["sso_next"] = _safe_next(request.args.get("next"))
+    session["sso_next"] = safe_next(request.args.get("next"))
     redirect_uri = url_for("admin.sso_callback", _external=True)
     return _client().authorize_redirect(redirect_uri, nonce=secrets.token_urlsafe(24))
 

@@ -12,7 +12,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback.database import DbSession, insert_for, write_transaction
 from feedback.models import SignInThrottle, User
-from feedback.services import audit
 from feedback.services.errors import InvalidInput, ServiceError
 
 FREE_ATTEMPTS = 5
@@ -67,7 +66,6 @@ def sign_in(session: DbSession, email: str, password: str, *, now: datetime) -> 
         if refusal is None and ok and user is not None and user.active and user.password_hash == checked_hash:
             user.failed_logins = 0
             user.locked_until = None
-            audit.record(session, user, "user.sign_in", "user", user.id, {"method": "password"})
             return user
         if refusal is None:
             counter.failed_logins += 1

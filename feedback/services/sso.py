@@ -163,7 +163,8 @@ def sign_in(session: DbSession, claims: Mapping[str, Any], *, groups_claim: str,
         details: dict[str, Any] = {"method": "sso", "groups": groups}
         if grant is None or (user is not None and not user.active):
             reason = "no mapped group" if grant is None else "deactivated"
-            audit.record(session, SSO, "user.sign_in_refused", "user", user.id if user else None, {**details, "reason": reason, "user": email})
+            refused = {**details, "reason": reason, "user": email}
+            audit.record(session, SSO, "user.sign_in_refused", "user", user.id if user else None, refused)
             refusal = SsoRefused(
                 gettext("Your groups give no access to this site. Ask your administrator.")
                 if grant is None

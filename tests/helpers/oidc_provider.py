@@ -35,7 +35,10 @@ class Provider:
 
     def _send(self, method: str, path: str, body: dict) -> None:
         request = urllib.request.Request(
-            self.issuer + path, data=json.dumps(body).encode(), method=method, headers={"Content-Type": "application/json"}
+            self.issuer + path,
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=5) as answer:
             assert answer.status == 204
