@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from feedback.database import write_transaction
 from feedback.models import AuditEntry, User
 from feedback.services import sso
 from feedback.services.actors import CLI
-from tests.browser.conftest import DESK
+from tests.browser.conftest import DESK, serious
 from tests.helpers.oidc_provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
 ADMINS, HOUSTON = "feedback-admins", "houston-managers"
@@ -80,6 +81,15 @@ def test_sign_in_gives_the_role_of_the_groups(browser, sso_live, session):
     auth = next(url for url in requests if "/auth?" in url)
     assert "code_challenge_method=S256" in auth and "code_challenge=" in auth
     assert "nonce=" in auth and "state=" in auth
+
+    # The sign-in groups page lists both mappings, and passes axe, as does the sign-in page.
+    alice.get_by_role("navigation", name="Admin").get_by_role("link", name="Sign-in groups").click()
+    expect(alice.get_by_role("table")).to_contain_text("Offices: Houston Passport Agency")
+    assert serious(Axe().run(alice)) == []
+    login = browser.new_context(viewport=DESK).new_page()
+    login.goto(f"{sso_live.url}/admin/login")
+    expect(login.get_by_role("heading", name="Or with a password")).to_be_visible()
+    assert serious(Axe().run(login)) == []
 
     bob = _sign_in(browser, sso_live, "bob")
     expect(bob).to_have_url(f"{sso_live.url}/admin/")
