@@ -20,17 +20,28 @@ from authlib.integrations.flask_client import OAuth
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from admin_app.forms import SignInForm
 from admin_app.pages import admin_bp
 from admin_app.view_helpers import safe_next
 from feedback import clock
-from feedback.extensions import db
+from feedback.extensions import db, limiter
 from feedback.services import sso
 
 log = logging.getLogger(__name__)
 SESSION_KEY = "sso"  # {"token": access token, "checked": epoch seconds of the last group check}
+
+
+def _per_ip() -> str:
+    return str(current_app.config["LOGIN_LIMIT_PER_IP"])
+
+
+def _sso_key() -> str:
+    # Its own count, beside the password form's: a refused callback writes an audit entry, so
+    # unauthenticated requests here are limited per client address like password attempts.
+    return f"sso:{get_remote_address()}"
 
 
 def enabled() -> bool:
@@ -68,6 +79,7 @@ def _refused(message: str) -> ResponseReturnValue:
 
 
 @admin_bp.get("/login/sso")
+@limiter.limit(_per_ip, key_func=_sso_key)
 def sso_login() -> ResponseReturnValue:
     """Send the browser to the provider; a fresh ``nonce`` (and Authlib's ``state`` and PKCE
     verifier) wait in this session for the answer."""
@@ -79,6 +91,7 @@ def sso_login() -> ResponseReturnValue:
 
 
 @admin_bp.get("/login/sso/callback")
+@limiter.limit(_per_ip, key_func=_sso_key)
 def sso_callback() -> ResponseReturnValue:
     if not enabled():
         abort(404)

@@ -271,3 +271,13 @@ def test_single_sign_on_settings_that_cannot_work_stop_the_start(monkeypatch, tm
     _env(monkeypatch, tmp_path, **values)
     with pytest.raises(RuntimeError, match=message):
         load_config()
+
+
+def test_single_sign_on_answers_are_rate_limited_per_address(app, client, monkeypatch):
+    """A refused callback writes an audit entry: unauthenticated requests here are limited."""
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", "http://127.0.0.1:9")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "id")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "secret")
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "3 per minute")
+    answers = [client.get("/admin/login/sso/callback?code=x&state=y").status_code for _ in range(4)]
+    assert answers == [403, 403, 403, 429]
