@@ -126,11 +126,16 @@ def _recheck_groups() -> None:
     """A single sign-on session: re-read the groups from the provider when they are older than
     ``OIDC_RECHECK_SECONDS``; none mapped any more (or a token the provider no longer takes)
     signs the session out before the view runs."""
-    state = session.get(SESSION_KEY)
-    if not state or not request.blueprint or not request.blueprint.startswith("admin"):
+    if request.blueprint != admin_bp.name:  # never touch the session (and Vary) elsewhere
         return
-    if not enabled() or not current_user.is_authenticated:
+    state = session.get(SESSION_KEY)
+    if not state:
+        return
+    if not current_user.is_authenticated:
         session.pop(SESSION_KEY, None)
+        return
+    if not enabled():  # single sign-on switched off since: its groups can no longer be checked
+        _end(_("Your single sign-on session ended. Please sign in again."))
         return
     if time.time() - state.get("checked", 0) < current_app.config["OIDC_RECHECK_SECONDS"]:
         return

@@ -281,3 +281,20 @@ def test_single_sign_on_answers_are_rate_limited_per_address(app, client, monkey
     monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "3 per minute")
     answers = [client.get("/admin/login/sso/callback?code=x&state=y").status_code for _ in range(4)]
     assert answers == [403, 403, 403, 429]
+
+
+@pytest.mark.parametrize("issuer", ["http://127.0.0.1:9", None])
+def test_a_session_whose_groups_cannot_be_checked_is_signed_out(app, signed_in_as, make_user, monkeypatch, issuer):
+    """The provider does not answer (or single sign-on was switched off since): the session of a
+    single sign-on ends at its next request rather than going on with unchecked groups."""
+    make_user("admin@example.gov")
+    browser = signed_in_as("admin@example.gov")
+    assert browser.get("/admin/").status_code == 200
+    with browser.session_transaction() as cookie:
+        cookie["sso"] = {"token": "an-access-token", "checked": 0}
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", issuer)
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "id")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "secret")
+    answer = browser.get("/admin/")
+    assert answer.status_code == 302 and "/admin/login" in answer.headers["Location"]
+    assert browser.get("/admin/").status_code == 302
