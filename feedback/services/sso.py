@@ -159,7 +159,9 @@ def sign_in(session: DbSession, claims: Mapping[str, Any], *, groups_claim: str,
     refusal: SsoRefused | None = None
     with write_transaction(session):
         grant = grant_for(session, groups)
-        user = session.scalar(select(User).where(User.email == email).with_for_update())
+        user = session.scalar(
+            select(User).where(User.email == email).with_for_update().execution_options(populate_existing=True)
+        )
         details: dict[str, Any] = {"method": "sso", "groups": groups}
         if grant is None or (user is not None and not user.active):
             reason = "no mapped group" if grant is None else "deactivated"
