@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from authlib.integrations.flask_client import OAuth
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -83,8 +83,8 @@ def _refused(message: str) -> ResponseReturnValue:
 def sso_login() -> ResponseReturnValue:
     """Send the browser to the provider; a fresh ``nonce`` (and Authlib's ``state`` and PKCE
     verifier) wait in this session for the answer."""
-    if not enabled():
-        abort(404)
+    if not enabled():  # not set up here: the sign-in page has the password form
+        return redirect(url_for("admin.login"))
     session["sso_next"] = safe_next(request.args.get("next"))
     redirect_uri = url_for("admin.sso_callback", _external=True)
     return _client().authorize_redirect(redirect_uri, nonce=secrets.token_urlsafe(24))
@@ -93,8 +93,8 @@ def sso_login() -> ResponseReturnValue:
 @admin_bp.get("/login/sso/callback")
 @limiter.limit(_per_ip, key_func=_sso_key)
 def sso_callback() -> ResponseReturnValue:
-    if not enabled():
-        abort(404)
+    if not enabled():  # not set up here: the sign-in page has the password form
+        return redirect(url_for("admin.login"))
     client = _client()
     try:
         # Checks state (and forgets it: a replay finds none), exchanges the code with the PKCE

@@ -205,7 +205,8 @@ def test_sign_in_groups_page_is_for_admins_only(signed_in_as, make_user, client)
 def test_sign_in_page_offers_single_sign_on_and_password_can_be_switched_off(app, client, make_user, monkeypatch):
     make_user("admin@example.gov")
     assert "agency account" not in client.get("/admin/login").get_data(as_text=True)
-    assert client.get("/admin/login/sso").status_code == 404  # not set up
+    not_set_up = client.get("/admin/login/sso")
+    assert not_set_up.status_code == 302 and not_set_up.headers["Location"].endswith("/admin/login")
     monkeypatch.setitem(app.config, "OIDC_ISSUER", "http://127.0.0.1:9")
     monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "id")
     monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "secret")
