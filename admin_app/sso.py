@@ -100,6 +100,7 @@ def sso_callback() -> ResponseReturnValue:
         # Checks state (and forgets it: a replay finds none), exchanges the code with the PKCE
         # verifier, verifies the ID token's signature, iss, aud, exp and nonce.
         token = client.authorize_access_token()
+        access_token = token["access_token"]
         claims = dict(token.get("userinfo") or {})
         if not claims:
             raise ValueError("no ID token in the token response")
@@ -117,7 +118,7 @@ def sso_callback() -> ResponseReturnValue:
     except sso.SsoRefused as exc:
         return _refused(exc.detail)
     login_user(user)
-    session[SESSION_KEY] = {"token": token["access_token"], "checked": time.time()}
+    session[SESSION_KEY] = {"token": access_token, "checked": time.time()}
     return redirect(session.pop("sso_next", None) or url_for("admin.index"))
 
 
