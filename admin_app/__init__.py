@@ -11,9 +11,11 @@ from admin_app import (  # noqa: F401  (register their routes on admin_bp)
     manage,
     manage_kiosks,
     manage_people,
+    manage_sso,
     manage_surveys,
     posters,
     reporting,
+    sso,
     standards,
     triage,
 )

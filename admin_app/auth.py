@@ -6,9 +6,8 @@ import logging
 import math
 import threading
 import time
-from urllib.parse import urlparse
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,6 +15,7 @@ from limits import parse_many
 
 from admin_app.forms import ConfirmForm, PasswordForm, SignInForm
 from admin_app.pages import admin_bp
+from admin_app.view_helpers import safe_next as _safe_next
 from feedback import clock
 from feedback.extensions import db, limiter, login_manager
 from feedback.i18n import N_
@@ -33,24 +33,6 @@ login_manager.localize_callback = _  # the message is flashed (stored in the ses
 def load_user(session_id: str):
     """Every request: the cookie's user, unless that user's sessions were ended since."""
     return auth.session_user(db.session, session_id)
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the sign-in page cannot bounce anyone elsewhere.
-
-    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
-    or ``/<tab>/evil.example`` would leave the site: refuse those and any control character.
-    """
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-        and not urlparse(target).netloc
-    ):
-        return target
-    return url_for("admin.index")
 
 
 def _address_wait() -> int | None:
@@ -99,6 +81,8 @@ def login():
     form = SignInForm()
     if request.method != "POST":
         return _page(form)
+    if not current_app.config["PASSWORD_SIGN_IN"]:  # single sign-on only (admin_app/sso.py)
+        return _page(form, 403, _("Sign in with single sign-on."))
     wait = _address_wait()
     if wait:
         return _page(
@@ -118,6 +102,7 @@ def login():
     finally:
         _slots().release()
     login_user(user)
+    session.pop("sso", None)  # a password session: no provider groups to re-check
     return redirect(_safe_next(request.args.get("next")))
 
 
@@ -127,6 +112,7 @@ def logout():
     if ConfirmForm().validate_on_submit():
         auth.sign_out(db.session, current_user)  # every session of this user, copies included
         logout_user()
+        session.pop("sso", None)
     return redirect(url_for("admin.login"))
 
 

@@ -313,3 +313,16 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         description=_l("What the token is for, e.g. \u201cquarterly report script\u201d."),
     )
+
+
+class SsoGroupForm(FlaskForm):
+    group_name = StringField(
+        _l("Group"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Exactly as your identity provider sends it in the groups claim."),
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[option(r, {"admin": _l("Admin"), "manager": _l("Manager")}.get(r, r.capitalize())) for r in ROLES],
+    )
+    offices = MultiCheckboxField(_l("Offices (for managers)"), coerce=int)

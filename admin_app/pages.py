@@ -62,6 +62,7 @@ ADMIN_NAV = (
             ("admin.offices", _l("Offices"), True, (), None),
             ("admin.surveys", _l("Surveys"), True, (), None),
             ("admin.users", _l("Users"), True, (), None),
+            ("admin.sso_groups", _l("Sign-in groups"), True, (), None),
             ("admin.audit", _l("Audit log"), True, (), None),
             ("admin.jobs", _l("Scheduled jobs"), True, (), None),
         ),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlparse
 
-from flask import Response, abort, flash, request
+from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -102,3 +103,21 @@ def scoped_location(code: str) -> Location:
         return locations.location_in_scope(db.session, actor(), code)
     except NotFound:
         abort(404)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so the sign-in page cannot bounce anyone elsewhere.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\evil.example``
+    or ``/<tab>/evil.example`` would leave the site: refuse those and any control character.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlparse(target).netloc
+    ):
+        return target
+    return url_for("admin.index")

@@ -179,6 +179,27 @@ def _cache_settings() -> dict:
     }
 
 
+def _sso() -> dict:
+    issuer = (os.environ.get("OIDC_ISSUER") or "").strip().rstrip("/") or None
+    client_id = os.environ.get("OIDC_CLIENT_ID") or None
+    if issuer and not (client_id and os.environ.get("OIDC_CLIENT_SECRET")):
+        raise RuntimeError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too")
+    password = _bool("PASSWORD_SIGN_IN", True)
+    if not password and not issuer:
+        raise RuntimeError("PASSWORD_SIGN_IN=false needs OIDC_ISSUER: nobody could sign in")
+    return {
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": client_id,
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET") or None,
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES") or "openid email profile groups",
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM") or "groups",
+        # How old the groups of a signed-in session may be before a request asks the provider's
+        # userinfo endpoint again; 0: every request (a removed group ends access at the next one).
+        "OIDC_RECHECK_SECONDS": _float("OIDC_RECHECK_SECONDS", 0),
+        "PASSWORD_SIGN_IN": password,
+    }
+
+
 def load_config() -> dict:
     """Return the Flask config mapping for the current environment."""
     # The instance folder (SQLite file, development secret key): in the checkout, or in the
@@ -271,6 +292,9 @@ def load_config() -> dict:
         # Password checks running at once in one process (each costs ~0.25 s of CPU on purpose);
         # beyond this a sign-in answers 429 at once, so a burst cannot take every thread from kiosks.
         "SIGN_IN_CONCURRENCY": _int("SIGN_IN_CONCURRENCY", 2),
+        # Single sign-on through the agency's OpenID Connect provider (admin_app/sso.py): off while
+        # OIDC_ISSUER is unset. PASSWORD_SIGN_IN=false leaves only single sign-on.
+        **_sso(),
         # How many proxies (load balancers) in front set X-Forwarded-For / -Proto; 0 = none.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # Alert e-mail (feedback/services/mailer.py): smtp://host:25, smtp+starttls://user:pass@host:587

@@ -11,6 +11,7 @@ from feedback.models.reporting import CustomerVolume
 from feedback.models.responses import Response
 from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
 from feedback.models.scheduling import JobRun
+from feedback.models.sso import SsoGroupRole, sso_group_offices
 from feedback.models.surveys import Survey, SurveyVersion
 from feedback.models.users import ApiToken, SignInThrottle, User, user_locations, user_offices
 
@@ -33,10 +34,12 @@ __all__ = [
     "Response",
     "ResponseHourly",
     "SignInThrottle",
+    "SsoGroupRole",
     "Survey",
     "SurveyLink",
     "SurveyVersion",
     "User",
+    "sso_group_offices",
     "user_locations",
     "user_offices",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from feedback.database import DbSession
-from feedback.models import ApiToken, AuditEntry, Device, Location, Office, Survey, User
+from feedback.models import ApiToken, AuditEntry, Device, Location, Office, SsoGroupRole, Survey, User
 from feedback.services.actors import Actor, name_of
 
 PAGE_SIZE = 50
@@ -76,8 +76,9 @@ _TARGET_LABELS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "device": (Device, lambda d: f"#{d.id}{' ' + repr(d.label) if d.label else ''}"),
     "user": (User, lambda u: u.email),
     "api_token": (ApiToken, lambda t: repr(t.name)),
+    "sso_group": (SsoGroupRole, lambda g: repr(g.group_name)),
 }
-_KIND_NAMES = {"api_token": "API token", "device": "kiosk"}
+_KIND_NAMES = {"api_token": "API token", "device": "kiosk", "sso_group": "sign-in group"}
 
 
 def _target_label(entry: AuditEntry, labels: dict[tuple[str, int], str]) -> str:
