@@ -33,7 +33,7 @@ from feedback import clock
 from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.schemas.filters import MAX_DAYS
-from feedback.services import comparison, dashboard, users
+from feedback.services import comparison, dashboard, languages, users
 
 DEFAULT_DAYS = 30
 SEARCH_MAX = 100
@@ -222,6 +222,7 @@ def location_detail(code: str):
         office=office,
         report=report,
         comments=comments,
+        by_language=languages.answers_by_language(db.session, location, sel.start, sel.end, channel=sel.channel),
         q=q,
         page_url=page_url,
         local_time=lambda moment: format_datetime(moment.astimezone(tz), "medium", rebase=False),
