@@ -11,8 +11,8 @@ A phone that answered here within the last 10 minutes is thanked but stored as s
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, session, url_for
