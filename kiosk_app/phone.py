@@ -36,7 +36,7 @@ STATUS = {"unknown": 404, "retired": 410, "inactive": 410}
 def _language(offered: Sequence[str] = LANGUAGES) -> str:
     """``?lang=`` (or the form's), else the browser's preference, among the ``offered`` languages."""
     asked = request.values.get("lang")
-    if asked in offered:
+    if asked is not None and asked in offered:
         return asked
     return request.accept_languages.best_match(offered) or DEFAULT_LANGUAGE
 

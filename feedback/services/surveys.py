@@ -236,6 +236,8 @@ def content(
     """:func:`survey_fields` for content held as a version stores it (question and labels by
     language): the demo loader's and the command line's surveys."""
     labels = labels or {}
+    more: dict[str, Any] = {f"question_{code}": question.get(code, "") for code in MORE_LANGUAGES}
+    more |= {f"labels_{code}": "\n".join(labels.get(code) or ()) for code in MORE_LANGUAGES}
     return survey_fields(
         scale=scale,
         question_en=question.get("en", ""),
@@ -243,8 +245,7 @@ def content(
         followup_choices=followup_choices,
         labels_en="\n".join(labels.get("en") or ()),
         labels_es="\n".join(labels.get("es") or ()),
-        **{f"question_{code}": question.get(code, "") for code in MORE_LANGUAGES},
-        **{f"labels_{code}": "\n".join(labels.get(code) or ()) for code in MORE_LANGUAGES},
+        **more,
         **rest,
     )
 
