@@ -64,7 +64,7 @@ def assert_page_language(page, code: str):
     assert page.get_attribute("html", "dir") == DIRECTION.get(code, "ltr")
 
 
-def test_every_language_on_the_kiosk(browser, session, live, every_language_location, app, monkeypatch):
+def test_every_language_on_the_kiosk(browser, session, live, every_language_location, app, monkeypatch, shots):
     monkeypatch.setitem(app.config, "KIOSK_THANKS_SECONDS", 1.5)
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
@@ -94,6 +94,8 @@ def test_every_language_on_the_kiosk(browser, session, live, every_language_loca
             assert page.evaluate(OVERFLOWING) == [], (code, "question")
             assert page.evaluate(NO_SIDEWAYS_SCROLL), (code, "question")
             assert serious(axe.run(page)) == [], (code, "question")
+            if code == "ar":  # right to left: the README shows it
+                page.screenshot(path=str(shots / "kiosk-question-ar.png"))
 
             tap(page, 5)
             page.wait_for_selector(FOLLOWUP)
@@ -101,6 +103,8 @@ def test_every_language_on_the_kiosk(browser, session, live, every_language_loca
             assert untranslated(page, english, code) == set(), (code, "follow-up")
             assert page.evaluate(OVERFLOWING) == [], (code, "follow-up")
             assert serious(axe.run(page)) == [], (code, "follow-up")
+            if code == "ar":
+                page.screenshot(path=str(shots / "kiosk-followup-ar.png"))
 
             click(page, "#followup-skip")
             page.wait_for_selector(THANKS)
@@ -114,7 +118,7 @@ def test_every_language_on_the_kiosk(browser, session, live, every_language_loca
         context.close()
 
 
-def test_every_language_on_the_phone(browser, session, live, every_language_location):
+def test_every_language_on_the_phone(browser, session, live, every_language_location, shots):
     with write_transaction(session):
         slug = survey_links.current_link(session, every_language_location).slug
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="en-US")
@@ -149,6 +153,8 @@ def test_every_language_on_the_phone(browser, session, live, every_language_loca
             assert untranslated(page, english, code) == set(), (code, "details")
             assert page.evaluate(OVERFLOWING) == [], (code, "details")
             assert serious(axe.run(page)) == [], (code, "details")
+            if code in ("ar", "vi"):
+                page.screenshot(path=str(shots / f"phone-details-{code}.png"), full_page=True)
             page.goto(f"{live.url}/s/{slug}/thanks?lang={code}")
             assert_page_language(page, code)
             assert untranslated(page, english, code) == set(), (code, "thanks")
