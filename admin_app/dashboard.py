@@ -34,7 +34,7 @@ from feedback.extensions import db
 from feedback.models import Location, Office
 from feedback.replica import reads
 from feedback.schemas.filters import MAX_DAYS
-from feedback.services import attention, comparison, dashboard, users
+from feedback.services import attention, comparison, dashboard, languages, users
 
 DEFAULT_DAYS = 30
 SEARCH_MAX = 100
@@ -237,6 +237,7 @@ def location_detail(code: str):
         office=office,
         report=report,
         comments=comments,
+        by_language=languages.answers_by_language(db.session, location, sel.start, sel.end, channel=sel.channel),
         q=q,
         page_url=page_url,
         local_time=lambda moment: format_datetime(moment.astimezone(tz), "medium", rebase=False),

@@ -17,8 +17,10 @@ from admin_app.manage_forms import LocationCreateForm, LocationEditForm, OfficeF
 from admin_app.pages import admin_bp
 from admin_app.view_helpers import actor, admin_required, save, scoped_location, status
 from feedback.extensions import db
+from feedback.i18n import LANGUAGES
 from feedback.models import Office
 from feedback.services import hours, locations, offices, surveys
+from feedback.services.editing import KEEP
 from feedback.services.targets import OfficeStandards, percent_from_target
 
 # --- offices ----------------------------------------------------------------------------------
@@ -66,6 +68,7 @@ def office_new() -> ResponseReturnValue:
             timezone=form.timezone.data,
             opening_hours=form.hours_text(),
             scoreboard_public=form.scoreboard_public.data,
+            visitor_languages=form.visitor_languages.data if form.visitor_languages_shown.data else None,
             **_office_standards(form),
         ),
     ):
@@ -87,6 +90,7 @@ def office_edit(office_id: int) -> ResponseReturnValue:
         "service_provided": office.service_provided,
         "service_provider": office.service_provider,
         "scoreboard_public": office.scoreboard_public,
+        "visitor_languages": list(office.visitor_languages or LANGUAGES),
     }
     form = OfficeForm(data=data | hours.opening_hours_text(office) if request.method == "GET" else None)
     if form.validate_on_submit() and save(
@@ -99,6 +103,7 @@ def office_edit(office_id: int) -> ResponseReturnValue:
             timezone=form.timezone.data,
             opening_hours=form.hours_text(),
             scoreboard_public=form.scoreboard_public.data,
+            visitor_languages=form.visitor_languages.data if form.visitor_languages_shown.data else KEEP,
             **_office_standards(form),
         ),
         _("Office %(name)s was saved.", name=form.name.data.strip()),

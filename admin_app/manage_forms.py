@@ -14,6 +14,7 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -29,9 +30,11 @@ try:  # WTForms 3.3 deprecates (value, label) tuples as choices
 except ImportError:  # pragma: no cover (older WTForms)
     SelectChoice = None
 
+from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
 from feedback.models.org import WEEKDAYS
 from feedback.models.users import ROLES
 from feedback.scales import DRIVER_LABELS, DRIVERS, SCALES
+from feedback.services.surveys import MORE_LANGUAGES
 from feedback.touchpoints import A11_V2
 from feedback.touchpoints import CHANNELS as A11_CHANNELS
 
@@ -114,6 +117,16 @@ class OfficeForm(FlaskForm):
         ),
     )
     scoreboard_public = BooleanField(_l("Publish a public scoreboard at /scores/&lt;slug&gt;"))  # lazy labels are HTML
+    # Set by the page that shows the languages: a post without it (a script's) keeps them as stored.
+    visitor_languages_shown = HiddenField(render_kw={"value": "1"})
+    visitor_languages = MultiCheckboxField(
+        _l("Visitor languages"),
+        choices=[option(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        description=_l(
+            "Offered on the kiosks and phones of this office; English always. A language is only offered "
+            "where the location's survey has a question in it."
+        ),
+    )
 
     def hour_fields(self):
         return [getattr(self, f"hours_{day}") for day in WEEKDAYS]
@@ -243,8 +256,32 @@ class SurveyForm(FlaskForm):
                 "labels_es",
                 "federal_register_url",
                 "a11_role",
+                *(f"{kind}_{code}" for code in MORE_LANGUAGES for kind in ("question", "labels")),
             )
         }
+
+
+# The survey's texts in the other visitor languages (feedback.services.surveys.MORE_LANGUAGES).
+for _code in MORE_LANGUAGES:
+    _name = LANGUAGE_NAMES[_code]
+    setattr(
+        SurveyForm,
+        f"question_{_code}",
+        StringField(
+            LazyString(lambda name: gettext("Question (%(language)s)", language=name), _name),
+            validators=[Length(max=200)],
+            description=_l("Empty: the survey is not offered in this language."),
+        ),
+    )
+    setattr(
+        SurveyForm,
+        f"labels_{_code}",
+        TextAreaField(
+            LazyString(lambda name: gettext("Button labels (%(language)s)", language=name), _name),
+            validators=[Length(max=400)],
+            description=_l("One per line, worst to best; empty = the standard labels in this language."),
+        ),
+    )
 
 
 class A11TemplateForm(FlaskForm):

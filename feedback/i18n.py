@@ -12,9 +12,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
-LANGUAGES = ("en", "es")
+# Visitor languages: US language-access plans' usual first six after English. An office offers a
+# subset (``Office.visitor_languages``), and only those its survey has a question in.
+LANGUAGES = ("en", "es", "zh", "vi", "ko", "tl", "ar")
 DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}  # each in its own language, never translated
+# The admin site's languages; a browser asking for another gets English there.
+ADMIN_LANGUAGES = ("en", "es")
+LANGUAGE_NAMES = {  # each in its own language, never translated
+    "en": "English",
+    "es": "Español",
+    "zh": "中文（简体）",
+    "vi": "Tiếng Việt",
+    "ko": "한국어",
+    "tl": "Tagalog",
+    "ar": "العربية",
+}
+# BCP 47 tags for ``<html lang>`` where the short code is ambiguous (Chinese: the simplified script).
+HTML_LANG = {"zh": "zh-Hans"}
+RIGHT_TO_LEFT = frozenset({"ar"})
 
 
 def N_(text: str) -> str:
@@ -51,9 +66,26 @@ def select_locale() -> str:
     if not has_request_context():  # the command line, a job: the default language
         return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
-    if asked in LANGUAGES:
+    if asked in ADMIN_LANGUAGES:
         return asked
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return request.accept_languages.best_match(ADMIN_LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def html_lang(language: str) -> str:
+    """The ``lang`` attribute of a page or element in ``language``."""
+    return HTML_LANG.get(language, language)
+
+
+def text_direction(language: str) -> str:
+    """The ``dir`` attribute: ``rtl`` for Arabic, else ``ltr``."""
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def offered(languages: object) -> tuple[str, ...]:
+    """The known visitor languages among ``languages`` (an office's setting), in ``LANGUAGES`` order;
+    English always, as every survey has an English question."""
+    wanted = set(languages) if isinstance(languages, (list, tuple, set, frozenset)) else set(LANGUAGES)
+    return tuple(code for code in LANGUAGES if code in wanted or code == DEFAULT_LANGUAGE)
 
 
 def current_locale() -> str:
@@ -67,3 +99,6 @@ def current_locale() -> str:
 def init_app(app: Flask) -> None:
     """``current_locale()`` in every template."""
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["all_language_names"] = LANGUAGE_NAMES

@@ -11,6 +11,7 @@ A phone that answered here within the last 10 minutes is thanked but stored as s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,27 +22,34 @@ from marshmallow import ValidationError
 
 from feedback import clock, input_guard, metrics
 from feedback.extensions import db, limiter
-from feedback.i18n import LANGUAGE_NAMES, LANGUAGES
+from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from feedback.schemas.phone import PhoneAnswerSchema
 from feedback.services import ingest, phone, survey_links
 from feedback.services.errors import InvalidInput, ServiceError
-from feedback.services.kiosk_config import pra_notice, texts
+from feedback.services.kiosk_config import languages_for, pra_notice, texts
 
 phone_bp = Blueprint("phone", __name__, template_folder="templates")
 
 STATUS = {"unknown": 404, "retired": 410, "inactive": 410}
 
 
-def _language() -> str:
+def _language(offered: Sequence[str] = LANGUAGES) -> str:
+    """``?lang=`` (or the form's), else the browser's preference, among the ``offered`` languages."""
     asked = request.values.get("lang")
-    if asked in LANGUAGES:
+    if asked is not None and asked in offered:
         return asked
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return request.accept_languages.best_match(offered) or DEFAULT_LANGUAGE
 
 
-def _render(template: str, lang: str, status: int = 200, **context) -> Response:
+def _offered(location, version=None) -> tuple[str, ...]:
+    """The location's visitor languages (its office's choice that its survey has a question in)."""
+    return languages_for(location, version or location.survey.current_version())
+
+
+def _render(template: str, lang: str, status: int = 200, languages: Sequence[str] = LANGUAGES, **context) -> Response:
     with force_locale(lang):
-        html = render_template(template, lang=lang, language_names=LANGUAGE_NAMES, **context)
+        names = {code: LANGUAGE_NAMES[code] for code in languages}
+        html = render_template(template, lang=lang, language_names=names, **context)
     response = Response(html, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("Accept-Language")
@@ -55,6 +63,7 @@ def _message(kind: str, lang: str, status: int, location=None) -> Response:
 def _survey_context(location, lang: str, version=None) -> dict:
     version = version or location.survey.current_version()
     return {
+        "languages": _offered(location, version),
         "location": location,
         "version": version,
         "t": texts(version, lang),
@@ -85,13 +94,13 @@ def _update_window() -> timedelta:
 
 @phone_bp.get("/s/<slug>")
 def survey(slug: str):
-    lang = _language()
-    location, problem = _resolve(slug, lang)
+    location, problem = _resolve(slug, _language())
     if problem:
         return problem
     # Reopened while its answer can still be completed: the same answer, not a second one.
     found = phone.open_answer(db.session, location, session.get("mine", {}), clock.now(), _update_window())
     answer, version = found or (None, None)
+    lang = _language(_offered(location, version))
     return _render(
         "phone/survey.html",
         lang,
@@ -119,7 +128,7 @@ def answer(slug: str):
         data = PhoneAnswerSchema().load(form)
     except ValidationError as exc:
         return _invalid(slug, location, lang, exc.messages, wants_json)
-    lang = data["lang"]
+    lang = data["lang"] if data["lang"] in _offered(location) else _language(_offered(location))
     if data["website"]:
         phone.count_dropped(db.session, location, "honeypot", now)
         metrics.rejected("honeypot")
@@ -190,9 +199,11 @@ def _invalid(slug: str, location, lang: str, errors: dict | list, wants_json: bo
 
 @phone_bp.get("/s/<slug>/thanks")
 def thanks(slug: str):
-    lang = _language()
-    location, problem = _resolve(slug, lang)
-    return problem or _render("phone/thanks.html", lang, location=location)
+    location, problem = _resolve(slug, _language())
+    if problem:
+        return problem
+    languages = _offered(location)
+    return _render("phone/thanks.html", _language(languages), languages=languages, location=location)
 
 
 # The phone survey's own wording for these two, with its language links; every other error

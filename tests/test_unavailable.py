@@ -74,11 +74,11 @@ def test_every_kind_of_page_answers_503_when_the_database_refuses_connections(un
 
     # Visitor pages: the visitor's language first, then the other.
     html = assert_page_unavailable(client.get("/s/abcdefghjk"), ENGLISH, SPANISH)
-    assert '<html lang="en">' in html and '<section lang="es">' in html
+    assert '<html lang="en" dir="ltr">' in html and '<section lang="es" dir="ltr">' in html
     assert 'href="/s/abcdefghjk"' in html  # "Try again"
     spanish = client.get("/s/abcdefghjk", headers={"Accept-Language": "es-MX,es;q=0.9"})
     html = assert_page_unavailable(spanish, SPANISH, ENGLISH)
-    assert '<html lang="es">' in html and "Inténtelo de nuevo en un momento." in html
+    assert '<html lang="es" dir="ltr">' in html and "Inténtelo de nuevo en un momento." in html
     assert_page_unavailable(client.get("/scores/some-office?lang=es"), SPANISH, ENGLISH)
     assert_page_unavailable(client.get("/kiosk/enroll/some-code"), ENGLISH, SPANISH)
 

@@ -38,6 +38,9 @@ class Office(Model):
     service_provider: Mapped[str | None] = mapped_column(String(200))
     # Opt-in: /scores/<slug> shows this office's scores to the public.
     scoreboard_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Visitor languages offered at this office's kiosks and phones (feedback.i18n.LANGUAGES codes);
+    # None = every one. A language the location's survey has no question in is never offered.
+    visitor_languages: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     locations: Mapped[list[Location]] = relationship(back_populates="office", order_by="Location.code")

@@ -21,6 +21,7 @@ from feedback.services import ingest, kiosks, locations, offices, survey_links, 
 from feedback.services.actors import DEMO_LOADER
 from feedback.services.fiscal import FiscalQuarter
 from feedback.services.scrub import clean_comment
+from feedback.services.surveys import DEFAULT_QUESTION
 from feedback.touchpoints import A11_V2, trust_question
 
 DEMO_ADMIN = ("admin@example.gov", "demo-admin-password")
@@ -106,7 +107,7 @@ SURVEYS: dict[str, dict[str, Any]] = {
         "name": "Passport counter",
         "content": {
             "scale": "faces4",
-            "question": {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"},
+            "question": DEFAULT_QUESTION,
             "followup_choices": DEFAULT_FOLLOWUP,
         },
     },

@@ -13,8 +13,17 @@ import json
 from flask_babel import force_locale, gettext
 
 from feedback.database import DbSession
-from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, VISITOR_TEXT
-from feedback.models import Device, SurveyVersion
+from feedback.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    VISITOR_TEXT,
+    html_lang,
+    offered,
+    text_direction,
+)
+from feedback.models import Device, Location, SurveyVersion
 from feedback.scales import DRIVER_LABELS, SCALES
 
 # The kiosk's own visitor text: time limits, the audio mode, and the staff status. Words in
@@ -56,7 +65,15 @@ def texts(version: SurveyVersion, language: str) -> dict:
         }
     out["question"] = version.question.get(language) or version.question[DEFAULT_LANGUAGE]
     out["language_name"] = LANGUAGE_NAMES[language]
+    out["html_lang"] = html_lang(language)
+    out["dir"] = text_direction(language)
     return out
+
+
+def languages_for(location: Location, version: SurveyVersion) -> tuple[str, ...]:
+    """The visitor languages this location offers: its office's choice, among those the survey
+    version has a question in (a language without the survey's text is not offered)."""
+    return tuple(code for code in offered(location.office.visitor_languages) if version.question.get(code))
 
 
 def boot_texts() -> dict[str, dict[str, str]]:
@@ -82,6 +99,7 @@ def kiosk_config(session: DbSession, device: Device, *, timing: dict) -> dict:
     location = device.location
     version = location.survey.current_version()
     scale = SCALES[version.scale]
+    languages = languages_for(location, version)
     return {
         "device": device.id,
         "location": {"code": location.code, "name": location.name, "office": location.office.name},
@@ -92,9 +110,9 @@ def kiosk_config(session: DbSession, device: Device, *, timing: dict) -> dict:
             "positive_from": scale.positive_from,
             "followup": list(version.followup_choices or ()),
         },
-        "languages": list(LANGUAGES),
+        "languages": list(languages),
         "default_language": DEFAULT_LANGUAGE,
-        "text": {language: texts(version, language) for language in LANGUAGES},
+        "text": {language: texts(version, language) for language in languages},
         "pra": pra_notice(version),
         "timing": timing,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Unpack
 from zoneinfo import available_timezones
 
@@ -12,6 +12,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from feedback import i18n
 from feedback.database import DbSession
 from feedback.models import Location, Office
 from feedback.services import audit, hours, rollups, targets
@@ -79,6 +80,21 @@ def _office_fields(
     return values
 
 
+def _visitor_languages(languages: Iterable[str] | None) -> list[str] | None:
+    """An office's visitor languages as stored: known codes in ``LANGUAGES`` order, English always;
+    None (every language) when all are chosen or none was given."""
+    if languages is None:
+        return None
+    chosen = list(i18n.offered(list(languages)))
+    unknown = sorted(set(languages) - set(i18n.LANGUAGES))
+    if unknown:
+        raise InvalidInput(
+            gettext("The office was not saved."),
+            {"visitor_languages": [gettext("Unknown language(s): %(codes)s.", codes=", ".join(unknown))]},
+        )
+    return None if len(chosen) == len(i18n.LANGUAGES) else chosen
+
+
 def _unique_slug(session: DbSession, name: str) -> str:
     base = slugify(name)[:60]
     slug, n = base, 1
@@ -96,6 +112,7 @@ def create_office(
     timezone: str,
     opening_hours: Mapping[str, object],
     scoreboard_public: bool = False,
+    visitor_languages: Iterable[str] | None = None,
     **standards: Unpack[OfficeStandards],
 ) -> Office:
     """A new office; its published standards (CSAT target as a percentage, responses a week per
@@ -103,6 +120,7 @@ def create_office(
     require_admin(actor)
     values = _office_fields(session, name, timezone, opening_hours, standards)
     values["scoreboard_public"] = bool(scoreboard_public)
+    values["visitor_languages"] = _visitor_languages(visitor_languages)
     office = Office(slug=_unique_slug(session, str(values["name"])), **values)
     session.add(office)
     session.flush()
@@ -120,6 +138,7 @@ def update_office(
     timezone: str,
     opening_hours: Mapping[str, object],
     scoreboard_public: bool = KEEP,
+    visitor_languages: Iterable[str] | None = KEEP,
     **standards: Unpack[OfficeStandards],
 ) -> dict[str, list[object]]:
     """Returns the changes ({} when nothing changed: no audit entry then). The slug stays, so
@@ -129,6 +148,8 @@ def update_office(
     values = _office_fields(session, name, timezone, opening_hours, standards, office_id=office.id)
     if scoreboard_public is not KEEP:
         values["scoreboard_public"] = bool(scoreboard_public)
+    if visitor_languages is not KEEP:
+        values["visitor_languages"] = _visitor_languages(visitor_languages)
     changed = audit.changes(office, values)
     if changed:
         audit.record(session, actor, "office.update", "office", office.id, changed)

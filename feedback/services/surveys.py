@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from feedback.database import DbSession
+from feedback.i18n import LANGUAGES
 from feedback.models import Location, Survey, SurveyVersion
 from feedback.scales import DEFAULT_FOLLOWUP, DRIVERS, SCALES
 from feedback.services import audit
@@ -24,7 +25,18 @@ from feedback.services.errors import InvalidInput
 from feedback.touchpoints import ROLES as A11_ROLES
 
 DEFAULT_NAME = "Default"
-DEFAULT_QUESTION = {"en": "How did we do today?", "es": "¿Cómo lo hicimos hoy?"}
+# The default survey's question in every visitor language (the catalogues' "How did we do today?").
+DEFAULT_QUESTION = {
+    "en": "How did we do today?",
+    "es": "¿Cómo lo hicimos hoy?",
+    "zh": "您对今天的服务满意吗？",
+    "vi": "Hôm nay chúng tôi phục vụ quý vị thế nào?",
+    "ko": "오늘 저희 서비스는 어떠셨나요?",
+    "tl": "Kumusta ang serbisyo namin ngayon?",
+    "ar": "كيف كانت خدمتنا اليوم؟",
+}
+# Languages after English and Spanish: their texts are ``question_<code>``/``labels_<code>`` fields.
+MORE_LANGUAGES = tuple(code for code in LANGUAGES if code not in ("en", "es"))
 OMB_RE = re.compile(r"^\d{4}-\d{4}$")
 _WEB_ADDRESS_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 NAME_MAX = 120
@@ -53,6 +65,17 @@ class SurveyFields:
     federal_register_url: str | None = None
     # "a11_v2" for a survey built from the A-11 v2 template (reported to OMB), else None.
     a11_role: str | None = None
+    # The other visitor languages (feedback.i18n.LANGUAGES): empty = not offered in that language.
+    question_zh: str = ""
+    question_vi: str = ""
+    question_ko: str = ""
+    question_tl: str = ""
+    question_ar: str = ""
+    labels_zh: str = ""
+    labels_vi: str = ""
+    labels_ko: str = ""
+    labels_tl: str = ""
+    labels_ar: str = ""
 
     @classmethod
     def of(cls, version: SurveyVersion) -> SurveyFields:
@@ -72,12 +95,22 @@ class SurveyFields:
             "\n".join(labels.get("es") or ()),
             version.federal_register_url,
             version.a11_role,
+            **{f"question_{code}": version.question.get(code, "") for code in MORE_LANGUAGES},
+            **{f"labels_{code}": "\n".join(labels.get(code) or ()) for code in MORE_LANGUAGES},
         )
+
+    def questions(self) -> dict[str, str]:
+        """The question per language, the languages without one left out."""
+        return {code: text for code in LANGUAGES if (text := getattr(self, f"question_{code}"))}
+
+    def label_lines(self) -> dict[str, list[str]]:
+        """Custom button labels per language, the languages without any left out."""
+        return {code: text.split("\n") for code in LANGUAGES if (text := getattr(self, f"labels_{code}"))}
 
     def version_values(self) -> dict[str, Any]:
         """The columns of a ``SurveyVersion`` with this content."""
-        question = {"en": self.question_en} | ({"es": self.question_es} if self.question_es else {})
-        labels = {lang: text.split("\n") for lang, text in (("en", self.labels_en), ("es", self.labels_es)) if text}
+        question = {"en": self.question_en} | self.questions()
+        labels = self.label_lines()
         return {
             "scale": self.scale,
             "question": question,
@@ -135,16 +168,22 @@ def survey_fields(
     labels_es: str | None = "",
     federal_register_url: str | None = None,
     a11_role: str | None = None,
+    **more: str | None,
 ) -> SurveyFields:
     """Validate a survey version's content; raises InvalidInput keyed by form field. With the A-11
     role the content must follow the A-11 v2 template (``a11_details.template_errors``)."""
     errors: dict[str, list[str]] = {}
     if scale not in SCALES:
         errors["scale"] = [gettext("One of %(choices)s.", choices=", ".join(SCALES))]
+    allowed = {f"{kind}_{code}" for kind in ("question", "labels") for code in MORE_LANGUAGES}
+    if set(more) - allowed:
+        raise TypeError(f"Unknown survey fields: {sorted(set(more) - allowed)}")
     en, es = text(question_en), text(question_es)
     if not en:
         errors["question_en"] = [gettext("Required.")]
-    for key, question in (("question_en", en), ("question_es", es)):
+    questions = {"question_en": en, "question_es": es}
+    questions |= {f"question_{code}": text(more.get(f"question_{code}") or "") for code in MORE_LANGUAGES}
+    for key, question in questions.items():
         if len(question) > QUESTION_MAX:
             errors[key] = [gettext("At most %(question_max)s characters.", question_max=QUESTION_MAX)]
     chosen = set(followup_choices or ())
@@ -153,9 +192,9 @@ def survey_fields(
         errors["followup_choices"] = [gettext("Unknown choice(s): %(choices)s.", choices=", ".join(unknown))]
     omb, burden = or_none(omb_control_number), or_none(burden_statement)
     _omb_errors(omb, omb_expiration, burden, errors)
-    labels = {
-        key: _labels(scale, key, raw, errors) for key, raw in (("labels_en", labels_en), ("labels_es", labels_es))
-    }
+    raw_labels = {"labels_en": labels_en, "labels_es": labels_es}
+    raw_labels |= {f"labels_{code}": more.get(f"labels_{code}") for code in MORE_LANGUAGES}
+    labels = {key: _labels(scale, key, raw, errors) for key, raw in raw_labels.items()}
     register_url = or_none(federal_register_url)
     if register_url and (len(register_url) > URL_MAX or not _WEB_ADDRESS_RE.match(register_url)):
         errors["federal_register_url"] = [
@@ -181,6 +220,8 @@ def survey_fields(
         labels["labels_es"],
         register_url,
         role,
+        **{key: value for key, value in questions.items() if key not in ("question_en", "question_es")},
+        **{key: value for key, value in labels.items() if key not in ("labels_en", "labels_es")},
     )
 
 
@@ -195,6 +236,8 @@ def content(
     """:func:`survey_fields` for content held as a version stores it (question and labels by
     language): the demo loader's and the command line's surveys."""
     labels = labels or {}
+    more: dict[str, Any] = {f"question_{code}": question.get(code, "") for code in MORE_LANGUAGES}
+    more |= {f"labels_{code}": "\n".join(labels.get(code) or ()) for code in MORE_LANGUAGES}
     return survey_fields(
         scale=scale,
         question_en=question.get("en", ""),
@@ -202,6 +245,7 @@ def content(
         followup_choices=followup_choices,
         labels_en="\n".join(labels.get("en") or ()),
         labels_es="\n".join(labels.get("es") or ()),
+        **more,
         **rest,
     )
 

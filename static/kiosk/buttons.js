@@ -14,7 +14,9 @@ function button(className, text) {
 export function languageButtons(config, lang, onChoose) {
   return config.languages.map((code) => {
     const element = button("lang", config.text[code].language_name);
-    element.lang = code;
+    element.lang = config.text[code].html_lang || code;
+    element.dir = config.text[code].dir || "ltr";
+    element.dataset.code = code;
     element.setAttribute("aria-pressed", String(code === lang));
     element.addEventListener("click", () => onChoose(code));
     return element;

@@ -101,7 +101,8 @@ function renderScale() {
 
 function renderTexts() {
   const t = text();
-  document.documentElement.lang = state.lang;
+  document.documentElement.lang = t.html_lang || state.lang;
+  document.documentElement.dir = t.dir || "ltr";
   $("question").textContent = t.question;
   $("followup-hint").textContent = t.followup_hint;
   $("followup-done").textContent = t.done;

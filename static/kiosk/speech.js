@@ -2,7 +2,17 @@
 // API in the survey's language. Each new announcement interrupts the one before, as a visitor
 // moving on with the arrow keys expects.
 
-const VOICE_LANG = { en: "en-US", es: "es-US" };
+// Our language codes (or the page's BCP 47 tags) to the voices' regional tags.
+const VOICE_LANG = {
+  en: "en-US",
+  es: "es-US",
+  zh: "zh-CN",
+  "zh-Hans": "zh-CN",
+  vi: "vi-VN",
+  ko: "ko-KR",
+  tl: "fil-PH",
+  ar: "ar-SA",
+};
 const MS_PER_CHARACTER = 70; // when a browser never reports the end of an utterance
 
 export class Speaker {

@@ -108,9 +108,9 @@ def test_visitor_paths_answer_the_bilingual_page(probe_app, status):
     response = client.get(f"/probe/{status}", headers=ES)
     assert response.status_code == status and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    assert '<html lang="es">' in html and "phone/phone.css" in html  # the visitors' style
+    assert '<html lang="es" dir="ltr">' in html and "phone/phone.css" in html  # the visitors' style
     assert html.index(SPANISH[status]) < html.index(ENGLISH[status])  # theirs first, then English
-    assert '<section lang="en">' in html
+    assert '<section lang="en" dir="ltr">' in html
     assert "Accept-Language" in response.headers["Vary"]
     assert "must not be shown" not in html
 

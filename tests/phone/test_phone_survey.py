@@ -56,7 +56,7 @@ def test_survey_page_in_spanish(client, slug, how):
         page = client.get(f"/s/{slug}?lang=es", headers={"Accept-Language": "en-US,en;q=0.9"})
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
     assert QUESTION_ES in html and QUESTION_EN not in html
     assert "Muy satisfecho" in html and "Muy insatisfecho" in html
     assert "Very satisfied" not in html
@@ -80,7 +80,7 @@ def test_unknown_slug_is_a_friendly_404(client, slug):
 def test_unknown_slug_in_spanish(client):
     page = client.get("/s/nosuchslug", headers={"Accept-Language": "es"})
     assert page.status_code == 404
-    assert '<html lang="es">' in page.get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page.get_data(as_text=True)
 
 
 def test_rotated_slug_is_gone_and_names_the_office(client, session, location, slug):
