@@ -174,7 +174,7 @@ def index():
     overview = dashboard.overview(
         reads(), sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group, now=now
     )
-    todo = attention.attention(db.session, users.scope_location_ids(db.session, current_user), now)
+    todo = attention.attention(reads(), users.scope_location_ids(db.session, current_user), now)
     locations = scope.shown(sel)
     zones = sorted({loc.office.timezone for loc in locations})
     return _render(
