@@ -89,6 +89,8 @@ def node_env(name: str, port: int, database: str, redis_url: str, smtp_port: int
         "SCHEDULER_TICK_SECONDS": "0.25",
         "SCHEDULE_FOLD_SECONDS": str(PERIODS["rollups-fold"]),
         "SCHEDULE_ALERTS_SECONDS": str(PERIODS["alerts"]),
+        # Every other job daily, as the checks below expect (the digests' default is hourly).
+        "SCHEDULE_DIGESTS_SECONDS": str(24 * 3600),
     }
 
 
