@@ -68,7 +68,7 @@ def test_dashboard_numbers_equal_sql_and_the_target_line_moves(desk, live, demo_
     want = expect(rows, {"HOU-C2"}, end - timedelta(days=29), end)
     assert shown(page, "#location-summary", "count") == num(want.count)
     assert shown(page, "#location-summary", "csat") == pct(want.csat)
-    line = page.locator("#trend line.target-line")
+    line = page.locator("#trend svg.wide line.target-line")
     assert line.get_attribute("data-target") == "0.8"
     y_before = float(line.get_attribute("y1"))
     # a new target moves the line up
@@ -76,10 +76,10 @@ def test_dashboard_numbers_equal_sql_and_the_target_line_moves(desk, live, demo_
         location = session.query(Location).filter_by(code="HOU-C2").one()
         location.csat_target = 0.95
     page.reload()
-    line = page.locator("#trend line.target-line")
+    line = page.locator("#trend svg.wide line.target-line")
     assert line.get_attribute("data-target") == "0.95"
     assert float(line.get_attribute("y1")) < y_before
-    assert "Target 95.0%" in page.inner_html("#trend svg")
+    assert "Target 95.0%" in page.inner_html("#trend svg.wide")
     # hour x weekday in Chicago time: the demo's busiest hours are within opening hours (08-16)
     header = page.locator("#heat-count th[scope='col']").all_text_contents()
     assert header[1] >= "08:00" and header[-1] <= "16:00"

@@ -105,7 +105,7 @@ def test_home_says_what_needs_doing(browser, live, demo_data, who, viewport):
         for change in page.locator(".periods .change").all():
             text = change.inner_text()
             assert ("about the same" in text) != (change.get_attribute("class") in ("change up", "change down"))
-        assert page.locator("#trend circle.dot.partial").count() == 1
+        assert page.locator("#trend svg.wide circle.dot.partial").count() == 1
         assert "(partial)" in page.locator("#trend tbody tr").last.text_content()
         # fits the width, and axe finds nothing serious
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
