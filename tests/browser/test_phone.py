@@ -160,6 +160,9 @@ def test_closed_and_reopened_page_updates_the_same_response(phone_page, session,
     page.goto(f"{live.url}/s/{slug}")
     page.tap("button.rate[value='1']")
     first = _one(session, rating=1)
+    # The row is committed before its answer (and the session cookie naming it) reaches the
+    # phone: close only once the page says the rating counts, as a visitor would see it.
+    page.wait_for_selector("#saved", state="visible")
     page.close()  # the visitor closes the tab...
 
     page = phone_page.context.new_page()  # ...and opens the survey again from the QR code
