@@ -196,4 +196,6 @@ def token_revoke(token_id: int) -> ResponseReturnValue:
 def audit_log() -> ResponseReturnValue:
     before = older_than()
     rows, older = audit.page(db.session, before=before)
-    return render_template("admin/manage/audit.html", rows=rows, older=older, before=before)
+    return render_template(
+        "admin/manage/audit.html", rows=rows, older=older, before=before, code_fields=audit.CODE_FIELDS
+    )

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from feedback.database import DbSession
+from feedback.i18n import N_
 from feedback.models import ApiToken, AuditEntry, Device, Location, Office, SsoGroupRole, Survey, User
 from feedback.services.actors import Actor, name_of
 
@@ -78,7 +80,27 @@ _TARGET_LABELS: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "api_token": (ApiToken, lambda t: repr(t.name)),
     "sso_group": (SsoGroupRole, lambda g: repr(g.group_name)),
 }
-_KIND_NAMES = {"api_token": "API token", "device": "kiosk", "sso_group": "sign-in group"}
+# What each kind of target is called on the audit page (translated when the page is drawn).
+_KIND_NAMES = {
+    "alert": N_("alert"),
+    "api_token": N_("API token"),
+    "device": N_("kiosk"),
+    "location": N_("location"),
+    "office": N_("office"),
+    "response": N_("response"),
+    "retention": N_("retention"),
+    "sso_group": N_("sign-in group"),
+    "survey": N_("survey"),
+    "user": N_("user"),
+}
+# Details whose values are recorded codes (how someone signed in, why it was refused, where
+# figures came from), shown as codes like the action itself rather than as words of the page.
+CODE_FIELDS = frozenset({"method", "reason", "source"})
+
+
+def kind_name(target_type: str) -> str:
+    """A target kind in the page's language (an unknown kind by its code)."""
+    return gettext(_KIND_NAMES[target_type]) if target_type in _KIND_NAMES else target_type
 
 
 def _target_label(entry: AuditEntry, labels: dict[tuple[str, int], str]) -> str:
@@ -99,5 +121,5 @@ def page(session: DbSession, before: int | None = None, size: int = PAGE_SIZE) -
         if ids:
             for obj in session.scalars(select(model).where(model.id.in_(ids))):
                 labels[(kind, obj.id)] = label(obj)
-    rows = [AuditRow(e, f"{_KIND_NAMES.get(e.target_type, e.target_type)} {_target_label(e, labels)}") for e in entries]
+    rows = [AuditRow(e, f"{kind_name(e.target_type)} {_target_label(e, labels)}") for e in entries]
     return rows, (entries[-1].id if more else None)

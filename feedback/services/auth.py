@@ -12,6 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback.database import DbSession, insert_for, write_transaction
 from feedback.models import SignInThrottle, User
+from feedback.services import audit
+from feedback.services.actors import SystemActor
 from feedback.services.errors import InvalidInput, ServiceError
 
 FREE_ATTEMPTS = 5
@@ -20,6 +22,8 @@ MAX_DELAY = timedelta(hours=1)
 THROTTLE_MEMORY = timedelta(days=1)  # how long an unknown address's failures are remembered
 # Compared against when the e-mail is unknown, so both paths cost one hash check.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Who the audit log names for a refused password: nobody is known to have signed in.
+SIGN_IN_FORM = SystemActor("sign-in form")
 
 
 class SignInRefused(ServiceError):
@@ -66,12 +70,22 @@ def sign_in(session: DbSession, email: str, password: str, *, now: datetime) -> 
         if refusal is None and ok and user is not None and user.active and user.password_hash == checked_hash:
             user.failed_logins = 0
             user.locked_until = None
+            audit.record(session, user, "user.sign_in", "user", user.id, {"method": "password"})
             return user
         if refusal is None:
             counter.failed_logins += 1
             delay = delay_after(counter.failed_logins)
             counter.locked_until = now + delay if delay else None
             refusal = SignInRefused(gettext("Wrong e-mail or password."))
+            if user is not None:
+                # Failures on a real account are audited (what was typed for an unknown address is
+                # not: it may be a password typed in the wrong field); locked-out tries are not
+                # written at all, so a guessing robot cannot fill the log.
+                reason = "deactivated" if ok and not user.active else "wrong password"
+                details = {"method": "password", "reason": reason, "failures": counter.failed_logins}
+                if counter.locked_until is not None:
+                    details["locked_until"] = counter.locked_until
+                audit.record(session, SIGN_IN_FORM, "user.sign_in_refused", "user", user.id, details)
     raise refusal  # after the commit: the failure stays counted
 
 

@@ -14,7 +14,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from feedback.models import SurveyLink
+from feedback.models import AuditEntry, SurveyLink
 from tests.builders import PASSWORD
 
 _HIDDEN_CSRF = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
@@ -54,6 +54,19 @@ def fresh(session) -> None:
     forget loaded rows, so the next reads see what requests committed since."""
     session.rollback()
     session.expire_all()
+
+
+# Signing in is audited too, but it changes nothing: tests of what a form changed leave it out.
+SIGN_INS = ("user.sign_in", "user.sign_in_refused")
+
+
+def changes(session, action: str | None = None) -> list[AuditEntry]:
+    """The audit log's entries but sign-ins, oldest first (only ``action``'s when given)."""
+    fresh(session)
+    query = select(AuditEntry).where(AuditEntry.action.not_in(SIGN_INS)).order_by(AuditEntry.id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    return list(session.scalars(query))
 
 
 def current_slug(session, location) -> str:

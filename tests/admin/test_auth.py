@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash
 
 from feedback.database import write_transaction
 from feedback.extensions import db
-from feedback.models import SignInThrottle, User
+from feedback.models import AuditEntry, SignInThrottle, User
 from feedback.services import auth, survey_links
 from tests.admin.conftest import PASSWORD, csrf_token, current_slug, field_errors, fresh, sign_in
 
@@ -318,6 +318,57 @@ def test_a_long_attack_stays_locked_for_an_hour_at_most(session, make_user):
     assert reload(session, user).locked_until == T0 + timedelta(hours=1)
     assert refused(session, PASSWORD, T0 + timedelta(minutes=59)).retry_after == 60
     assert auth.sign_in(session, EMAIL, PASSWORD, now=T0 + timedelta(hours=1)).id == user.id
+
+
+def sign_in_entries(session) -> list[tuple]:
+    fresh(session)
+    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+    return [(e.actor, e.action, e.target_id, e.details) for e in rows]
+
+
+def test_every_password_sign_in_and_refusal_on_an_account_is_audited(session, make_user):
+    """Issue 17: every sign-in is audited, password ones as single sign-on ones are. Guesses at an
+    unknown address (what was typed may be a password) and tries during a lock write nothing."""
+    user = make_user(EMAIL)
+    assert auth.sign_in(session, EMAIL, PASSWORD, now=T0).id == user.id
+    for _ in range(6):
+        refused(session, "wrong-password", T0)
+    refused(session, PASSWORD, T0 + timedelta(seconds=10))  # locked: not written, nor is...
+    with pytest.raises(auth.SignInRefused):
+        auth.sign_in(session, "nobody@example.gov", "guess", now=T0)  # ...a guess at an unknown address
+    assert auth.sign_in(session, EMAIL, PASSWORD, now=T0 + timedelta(seconds=30)).id == user.id
+    form = auth.SIGN_IN_FORM.name
+    wrong = [
+        (form, "user.sign_in_refused", user.id, {"method": "password", "reason": "wrong password", "failures": n})
+        for n in range(1, 6)
+    ]
+    locked = {
+        "method": "password",
+        "reason": "wrong password",
+        "failures": 6,
+        "locked_until": "2026-03-02T15:00:30+00:00",
+    }
+    assert sign_in_entries(session) == [
+        (EMAIL, "user.sign_in", user.id, {"method": "password"}),
+        *wrong,
+        (form, "user.sign_in_refused", user.id, locked),
+        (EMAIL, "user.sign_in", user.id, {"method": "password"}),
+    ]
+
+
+def test_a_deactivated_account_signing_in_is_audited_as_refused(session, make_user):
+    user = make_user(EMAIL)
+    with write_transaction(session):
+        session.get(User, user.id).active = False
+    refused(session, PASSWORD, T0)
+    assert sign_in_entries(session) == [
+        (
+            auth.SIGN_IN_FORM.name,
+            "user.sign_in_refused",
+            user.id,
+            {"method": "password", "reason": "deactivated", "failures": 1},
+        )
+    ]
 
 
 def _answers(client, email: str, clock: list, monkeypatch) -> list[tuple]:

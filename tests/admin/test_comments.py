@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from feedback.database import write_transaction
-from feedback.models import AuditEntry, Office, Response, User
+from feedback.models import Office, Response, User
 from feedback.services import phone
-from tests.admin.conftest import csrf_token, fresh
+from tests.admin.conftest import changes, csrf_token, fresh
 from tests.builders import add_api_token
 from tests.helpers.responses import utc
 
@@ -214,7 +214,7 @@ def test_row_action_handles_redirects_with_a_flash_and_audits(manager, world, se
     assert "The line was slow" not in shown(body)
     assert tab_counts(body)["Handled"] == 1
     assert tuple(state(session, rid)) == ("handled", False)
-    [entry] = session.scalars(select(AuditEntry))
+    [entry] = changes(session)
     assert (entry.action, entry.actor, entry.target_type, entry.target_id) == (
         "comment.handle",
         MANAGER,
@@ -242,7 +242,7 @@ def test_each_row_action(manager, world, session, action, expected, message):
     body = act(manager, action, rid, follow=True).get_data(as_text=True)
     assert message in body
     assert tuple(state(session, rid)) == expected
-    [entry] = session.scalars(select(AuditEntry))
+    [entry] = changes(session)
     assert entry.action == f"comment.{action}" and entry.details["response"] == str(rid)
 
 
@@ -300,9 +300,7 @@ def test_bulk_spam_leaves_the_summary_api_and_unspam_restores_it(manager, world,
     act(manager, "unmark_spam", ids["slow"], ids["xss"], query={"tab": "spam"})
     assert summary(manager, world, location="AAA-1") == before
     fresh(session)
-    assert [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == [
-        "comment.mark_spam"
-    ] * 2 + ["comment.unmark_spam"] * 2
+    assert [e.action for e in changes(session)] == ["comment.mark_spam"] * 2 + ["comment.unmark_spam"] * 2
 
 
 def test_bulk_without_a_choice_or_with_a_bad_value(manager, world, session):
@@ -323,7 +321,7 @@ def test_bulk_without_a_choice_or_with_a_bad_value(manager, world, session):
         == 400
     )
     fresh(session)
-    assert session.scalars(select(AuditEntry)).all() == []
+    assert changes(session) == []
     assert {s for (s,) in session.execute(select(Response.comment_state))} == {"open"}
 
 
@@ -338,7 +336,7 @@ def test_a_manager_cannot_act_on_another_offices_comment(manager, world, session
     assert act(manager, "handle", uuid.uuid4()).status_code == 404
     fresh(session)
     assert {s for (s,) in session.execute(select(Response.comment_state))} == {"open"}
-    assert session.scalars(select(AuditEntry)).all() == []
+    assert changes(session) == []
     assert summary(manager, world, location="AAA-1")["count"] == 3
 
 

@@ -21,7 +21,7 @@ from feedback.models import ApiToken, AuditEntry, Device, EnrollmentCode, Locati
 from feedback.models.devices import hash_token
 from feedback.services import api_tokens, enrollment, hours, kiosks, locations, offices, surveys, targets, users
 from feedback.services.errors import Forbidden, InvalidInput, NotFound
-from tests.admin.conftest import field_errors, fresh, post, sign_in
+from tests.admin.conftest import changes, field_errors, fresh, post, sign_in
 from tests.builders import TESTER, add_api_token, add_device, add_survey_version
 from tests.helpers.qr_images import decode, svg_pixels
 
@@ -78,11 +78,7 @@ def text(response) -> str:
 
 
 def audit_entries(session, action: str | None = None) -> list[AuditEntry]:
-    fresh(session)
-    query = select(AuditEntry).order_by(AuditEntry.id)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return list(session.scalars(query))
+    return changes(session, action)
 
 
 def get(session, model, object_id):

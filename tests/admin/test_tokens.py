@@ -16,7 +16,7 @@ from feedback.database import write_transaction
 from feedback.models import ApiToken, AuditEntry, User
 from feedback.models.devices import hash_token
 from feedback.services import api_tokens
-from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
+from tests.admin.conftest import changes, csrf_token, field_errors, fresh, sign_in
 from tests.builders import add_api_token
 
 MANAGER, OTHER = "manager@example.gov", "other@example.gov"
@@ -170,7 +170,7 @@ def test_invalid_name_makes_no_token(manager, session, world, name, message):
     assert field_errors(response) == [message]
     assert 'id="new-token"' not in response.get_data(as_text=True)
     assert tokens_of(session, world["manager"]) == []
-    assert session.scalars(select(AuditEntry)).all() == []
+    assert changes(session) == []
 
 
 def test_token_forms_without_csrf_token_are_refused(manager, session, world):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from feedback.database import write_transaction
 from feedback.models import Alert, AlertRule, AuditEntry, Device, User
 from feedback.services import alerts
-from tests.admin.conftest import field_errors, fresh, post, sign_in
+from tests.admin.conftest import changes, field_errors, fresh, post, sign_in
 from tests.alerts.conftest import chicago
 
 MANAGER = "manager.a@example.gov"
@@ -46,8 +46,7 @@ def manager(client, world):
 
 
 def audit(session) -> list[AuditEntry]:
-    fresh(session)
-    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    return changes(session)
 
 
 def test_the_list_shows_the_managers_alerts_only(manager, world):

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from feedback.database import write_transaction
-from feedback.models import AuditEntry, CustomerVolume
+from feedback.models import CustomerVolume
 from feedback.services import a11_files
-from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
+from tests.admin.conftest import changes, csrf_token, field_errors, fresh, sign_in
 from tests.reporting.conftest import a11_place, read_csv, store
 
 PAGE = "/admin/reporting?quarter=FY2027Q1"
@@ -90,7 +90,7 @@ def test_saving_the_form_stores_and_audits_the_volumes(client, session, world):
         )
         for v in stored
     ] == [(a.id, "kiosk", 1200, 1100, "manager.a@example.gov")]
-    audit = session.scalars(select(AuditEntry)).all()
+    audit = changes(session)
     assert [(e.action, e.actor, e.target_id, e.details["quarter"], e.details["channel"]) for e in audit] == [
         ("volume.create", "manager.a@example.gov", a.id, "FY2027Q1", "kiosk")
     ]
@@ -111,7 +111,7 @@ def test_bad_figures_show_errors_and_store_nothing(client, session, world):
     assert field_errors(response) == ["Cannot be more than the customers served."]
     fresh(session)
     assert session.scalars(select(CustomerVolume)).all() == []
-    assert session.scalars(select(AuditEntry)).all() == []
+    assert changes(session) == []
 
 
 def test_posts_without_csrf_token_are_refused(client, session, world):
@@ -149,7 +149,7 @@ def test_import_with_a_line_for_another_office_stores_nothing(client, session, w
     assert response.status_code == 303
     fresh(session)
     assert session.scalar(select(CustomerVolume.volume_of_customers)) == 1200
-    assert session.scalar(select(AuditEntry.details))["source"] == "import"
+    assert changes(session)[0].details["source"] == "import"
     assert client.post(url, data={"csrf_token": csrf_token(client, PAGE)}).status_code == 422  # no file
 
 
