@@ -73,11 +73,13 @@ test-js:
 	node --test tests/kiosk/
 
 # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# Chromium, and fonts for every visitor language (CJK from Noto; Arabic and Vietnamese are in
+# DejaVu, which chromium pulls in), so the browser tests measure real glyphs, not empty boxes.
 chromium:
-	@test -x /usr/bin/chromium || { \
-	  echo "Installing Debian's chromium (needs root)"; \
+	@{ test -x /usr/bin/chromium && fc-list :lang=zh-cn | grep -q . && fc-list :lang=ko | grep -q .; } || { \
+	  echo "Installing Debian's chromium and CJK fonts (needs root)"; \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 test-browser: install-test chromium
 	$(BIN)/pytest -q -m browser
