@@ -88,7 +88,8 @@ screenshots: install-test chromium
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q -m browser tests/browser/test_screenshots.py tests/browser/test_admin_dashboard.py tests/browser/test_admin_home.py \
 	  tests/browser/test_admin_reporting.py tests/browser/test_admin_comments.py tests/browser/test_admin_alerts.py \
 	  tests/browser/test_admin_triage.py \
-	  tests/browser/test_morning.py tests/browser/test_phone_charts.py
+	  tests/browser/test_morning.py tests/browser/test_phone_charts.py \
+	  tests/browser/test_languages.py tests/browser/test_scoreboard.py tests/browser/test_posters.py
 
 # Visitor text: extract, merge into the catalogues, compile (the .mo files are committed).
 translations: install

@@ -88,6 +88,18 @@ def offered(languages: object) -> tuple[str, ...]:
     return tuple(code for code in LANGUAGES if code in wanted or code == DEFAULT_LANGUAGE)
 
 
+def visitor_language(offered_languages: tuple[str, ...] = LANGUAGES) -> str:
+    """A visitor page's language among ``offered_languages``: ``?lang=`` (or the form's), else the
+    browser's preference (``Accept-Language``), else English. The phone survey and the public
+    scoreboard both choose here; the admin site keeps ``select_locale``."""
+    from flask import request
+
+    asked = request.values.get("lang")
+    if asked is not None and asked in offered_languages:
+        return asked
+    return request.accept_languages.best_match(offered_languages) or DEFAULT_LANGUAGE
+
+
 def current_locale() -> str:
     """The language of this request's pages (``<html lang>``): Flask-Babel's selected locale."""
     from flask_babel import get_locale

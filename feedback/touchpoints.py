@@ -83,15 +83,30 @@ TRUST_QUESTION_TEMPLATE_ES = (
     "Según mi experiencia con el servicio de [Agency], confío en que [Agency] cumpla su misión "
     "para el pueblo estadounidense."
 )
+# The visitor languages after English and Spanish, written for meaning: "the American public"
+# as each community says it, and worded so the agency's name needs no grammatical agreement
+# (Korean particles, Arabic verb gender).
+TRUST_QUESTION_TEMPLATES = {
+    "en": TRUST_QUESTION_TEMPLATE,
+    "es": TRUST_QUESTION_TEMPLATE_ES,
+    "zh": "根据我接受[Agency]服务的经历，我相信[Agency]能够履行其服务美国公众的使命。",
+    "vi": (
+        "Dựa trên trải nghiệm của tôi với dịch vụ của [Agency], tôi tin tưởng [Agency] sẽ hoàn thành "
+        "sứ mệnh phục vụ công chúng Hoa Kỳ."
+    ),
+    "ko": "[Agency] 서비스를 이용한 제 경험에 비추어 볼 때, 저는 미국 국민을 위한 [Agency]의 사명 수행을 신뢰합니다.",
+    "tl": (
+        "Batay sa aking karanasan sa serbisyo ng [Agency], nagtitiwala ako na tutuparin ng [Agency] "
+        "ang misyon nito para sa publikong Amerikano."
+    ),
+    "ar": "بناءً على تجربتي مع خدمة [Agency]، أثق في قدرة [Agency] على أداء مهمتها تجاه الجمهور الأمريكي.",
+}
 
 
 def trust_question(agency: str) -> dict[str, str]:
-    """The template's trust question with the agency's name, in English and Spanish."""
+    """The template's trust question with the agency's name, in every visitor language."""
     name = agency.strip()
-    return {
-        "en": TRUST_QUESTION_TEMPLATE.replace(AGENCY, name),
-        "es": TRUST_QUESTION_TEMPLATE_ES.replace(AGENCY, name),
-    }
+    return {code: text.replace(AGENCY, name) for code, text in TRUST_QUESTION_TEMPLATES.items()}
 
 
 def template(agency: str, scale: str = "thumbs") -> dict:
@@ -101,8 +116,7 @@ def template(agency: str, scale: str = "thumbs") -> dict:
     question = trust_question(agency or AGENCY)
     return {
         "scale": scale if scale in SURVEY_TYPES else "thumbs",
-        "question_en": question["en"],
-        "question_es": question["es"],
+        **{f"question_{code}": text for code, text in question.items()},
         "followup_choices": list(DRIVERS),
         "a11_role": A11_V2,
     }

@@ -22,7 +22,7 @@ from marshmallow import ValidationError
 
 from feedback import clock, input_guard, metrics
 from feedback.extensions import db, limiter
-from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
+from feedback.i18n import LANGUAGE_NAMES, LANGUAGES, visitor_language
 from feedback.schemas.phone import PhoneAnswerSchema
 from feedback.services import ingest, phone, survey_links
 from feedback.services.errors import InvalidInput, ServiceError
@@ -31,14 +31,6 @@ from feedback.services.kiosk_config import languages_for, pra_notice, texts
 phone_bp = Blueprint("phone", __name__, template_folder="templates")
 
 STATUS = {"unknown": 404, "retired": 410, "inactive": 410}
-
-
-def _language(offered: Sequence[str] = LANGUAGES) -> str:
-    """``?lang=`` (or the form's), else the browser's preference, among the ``offered`` languages."""
-    asked = request.values.get("lang")
-    if asked is not None and asked in offered:
-        return asked
-    return request.accept_languages.best_match(offered) or DEFAULT_LANGUAGE
 
 
 def _offered(location, version=None) -> tuple[str, ...]:
@@ -94,13 +86,13 @@ def _update_window() -> timedelta:
 
 @phone_bp.get("/s/<slug>")
 def survey(slug: str):
-    location, problem = _resolve(slug, _language())
+    location, problem = _resolve(slug, visitor_language())
     if problem:
         return problem
     # Reopened while its answer can still be completed: the same answer, not a second one.
     found = phone.open_answer(db.session, location, session.get("mine", {}), clock.now(), _update_window())
     answer, version = found or (None, None)
-    lang = _language(_offered(location, version))
+    lang = visitor_language(_offered(location, version))
     return _render(
         "phone/survey.html",
         lang,
@@ -116,7 +108,7 @@ def survey(slug: str):
 @limiter.limit(_per_ip)
 @limiter.limit(_per_location, key_func=lambda: f"location:{(request.view_args or {})['slug']}")
 def answer(slug: str):
-    lang = _language()
+    lang = visitor_language()
     location, problem = _resolve(slug, lang)
     if problem:
         return problem
@@ -128,7 +120,7 @@ def answer(slug: str):
         data = PhoneAnswerSchema().load(form)
     except ValidationError as exc:
         return _invalid(slug, location, lang, exc.messages, wants_json)
-    lang = data["lang"] if data["lang"] in _offered(location) else _language(_offered(location))
+    lang = data["lang"] if data["lang"] in _offered(location) else visitor_language(_offered(location))
     if data["website"]:
         phone.count_dropped(db.session, location, "honeypot", now)
         metrics.rejected("honeypot")
@@ -199,20 +191,20 @@ def _invalid(slug: str, location, lang: str, errors: dict | list, wants_json: bo
 
 @phone_bp.get("/s/<slug>/thanks")
 def thanks(slug: str):
-    location, problem = _resolve(slug, _language())
+    location, problem = _resolve(slug, visitor_language())
     if problem:
         return problem
     languages = _offered(location)
-    return _render("phone/thanks.html", _language(languages), languages=languages, location=location)
+    return _render("phone/thanks.html", visitor_language(languages), languages=languages, location=location)
 
 
 # The phone survey's own wording for these two, with its language links; every other error
 # (and these two anywhere else) is feedback/errors'.
 @phone_bp.errorhandler(CSRFError)
 def csrf_error(exc: CSRFError) -> Response:
-    return _message("expired", _language(), 400)
+    return _message("expired", visitor_language(), 400)
 
 
 @phone_bp.errorhandler(429)
 def too_many(exc: Exception) -> Response:
-    return _message("too_many", _language(), 429)
+    return _message("too_many", visitor_language(), 429)

@@ -2,9 +2,9 @@
 
 Only for offices that opted in (``Office.scoreboard_public``; anything else answers 404, like an
 unknown slug). It shows each active location's satisfaction this quarter and last, the target,
-the number of responses and the 95 % interval, in English or Spanish (``?lang=``, else the
-browser's language, as on the phone survey). Nothing on it comes from a single visitor: no
-comments, no times, and the share is withheld for a location with fewer than
+the number of responses and the 95 % interval, in each of the office's visitor languages
+(``?lang=``, else the browser's language, as on the phone survey; Arabic right to left). Nothing
+on it comes from a single visitor: no comments, no times, and the share is withheld for a location with fewer than
 ``SCOREBOARD_MIN_RESPONSES`` responses, so a handful of answers is not over-read.
 
 Cached three ways: ``Cache-Control: public, max-age=SCOREBOARD_CACHE_SECONDS`` for browsers and
@@ -26,7 +26,7 @@ from flask_babel import force_locale, format_date, format_decimal, get_locale
 from feedback import cache as shared_cache
 from feedback import clock, numbers
 from feedback.extensions import db
-from feedback.i18n import LANGUAGE_NAMES, select_locale
+from feedback.i18n import LANGUAGE_NAMES, offered, visitor_language
 from feedback.services import standards
 from kiosk_app.pages import kiosk_bp
 
@@ -65,7 +65,7 @@ def _render(office, lang: str) -> str:
         return render_template(
             "scoreboard/office.html",
             lang=lang,
-            language_names=LANGUAGE_NAMES,
+            language_names={code: LANGUAGE_NAMES[code] for code in offered(office.visitor_languages)},
             board=board,
             office=office,
             today=standards.local_today(office, now),
@@ -80,7 +80,7 @@ def scoreboard(slug: str):
     office = standards.published_office(db.session, slug)
     if office is None:
         abort(404)
-    lang = select_locale()
+    lang = visitor_language(offered(office.visitor_languages))
     ttl = max(0, int(current_app.config["SCOREBOARD_CACHE_SECONDS"]))
     body, etag = _page(office, lang, ttl)
     response = Response(body, mimetype="text/html")

@@ -1,5 +1,6 @@
-"""What a printed counter poster shows: office, counter, the question in each language,
-the QR code and the short address written out for people who cannot scan."""
+"""What a printed counter poster shows: office, counter, the question in each language the
+counter offers its visitors (its office's languages that its survey has a question in, as the
+phone page offers them), the QR code and the short address written out for people who cannot scan."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from feedback.database import DbSession
-from feedback.i18n import LANGUAGES
 from feedback.models import Location, Office
 from feedback.services import qr, survey_links
-from feedback.services.kiosk_config import texts
+from feedback.services.kiosk_config import languages_for, texts
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Poster:
     office: str
     location: str
     code: str
+    languages: tuple[str, ...]  # English first, then the office's other visitor languages
     questions: dict[str, str]
     calls: dict[str, str]  # "Scan to tell us how we did" per language
     url: str
@@ -30,11 +31,13 @@ def poster(session: DbSession, location: Location, public_url: str) -> Poster:
     link = survey_links.current_link(session, location)
     url = qr.survey_url(public_url, link.slug)
     version = location.survey.current_version()
-    by_language = {lang: texts(version, lang) for lang in LANGUAGES}
+    languages = languages_for(location, version)
+    by_language = {lang: texts(version, lang) for lang in languages}
     return Poster(
         office=location.office.name,
         location=location.name,
         code=location.code,
+        languages=languages,
         questions={lang: t["question"] for lang, t in by_language.items()},
         calls={lang: t["poster_call"] for lang, t in by_language.items()},
         url=url,

@@ -7,8 +7,10 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from feedback.database import write_transaction
+from feedback.i18n import VISITOR_TEXT
 from feedback.models import Location
 from tests.admin.conftest import PASSWORD, csrf_token, current_slug, sign_in
 
@@ -21,7 +23,7 @@ CALLS = {
     "es": "Escanee con su teléfono para decirnos cómo lo hicimos",
 }
 
-ARTICLE = re.compile(r'<article class="poster".*?</article>', re.S)
+ARTICLE = re.compile(r'<article class="poster[^"]*".*?</article>', re.S)
 
 
 @pytest.fixture
@@ -85,9 +87,11 @@ def test_poster_shows_office_counter_question_qr_and_short_address(manager, sess
     assert only(r'<p class="office">(.*?)</p>', poster) == ALPHA
     assert only(r'<p class="counter">(.*?)</p>', poster) == "Counter 1 - Applications"
     assert only(r'<h1 lang="en">(.*?)</h1>', poster) == QUESTION["en"]
-    assert only(r'<p class="question-es" lang="es">(.*?)</p>', poster) == QUESTION["es"]
-    assert only(r'<p class="call" lang="en">(.*?)</p>', poster) == CALLS["en"]
-    assert only(r'<p class="call" lang="es">(.*?)</p>', poster) == CALLS["es"]
+    # The survey asks in English and Spanish only: those two, whatever else the office offers.
+    assert only(r'<p class="question-other" lang="es" dir="ltr">(.*?)</p>', poster) == QUESTION["es"]
+    assert only(r'<p class="call" lang="en" dir="ltr">(.*?)</p>', poster) == CALLS["en"]
+    assert only(r'<p class="call" lang="es" dir="ltr">(.*?)</p>', poster) == CALLS["es"]
+    assert len(re.findall(r'<p class="call"', poster)) == 2 and 'class="poster many"' not in poster
     # The short address is the survey URL without its scheme, for people who cannot scan.
     written = only(r'<p class="url">(.*?)</p>', poster)
     assert written == short_url(session, world["A-1"])
@@ -96,6 +100,28 @@ def test_poster_shows_office_counter_question_qr_and_short_address(manager, sess
     assert qr.startswith("<svg") and qr.endswith("</svg>") and "<?xml" not in qr
     assert ET.fromstring(qr).tag == "{http://www.w3.org/2000/svg}svg"
     assert f'aria-label="QR code for {written}"' in poster
+
+
+def test_poster_speaks_each_language_the_counter_offers(manager, session, build, world):
+    """Issue 17: a counter whose survey asks in Arabic and Vietnamese, in an office offering both
+    (and Korean, which its survey lacks), prints the question and the call in each, Arabic right to left."""
+    survey = build.survey(question={**QUESTION, "ar": "كيف كانت زيارتك اليوم؟", "vi": "Chuyến thăm hôm nay thế nào?"})
+    with write_transaction(session):
+        location = session.get(Location, world["A-1"].id)
+        location.survey_id = survey.id
+        location.office.visitor_languages = ["vi", "ko", "ar"]
+    response = manager.get("/admin/locations/A-1/poster")
+    assert response.status_code == 200
+    (poster,) = posters(response)
+    assert re.findall(r'<p class="call" lang="([a-z-]+)" dir="([a-z]+)">', poster) == [
+        ("en", "ltr"),
+        ("vi", "ltr"),
+        ("ar", "rtl"),
+    ]
+    assert only(r'<p class="question-other" lang="ar" dir="rtl">(.*?)</p>', poster) == "كيف كانت زيارتك اليوم؟"
+    with force_locale("ar"):
+        assert only(r'<p class="call" lang="ar" dir="rtl">(.*?)</p>', poster) == gettext(VISITOR_TEXT["poster_call"])
+    assert 'lang="es"' not in poster and 'class="poster many"' in poster  # the office does not offer Spanish
 
 
 def test_poster_address_is_stable_until_rotated(manager, session, world):

@@ -1,5 +1,6 @@
 """The public scoreboard in headless Chromium: the table's figures, no accessibility violations
-(axe-core, every impact level), the switch to Spanish, and the print style sheet."""
+(axe-core, every impact level), the switch to Spanish and to every other visitor language (Arabic
+right to left), and the print style sheet."""
 
 from __future__ import annotations
 
@@ -101,6 +102,34 @@ def test_scoreboard_in_chromium(desk, live, office):
     page.emulate_media(media="screen")
     assert page.is_visible("nav.langs")
     assert page.problems == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_visitor_language_in_chromium(browser, live, office, shots, width):
+    """Issue 17: each shipped language with its ``lang`` and ``dir``; Arabic laid out right to
+    left (the counter column on the right, figures read from it); axe clean; no page-wide
+    sideways scroll at a phone's width or a desk's."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for code, tag in (("zh", "zh-Hans"), ("vi", "vi"), ("ko", "ko"), ("tl", "tl"), ("ar", "ar")):
+            page.goto(f"{live.url}/scores/{office.slug}?lang={code}")
+            assert page.get_attribute("html", "lang") == tag
+            direction = page.evaluate("() => getComputedStyle(document.body).direction")
+            assert direction == ("rtl" if code == "ar" else "ltr"), code
+            assert page.get_attribute(f"nav.langs a[lang='{tag}']", "aria-current") == "true"
+            assert row(page, "Window 1")[0].replace("\u200e", "") in ("85%", "85 %"), code
+            assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), (code, width)
+            results = Axe().run(page)
+            assert results.response["violations"] == [], (code, [v["id"] for v in results.response["violations"]])
+            if code == "ar":
+                heading = page.locator("#scores tr:has(th:text-is('Window 1')) th").bounding_box()
+                share = page.locator("#scores tr:has(th:text-is('Window 1')) td").first.bounding_box()
+                assert heading["x"] > share["x"], "the counter column is on the right in Arabic"
+                if width == 390:
+                    page.screenshot(path=str(shots / "scoreboard-ar-phone.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_scoreboard_is_usable_by_keyboard(desk, live, office):

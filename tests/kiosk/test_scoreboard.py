@@ -1,5 +1,5 @@
 """The public scoreboard /scores/<office-slug>: opt-in, figures from the rollups, this quarter and last,
-small counts withheld, no comments, English and Spanish, HTTP caching (ETag, 304, the shared cache)."""
+small counts withheld, no comments, every visitor language, HTTP caching (ETag, 304, the shared cache)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from babel.dates import format_date
 
 from feedback.database import write_transaction
+from feedback.i18n import LANGUAGE_NAMES, html_lang, text_direction
 from feedback.models import Location, Office
 from feedback.services import standards
 from feedback.services.fiscal import FiscalQuarter
@@ -137,7 +138,7 @@ def test_figures_match_the_data(client, office, quarters):
     assert f"Fiscal year {this.fiscal_year}, quarter {this.quarter}" in body
     assert f"Fiscal year {last.fiscal_year}, quarter {last.quarter}" in body
     assert format_date(last.start, "long", locale="en") in html.unescape(body)
-    assert '<html lang="en">' in body
+    assert '<html lang="en" dir="ltr">' in body
     assert '<th scope="row"' in body and "<caption" in body and "<h1>" in body
     assert "likely range" in body.lower() and "95% confidence" in body
 
@@ -165,7 +166,7 @@ def test_spanish_by_parameter_and_by_browser(client, office, quarters):
     this, _last = quarters
     spanish = client.get(f"/scores/{office.slug}?lang=es")
     body = html.unescape(spanish.get_data(as_text=True))
-    assert '<html lang="es">' in body
+    assert '<html lang="es" dir="ltr">' in body
     rows = table(spanish.get_data(as_text=True))
     first = rows["Counter 1 - Applications"]
     assert first[0] == "85 %" and first[3] == "80 %"  # Spanish number format ...
@@ -173,10 +174,43 @@ def test_spanish_by_parameter_and_by_browser(client, office, quarters):
     assert format_date(this.start, "long", locale="es") in body  # e.g. "1 de octubre de 2026"
     assert 'href="?lang=en"' in body and 'aria-current="true"' in body
     by_browser = client.get(f"/scores/{office.slug}", headers={"Accept-Language": "es-MX,es;q=0.9"})
-    assert '<html lang="es">' in by_browser.get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in by_browser.get_data(as_text=True)
     assert "Accept-Language" in by_browser.headers["Vary"]
     english = client.get(f"/scores/{office.slug}", headers={"Accept-Language": "en-US"})
-    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english.get_data(as_text=True)
+
+
+def texts(body: str) -> set[str]:
+    """The page's visible text pieces (between tags), outside the ``<head>``."""
+    page = body[body.index("<body") :]
+    return {" ".join(html.unescape(t).split()) for t in re.split(r"<[^>]+>", page)} - {""}
+
+
+# Words that are the same in English and the language (Tagalog keeps "Counter", as its survey does).
+SAME_WORD = {"tl": {"Counter"}}
+
+
+@pytest.mark.parametrize("code", ["zh", "vi", "ko", "tl", "ar"])
+def test_every_visitor_language_leaves_no_english(client, office, code):
+    """Issue 17: the scoreboard is visitor-facing, so it speaks each of the office's visitor
+    languages (with the page's ``lang`` and ``dir``), not English and Spanish only."""
+    english = client.get(f"/scores/{office.slug}?lang=en").get_data(as_text=True)
+    names = {office.name, "Counter 1 - Applications", "Counter 2 - Renewals", *LANGUAGE_NAMES.values()}
+    words = {t for t in texts(english) if re.search(r"[A-Za-z]{2}", t)} - names
+    body = client.get(f"/scores/{office.slug}?lang={code}").get_data(as_text=True)
+    assert f'<html lang="{html_lang(code)}" dir="{text_direction(code)}">' in body
+    assert (texts(body) & words) - SAME_WORD.get(code, set()) == set()
+    assert f'href="?lang={code}" aria-current="true"' in body
+
+
+def test_the_offices_languages_only(client, session, office):
+    with write_transaction(session):
+        session.get(Office, office.id).visitor_languages = ["ar", "es"]
+    body = client.get(f"/scores/{office.slug}?lang=zh", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in body  # Chinese is not offered: the browser's language
+    assert re.findall(r'href="\?lang=([a-z]+)"', body) == ["en", "es", "ar"]
+    english = client.get(f"/scores/{office.slug}?lang=ko").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english
 
 
 def test_cache_headers_and_conditional_get(client, office):

@@ -8,8 +8,9 @@ import re
 
 from sqlalchemy import select
 
+from feedback.i18n import LANGUAGES
 from feedback.models import Location, Office, Survey, SurveyVersion
-from feedback.touchpoints import A11_V2, TRUST_QUESTION_TEMPLATE
+from feedback.touchpoints import A11_V2, TRUST_QUESTION_TEMPLATE, TRUST_QUESTION_TEMPLATES
 from tests.admin.conftest import csrf_token, field_errors, fresh, sign_in
 
 NEW = "/admin/surveys/new"
@@ -27,6 +28,12 @@ def test_the_template_fills_a_survey_that_is_reported(client, session, make_user
     body = client.get(NEW, query_string=query).get_data(as_text=True)
     question = TRUST_QUESTION_TEMPLATE.replace("[Agency]", "the Passport Office")
     assert _value(body, "question_en") == question
+    # Issue 17: the trust question in every visitor language, so an A-11 counter is not English
+    # and Spanish only (a language without the survey's text is not offered).
+    for code in LANGUAGES:
+        written = _value(body, f"question_{code}")
+        assert written == TRUST_QUESTION_TEMPLATES[code].replace("[Agency]", "the Passport Office"), code
+        assert "[Agency]" not in written and written.count("the Passport Office") == 2, code
     assert re.search(r'<option selected value="thumbs">|<option value="thumbs" selected>', body)
     assert re.search(r'<option selected value="a11_v2">|<option value="a11_v2" selected>', body)
     checked = re.findall(
