@@ -90,14 +90,25 @@ def offered(languages: object) -> tuple[str, ...]:
 
 def visitor_language(offered_languages: tuple[str, ...] = LANGUAGES) -> str:
     """A visitor page's language among ``offered_languages``: ``?lang=`` (or the form's), else the
-    browser's preference (``Accept-Language``), else English. The phone survey and the public
-    scoreboard both choose here; the admin site keeps ``select_locale``."""
+    browser's preference (``Accept-Language``), else English. The phone survey, the public
+    scoreboard and the visitors' error pages all choose here; the admin site uses ``select_locale``."""
     from flask import request
 
-    asked = request.values.get("lang")
+    asked = request.args.get("lang") or _form_language()
     if asked is not None and asked in offered_languages:
         return asked
     return request.accept_languages.best_match(offered_languages) or DEFAULT_LANGUAGE
+
+
+def _form_language() -> str | None:
+    """The posted form's ``lang`` (the phone survey's hidden field), if the body is a form."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    try:
+        return request.form.get("lang")
+    except (HTTPException, ValueError):  # a body that does not parse (an error page): the header decides
+        return None
 
 
 def current_locale() -> str:

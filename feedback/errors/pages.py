@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from feedback.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from feedback.i18n import LANGUAGES, visitor_language
 
 log = logging.getLogger(__name__)
 
@@ -159,18 +159,3 @@ def visitor_page(words: Wording, posted: bool = False, again: str | None = None)
     with force_locale(first):
         title = str(words.title)
     return render_template("errors/visitor.html", lang=first, title=title, sections=sections)
-
-
-def visitor_language() -> str:
-    """``?lang=`` (or the phone form's ``lang``), else the browser's preference."""
-    asked = request.args.get("lang") or _form_language()
-    if asked in LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
-
-
-def _form_language() -> str | None:
-    try:
-        return request.form.get("lang")
-    except (HTTPException, ValueError):  # a body that does not parse: the header decides
-        return None

@@ -201,6 +201,14 @@ def test_every_visitor_language_leaves_no_english(client, office, code):
     assert f'<html lang="{html_lang(code)}" dir="{text_direction(code)}">' in body
     assert (texts(body) & words) - SAME_WORD.get(code, set()) == set()
     assert f'href="?lang={code}" aria-current="true"' in body
+    # The page for an address with no scoreboard speaks the language too.
+    english_missing = client.get("/scores/no-such-office?lang=en").get_data(as_text=True)
+    missing = client.get(f"/scores/no-such-office?lang={code}")
+    assert missing.status_code == 404
+    body = missing.get_data(as_text=True)
+    assert f'<html lang="{html_lang(code)}" dir="{text_direction(code)}">' in body
+    words = {t for t in texts(english_missing) if re.search(r"[A-Za-z]{2}", t)} - names
+    assert texts(body) & words == set(), code
 
 
 def test_the_offices_languages_only(client, session, office):
