@@ -153,7 +153,7 @@ def test_an_unknown_scoreboard_is_styled_and_links_the_published_ones(client, wo
         assert '<a href="/scores/alpha-passport-office?lang=en">Alpha Passport Office</a>' in body
         assert "Hidden Office" not in body  # not published: never named
     spanish = text(client.get(f"/scores/x-{uuid.uuid4().hex[:6]}", headers=ES))
-    assert '<html lang="es">' in spanish and "No hay ningún tablero en esta dirección" in spanish
+    assert '<html lang="es" dir="ltr">' in spanish and "No hay ningún tablero en esta dirección" in spanish
 
 
 # --- item 10: the error summary ---------------------------------------------------------------------
