@@ -268,17 +268,7 @@ class ActionResult:
 
 
 def _fact(row: Row, zones: dict[int, ZoneInfo]) -> rollups.Fact:
-    return rollups.Fact(
-        row.location_id,
-        zones[row.location_id],
-        row.client_time,
-        row.channel,
-        row.scale,
-        row.suspect,
-        row.rating,
-        tuple(row.followup_offered or ()),
-        tuple(row.followup_chosen or ()),
-    )
+    return rollups.Fact.of(row, zones[row.location_id], row.scale)
 
 
 def act(

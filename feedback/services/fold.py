@@ -107,17 +107,7 @@ def _fold_once(session: DbSession, chunk: int) -> list[StoredResponse]:
         rollups.apply(
             session,
             (
-                rollups.Fact(
-                    row.location_id,
-                    zones[row.location_id],
-                    row.client_time,
-                    row.channel,
-                    row.scale,
-                    row.suspect,
-                    row.rating,
-                    tuple(row.followup_offered or ()),
-                    tuple(row.followup_chosen or ()),
-                )
+                rollups.Fact.of(row, zones[row.location_id], row.scale)
                 for row in rows
                 if row.comment_state != "spam"  # spam counts nowhere (services/comments.py)
             ),

@@ -150,14 +150,4 @@ def _chosen(response: Response, version: SurveyVersion, change: Change) -> list[
 
 
 def _fact(response: Response, scale: str, zone: ZoneInfo) -> rollups.Fact:
-    return rollups.Fact(
-        response.location_id,
-        zone,
-        response.client_time,
-        response.channel,
-        scale,
-        response.suspect,
-        response.rating,
-        tuple(response.followup_offered or ()),
-        tuple(response.followup_chosen or ()),
-    )
+    return rollups.Fact.of(response, zone, scale)

@@ -315,18 +315,5 @@ def store_rows(
     session.execute(insert(Response), rows)
     rollups.apply(
         session,
-        (
-            rollups.Fact(
-                r["location_id"],
-                zones[r["location_id"]],
-                r["client_time"],
-                r["channel"],
-                scales[r["survey_version_id"]],
-                r["suspect"],
-                r["rating"],
-                tuple(r["followup_offered"]),
-                tuple(r["followup_chosen"]),
-            )
-            for r in rows
-        ),
+        (rollups.Fact.of(r, zones[r["location_id"]], scales[r["survey_version_id"]]) for r in rows),
     )

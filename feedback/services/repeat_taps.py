@@ -92,17 +92,7 @@ def reflag(session: DbSession, rows: Sequence[Row[Any]], flags: dict[uuid.UUID, 
 
     def facts(suspect_of: Callable[[Row[Any]], bool]) -> list[rollups.Fact]:
         return [
-            rollups.Fact(
-                row.location_id,
-                zones[row.location_id],
-                row.client_time,
-                row.channel,
-                scales[row.survey_version_id],
-                suspect_of(row),
-                row.rating,
-                tuple(row.followup_offered or ()),
-                tuple(row.followup_chosen or ()),
-            )
+            rollups.Fact.of(row, zones[row.location_id], scales[row.survey_version_id], suspect=suspect_of(row))
             for row in moved
         ]
 

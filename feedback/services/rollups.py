@@ -11,11 +11,11 @@ transaction (:func:`rebuild` with ``location_ids``); writers read the zone throu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
-from typing import cast
+from functools import lru_cache, partial
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, delete, select, update
@@ -41,6 +41,23 @@ class Fact:
     rating: int
     followup_offered: tuple[str, ...] = ()
     followup_chosen: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: Any, zone: ZoneInfo, scale: str, *, suspect: bool | None = None) -> Fact:
+        """The fact of one response: ``row`` is a Response, a result row with its columns or an
+        inserted row's dict; ``suspect`` overrides the row's flag (a repeat tap's flag changing)."""
+        value = row.__getitem__ if isinstance(row, Mapping) else partial(getattr, row)
+        return cls(
+            value("location_id"),
+            zone,
+            value("client_time"),
+            value("channel"),
+            scale,
+            bool(value("suspect")) if suspect is None else suspect,
+            value("rating"),
+            tuple(value("followup_offered") or ()),
+            tuple(value("followup_chosen") or ()),
+        )
 
 
 @lru_cache(maxsize=8)
@@ -182,20 +199,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
     for part in session.execute(query).partitions():
         apply(
             session,
-            (
-                Fact(
-                    r.location_id,
-                    zones[r.location_id],
-                    r.client_time,
-                    r.channel,
-                    scales[r.survey_version_id],
-                    r.suspect,
-                    r.rating,
-                    tuple(r.followup_offered or ()),
-                    tuple(r.followup_chosen or ()),
-                )
-                for r in part
-            ),
+            (Fact.of(r, zones[r.location_id], scales[r.survey_version_id]) for r in part),
         )
         total += len(part)
     return total
