@@ -29,6 +29,7 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from bench import bulkgen, report
+from feedback.services.hours import WEEKDAY_HOURS
 
 GROUPS = (None, "day", "week", "month", "hour")
 SCALES_USED = ("faces5", "faces4", "thumbs")
@@ -206,7 +207,7 @@ def main() -> None:
     q_end = today - timedelta(days=1)
     q_start = q_end - timedelta(days=364)
     probe = bulkgen.Plan(
-        locations=[{"tz": "America/New_York", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        locations=[{"tz": "America/New_York", "opening_hours": WEEKDAY_HOURS}],
         devices={},
         first_day=first_day,
         days=args.days,

@@ -7,11 +7,12 @@ reach ``--size`` stored responses (faces5/faces4/thumbs surveys, six time zones)
 by bench/bulkgen.py over ``--days`` days ending yesterday. A third of the measured office's
 phone answers get a comment (bulkgen writes none), so the comment list has rows to show.
 
-Then the app runs in this process and the Flask test client, signed in as an admin through
-the real sign-in form, asks each dashboard page for the measured office over its last full
-year: one warm-up request per page, then ``--runs`` timed requests per page, interleaved in
-rounds so every page shares the machine's noise; the median is reported with its ratio to
-``/livez`` (the app's cheapest page: no query) timed in the same rounds; the landing page
+Then the app runs in this process and the Flask test client, signed in through the real
+sign-in form as an admin and as the measured office's manager, asks each dashboard page for the
+measured office over its last full year, and the home page (what needs attention, then the
+cards) as that manager sees it by default: one warm-up request per page, then ``--runs`` timed
+requests per page, interleaved in rounds so every page shares the machine's noise; the median
+is reported with its ratio to ``/livez`` (the app's cheapest page: no query) timed in the same rounds; the landing page
 of the admin's whole scope (every office, last 30 days) is timed too, without a goal. Server
 time here is the WSGI call as the test client makes it (routing, sign-in check, queries,
 template rendering), without a network. The queries each page runs are counted too.
@@ -34,11 +35,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from bench import bulkgen, report
+from feedback.services.hours import WEEKDAY_HOURS
 
 GOAL_MS = 100.0
 BEYOND = "(no goal) "  # pages outside "one office": shown to say how they grow
 SCALES_USED = ("faces5", "faces4", "thumbs")
 ADMIN = ("bench-admin@example.gov", "bench-admin-password")
+MANAGER = ("bench-manager@example.gov", "bench-manager-password")  # of the measured office only
 COMMENTS = (
     "The wait was far too long",
     "Quick and friendly, thank you!",
@@ -100,19 +103,21 @@ def enroll(url: str, instance: str, *, office_locations: int, other_locations: i
                 office, _ = sites.office(f"Bench office {i}", report.ZONES[i % len(report.ZONES)])
                 add(office, office_locations + k, SCALES_USED[k % len(SCALES_USED)], 0.85)
             users.create_user(s, BENCH, email=ADMIN[0], password=ADMIN[1], role="admin")
+            users.create_user(s, BENCH, email=MANAGER[0], password=MANAGER[1], role="manager", office_ids=[measured.id])
         db.session.remove()
         db.engine.dispose()
     return out
 
 
 def add_comments(kind: str, url: str, info: dict, location_ids: list[int]) -> int:
-    """Give about a third of the measured office's phone answers a comment (as phone.submit stores them)."""
+    """Give about a third of the measured office's phone answers a comment, open in the inbox (as
+    phone.submit stores them), so the home page has unhandled comments to count."""
     ids = ", ".join(str(i) for i in location_ids)
     pick = "abs(random()) % 3 = 0" if kind == "sqlite" else "random() < 0.34"
     cases = " ".join(f"WHEN {k} THEN '{text}'" for k, text in enumerate(COMMENTS))
     mod = "abs(random()) % 5" if kind == "sqlite" else "floor(random() * 5)::int"
     sql = (
-        f"UPDATE responses SET comment = CASE {mod} {cases} END "
+        f"UPDATE responses SET comment = CASE {mod} {cases} END, comment_state = 'open' "
         f"WHERE location_id IN ({ids}) AND channel = 'qr' AND {pick}"
     )
     if kind == "sqlite":
@@ -131,27 +136,30 @@ def add_comments(kind: str, url: str, info: dict, location_ids: list[int]) -> in
     return n
 
 
-def pages(office: dict, codes: list[str], start, end) -> list[tuple[str, str]]:
+def pages(office: dict, codes: list[str], start, end) -> list[tuple[str, str, tuple[str, str]]]:
+    """(name, path, who asks) of each timed page."""
     year = {"from": start.isoformat(), "to": end.isoformat()}
     q = lambda **kw: "?" + urlencode({**year, **kw})  # noqa: E731
     code = codes[0]
     return [
-        ("baseline: /livez", "/livez"),
-        ("landing, office, a year (by week)", "/admin/" + q(office=office["slug"])),
-        ("landing, office, default 30 days", "/admin/?" + urlencode({"office": office["slug"]})),
-        ("location, a year (by week)", f"/admin/locations/{code}" + q()),
-        ("location, a year by day", f"/admin/locations/{code}" + q(group="day")),
-        ("location, a year, comment search, page 2", f"/admin/locations/{code}" + q(q="WAIT", page=2)),
+        ("baseline: /livez", "/livez", ADMIN),
+        ("home, office manager's scope, default (attention list and cards)", "/admin/", MANAGER),
+        ("landing, office, a year (by week)", "/admin/" + q(office=office["slug"]), ADMIN),
+        ("landing, office, default 30 days", "/admin/?" + urlencode({"office": office["slug"]}), ADMIN),
+        ("location, a year (by week)", f"/admin/locations/{code}" + q(), ADMIN),
+        ("location, a year by day", f"/admin/locations/{code}" + q(group="day"), ADMIN),
+        ("location, a year, comment search, page 2", f"/admin/locations/{code}" + q(q="WAIT", page=2), ADMIN),
         (
             "compare, office, a year, sorted by CSAT",
             "/admin/compare" + q(office=office["slug"], sort="csat", dir="desc"),
+            ADMIN,
         ),
-        (f"{BEYOND}landing, every office, default 30 days", "/admin/"),
+        (f"{BEYOND}landing, every office, default 30 days", "/admin/", ADMIN),
     ]
 
 
-def measure(url: str, instance: str, targets: list[tuple[str, str]], runs: int, rounds: int) -> dict:
-    """Median/p90 server time and query count of each page, signed in as an admin."""
+def measure(url: str, instance: str, targets: list[tuple[str, str, tuple[str, str]]], runs: int, rounds: int) -> dict:
+    """Median/p90 server time and query count of each page, signed in as whom it names."""
     from sqlalchemy import event
 
     from feedback.app import create_app
@@ -166,29 +174,34 @@ def measure(url: str, instance: str, targets: list[tuple[str, str]], runs: int, 
             "RATELIMIT_ENABLED": False,
         }
     )
-    client = app.test_client()
-    login = client.get("/admin/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
-    signed = client.post("/admin/login", data={"email": ADMIN[0], "password": ADMIN[1], "csrf_token": token})
-    assert signed.status_code == 302, signed.status_code
+
+    def signed_in(who: tuple[str, str]):
+        client = app.test_client()
+        login = client.get("/admin/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+        signed = client.post("/admin/login", data={"email": who[0], "password": who[1], "csrf_token": token})
+        assert signed.status_code == 302, signed.status_code
+        return client
+
+    clients = {who: signed_in(who) for who in {who for _name, _path, who in targets}}
     queries = [0]
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *_a: queries.__setitem__(0, queries[0] + 1))
-    times = {name: [] for name, _path in targets}
+    times = {name: [] for name, _path, _who in targets}
     counts, sizes = {}, {}
-    for name, path in targets:  # warm-up: templates compiled, connections open
-        response = client.get(path)
+    for name, path, who in targets:  # warm-up: templates compiled, connections open
+        response = clients[who].get(path)
         assert response.status_code == 200, (path, response.status_code)
         queries[0] = 0
-        response = client.get(path)
+        response = clients[who].get(path)
         counts[name], sizes[name] = queries[0], len(response.data)
     per_round = max(1, -(-runs // rounds))
     for r in range(rounds):
         order = targets[r % len(targets) :] + targets[: r % len(targets)]
-        for name, path in order:
+        for name, path, who in order:
             for _ in range(per_round):
                 t0 = time.perf_counter()
-                response = client.get(path)
+                response = clients[who].get(path)
                 times[name].append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
     with app.app_context():
@@ -229,7 +242,7 @@ def main() -> None:
     end = today - timedelta(days=1)
     start = end - timedelta(days=364)
     probe = bulkgen.Plan(
-        locations=[{"tz": "America/Chicago", "opening_hours": bulkgen.WEEKDAY_HOURS}],
+        locations=[{"tz": "America/Chicago", "opening_hours": WEEKDAY_HOURS}],
         devices={},
         first_day=first_day,
         days=args.days,
@@ -270,7 +283,7 @@ def main() -> None:
             targets = pages(enrolled["office"], enrolled["codes"], start, end)
             stats = measure(url, env["INSTANCE_PATH"], targets, args.runs, args.rounds)
             base = stats[targets[0][0]]["median"]
-            for name, _path in targets:
+            for name, _path, _who in targets:
                 st = stats[name]
                 met = "" if name.startswith(("baseline", BEYOND)) else ("met" if st["median"] < GOAL_MS else "NOT met")
                 rows.append(
@@ -309,7 +322,9 @@ def main() -> None:
         f"faces5 survey, targets 75-90 %, a third of its phone answers with a comment; the other offices "
         f"{args.office_locations} counters each in 6 time zones, faces5/faces4/thumbs surveys. Pages ask for the "
         f"measured office over {start}..{end} (a year) unless named otherwise; Flask test client in this process, "
-        f"signed in as an admin (scope: every location) through the sign-in form; one warm-up request per page, "
+        f"signed in through the sign-in form as an admin (scope: every location), and for the home page as the "
+        f"measured office's manager (scope: its {args.office_locations} counters; the page as the manager first "
+        f"sees it: what needs attention, then today/7/30-day cards); one warm-up request per page, "
         f"then {args.runs} timed requests per page in {args.rounds} rounds, pages interleaved; PostgreSQL after "
         f"VACUUM ANALYZE, SQLite as loaded (no ANALYZE)"
     )
