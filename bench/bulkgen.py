@@ -395,6 +395,16 @@ class PostgresWriter:
                     self.saved.append((table, contype, name, definition))
             for name, definition in idx:
                 self.saved.append((table, "i", name, definition))
+            # Other tables' foreign keys to this one (comment_cases -> responses) hang on its
+            # primary key: dropped with it, and made again after it.
+            refs = self.conn.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' AND confrelid = %s::regclass AND conrelid <> %s::regclass",
+                (table, table),
+            ).fetchall()
+            for other, name, definition in refs:
+                if (other, "f", name, definition) not in self.saved:
+                    self.saved.append((other.strip('"'), "f", name, definition))
         for table, kind, name, _d in sorted(self.saved, key=lambda s: s[1] != "f"):  # foreign keys first
             if kind == "i":
                 self.conn.execute(f'DROP INDEX "{name}"')

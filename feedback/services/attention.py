@@ -26,7 +26,19 @@ from feedback.services.fiscal import FiscalQuarter
 from feedback.services.stats import Interval
 
 SEVERITIES = ("high", "medium", "low")  # most urgent first
-KINDS = ("below_target", "alerts", "silent_kiosks", "negative_comments", "volumes", "other_comments")
+KINDS = (
+    "below_target",
+    "more_below_target",
+    "alerts",
+    "silent_kiosks",
+    "negative_comments",
+    "volumes",
+    "other_comments",
+)
+# Locations below target listed one by one; a central office's hundreds more are one line that
+# leads to the standards page (a list of hundreds is not "one look", and drawing it took most of
+# an admin's home page time at 10 M responses).
+BELOW_TARGET_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,11 @@ def attention(session: DbSession, scope: Collection[int], now: datetime) -> Atte
     if not ids:
         return Attention([], quarter)
     items = _below_target(session, locations, quarter, now)
+    if len(items) > BELOW_TARGET_SHOWN:
+        rest = len(items) - BELOW_TARGET_SHOWN
+        items = items[:BELOW_TARGET_SHOWN]
+        more = Item("more_below_target", "low", rest, "admin.standards", {"quarter": str(quarter)}, quarter=quarter)
+        items.append(more)
     alert_kinds = _open_alerts(session, ids)
     if alert_kinds:
         items.append(Item("alerts", "high", len(alert_kinds), "admin.alerts_list", names=tuple(alert_kinds)))

@@ -22,6 +22,7 @@ PATHS = {
     "admin.kiosks": "/admin/kiosks",
     "admin.comments_inbox": "/admin/comments",
     "admin.reporting": "/admin/reporting",
+    "admin.standards": "/admin/standards",
 }
 
 
@@ -59,6 +60,9 @@ def _below_target(item: attention.Item) -> str:
 
 SUMMARIES: dict[str, Callable[[attention.Item], str]] = {
     "below_target": _below_target,
+    "more_below_target": lambda i: ngettext(
+        "%(num)d more location below its target", "%(num)d more locations below their targets", i.count
+    ),
     "alerts": lambda i: ngettext("%(num)d open alert", "%(num)d open alerts", i.count),
     "silent_kiosks": lambda i: (
         ngettext("%(num)d kiosk silent during opening hours", "%(num)d kiosks silent during opening hours", i.count)

@@ -138,6 +138,28 @@ def test_an_admin_sees_every_office(session, place):
     assert (b.alerts, b.comments) == (2, 33)
 
 
+def test_a_central_office_sees_the_ten_widest_gaps_and_one_line_for_the_rest(session, build, monkeypatch):
+    """An admin of hundreds of counters: the home page lists the most urgent below-target
+    locations one by one and the rest as one item that opens the standards page."""
+    monkeypatch.setattr("feedback.services.attention.BELOW_TARGET_SHOWN", 3)
+    office = build.office("Big Office", "America/Chicago")
+    with write_transaction(session):
+        session.get(Office, office.id).csat_target = 0.85
+    places = []
+    for n, positive in enumerate((10, 30, 20, 25, 15)):  # of 40: every one clearly below 85 %
+        places.append(build.location(f"B-{n}", office=office))
+        put(session, places[-1], [5] * positive + [1] * (40 - positive), DAY)
+    found = attention(session, {loc.id for loc in places}, NOW)
+    assert [i.location.code for i in found.of("below_target")] == ["B-0", "B-4", "B-2"]  # the widest gaps
+    (more,) = found.of("more_below_target")
+    assert (more.count, more.severity, more.endpoint, more.args) == (
+        2,
+        "low",
+        "admin.standards",
+        {"quarter": "FY2027Q1"},
+    )
+
+
 def test_entered_volumes_close_the_item_and_the_deadline_moves(session, place):
     scope = {place["a1"].id}
     entry = volumes.Entry(place["a1"].id, Q1, "qr", volumes.Figures(100, 90))
