@@ -523,3 +523,20 @@ def test_the_default_range_ends_on_the_request_clocks_local_today(manager, world
     monkeypatch.setitem(app.config, "CLOCK", lambda: datetime(2026, 3, 1, 5, 30, tzinfo=UTC))
     body = page(manager, "/admin/")
     assert 'value="2026-02-28"' in body
+
+
+def test_what_needs_doing_follows_an_office_or_location_filter(admin, manager, world):
+    """Every location of the user by default; the office or locations the filter names otherwise
+    (a central office narrowing to one office sees that office's list)."""
+
+    def todo_codes(body: str) -> list[str]:
+        todo = block(body, '<section aria-labelledby="todo-heading"', "</section>")
+        return re.findall(r'data-kind="below_target".*?<strong>([A-Z0-9-]+) –', todo, re.S)
+
+    everything = page(admin, "/admin/")
+    assert "A-1" in todo_codes(everything) and "For all your locations." in everything
+    bravo = page(admin, f"/admin/?office={BRAVO_SLUG}")
+    assert "A-1" not in todo_codes(bravo) and "clear them to see all your locations" in bravo
+    one = page(admin, "/admin/?location=A-2")
+    assert todo_codes(one) == []  # A-2 meets its target
+    assert "A-1" in todo_codes(page(manager, "/admin/"))
