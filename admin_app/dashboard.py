@@ -174,12 +174,10 @@ def index():
     overview = dashboard.overview(
         reads(), sel.location_ids, sel.start, sel.end, channel=sel.channel, group=group, now=now
     )
-    # What needs doing: for every location of the user, unless the page is narrowed to an office
-    # or locations (a central office looking at one office sees that office's list, and is not
-    # made to wait for the whole country's at each filter).
-    narrowed = sel.office is not None or bool(request.args.getlist("location"))
-    todo_ids = sel.location_ids if narrowed else users.scope_location_ids(db.session, current_user)
-    todo = attention.attention(reads(), todo_ids, now)
+    # What needs doing covers the selection's locations: without an office or location filter,
+    # every location of the user (a central office looking at one office sees that office's list,
+    # and is not made to wait for the whole country's at each filter).
+    todo = attention.attention(reads(), sel.location_ids, now)
     locations = scope.shown(sel)
     zones = sorted({loc.office.timezone for loc in locations})
     return _render(
@@ -187,7 +185,7 @@ def index():
         sel=sel,
         overview=overview,
         todo=todo,
-        todo_narrowed=narrowed,
+        todo_narrowed=sel.office is not None or "location" in sel.args,
         todo_url=lambda item: url_for(item.endpoint, **item.args),
         alert_kinds=ALERT_KIND_LABELS,
         locations=locations,

@@ -403,8 +403,9 @@ class PostgresWriter:
                 (table, table),
             ).fetchall()
             for other, name, definition in refs:
-                if (other, "f", name, definition) not in self.saved:
-                    self.saved.append((other.strip('"'), "f", name, definition))
+                saved = (other.strip('"'), "f", name, definition)
+                if saved not in self.saved:
+                    self.saved.append(saved)
         for table, kind, name, _d in sorted(self.saved, key=lambda s: s[1] != "f"):  # foreign keys first
             if kind == "i":
                 self.conn.execute(f'DROP INDEX "{name}"')
