@@ -146,7 +146,9 @@ def test_a_tapped_face_is_stored_before_send_and_the_follow_up_updates_it(phone_
     page.tap("button.rate[value='4']")
     row = _one(session, rating=4, followup_chosen=[], comment=None)
     assert str(row.id) == form_id
-    assert page.is_visible("#saved")  # the visitor is told the rating counts already
+    # The visitor is told the rating counts already: once its answer arrives, which may be just
+    # after the row is committed (the same race as the reopened page below).
+    page.wait_for_selector("#saved", state="visible", timeout=5000)
     page.check("fieldset.followup[data-side='positive'] input[value='ease']")
     page.fill("#comment", "Quick, thanks")
     page.tap("button[value='send']")
