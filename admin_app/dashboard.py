@@ -241,7 +241,7 @@ def location_detail(code: str):
         office=office,
         report=report,
         comments=comments,
-        by_language=languages.answers_by_language(db.session, location, sel.start, sel.end, channel=sel.channel),
+        by_language=languages.answers_by_language(reads(), location, sel.start, sel.end, channel=sel.channel),
         q=q,
         page_url=page_url,
         local_time=lambda moment: format_datetime(moment.astimezone(tz), "medium", rebase=False),

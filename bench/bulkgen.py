@@ -30,9 +30,9 @@ import numpy as np
 
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import SCALES, polarity
-from feedback.services.rollups import FOLLOWUP_ADD, FOLLOWUP_KEY, HOURLY_ADD, HOURLY_KEY
+from feedback.services.rollups import FOLLOWUP_ADD, FOLLOWUP_KEY, HOURLY_ADD, HOURLY_KEY, LANGUAGE_KEY
 
-TABLES = ("responses", "response_hourly", "followup_daily")
+TABLES = ("responses", "response_hourly", "followup_daily", "language_daily")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_WEIGHT = np.array([1.3, 1.0, 0.9, 1.0, 1.1, 0.6, 0.0])
 HOUR_WEIGHT = {8: 0.6, 9: 1.0, 10: 1.3, 11: 1.2, 12: 0.7, 13: 0.9, 14: 1.2, 15: 1.0, 16: 0.6}
@@ -55,6 +55,7 @@ RESPONSE_COLUMNS = (
 )
 HOURLY_COLUMNS = (*HOURLY_KEY, "weekday", *HOURLY_ADD)
 FOLLOWUP_COLUMNS = (*FOLLOWUP_KEY, *FOLLOWUP_ADD)
+LANGUAGE_COLUMNS = (*LANGUAGE_KEY, "n")
 CHANNELS = ("kiosk", "qr")
 
 
@@ -193,7 +194,8 @@ def _chunk(plan: Plan, d0: int, d1: int, offsets: dict, slots: dict) -> dict | N
 
 
 def _rollups(plan: Plan, c: dict):
-    """Rows of response_hourly and followup_daily for one chunk (every local date in it is complete)."""
+    """Rows of response_hourly, followup_daily and language_daily for one chunk (every local date in it
+    is complete)."""
     nd = plan.days
     ch = c["qr"].astype(np.int64)
     sus = c["suspect"].astype(np.int64)
@@ -259,7 +261,17 @@ def _rollups(plan: Plan, c: dict):
                         int(chosen[i]),
                     )
                 )
-    return hourly, followups
+    lkey = (((c["loc"] * nd + c["day"]) * 2 + ch) * 2 + sus) * 2 + c["spanish"].astype(np.int64)
+    lu, lcount = np.unique(lkey, return_counts=True)
+    languages = []
+    for k, count in zip(lu.tolist(), lcount.tolist(), strict=True):
+        spanish, rest = k % 2, k // 2
+        s3, rest = rest % 2, rest // 2
+        c3, rest = rest % 2, rest // 2
+        d3, l3 = rest % nd, rest // nd
+        day = date.fromordinal(first_ord + d3)
+        languages.append((plan.locations[l3]["id"], day, CHANNELS[c3], bool(s3), "es" if spanish else "en", count))
+    return hourly, followups, languages
 
 
 def _hex_column(rng: np.random.Generator, n: int, nbytes: int, uuid4: bool = False) -> list[str]:
@@ -338,13 +350,14 @@ class SqliteWriter:
         self.conn.execute("PRAGMA cache_size=-3000000")  # 3 GB page cache for the random-key inserts
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self.indexes = self.conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL AND tbl_name IN (?, ?, ?)",
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({', '.join('?' * len(TABLES))})",
             TABLES,
         ).fetchall()
         for name, _sql in self.indexes:
             self.conn.execute(f'DROP INDEX "{name}"')
 
-    def write(self, responses, hourly, followups) -> None:
+    def write(self, responses, hourly, followups, languages) -> None:
         rows = list(zip(*responses, strict=True))
         rows = [(*r[:11], int(r[11]), r[12]) for r in rows]
         self.conn.execute("BEGIN")
@@ -361,6 +374,11 @@ class SqliteWriter:
             f"INSERT INTO followup_daily ({', '.join(FOLLOWUP_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(FOLLOWUP_COLUMNS))})",
             [(r[0], r[1].isoformat(), r[2], int(r[3]), *r[4:]) for r in followups],
+        )
+        self.conn.executemany(
+            f"INSERT INTO language_daily ({', '.join(LANGUAGE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(LANGUAGE_COLUMNS))})",
+            [(r[0], r[1].isoformat(), r[2], int(r[3]), *r[4:]) for r in languages],
         )
         self.conn.execute("COMMIT")
 
@@ -418,7 +436,7 @@ class PostgresWriter:
             for i in range(0, len(lines), 20000):
                 copy.write("".join(lines[i : i + 20000]))
 
-    def write(self, responses, hourly, followups) -> None:
+    def write(self, responses, hourly, followups, languages) -> None:
         null = "\\N"
         lines = [
             f"{i}\t{loc}\t{v}\t{null if d is None else d}\t{ch}\t{r}\t{o}\t{c}\t{lang}\t{ct}\t{rt}\t"
@@ -435,6 +453,11 @@ class PostgresWriter:
             "followup_daily",
             FOLLOWUP_COLUMNS,
             ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in followups],
+        )
+        self._copy(
+            "language_daily",
+            LANGUAGE_COLUMNS,
+            ["\t".join(("t" if x is True else "f" if x is False else str(x)) for x in r) + "\n" for r in languages],
         )
         self.conn.commit()
 
@@ -460,7 +483,7 @@ def fill(plan: Plan, kind: str, url: str, info: dict, progress=print) -> dict:
     offsets = {tz: _offsets(tz, plan.first_day, plan.days) for tz in {loc["tz"] for loc in plan.locations}}
     slots = {loc["tz"]: opening_slots(loc["opening_hours"]) for loc in plan.locations}
     writer = SqliteWriter(info["path"]) if kind == "sqlite" else PostgresWriter(url)
-    totals = {"responses": 0, "response_hourly": 0, "followup_daily": 0}
+    totals = {"responses": 0, "response_hourly": 0, "followup_daily": 0, "language_daily": 0}
     gen_s = write_s = 0.0
     rng = np.random.default_rng([plan.seed, 999])
     for d0 in range(0, plan.days, plan.chunk_days):
@@ -468,16 +491,17 @@ def fill(plan: Plan, kind: str, url: str, info: dict, progress=print) -> dict:
         c = _chunk(plan, d0, min(plan.days, d0 + plan.chunk_days), offsets, slots)
         if c is None:
             continue
-        hourly, followups = _rollups(plan, c)
+        hourly, followups, languages = _rollups(plan, c)
         responses = _response_columns(plan, c, rng, kind)
         t1 = time.perf_counter()
-        writer.write(responses, hourly, followups)
+        writer.write(responses, hourly, followups, languages)
         t2 = time.perf_counter()
         gen_s += t1 - t0
         write_s += t2 - t1
         totals["responses"] += len(c["client"])
         totals["response_hourly"] += len(hourly)
         totals["followup_daily"] += len(followups)
+        totals["language_daily"] += len(languages)
         if progress and (d0 // plan.chunk_days) % 10 == 0:
             progress(
                 f"  day {d0 + plan.chunk_days}/{plan.days}: {totals['responses']:,} responses "

@@ -7,9 +7,9 @@ the old pages are never read again and expire on their own. A token is a random 
 counter: a token the cache has dropped is simply made anew, which also files every page afresh.
 
 Who bumps, from SQLAlchemy's session events, so no write path can forget:
-- any write to the rollups (``response_hourly``, ``followup_daily``): the fold, a spam mark or
-  unmark, a phone answer changed, a repeat tap's flag (``rollups.apply``) bump the tokens of the
-  locations in the rows written; a rebuild (a DELETE or UPDATE naming no rows) bumps ``epoch``;
+- any write to the rollups (``response_hourly``, ``followup_daily``, ``language_daily``): the
+  fold, a spam mark or unmark, a phone answer changed, a repeat tap's flag (``rollups.apply``) bump
+  the tokens of the locations in the rows written; a rebuild (a DELETE or UPDATE naming no rows) bumps ``epoch``;
 - any change to an office or a location (targets, names, publishing, a counter switched off or
   moved): ``epoch``.
 The bump runs after the commit (a rolled-back write bumps nothing).
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 NAME = "Shared cache"
 EPOCH = "v:epoch"
 TOKEN_SECONDS = 7 * 24 * 3600  # a token outlives every page filed under it
-_ROLLUP_TABLES = frozenset({"response_hourly", "followup_daily"})
+_ROLLUP_TABLES = frozenset({"response_hourly", "followup_daily", "language_daily"})
 _STALE = "feedback_cache_stale"  # session.info: location ids, or None for everything
 _ALL = "all"
 

@@ -9,7 +9,7 @@ from feedback.models.links import SurveyLink
 from feedback.models.org import Location, Office
 from feedback.models.reporting import CustomerVolume
 from feedback.models.responses import Response
-from feedback.models.rollups import DroppedSubmission, FollowupDaily, ResponseHourly
+from feedback.models.rollups import DroppedSubmission, FollowupDaily, LanguageDaily, ResponseHourly
 from feedback.models.scheduling import JobRun
 from feedback.models.sso import SsoGroupRole, sso_group_offices
 from feedback.models.surveys import Survey, SurveyVersion
@@ -29,6 +29,7 @@ __all__ = [
     "EnrollmentCode",
     "FollowupDaily",
     "JobRun",
+    "LanguageDaily",
     "Location",
     "Office",
     "Response",

@@ -54,6 +54,21 @@ class FollowupDaily(Model):
     chosen: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LanguageDaily(Model):
+    """Responses per visitor language, per local day (and channel, suspect): the location page's
+    answers per language. Its own small table, since a language in ``response_hourly``'s key would
+    multiply that table's rows by the languages used."""
+
+    __tablename__ = "language_daily"
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    suspect: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class DroppedSubmission(Model):
     """Phone posts dropped without storing (e.g. a filled honeypot), counted per local day."""
 

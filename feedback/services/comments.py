@@ -305,6 +305,7 @@ def act(
                 Response.channel,
                 Response.suspect,
                 Response.rating,
+                Response.language,
                 Response.followup_offered,
                 Response.followup_chosen,
                 Response.pending,

@@ -194,6 +194,7 @@ def _store(
                 Response.followup_offered,
                 Response.followup_chosen,
                 Response.comment_state,
+                Response.language,
             ).where(condition)
         ).all()
         wanted = set(ids)

@@ -1,4 +1,4 @@
-"""Keep ``response_hourly`` and ``followup_daily`` equal to the sum of the responses.
+"""Keep ``response_hourly``, ``followup_daily`` and ``language_daily`` equal to the sum of the responses.
 
 Every write path (ingest, demo loader, the comment inbox's spam marks, a repeat tap's flag
 changing) calls :func:`apply` inside its own transaction with the responses it adds (+1) or takes
@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.database import DbSession, insert_for
 from feedback.extensions import Model
-from feedback.models import FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
+from feedback.models import FollowupDaily, LanguageDaily, Location, Office, Response, ResponseHourly, SurveyVersion
 from feedback.models.rollups import RATING_COLUMNS
 from feedback.scales import SCALES, polarity
 
@@ -39,6 +39,7 @@ class Fact:
     scale: str
     suspect: bool
     rating: int
+    language: str
     followup_offered: tuple[str, ...] = ()
     followup_chosen: tuple[str, ...] = ()
 
@@ -55,6 +56,7 @@ class Fact:
             scale,
             bool(value("suspect")) if suspect is None else suspect,
             value("rating"),
+            value("language"),
             tuple(value("followup_offered") or ()),
             tuple(value("followup_chosen") or ()),
         )
@@ -87,12 +89,14 @@ HOURLY_KEY = ("location_id", "local_date", "local_hour", "channel", "scale", "su
 HOURLY_ADD = ("n", "rating_sum", *RATING_COLUMNS)
 FOLLOWUP_KEY = ("location_id", "local_date", "channel", "suspect", "polarity", "choice")
 FOLLOWUP_ADD = ("offered", "chosen")
+LANGUAGE_KEY = ("location_id", "local_date", "channel", "suspect", "language")
 
 
 def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
     """Add (``sign=1``) or remove (``sign=-1``) responses from the rollups."""
     hourly: dict[tuple, dict] = {}
     followups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    languages: dict[tuple, int] = defaultdict(int)
     for fact in facts:
         local = fact.client_time.astimezone(fact.tz)
         day: date = local.date()
@@ -104,6 +108,7 @@ def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
         row["n"] += sign
         row["rating_sum"] += sign * fact.rating
         row[RATING_COLUMNS[fact.rating - 1]] += sign
+        languages[(fact.location_id, day, fact.channel, fact.suspect, fact.language)] += sign
         side = polarity(SCALES[fact.scale], fact.rating)
         chosen = set(fact.followup_chosen)
         for choice in fact.followup_offered:
@@ -117,6 +122,13 @@ def apply(session: DbSession, facts: Iterable[Fact], sign: int = 1) -> None:
         [dict(zip(FOLLOWUP_KEY, key, strict=True), offered=o, chosen=c) for key, (o, c) in followups.items()],
         FOLLOWUP_KEY,
         FOLLOWUP_ADD,
+    )
+    _upsert(
+        session,
+        LanguageDaily,
+        [dict(zip(LANGUAGE_KEY, key, strict=True), n=n) for key, n in languages.items()],
+        LANGUAGE_KEY,
+        ("n",),
     )
 
 
@@ -154,7 +166,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
     holding no location lock (a demo load) is either deleted and read again, or waits for the
     deleted rows and adds after.
     """
-    hourly, followup = delete(ResponseHourly), delete(FollowupDaily)
+    hourly, followup, language = delete(ResponseHourly), delete(FollowupDaily), delete(LanguageDaily)
     scope = []
     locked = select(Location.id).order_by(Location.id).with_for_update()
     if location_ids is not None:
@@ -163,6 +175,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
             return 0
         hourly = hourly.where(ResponseHourly.location_id.in_(ids))
         followup = followup.where(FollowupDaily.location_id.in_(ids))
+        language = language.where(LanguageDaily.location_id.in_(ids))
         scope.append(Response.location_id.in_(ids))
         locked = locked.where(Location.id.in_(ids))
     # The locations, exclusively: a fold (services/fold.py) takes them shared before it takes any
@@ -172,6 +185,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
     session.execute(update(table).where(table.c.pending, *scope).values(pending=False))
     session.execute(hourly)
     session.execute(followup)
+    session.execute(language)
     zones = {
         loc_id: ZoneInfo(tz)
         for loc_id, tz in session.execute(select(Location.id, Office.timezone).join(Location.office))
@@ -185,6 +199,7 @@ def rebuild(session: DbSession, chunk: int = 5000, *, location_ids: Iterable[int
             Response.survey_version_id,
             Response.suspect,
             Response.rating,
+            Response.language,
             Response.followup_offered,
             Response.followup_chosen,
         )

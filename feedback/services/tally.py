@@ -225,6 +225,13 @@ def _filters(
     return filters
 
 
+def catch_up(session: DbSession, ids: list[int]) -> None:
+    """Fold before a read of the rollups, so the taps answered before it count in it; not on a
+    replica's session (``feedback.replica``), which cannot write and reads the primary's folds."""
+    if not session.info.get(NO_CATCH_UP):
+        fold.catch_up(session, ids)
+
+
 def read(
     session: DbSession,
     location_ids: Iterable[int],
@@ -248,8 +255,7 @@ def read(
     out = [Counted(start, end) for start, end in ranges]
     if not ids or not out:
         return out
-    if not session.info.get(NO_CATCH_UP):
-        fold.catch_up(session, ids)  # the taps answered before this read count in it
+    catch_up(session, ids)
     group_cols = _group_columns(group)
     parts = []
     for i, (start, end) in enumerate(ranges):

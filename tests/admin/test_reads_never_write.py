@@ -100,7 +100,9 @@ def test_no_get_route_writes(app, client, world, session):
 # for its locations first (services/fold.py), so its figures count every answered tap. It adds
 # to the rollups and clears the pending mark, nothing else, and only when a tap is pending.
 FOLD = re.compile(
-    r"^\s*(BEGIN IMMEDIATE|INSERT INTO (response_hourly|followup_daily)\b|UPDATE responses SET pending=)", re.I
+    r"^\s*(BEGIN IMMEDIATE|INSERT INTO (response_hourly|followup_daily|language_daily)\b"
+    r"|UPDATE responses SET pending=)",
+    re.I,
 )
 
 

@@ -513,6 +513,7 @@ def test_removed_responses_leave_no_empty_groups(session, chicago):
                     "faces5",
                     False,
                     2,
+                    removed.language,
                     ("humanity",),
                     ("humanity",),
                 )

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import JSON, Boolean, event, func, select, text, update
 
 from feedback.database import write_transaction
-from feedback.models import FollowupDaily, Response, ResponseHourly
+from feedback.models import FollowupDaily, LanguageDaily, Response, ResponseHourly
 from feedback.services import rollups
 from feedback.services.aggregation import summarize
+from feedback.services.languages import answers_by_language
 from feedback.sqltypes import UTCDateTime
 from tests.builders import add_survey_version
 from tests.helpers.responses import item, kiosk, qr, utc
@@ -100,7 +101,8 @@ def varied(session, build):
 def _snapshot(session):
     hourly = sorted(tuple(r) for r in session.execute(select(ResponseHourly.__table__)))
     followups = sorted(tuple(r) for r in session.execute(select(FollowupDaily.__table__)))
-    return hourly, followups
+    languages = sorted(tuple(r) for r in session.execute(select(LanguageDaily.__table__)))
+    return hourly, followups, languages
 
 
 # --- rebuild ---------------------------------------------------------------------
@@ -112,7 +114,8 @@ def test_rebuild_leaves_rollups_unchanged(session, varied):
     # 4 locations x 2 periods x (43 kiosk + 8 QR) + 18 version-1 kiosk taps = 426.
     assert stored == 426
     assert sum(row.n for row in session.execute(select(ResponseHourly.n))) == 426
-    assert len(before[0]) > 100 and len(before[1]) > 20
+    assert len(before[0]) > 100 and len(before[1]) > 20 and len(before[2]) > 10
+    assert sum(row[-1] for row in before[2]) == 426
 
     with write_transaction(session):
         read = rollups.rebuild(session, chunk=37)  # several partitions
@@ -125,6 +128,7 @@ def test_rebuild_repairs_damaged_rollups(session, varied):
     with write_transaction(session):
         session.execute(update(ResponseHourly).values(n=ResponseHourly.n + 1))
         session.execute(FollowupDaily.__table__.delete().where(FollowupDaily.choice == "ease"))
+        session.execute(update(LanguageDaily).values(n=LanguageDaily.n + 2))
     assert _snapshot(session) != before
 
     with write_transaction(session):
@@ -144,15 +148,17 @@ def test_remove_undoes_add(session, build):
         "faces5",
         False,
         5,
+        "en",
         ("ease",),
         ("ease",),
     )
     with write_transaction(session):
         rollups.apply(session, [fact], sign=-1)
     # The buckets stay, emptied: every count is back to zero.
-    hourly, followups = _snapshot(session)
+    hourly, followups, languages = _snapshot(session)
     assert [r[-7:] for r in hourly] == [(0, 0, 0, 0, 0, 0, 0)]
     assert [r[-2:] for r in followups] == [(0, 0)]
+    assert [r[-2:] for r in languages] == [("en", 0)]
 
 
 # --- summaries from rollups equal a raw computation ------------------------------
@@ -365,4 +371,24 @@ def test_summary_reads_rollups_by_primary_key_only(session, build, captured):
         for table in ("response_hourly", "followup_daily"):
             if re.search(rf"\bFROM {table}\b", statement):
                 _assert_index_plan(dialect, table, _plan(session, statement, parameters))
+    session.rollback()
+
+
+def test_answers_per_language_read_their_rollup_by_primary_key(session, build, captured):
+    """The location page's answers per language cost the days asked, not the responses stored: one
+    read of ``language_daily`` through its key, and of ``responses`` only the pending probe."""
+    location = build.location("COST-2", scale="faces5")
+    start = utc("2026-11-03T15:00")
+    qr(session, location, [item(4, start + timedelta(seconds=5 * k)) | {"language": "vi"} for k in range(300)])
+    qr(session, location, [item(2, start + timedelta(hours=1, seconds=5 * k)) for k in range(200)])
+    del captured[:]
+    assert answers_by_language(session, location, D("2026-11-01"), D("2026-11-30")) == {"en": 200, "vi": 300}
+    assert answers_by_language(session, location, D("2026-11-04"), D("2026-11-30")) == {}
+    reads = [(s, p) for s, p in captured if s.lstrip().upper().startswith("SELECT")]
+    assert any("language_daily" in s for s, _ in reads)
+    probes = [(s, p) for s, p in reads if re.search(r"\bresponses\b", s)]
+    assert all("responses.pending" in s and "EXISTS" in s for s, _ in probes), probes
+    for statement, parameters in reads:
+        if re.search(r"\bFROM language_daily\b", statement):
+            _assert_index_plan(session.get_bind().dialect.name, "language_daily", _plan(session, statement, parameters))
     session.rollback()

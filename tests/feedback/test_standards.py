@@ -173,7 +173,7 @@ def test_responses_taken_out_of_the_rollups_are_not_counted(session, offices):
         with write_transaction(session):
             rollups.apply(
                 session,
-                [rollups.Fact(r.location_id, tz, r.client_time, r.channel, scale, r.suspect, r.rating) for r in rows],
+                [rollups.Fact.of(r, tz, scale) for r in rows],
                 sign=-1,
             )
 

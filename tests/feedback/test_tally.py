@@ -25,7 +25,9 @@ def put(session, location, ratings, day: date, *, suspect=False, channel="qr", h
     tz = location.office.tz
     start = datetime.combine(day, time(hour), tz)
     facts = [
-        rollups.Fact(location.id, tz, (start + timedelta(minutes=k)).astimezone(UTC), channel, scale, suspect, rating)
+        rollups.Fact(
+            location.id, tz, (start + timedelta(minutes=k)).astimezone(UTC), channel, scale, suspect, rating, "en"
+        )
         for k, rating in enumerate(ratings)
     ]
     with write_transaction(session):

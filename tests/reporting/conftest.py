@@ -226,6 +226,7 @@ def golden_world(session):
                             versions[v].scale,
                             suspect,
                             rating,
+                            "en",
                             tuple(offered),
                             tuple(chosen),
                         )

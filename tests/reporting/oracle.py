@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from feedback.models import CustomerVolume, FollowupDaily, Location, Office, Response, ResponseHourly, SurveyVersion
+from feedback.models import (
+    CustomerVolume,
+    FollowupDaily,
+    LanguageDaily,
+    Location,
+    Office,
+    Response,
+    ResponseHourly,
+    SurveyVersion,
+)
 
 POSITIVE_FROM = {"faces5": 4, "faces4": 3, "three": 3, "thumbs": 2}
 POINTS = {"faces5": 5, "faces4": 4, "three": 3, "thumbs": 2}
@@ -43,6 +52,7 @@ class Raw:
     chosen: tuple[str, ...]
     comment: str | None
     device_id: int | None
+    language: str
 
     @property
     def local(self) -> datetime:
@@ -92,19 +102,22 @@ def raw_responses(session) -> list[Raw]:
                 tuple(r.followup_chosen or ()),
                 r.comment,
                 r.device_id,
+                r.language,
             )
         )
     return out
 
 
-def expected_rollups(raws: list[Raw]) -> tuple[dict, dict]:
-    """(hourly, followup) as the rollup tables must hold them (non-zero rows only)."""
+def expected_rollups(raws: list[Raw]) -> tuple[dict, dict, dict]:
+    """(hourly, followup, language) as the rollup tables must hold them (non-zero rows only)."""
     hourly: dict[tuple, list[int]] = defaultdict(lambda: [0] * 7)
     followups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    languages: dict[tuple, int] = defaultdict(int)
     for r in raws:
         if r.spam:
             continue
         local = r.local
+        languages[(r.location_id, local.date(), r.channel, r.suspect, r.language)] += 1
         row = hourly[(r.location_id, local.date(), local.hour, r.channel, r.scale, r.suspect)]
         row[0] += 1
         row[1] += r.rating
@@ -114,12 +127,12 @@ def expected_rollups(raws: list[Raw]) -> tuple[dict, dict]:
             counts = followups[(r.location_id, local.date(), r.channel, r.suspect, side, choice)]
             counts[0] += 1
             counts[1] += choice in r.chosen
-    return dict(hourly), dict(followups)
+    return dict(hourly), dict(followups), dict(languages)
 
 
-def stored_rollups(session) -> tuple[dict, dict]:
+def stored_rollups(session) -> tuple[dict, dict, dict]:
     """The rollup tables as the same dicts; a row emptied by removals must be all zeros (and is left out)."""
-    hourly, followups = {}, {}
+    hourly, followups, languages = {}, {}, {}
     for row in session.scalars(select(ResponseHourly)):
         values = [row.n, row.rating_sum, row.r1, row.r2, row.r3, row.r4, row.r5]
         assert min(values) >= 0, ("negative rollup bucket", row.location_id, row.local_date, row.local_hour, values)
@@ -134,16 +147,21 @@ def stored_rollups(session) -> tuple[dict, dict]:
         if row.offered:
             key = (row.location_id, row.local_date, row.channel, bool(row.suspect), row.polarity, row.choice)
             followups[key] = [row.offered, row.chosen]
-    return hourly, followups
+    for row in session.scalars(select(LanguageDaily)):
+        assert row.n >= 0, ("negative language count", row.location_id, row.local_date, row.language, row.n)
+        if row.n:
+            languages[(row.location_id, row.local_date, row.channel, bool(row.suspect), row.language)] = row.n
+    return hourly, followups, languages
 
 
 def assert_rollups_match(session) -> list[Raw]:
-    """Both rollup tables equal the recomputation; returns the raw responses read."""
+    """Every rollup table equals the recomputation; returns the raw responses read."""
     raws = raw_responses(session)
-    want_hourly, want_followups = expected_rollups(raws)
-    got_hourly, got_followups = stored_rollups(session)
+    want_hourly, want_followups, want_languages = expected_rollups(raws)
+    got_hourly, got_followups, got_languages = stored_rollups(session)
     assert got_hourly == want_hourly
     assert got_followups == want_followups
+    assert got_languages == want_languages
     return raws
 
 
