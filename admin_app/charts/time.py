@@ -13,6 +13,7 @@ from admin_app.charts.labels import (
     NONE,
     SCALE_NAMES,
     WEEKDAY_LABELS,
+    Fmt,
     bucket_label,
     formatter,
     scale_labels,
@@ -226,6 +227,11 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
     hours_with_data = sorted({h for (_wd, h), f in grid.items() if f.count})
     first, last = (hours_with_data[0], hours_with_data[-1]) if hours_with_data else (8, 17)
     hours = list(range(first, last + 1))
+    # Worded once for both drawings (the wide one and the phone's): a translated, formatted tip per cell.
+    days = [str(label) for label in WEEKDAY_LABELS]
+    tips = {(wd, h): escape(_cell_tip(days[wd], h, grid.get((wd, h)), fmt)) for wd in range(7) for h in hours}
+    bounds = [fmt.percent0(b) for b in (0.6, 0.7, 0.8, 0.9)]
+    steps = [f"< {bounds[0]}", *(f"{a}–{b}" for a, b in pairwise(bounds)), f"≥ {bounds[3]}"]
 
     def draw(narrow: bool) -> tuple[int, int, str]:
         if narrow:  # a phone: thin cells, every few hours labelled, the legend as a list below
@@ -254,30 +260,16 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
                 parts.append(svg_text(left + cell_w * (j + 0.5), top - 8, f"{hour:02d}", "tick", "middle"))
         for wd in range(7):
             y = top + wd * cell_h
-            parts.append(svg_text(left - 8, y + cell_h * 0.65, str(WEEKDAY_LABELS[wd])[:3], "tick", "end"))
+            parts.append(svg_text(left - 8, y + cell_h * 0.65, days[wd][:3], "tick", "end"))
             for j, hour in enumerate(hours):
-                f = grid.get((wd, hour))
-                lv = level(f)
+                lv = level(grid.get((wd, hour)))
                 cls = "heat-empty" if lv is None else f"heat-{measure}-{lv}"
-                tip = (
-                    _(
-                        "%(day)s %(hour)s: %(count)s responses, CSAT %(csat)s",
-                        day=WEEKDAY_LABELS[wd],
-                        hour=f"{hour:02d}:00",
-                        count=fmt.count(f.count),
-                        csat=fmt.percent(f.csat),
-                    )
-                    if f is not None and f.count
-                    else _("%(day)s %(hour)s: no responses", day=WEEKDAY_LABELS[wd], hour=f"{hour:02d}:00")
-                )
                 parts.append(
                     f'<rect class="{cls}" x="{left + j * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" '
-                    f'height="{cell_h - 2}"><title>{escape(tip)}</title></rect>'
+                    f'height="{cell_h - 2}"><title>{tips[(wd, hour)]}</title></rect>'
                 )
         # legend
         ly = top + 7 * cell_h + 14
-        bounds = [fmt.percent0(b) for b in (0.6, 0.7, 0.8, 0.9)]
-        steps = [f"< {bounds[0]}", *(f"{a}–{b}" for a, b in pairwise(bounds)), f"≥ {bounds[3]}"]
         if narrow:
             words = [_("fewest"), "", "", "", _("most")] if measure == "count" else steps
             parts.append(svg_text(0, ly + 12, _("Responses:") if measure == "count" else _("CSAT:"), "tick"))
@@ -287,8 +279,6 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
                 if words[k]:
                     parts.append(svg_text(left + 84, y + 12, words[k], "tick"))
             return width, height, "".join(parts)
-        bounds = [fmt.percent0(b) for b in (0.6, 0.7, 0.8, 0.9)]
-        steps = [f"< {bounds[0]}", *(f"{a}–{b}" for a, b in pairwise(bounds)), f"≥ {bounds[3]}"]
         parts.append(svg_text(0, ly + 12, _("Responses:") if measure == "count" else _("CSAT:"), "tick"))
         spacing = 36 if measure == "count" else 78
         for k in range(5):
@@ -335,3 +325,16 @@ def heatmap(chart_id: str, title: str, grid: dict[tuple[int, int], Figures], mea
         [(WEEKDAY_LABELS[wd], [cell(grid.get((wd, h))) for h in hours]) for wd in range(7)],
     )
     return figure(chart_id, title, summary, width, height, body, table, "heatmap", narrow=draw(True))
+
+
+def _cell_tip(day: str, hour: int, f: Figures | None, fmt: Fmt) -> str:
+    """The tooltip of one heatmap cell."""
+    if f is None or not f.count:
+        return _("%(day)s %(hour)s: no responses", day=day, hour=f"{hour:02d}:00")
+    return _(
+        "%(day)s %(hour)s: %(count)s responses, CSAT %(csat)s",
+        day=day,
+        hour=f"{hour:02d}:00",
+        count=fmt.count(f.count),
+        csat=fmt.percent(f.csat),
+    )
