@@ -9,7 +9,7 @@ admin-digest.png (and the others) there; a normal run writes them to a temporary
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -45,7 +45,8 @@ def world(session, build, make_user, live):
     today = datetime.now(UTC).astimezone(office.tz).date()
     for k, location in enumerate(locations[:3]):
         put(session, location, [5, 4, 2, 1][k:], today - timedelta(days=2))
-    put(session, locations[0], [1], today - timedelta(days=1), comment="Waited over an hour.", hour=11)
+    commented = today - timedelta(days=1)
+    put(session, locations[0], [1], commented, comment="Waited over an hour.", hour=11)
     with write_transaction(session):
         survey_links.current_link(session, locations[0])
         session.get(Office, office.id).scoreboard_public = True
@@ -54,7 +55,10 @@ def world(session, build, make_user, live):
     make_user(USERS["manager"], "manager", locations=locations)
     device, _token = build.device(locations[1])
     session.rollback()
-    return {"first": locations[0], "device_id": device.id}
+    # An hour after the comment: the next weekly digest then covers its day, whatever the weekday
+    # and hour the test runs at (on a Monday after the digest hour it would cover this week alone).
+    after_comment = datetime.combine(commented, time(12), office.tz).astimezone(UTC)
+    return {"first": locations[0], "device_id": device.id, "after_comment": after_comment}
 
 
 @pytest.fixture
@@ -66,8 +70,9 @@ def as_user(browser, live, world):
 
 
 @pytest.mark.parametrize(("role", "width"), CASES)
-def test_digest_preview_and_subscription(as_user, live, role, width, shots):
+def test_digest_preview_and_subscription(as_user, live, app, monkeypatch, world, role, width, shots):
     with as_user(role, width) as page:
+        monkeypatch.setitem(app.config, "CLOCK", lambda: world["after_comment"])  # the preview's time
         page.click("header a:has-text('E-mail digest')")
         page.wait_for_selector("h1:has-text('E-mail digest')")
         preview = page.locator(".digest-mail")
