@@ -220,6 +220,38 @@ def measure(url: str, instance: str, targets: list[tuple[str, str, tuple[str, st
     return out
 
 
+def counters_for(size: int, office_locations: int, first_day, days: int, per_open_day: float) -> int:
+    """How many counters (the measured office's and the others) store about ``size`` responses."""
+    probe = bulkgen.Plan(
+        locations=[{"tz": "America/Chicago", "opening_hours": WEEKDAY_HOURS}],
+        devices={},
+        first_day=first_day,
+        days=days,
+        per_open_day=per_open_day,
+    )
+    return max(office_locations, round(size / bulkgen.expected_total(probe)))
+
+
+def fill_office(
+    kind: str, url: str, info: dict, env: dict, n_total: int, office_locations: int, first_day, days, per_open_day
+) -> tuple[dict, dict, int]:
+    """Enrol ``n_total`` counters, fill their responses and rollups, and give the measured office its
+    comments; returns (enrolled, bulkgen's counts, comments added)."""
+    enrolled = enroll(
+        url, env["INSTANCE_PATH"], office_locations=office_locations, other_locations=n_total - office_locations
+    )
+    plan = bulkgen.Plan(
+        locations=enrolled["locations"],
+        devices=enrolled["devices"],
+        first_day=first_day,
+        days=days,
+        per_open_day=per_open_day,
+    )
+    filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
+    comments = add_comments(kind, url, info, [loc["id"] for loc in enrolled["locations"][:office_locations]])
+    return enrolled, filled, comments
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--databases", default="sqlite,postgresql")
@@ -241,15 +273,7 @@ def main() -> None:
     first_day = today - timedelta(days=args.days)
     end = today - timedelta(days=1)
     start = end - timedelta(days=364)
-    probe = bulkgen.Plan(
-        locations=[{"tz": "America/Chicago", "opening_hours": WEEKDAY_HOURS}],
-        devices={},
-        first_day=first_day,
-        days=args.days,
-        per_open_day=args.per_open_day,
-    )
-    per_location = bulkgen.expected_total(probe)
-    n_total = max(args.office_locations, round(args.size / per_location))
+    n_total = counters_for(args.size, args.office_locations, first_day, args.days, args.per_open_day)
     rows, fills = [], []
     for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
         with report.fresh_database(kind, args.pg_url) as (url, info):
@@ -259,22 +283,9 @@ def main() -> None:
                 f"[{kind}] {n_total} locations ({args.office_locations} in the measured office) x {args.days} days",
                 flush=True,
             )
-            enrolled = enroll(
-                url,
-                env["INSTANCE_PATH"],
-                office_locations=args.office_locations,
-                other_locations=n_total - args.office_locations,
+            enrolled, filled, comments = fill_office(
+                kind, url, info, env, n_total, args.office_locations, first_day, args.days, args.per_open_day
             )
-            plan = bulkgen.Plan(
-                locations=enrolled["locations"],
-                devices=enrolled["devices"],
-                first_day=first_day,
-                days=args.days,
-                per_open_day=args.per_open_day,
-            )
-            filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
-            office_ids = [loc["id"] for loc in enrolled["locations"][: args.office_locations]]
-            comments = add_comments(kind, url, info, office_ids)
             print(
                 f"[{kind}] filled {filled['responses']:,} responses in {filled['total_s']:.0f} s; "
                 f"{comments:,} comments",

@@ -21,9 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import bulkgen, report
-from bench.dashboard import BEYOND, add_comments, enroll, pages
-from feedback.services.hours import WEEKDAY_HOURS
+from bench import report
+from bench.dashboard import BEYOND, counters_for, fill_office, pages
 
 OFFICE_LOCATIONS = 8
 DAYS = 400
@@ -72,14 +71,7 @@ def main() -> None:
     today = datetime.now(UTC).date()
     first_day, end = today - timedelta(days=DAYS), today - timedelta(days=1)
     start = end - timedelta(days=364)
-    probe = bulkgen.Plan(
-        locations=[{"tz": "America/Chicago", "opening_hours": WEEKDAY_HOURS}],
-        devices={},
-        first_day=first_day,
-        days=DAYS,
-        per_open_day=PER_OPEN_DAY,
-    )
-    n_total = max(OFFICE_LOCATIONS, round(args.size / bulkgen.expected_total(probe)))
+    n_total = counters_for(args.size, OFFICE_LOCATIONS, first_day, DAYS, PER_OPEN_DAY)
     rows = []
     with tempfile.TemporaryDirectory(prefix="feedback-baseline-") as folder:
         old = Path(folder) / "tree"
@@ -92,21 +84,9 @@ def main() -> None:
                 with report.fresh_database(kind) as (url, info):
                     env = report.app_env(url)
                     report.migrate(url, env)
-                    enrolled = enroll(
-                        url,
-                        env["INSTANCE_PATH"],
-                        office_locations=OFFICE_LOCATIONS,
-                        other_locations=n_total - OFFICE_LOCATIONS,
+                    enrolled, filled, _comments = fill_office(
+                        kind, url, info, env, n_total, OFFICE_LOCATIONS, first_day, DAYS, PER_OPEN_DAY
                     )
-                    plan = bulkgen.Plan(
-                        locations=enrolled["locations"],
-                        devices=enrolled["devices"],
-                        first_day=first_day,
-                        days=DAYS,
-                        per_open_day=PER_OPEN_DAY,
-                    )
-                    filled = bulkgen.fill(plan, kind, url, info, progress=lambda m: print(m, flush=True))
-                    add_comments(kind, url, info, [loc["id"] for loc in enrolled["locations"][:OFFICE_LOCATIONS]])
                     every = pages(enrolled["office"], enrolled["codes"], start, end)
                     targets = [t for t in every if not t[0].startswith(BEYOND)]
                     print(f"[{kind}] {filled['responses']:,} responses; measuring", flush=True)

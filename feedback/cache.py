@@ -9,7 +9,8 @@ counter: a token the cache has dropped is simply made anew, which also files eve
 Who bumps, from SQLAlchemy's session events, so no write path can forget:
 - any write to the rollups (``response_hourly``, ``followup_daily``, ``language_daily``): the
   fold, a spam mark or unmark, a phone answer changed, a repeat tap's flag (``rollups.apply``) bump
-  the tokens of the locations in the rows written; a rebuild (a DELETE or UPDATE naming no rows) bumps ``epoch``;
+  the tokens of the locations in the rows written; a rebuild (a DELETE or UPDATE naming no rows)
+  bumps ``epoch``;
 - any change to an office or a location (targets, names, publishing, a counter switched off or
   moved): ``epoch``.
 The bump runs after the commit (a rolled-back write bumps nothing).
